@@ -1,0 +1,89 @@
+/* mod_tsci_registry.h: what the glue files share: configuration records,
+ * the module record and the functions one glue file offers the others. */
+#ifndef MOD_TSCI_REGISTRY_H
+#define MOD_TSCI_REGISTRY_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include <json-c/json.h>
+#include "tsr_store.h"
+#include "tsr_error.h"
+
+extern module AP_MODULE_DECLARE_DATA tsci_registry_module;
+
+/* The handler name requests of the registry are given. */
+#define TSR_HANDLER "tsci-registry"
+/* Note set on requests for a tarball file the core handler serves. */
+#define TSR_NOTE_TARBALL "tsci-registry-tarball"
+
+#define TSR_DEFAULT_MAX_BODY ((apr_off_t)100 * 1000 * 1000)
+
+typedef struct tsr_server_conf_t {
+    const char *datadir;        /* absolute; NULL when unset */
+    int enabled_somewhere;      /* some Location says TsciRegistry On */
+    tsr_store_t *store;         /* this process's handle (child_init) */
+} tsr_server_conf_t;
+
+typedef struct tsr_dir_conf_t {
+    int enabled;                /* -1 unset */
+    const char *prefix;         /* Location where TsciRegistry was set */
+    const char *base_url;       /* NULL unset; ends in '/' */
+    apr_off_t max_body;         /* -1 unset */
+    int allow_signup;           /* -1 unset */
+} tsr_dir_conf_t;
+
+/* mod_tsci_registry_config.c */
+extern const command_rec tsr_cmds[];
+void *tsr_create_server_conf(apr_pool_t *p, server_rec *s);
+void *tsr_merge_server_conf(apr_pool_t *p, void *base, void *add);
+void *tsr_create_dir_conf(apr_pool_t *p, char *dir);
+void *tsr_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+/* The effective values, defaults applied. */
+int tsr_conf_enabled(const tsr_dir_conf_t *d);
+apr_off_t tsr_conf_max_body(const tsr_dir_conf_t *d);
+int tsr_conf_allow_signup(const tsr_dir_conf_t *d);
+
+/* mod_tsci_registry_map.c: URL to registry path and tarball file. */
+void tsr_map_register_hooks(apr_pool_t *p);
+/* The request's path below the registry prefix, without a leading '/'
+ * (in r->pool); NULL when r is outside the prefix. */
+const char *tsr_map_relative_path(request_rec *r, const tsr_dir_conf_t *d);
+
+/* mod_tsci_registry_store.c: the store's life in parent and children. */
+void tsr_store_register_hooks(apr_pool_t *p);
+/* This process's store for r's server, or NULL (logged) if unusable. */
+tsr_store_t *tsr_request_store(request_rec *r);
+
+/* mod_tsci_registry_io.c: bodies, responses and errors. */
+/* Read the request body as JSON: content type, size limit, parse.  On
+ * refusal returns TSR_EREFUSED with *perr set. */
+apr_status_t tsr_io_read_json(request_rec *r, apr_off_t limit,
+                              json_object **pbody, tsr_error_t **perr);
+/* Send obj with status as application/json. */
+int tsr_io_send_json(request_rec *r, int status, json_object *obj);
+/* Send a ready text with content type (len bytes, lives in r->pool). */
+int tsr_io_send_text(request_rec *r, int status, const char *ctype,
+                     const char *text, apr_size_t len);
+/* Send err as {"error":..., "reason":...}; 5xx are logged once here. */
+int tsr_io_send_error(request_rec *r, const tsr_error_t *err);
+/* Shorthand: build and send an error. */
+int tsr_io_refuse(request_rec *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* mod_tsci_registry_auth.c: who a request is, and the user operations. */
+/* The user the request's Bearer token belongs to, or NULL (anonymous or a
+ * token the store does not know: *bad_token is then set).  Sets r->user
+ * for Require and the access log. */
+const char *tsr_auth_request_user(request_rec *r, tsr_store_t *store,
+                                  int *bad_token);
+/* Answer 401 for a write without valid credentials. */
+int tsr_auth_challenge(request_rec *r, int bad_token);
+int tsr_auth_adduser(request_rec *r, tsr_store_t *store,
+                     const tsr_dir_conf_t *d, const char *user);
+int tsr_auth_whoami(request_rec *r, const char *user, int bad_token);
+int tsr_auth_logout(request_rec *r, tsr_store_t *store, const char *token);
+
+/* mod_tsci_registry_handler.c */
+void tsr_handler_register_hooks(apr_pool_t *p);
+
+#endif

@@ -1,0 +1,167 @@
+/* mod_tsci_registry_config.c: the directives, their checks and the merge of
+ * configuration records. */
+#include <string.h>
+#include "apr_strings.h"
+#include "apr_uri.h"
+#include "httpd.h"
+#include "http_config.h"
+#include "mod_tsci_registry.h"
+
+/* The largest TsciRegistryMaxBodySize accepted: the publish body is held
+ * in memory while it is checked. */
+#define MAX_BODY_CEILING ((apr_off_t)2 * 1024 * 1024 * 1024)
+
+void *tsr_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    return apr_pcalloc(p, sizeof(tsr_server_conf_t));
+}
+
+void *tsr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    tsr_server_conf_t *base = basev, *add = addv;
+    tsr_server_conf_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->datadir = add->datadir ? add->datadir : base->datadir;
+    c->enabled_somewhere = add->enabled_somewhere || base->enabled_somewhere;
+    return c;
+}
+
+void *tsr_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    tsr_dir_conf_t *d = apr_pcalloc(p, sizeof(*d));
+
+    d->enabled = -1;
+    d->max_body = -1;
+    d->allow_signup = -1;
+    return d;
+}
+
+void *tsr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    tsr_dir_conf_t *base = basev, *add = addv;
+    tsr_dir_conf_t *d = apr_pcalloc(p, sizeof(*d));
+
+    d->enabled = add->enabled != -1 ? add->enabled : base->enabled;
+    d->prefix = add->enabled != -1 ? add->prefix : base->prefix;
+    d->base_url = add->base_url ? add->base_url : base->base_url;
+    d->max_body = add->max_body != -1 ? add->max_body : base->max_body;
+    d->allow_signup = add->allow_signup != -1 ? add->allow_signup
+                                              : base->allow_signup;
+    return d;
+}
+
+int tsr_conf_enabled(const tsr_dir_conf_t *d)
+{
+    return d->enabled == 1;
+}
+
+apr_off_t tsr_conf_max_body(const tsr_dir_conf_t *d)
+{
+    return d->max_body != -1 ? d->max_body : TSR_DEFAULT_MAX_BODY;
+}
+
+int tsr_conf_allow_signup(const tsr_dir_conf_t *d)
+{
+    return d->allow_signup != 0;
+}
+
+static const char *set_enabled(cmd_parms *cmd, void *dv, int flag)
+{
+    tsr_dir_conf_t *d = dv;
+    tsr_server_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                                 &tsci_registry_module);
+    const ap_directive_t *parent = cmd->directive->parent;
+
+    /* The URL prefix is the Location's path; a Directory or Files section
+     * has no URL, and a regex Location has no single prefix. */
+    if (parent == NULL || strcasecmp(parent->directive, "<Location") != 0
+        || cmd->path == NULL || ap_is_matchexp(cmd->path)
+        || cmd->path[0] != '/') {
+        return "TsciRegistry must be inside a <Location /path> section "
+               "(not <Directory>, <Files>, <LocationMatch> or a wildcard)";
+    }
+    d->enabled = flag;
+    d->prefix = cmd->path[strlen(cmd->path) - 1] == '/'
+                    ? cmd->path : apr_pstrcat(cmd->pool, cmd->path, "/", NULL);
+    if (flag) {
+        sc->enabled_somewhere = 1;
+    }
+    return NULL;
+}
+
+static const char *set_datadir(cmd_parms *cmd, void *dv, const char *arg)
+{
+    tsr_server_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                                 &tsci_registry_module);
+    apr_size_t len = strlen(arg);
+
+    if (!ap_os_is_path_absolute(cmd->pool, arg)) {
+        return apr_pstrcat(cmd->pool, "TsciRegistryDataDir must be an "
+                           "absolute path, not '", arg, "'", NULL);
+    }
+    while (len > 1 && arg[len - 1] == '/') {
+        len--;
+    }
+    sc->datadir = apr_pstrmemdup(cmd->pool, arg, len);
+    return NULL;
+}
+
+static const char *set_base_url(cmd_parms *cmd, void *dv, const char *arg)
+{
+    tsr_dir_conf_t *d = dv;
+    apr_uri_t uri;
+
+    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS
+        || uri.scheme == NULL || uri.hostname == NULL
+        || (strcasecmp(uri.scheme, "http") != 0
+            && strcasecmp(uri.scheme, "https") != 0)
+        || uri.query != NULL || uri.fragment != NULL) {
+        return apr_pstrcat(cmd->pool, "TsciRegistryBaseURL must be an "
+                           "absolute http:// or https:// URL without query, "
+                           "not '", arg, "'", NULL);
+    }
+    d->base_url = arg[strlen(arg) - 1] == '/'
+                      ? arg : apr_pstrcat(cmd->pool, arg, "/", NULL);
+    return NULL;
+}
+
+static const char *set_max_body(cmd_parms *cmd, void *dv, const char *arg)
+{
+    tsr_dir_conf_t *d = dv;
+    char *end;
+    apr_int64_t n;
+
+    if (apr_strtoff(&d->max_body, arg, &end, 10) != APR_SUCCESS
+        || *end != '\0' || d->max_body <= 0
+        || d->max_body > MAX_BODY_CEILING) {
+        n = MAX_BODY_CEILING;
+        return apr_psprintf(cmd->pool, "TsciRegistryMaxBodySize must be a "
+                            "number of bytes from 1 to %" APR_INT64_T_FMT
+                            ", not '%s'", n, arg);
+    }
+    return NULL;
+}
+
+static const char *set_allow_signup(cmd_parms *cmd, void *dv, int flag)
+{
+    ((tsr_dir_conf_t *)dv)->allow_signup = flag;
+    return NULL;
+}
+
+const command_rec tsr_cmds[] = {
+    AP_INIT_FLAG("TsciRegistry", set_enabled, NULL, ACCESS_CONF,
+                 "On to serve the package registry in this <Location>"),
+    AP_INIT_TAKE1("TsciRegistryDataDir", set_datadir, NULL, RSRC_CONF,
+                  "Absolute path of the directory the registry stores "
+                  "everything in"),
+    AP_INIT_TAKE1("TsciRegistryBaseURL", set_base_url, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Public URL of the registry, for tarball links"),
+    AP_INIT_TAKE1("TsciRegistryMaxBodySize", set_max_body, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Largest publish body in bytes (default 100000000)"),
+    AP_INIT_FLAG("TsciRegistryAllowSignup", set_allow_signup, NULL,
+                 RSRC_CONF | ACCESS_CONF,
+                 "On to let npm adduser create new users (default On)"),
+    { NULL }
+};

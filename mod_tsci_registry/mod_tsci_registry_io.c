@@ -1,0 +1,165 @@
+/* mod_tsci_registry_io.c: reading request bodies and writing responses,
+ * errors included, the way npm expects them. */
+#include <string.h>
+#include "apr_strings.h"
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+#include "mod_tsci_registry.h"
+#include "tsr_json.h"
+
+APLOG_USE_MODULE(tsci_registry);
+
+static int is_json_type(const char *ct)
+{
+    apr_size_t n;
+
+    if (ct == NULL) {
+        return 0;
+    }
+    while (*ct == ' ') {
+        ct++;
+    }
+    n = strcspn(ct, "; ");
+    return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
+}
+
+apr_status_t tsr_io_read_json(request_rec *r, apr_off_t limit,
+                              json_object **pbody, tsr_error_t **perr)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    char *buf;
+    apr_size_t len = 0, cap;
+    long n;
+    int rc;
+
+    if (!is_json_type(ct)) {
+        return tsr_error_set(perr, r->pool, 415, NULL,
+                             "the request body must be application/json, "
+                             "not %s", ct ? ct : "unlabelled");
+    }
+    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
+        return tsr_error_set(perr, r->pool, rc, NULL,
+                             "the request body could not be read");
+    }
+    if (r->remaining > limit) {
+        return tsr_error_set(perr, r->pool, 413, NULL,
+                             "the request body of %" APR_OFF_T_FMT " bytes "
+                             "is larger than the limit of %" APR_OFF_T_FMT,
+                             r->remaining, limit);
+    }
+    /* Known length: one allocation; chunked: grow by doubling. */
+    cap = r->remaining > 0 ? (apr_size_t)r->remaining : 64 * 1024;
+    buf = apr_palloc(r->pool, cap + 1);
+    for (;;) {
+        if (len == cap) {
+            char *bigger;
+
+            if ((apr_off_t)cap >= limit) {
+                return tsr_error_set(perr, r->pool, 413, NULL,
+                                     "the request body is larger than the "
+                                     "limit of %" APR_OFF_T_FMT " bytes",
+                                     limit);
+            }
+            cap = (apr_off_t)(cap * 2) > limit ? (apr_size_t)limit + 1
+                                               : cap * 2;
+            bigger = apr_palloc(r->pool, cap + 1);
+            memcpy(bigger, buf, len);
+            buf = bigger;
+        }
+        n = ap_get_client_block(r, buf + len, cap - len);
+        if (n == 0) {
+            break;
+        }
+        if (n < 0) {
+            return tsr_error_set(perr, r->pool, 400, NULL,
+                                 "the request body could not be read");
+        }
+        len += (apr_size_t)n;
+        if ((apr_off_t)len > limit) {
+            return tsr_error_set(perr, r->pool, 413, NULL,
+                                 "the request body is larger than the "
+                                 "limit of %" APR_OFF_T_FMT " bytes", limit);
+        }
+    }
+    buf[len] = '\0';
+    return tsr_json_parse(pbody, r->pool, buf, len, TSR_JSON_MAX_DEPTH,
+                          perr);
+}
+
+int tsr_io_send_text(request_rec *r, int status, const char *ctype,
+                     const char *text, apr_size_t len)
+{
+    apr_bucket_brigade *bb;
+
+    r->status = status;
+    ap_set_content_type(r, ctype);
+    ap_set_content_length(r, (apr_off_t)len);
+    if (r->header_only) {
+        return OK;
+    }
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_immortal_create(
+                                    text, len, r->connection->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
+                                    r->connection->bucket_alloc));
+    return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS
+               ? OK : AP_FILTER_ERROR;
+}
+
+int tsr_io_send_json(request_rec *r, int status, json_object *obj)
+{
+    apr_size_t len;
+    const char *text = tsr_json_serialize(r->pool, obj, &len);
+
+    return tsr_io_send_text(r, status, "application/json", text, len);
+}
+
+int tsr_io_send_error(request_rec *r, const tsr_error_t *err)
+{
+    json_object *o = tsr_json_own(r->pool, json_object_new_object());
+
+    if (err->http_status >= 500) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, err->cause, r,
+                      "TSR00020: %s %s: %s", r->method, r->uri,
+                      err->message);
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "TSR00021: refused %s %s with %d: %s", r->method,
+                      r->uri, err->http_status, err->message);
+    }
+    /* npm prints only "error": it carries the sentence, as the public
+     * registry does; "reason" repeats it under CouchDB's name, and "code"
+     * is a stable word for programs. */
+    tsr_json_set_str(o, "error", err->message);
+    tsr_json_set_str(o, "reason", err->message);
+    tsr_json_set_str(o, "code", err->code);
+    /* The client may still be sending a body we will not read: drain a
+     * small one to keep the connection, drop the connection under a large
+     * one. */
+    if (err->http_status == 413) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+    }
+    if (ap_discard_request_body(r) != OK) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+    }
+    return tsr_io_send_json(r, err->http_status, o);
+}
+
+int tsr_io_refuse(request_rec *r, int status, const char *fmt, ...)
+{
+    tsr_error_t err;
+    va_list ap;
+
+    va_start(ap, fmt);
+    err.message = apr_pvsprintf(r->pool, fmt, ap);
+    va_end(ap);
+    err.http_status = status;
+    err.code = tsr_error_code_for(status);
+    err.cause = APR_SUCCESS;
+    return tsr_io_send_error(r, &err);
+}

@@ -1,0 +1,137 @@
+/* tsr_json: pool-bound json-c parsing and serialization. */
+#include <limits.h>
+#include <apr_strings.h>
+#include "tsr_json.h"
+
+static apr_status_t put_cleanup(void *data)
+{
+    json_object_put(data);
+    return APR_SUCCESS;
+}
+
+json_object *tsr_json_own(apr_pool_t *p, json_object *obj)
+{
+    if (obj != NULL) {
+        apr_pool_cleanup_register(p, obj, put_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    return obj;
+}
+
+apr_status_t tsr_json_parse(json_object **pobj, apr_pool_t *p,
+                            const char *buf, apr_size_t len, int max_depth,
+                            tsr_error_t **perr)
+{
+    json_tokener *tok;
+    json_object *obj;
+    enum json_tokener_error jerr;
+    apr_status_t rv = APR_SUCCESS;
+    apr_size_t i;
+
+    *pobj = NULL;
+    if (len == 0) {
+        return tsr_error_set(perr, p, 400, NULL, "the request body is empty");
+    }
+    if (len > INT_MAX) {
+        /* json-c counts in int; the body limits stop far below this. */
+        return tsr_error_set(perr, p, 413, NULL, "the document is too large");
+    }
+    tok = json_tokener_new_ex(max_depth);
+    if (tok == NULL) {
+        return tsr_error_internal(perr, p, APR_ENOMEM, "out of memory");
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    obj = json_tokener_parse_ex(tok, buf, (int)len);
+    jerr = json_tokener_get_error(tok);
+    if (jerr == json_tokener_continue) {
+        rv = tsr_error_set(perr, p, 400, NULL,
+                           "malformed JSON: the document ends too early");
+    }
+    else if (jerr != json_tokener_success) {
+        rv = tsr_error_set(perr, p, 400, NULL, "malformed JSON: %s",
+                           jerr == json_tokener_error_depth
+                               ? "nested too deeply"
+                               : json_tokener_error_desc(jerr));
+    }
+    else {
+        /* Whatever follows the value may only be white space. */
+        for (i = json_tokener_get_parse_end(tok); i < len; i++) {
+            if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r'
+                && buf[i] != '\n') {
+                rv = tsr_error_set(perr, p, 400, NULL,
+                                   "malformed JSON: unexpected data after "
+                                   "the document");
+                break;
+            }
+        }
+    }
+    json_tokener_free(tok);
+    if (rv != APR_SUCCESS) {
+        json_object_put(obj);
+        return rv;
+    }
+    *pobj = tsr_json_own(p, obj);
+    return APR_SUCCESS;
+}
+
+const char *tsr_json_serialize(apr_pool_t *p, json_object *obj,
+                               apr_size_t *plen)
+{
+    size_t len = 0;
+    const char *s = json_object_to_json_string_length(
+        obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
+    if (plen) {
+        *plen = len;
+    }
+    return apr_pstrmemdup(p, s, len);
+}
+
+const char *tsr_json_str(json_object *obj, const char *key)
+{
+    json_object *v;
+
+    if (obj == NULL || !json_object_is_type(obj, json_type_object)
+        || !json_object_object_get_ex(obj, key, &v)
+        || !json_object_is_type(v, json_type_string)) {
+        return NULL;
+    }
+    return json_object_get_string(v);
+}
+
+json_object *tsr_json_obj(json_object *obj, const char *key)
+{
+    json_object *v;
+
+    if (obj == NULL || !json_object_is_type(obj, json_type_object)
+        || !json_object_object_get_ex(obj, key, &v)
+        || !json_object_is_type(v, json_type_object)) {
+        return NULL;
+    }
+    return v;
+}
+
+void tsr_json_set_str(json_object *obj, const char *key, const char *val)
+{
+    json_object_object_add(obj, key, json_object_new_string(val));
+}
+
+json_object *tsr_json_copy(json_object *src)
+{
+    json_object *dst = NULL;
+
+    if (json_object_deep_copy(src, &dst, NULL) != 0) {
+        return NULL;
+    }
+    return dst;
+}
+
+const char *tsr_json_time(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t x;
+
+    apr_time_exp_gmt(&x, t);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                        x.tm_year + 1900, x.tm_mon + 1, x.tm_mday, x.tm_hour,
+                        x.tm_min, x.tm_sec, x.tm_usec / 1000);
+}

@@ -1,0 +1,369 @@
+/* tsr_packument: package documents.  The stored document keeps every
+ * dist.tarball relative to the registry root; the views made for sending
+ * mark those places so that the base URL of each request can be spliced in
+ * without parsing anything at read time. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "tsr_packument.h"
+#include "tsr_json.h"
+#include "tsr_view.h"
+#include "tsr_integrity.h"
+#include "tsr_semver.h"
+
+/* Per-version fields of the abbreviated ("corgi") form. */
+static const char *const abbrev_fields[] = {
+    "name", "version", "deprecated", "dependencies", "optionalDependencies",
+    "devDependencies", "bundleDependencies", "bundledDependencies",
+    "peerDependencies", "peerDependenciesMeta", "bin", "directories",
+    "engines", "os", "cpu", "libc", "hasInstallScript", "_hasShrinkwrap",
+    "funding", "license", "acceptDependencies", NULL
+};
+
+/* Top-level fields that mirror the version "latest" points at. */
+static const char *const mirrored_fields[] = {
+    "description", "keywords", "homepage", "repository", "author", "bugs",
+    "license", NULL
+};
+
+json_object *tsr_packument_new(apr_pool_t *p, const char *name)
+{
+    json_object *doc = tsr_json_own(p, json_object_new_object());
+
+    tsr_json_set_str(doc, "_id", name);
+    tsr_json_set_str(doc, "name", name);
+    json_object_object_add(doc, "dist-tags", json_object_new_object());
+    json_object_object_add(doc, "versions", json_object_new_object());
+    json_object_object_add(doc, "time", json_object_new_object());
+    json_object_object_add(doc, "maintainers", json_object_new_array());
+    json_object_object_add(doc, "users", json_object_new_object());
+    return doc;
+}
+
+const char *tsr_packument_rev(json_object *doc)
+{
+    const char *rev = tsr_json_str(doc, "_rev");
+
+    return rev ? rev : "0-0";
+}
+
+int tsr_packument_has_version(json_object *doc, const char *version)
+{
+    json_object *versions = tsr_json_obj(doc, "versions");
+    json_object *time = tsr_json_obj(doc, "time");
+
+    return (versions && json_object_object_get_ex(versions, version, NULL))
+           || (time && json_object_object_get_ex(time, version, NULL));
+}
+
+int tsr_packument_is_maintainer(json_object *doc, const char *user)
+{
+    json_object *m;
+    size_t i, n;
+
+    if (!json_object_object_get_ex(doc, "maintainers", &m)
+        || !json_object_is_type(m, json_type_array)
+        || (n = json_object_array_length(m)) == 0) {
+        return 1;
+    }
+    for (i = 0; i < n; i++) {
+        const char *name = tsr_json_str(json_object_array_get_idx(m, i),
+                                        "name");
+        if (name && strcmp(name, user) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Make sure doc[key] is an object and return it. */
+static json_object *member_obj(json_object *doc, const char *key)
+{
+    json_object *o = tsr_json_obj(doc, key);
+
+    if (o == NULL) {
+        o = json_object_new_object();
+        json_object_object_add(doc, key, o);
+    }
+    return o;
+}
+
+static json_object *person(const tsr_publisher_t *who)
+{
+    json_object *o = json_object_new_object();
+
+    tsr_json_set_str(o, "name", who->name);
+    if (who->email) {
+        tsr_json_set_str(o, "email", who->email);
+    }
+    return o;
+}
+
+static int has_install_script(json_object *manifest)
+{
+    json_object *scripts = tsr_json_obj(manifest, "scripts");
+
+    return scripts && (json_object_object_get_ex(scripts, "preinstall", NULL)
+                       || json_object_object_get_ex(scripts, "install", NULL)
+                       || json_object_object_get_ex(scripts, "postinstall",
+                                                    NULL));
+}
+
+static void next_rev(json_object *doc)
+{
+    const char *old = tsr_packument_rev(doc);
+    unsigned char rnd[16];
+    char buf[64];
+    long n = strtol(old, NULL, 10);
+    static const char hex[] = "0123456789abcdef";
+    int i, at;
+
+    tsr_integrity_random(rnd, sizeof(rnd));
+    at = snprintf(buf, sizeof(buf), "%ld-", n + 1);
+    for (i = 0; i < 16; i++) {
+        buf[at++] = hex[rnd[i] >> 4];
+        buf[at++] = hex[rnd[i] & 15];
+    }
+    buf[at] = '\0';
+    tsr_json_set_str(doc, "_rev", buf);
+}
+
+/* Copy the top-level mirrors of version's manifest into doc. */
+static void mirror_latest(json_object *doc, json_object *manifest)
+{
+    int i;
+
+    for (i = 0; mirrored_fields[i]; i++) {
+        json_object *v;
+
+        if (json_object_object_get_ex(manifest, mirrored_fields[i], &v)) {
+            json_object_object_add(doc, mirrored_fields[i], tsr_json_copy(v));
+        }
+        else {
+            json_object_object_del(doc, mirrored_fields[i]);
+        }
+    }
+}
+
+apr_status_t tsr_packument_add_version(json_object *doc, apr_pool_t *p,
+                                       const char *version,
+                                       json_object *manifest, const char *tag,
+                                       const tsr_publisher_t *who,
+                                       const tsr_version_dist_t *dist,
+                                       apr_time_t now, tsr_error_t **perr)
+{
+    const char *name = tsr_json_str(doc, "name");
+    const char *when = tsr_json_time(p, now);
+    json_object *versions, *time, *tags, *maint, *d, *readme = NULL;
+    json_object *readme_file = NULL;
+    int becomes_latest;
+
+    if (tsr_packument_has_version(doc, version)) {
+        return tsr_error_set(perr, p, 409, "conflict",
+                             "cannot publish over the previously published "
+                             "version %s of %s", version, name);
+    }
+    versions = member_obj(doc, "versions");
+    time = member_obj(doc, "time");
+    tags = member_obj(doc, "dist-tags");
+    if (!json_object_object_get_ex(doc, "maintainers", &maint)
+        || !json_object_is_type(maint, json_type_array)) {
+        maint = json_object_new_array();
+        json_object_object_add(doc, "maintainers", maint);
+    }
+    if (json_object_array_length(maint) == 0) {
+        json_object_array_add(maint, person(who));
+    }
+
+    /* The readme lives once, at the top level. */
+    if (json_object_object_get_ex(manifest, "readme", &readme)) {
+        json_object_get(readme);
+        json_object_object_del(manifest, "readme");
+    }
+    if (json_object_object_get_ex(manifest, "readmeFilename", &readme_file)) {
+        json_object_get(readme_file);
+        json_object_object_del(manifest, "readmeFilename");
+    }
+
+    tsr_json_set_str(manifest, "name", name);
+    tsr_json_set_str(manifest, "version", version);
+    tsr_json_set_str(manifest, "_id", apr_pstrcat(p, name, "@", version,
+                                                  NULL));
+    json_object_object_add(manifest, "_npmUser", person(who));
+    json_object_object_add(manifest, "maintainers", tsr_json_copy(maint));
+    json_object_object_add(manifest, "_hasShrinkwrap",
+                           json_object_new_boolean(dist->has_shrinkwrap));
+    if (has_install_script(manifest)) {
+        json_object_object_add(manifest, "hasInstallScript",
+                               json_object_new_boolean(1));
+    }
+    else {
+        json_object_object_del(manifest, "hasInstallScript");
+    }
+    d = json_object_new_object();
+    tsr_json_set_str(d, "integrity", dist->integrity);
+    tsr_json_set_str(d, "shasum", dist->shasum);
+    tsr_json_set_str(d, "tarball", dist->tarball_path);
+    json_object_object_add(d, "fileCount",
+                           json_object_new_int64((int64_t)dist->file_count));
+    json_object_object_add(d, "unpackedSize",
+                           json_object_new_int64((int64_t)dist->unpacked_size));
+    json_object_object_add(manifest, "dist", d);
+
+    json_object_object_add(versions, version, json_object_get(manifest));
+    if (!json_object_object_get_ex(time, "created", NULL)) {
+        tsr_json_set_str(time, "created", when);
+    }
+    tsr_json_set_str(time, "modified", when);
+    tsr_json_set_str(time, version, when);
+
+    /* A first publish under another tag still gets "latest" too. */
+    becomes_latest = strcmp(tag, "latest") == 0
+                     || tsr_json_str(tags, "latest") == NULL;
+    tsr_json_set_str(tags, tag, version);
+    if (becomes_latest) {
+        tsr_json_set_str(tags, "latest", version);
+        mirror_latest(doc, manifest);
+    }
+    if (becomes_latest || !json_object_object_get_ex(doc, "readme", NULL)) {
+        json_object_object_add(doc, "readme", readme ? readme
+                               : json_object_new_string(""));
+        readme = NULL;
+        if (readme_file) {
+            json_object_object_add(doc, "readmeFilename", readme_file);
+            readme_file = NULL;
+        }
+    }
+    json_object_put(readme);
+    json_object_put(readme_file);
+    next_rev(doc);
+    return APR_SUCCESS;
+}
+
+/* A random marker word for tsr_view_encode. */
+static const char *new_marker(apr_pool_t *p)
+{
+    unsigned char rnd[12];
+
+    tsr_integrity_random(rnd, sizeof(rnd));
+    return apr_pstrcat(p, "tsrBase", tsr_integrity_hex(p, rnd, sizeof(rnd)),
+                       NULL);
+}
+
+/* Point dist.tarball of every version in versions at marker + path. */
+static void mark_tarballs(apr_pool_t *p, json_object *versions,
+                          const char *marker)
+{
+    json_object_object_foreach(versions, ver, manifest) {
+        json_object *dist = tsr_json_obj(manifest, "dist");
+        const char *path = tsr_json_str(dist, "tarball");
+
+        (void)ver;
+        if (path) {
+            tsr_json_set_str(dist, "tarball",
+                             apr_pstrcat(p, marker, path, NULL));
+        }
+    }
+}
+
+static apr_time_t modified_time(json_object *doc)
+{
+    const char *m = tsr_json_str(tsr_json_obj(doc, "time"), "modified");
+    apr_time_exp_t x;
+    apr_time_t t = 0;
+    int ms = 0;
+
+    memset(&x, 0, sizeof(x));
+    if (m && sscanf(m, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &x.tm_year, &x.tm_mon,
+                    &x.tm_mday, &x.tm_hour, &x.tm_min, &x.tm_sec, &ms) >= 6) {
+        x.tm_year -= 1900;
+        x.tm_mon -= 1;
+        x.tm_usec = ms * 1000;
+        apr_time_exp_gmt_get(&t, &x);
+    }
+    return t;
+}
+
+apr_status_t tsr_packument_render(apr_pool_t *p, json_object *doc,
+                                  const char **pfull, apr_size_t *pfull_len,
+                                  const char **pabbrev,
+                                  apr_size_t *pabbrev_len)
+{
+    const char *marker = new_marker(p), *rev = tsr_packument_rev(doc), *text;
+    apr_time_t mtime = modified_time(doc);
+    json_object *full, *abbrev, *versions, *av, *tags;
+    apr_size_t len;
+    apr_status_t rv;
+    int i;
+
+    full = tsr_json_own(p, tsr_json_copy(doc));
+    if (full == NULL) {
+        return APR_ENOMEM;
+    }
+    versions = tsr_json_obj(full, "versions");
+    if (versions) {
+        mark_tarballs(p, versions, marker);
+    }
+    text = tsr_json_serialize(p, full, &len);
+    rv = tsr_view_encode(pfull, pfull_len, p, rev, mtime, text, len, marker);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+
+    abbrev = tsr_json_own(p, json_object_new_object());
+    tsr_json_set_str(abbrev, "name", tsr_json_str(doc, "name"));
+    text = tsr_json_str(tsr_json_obj(doc, "time"), "modified");
+    if (text) {
+        tsr_json_set_str(abbrev, "modified", text);
+    }
+    tags = tsr_json_obj(full, "dist-tags");
+    json_object_object_add(abbrev, "dist-tags",
+                           tags ? tsr_json_copy(tags)
+                                : json_object_new_object());
+    av = json_object_new_object();
+    json_object_object_add(abbrev, "versions", av);
+    if (versions) {
+        json_object_object_foreach(versions, ver, manifest) {
+            json_object *o = json_object_new_object(), *v;
+
+            for (i = 0; abbrev_fields[i]; i++) {
+                if (json_object_object_get_ex(manifest, abbrev_fields[i],
+                                              &v)) {
+                    json_object_object_add(o, abbrev_fields[i],
+                                           tsr_json_copy(v));
+                }
+            }
+            if (json_object_object_get_ex(manifest, "dist", &v)) {
+                json_object_object_add(o, "dist", tsr_json_copy(v));
+            }
+            json_object_object_add(av, ver, o);
+        }
+    }
+    text = tsr_json_serialize(p, abbrev, &len);
+    return tsr_view_encode(pabbrev, pabbrev_len, p, rev, mtime, text, len,
+                           marker);
+}
+
+json_object *tsr_packument_version(apr_pool_t *p, json_object *doc,
+                                   const char *spec, const char *base)
+{
+    json_object *versions = tsr_json_obj(doc, "versions"), *m, *copy, *dist;
+    const char *ver = spec, *path;
+
+    if (!tsr_semver_is_valid(spec)) {
+        ver = tsr_json_str(tsr_json_obj(doc, "dist-tags"), spec);
+        if (ver == NULL) {
+            return NULL;
+        }
+    }
+    if (versions == NULL || !json_object_object_get_ex(versions, ver, &m)) {
+        return NULL;
+    }
+    copy = tsr_json_own(p, tsr_json_copy(m));
+    dist = tsr_json_obj(copy, "dist");
+    if ((path = tsr_json_str(dist, "tarball")) != NULL) {
+        tsr_json_set_str(dist, "tarball", apr_pstrcat(p, base, path, NULL));
+    }
+    return copy;
+}

@@ -1,0 +1,62 @@
+/* tsr_packument: the package document ("packument"): adding a published
+ * version to it, and rendering its full and abbreviated forms. */
+#ifndef TSR_PACKUMENT_H
+#define TSR_PACKUMENT_H
+
+#include <apr_pools.h>
+#include <json-c/json.h>
+#include "tsr_error.h"
+
+/* What the registry itself adds to a version when it is published. */
+typedef struct tsr_version_dist_t {
+    const char *tarball_path;       /* "<name>/-/<file>.tgz", relative */
+    const char *shasum;             /* hex SHA-1 */
+    const char *integrity;          /* sha512 SRI */
+    apr_size_t file_count;
+    apr_uint64_t unpacked_size;
+    int has_shrinkwrap;
+} tsr_version_dist_t;
+
+typedef struct tsr_publisher_t {
+    const char *name;
+    const char *email;              /* may be NULL */
+} tsr_publisher_t;
+
+/* A new, empty document for name (owned by p). */
+json_object *tsr_packument_new(apr_pool_t *p, const char *name);
+
+/* 1 if version is, or ever was, published in doc (time[version] is kept
+ * after an unpublish, so a number is never reused). */
+int tsr_packument_has_version(json_object *doc, const char *version);
+
+/* 1 if user is among doc's maintainers (or doc has none yet). */
+int tsr_packument_is_maintainer(json_object *doc, const char *user);
+
+/* Add manifest (a package.json-like object, which doc takes over) as
+ * version, tag it, and set time, maintainers, _npmUser, readme and the
+ * dist fields; bump _rev.  Refuses (409) a version that is or was
+ * published. */
+apr_status_t tsr_packument_add_version(json_object *doc, apr_pool_t *p,
+                                       const char *version,
+                                       json_object *manifest, const char *tag,
+                                       const tsr_publisher_t *who,
+                                       const tsr_version_dist_t *dist,
+                                       apr_time_t now, tsr_error_t **perr);
+
+/* Serialize doc into its two ready views (see tsr_view.h): the full
+ * document and the abbreviated install form.  Blobs live in p. */
+apr_status_t tsr_packument_render(apr_pool_t *p, json_object *doc,
+                                  const char **pfull, apr_size_t *pfull_len,
+                                  const char **pabbrev,
+                                  apr_size_t *pabbrev_len);
+
+/* The version manifest that spec (a version or a dist-tag) names, with
+ * dist.tarball made absolute under base (ending in '/').  NULL when there
+ * is none.  The result is a new object owned by p. */
+json_object *tsr_packument_version(apr_pool_t *p, json_object *doc,
+                                   const char *spec, const char *base);
+
+/* doc's "_rev", or "0-0" when it has none yet. */
+const char *tsr_packument_rev(json_object *doc);
+
+#endif

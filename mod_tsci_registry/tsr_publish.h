@@ -1,0 +1,51 @@
+/* tsr_publish: a publish from npm's PUT body to a committed version: every
+ * check on the body and its tarball, then the one store transaction. */
+#ifndef TSR_PUBLISH_H
+#define TSR_PUBLISH_H
+
+#include <apr_pools.h>
+#include <json-c/json.h>
+#include "tsr_error.h"
+#include "tsr_store.h"
+#include "tsr_tarball.h"
+#include "tsr_packument.h"
+
+/* A publish that passed every check that needs no store. */
+typedef struct tsr_publish_t {
+    const char *name;
+    const char *version;
+    const char *tag;                /* "latest" unless the body says */
+    json_object *manifest;          /* the version's manifest from the body */
+    const unsigned char *tarball;   /* decoded attachment */
+    apr_size_t tarball_len;
+    tsr_version_dist_t dist;        /* what the registry computed */
+} tsr_publish_t;
+
+/* Check body (the parsed PUT of npm publish) for the package url_name:
+ * names agree and are valid, exactly one version (semver) with a manifest
+ * naming the same package and version, one dist-tag at most and valid,
+ * exactly one tarball attachment whose base64 decodes to "length" bytes of
+ * gzip'd tar, whose package/package.json names the same package and
+ * version, and whose digests match those the client sent, if any.
+ * Refusals carry 400 (or 413 for tarball limits). */
+apr_status_t tsr_publish_parse(tsr_publish_t **ppub, apr_pool_t *p,
+                               const char *url_name, json_object *body,
+                               const tsr_tarball_limits_t *lim,
+                               tsr_error_t **perr);
+
+/* What came of a committed publish. */
+typedef struct tsr_publish_result_t {
+    const char *rev;                /* the document's new _rev */
+    int created;                    /* the package is new */
+} tsr_publish_result_t;
+
+/* Commit pub by who: stage the tarball, then in one transaction refuse a
+ * version that exists or existed (409) and a publisher who is not a
+ * maintainer (403), place the tarball, and write the document and its
+ * views.  The store is unchanged on any refusal. */
+apr_status_t tsr_publish_commit(tsr_publish_result_t *res, apr_pool_t *p,
+                                tsr_store_t *store, const tsr_publish_t *pub,
+                                const tsr_publisher_t *who,
+                                tsr_error_t **perr);
+
+#endif

@@ -1,0 +1,725 @@
+/* tsr_store_bdb: Berkeley DB provider.  Every write is one transaction with
+ * retry on deadlock; reads take no transaction.  A process that finds the
+ * environment broken (panic, or failchk seeing a process that died inside
+ * the library) leaves TSR_BDB_RECOVERY_FLAG for the parent to act on. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <db.h>
+#include <apr_strings.h>
+#include <apr_file_info.h>
+#include "tsr_store_bdb.h"
+
+#define DB_PACKAGES 0
+#define DB_VIEWS    1
+#define DB_USERS    2
+#define DB_TOKENS   3
+#define DB_META     4
+#define DB_CHANGES  5
+#define DB_COUNT    6
+
+static const char *const db_files[DB_COUNT] = {
+    "packages.db", "views.db", "users.db", "tokens.db", "meta.db",
+    "changes.db"
+};
+
+/* How often a write is retried after a deadlock before it gives up. */
+#define MAX_RETRIES 50
+/* Threads of all processes that may be inside the library at once. */
+#define THREAD_SLOTS 4000
+
+/* Counters kept in one record of the meta database. */
+enum { M_SEQ, M_DOCS, M_DOCS_DEL, M_DOC_BYTES, M_TARBALL_BYTES, M_COUNT };
+
+typedef struct bdb_t {
+    DB_ENV *env;
+    DB *db[DB_COUNT];
+    tsr_store_t *store;
+    apr_pool_t *pool;
+    apr_time_t opened;
+} bdb_t;
+
+static const tsr_store_provider_t bdb_provider;
+
+static const char *env_home(apr_pool_t *p, const char *datadir)
+{
+    return apr_pstrcat(p, datadir, "/db", NULL);
+}
+
+void tsr_store_bdb_flag_recovery(apr_pool_t *p, const char *datadir)
+{
+    apr_file_t *f;
+
+    if (apr_file_open(&f, apr_pstrcat(p, env_home(p, datadir), "/",
+                                      TSR_BDB_RECOVERY_FLAG, NULL),
+                      APR_FOPEN_WRITE | APR_FOPEN_CREATE,
+                      APR_FPROT_OS_DEFAULT, p) == APR_SUCCESS) {
+        apr_file_close(f);
+    }
+}
+
+int tsr_store_bdb_recovery_flagged(apr_pool_t *p, const char *datadir)
+{
+    apr_finfo_t fi;
+
+    return apr_stat(&fi, apr_pstrcat(p, env_home(p, datadir), "/",
+                                     TSR_BDB_RECOVERY_FLAG, NULL),
+                    APR_FINFO_TYPE, p) == APR_SUCCESS;
+}
+
+void tsr_store_bdb_clear_recovery_flag(apr_pool_t *p, const char *datadir)
+{
+    apr_file_remove(apr_pstrcat(p, env_home(p, datadir), "/",
+                                TSR_BDB_RECOVERY_FLAG, NULL), p);
+}
+
+/* ---- environment callbacks: no baton but app_private ---- */
+
+static void errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+    bdb_t *b = env->app_private;
+
+    if (b && b->store && b->store->log) {
+        b->store->log(b->store->log_baton, TSR_LOG_ERR, APR_EGENERAL, msg);
+    }
+}
+
+static void event_notify(DB_ENV *env, u_int32_t event, void *info)
+{
+    bdb_t *b = env->app_private;
+
+    if (event == DB_EVENT_PANIC && b && b->store) {
+        tsr_store_bdb_flag_recovery(b->pool, b->store->datadir);
+    }
+}
+
+static int is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid,
+                    u_int32_t flags)
+{
+    return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+/* Map a Berkeley DB result; broken environments are flagged. */
+static apr_status_t map_err(bdb_t *b, int ret, const char *what)
+{
+    if (ret == 0) {
+        return APR_SUCCESS;
+    }
+    if (ret == DB_NOTFOUND) {
+        return TSR_ENOTFOUND;
+    }
+    if (ret == DB_KEYEXIST) {
+        return TSR_EEXISTS;
+    }
+    if (ret == DB_RUNRECOVERY) {
+        tsr_store_bdb_flag_recovery(b->pool, b->store->datadir);
+    }
+    if (b->store && b->store->log) {
+        b->store->log(b->store->log_baton, TSR_LOG_ERR, APR_EGENERAL,
+                      apr_psprintf(b->pool, "TSR00101: Berkeley DB %s: %s",
+                                   what, db_strerror(ret)));
+    }
+    return ret == DB_LOCK_NOTGRANTED ? APR_TIMEUP : APR_EGENERAL;
+}
+
+static int retryable(int ret)
+{
+    return ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED;
+}
+
+static apr_status_t bdb_cleanup(void *data)
+{
+    bdb_t *b = data;
+    int i;
+
+    for (i = 0; i < DB_COUNT; i++) {
+        if (b->db[i]) {
+            b->db[i]->close(b->db[i], 0);
+            b->db[i] = NULL;
+        }
+    }
+    if (b->env) {
+        b->env->close(b->env, 0);
+        b->env = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t open_env(bdb_t *b, const char *home,
+                             const tsr_bdb_options_t *opts)
+{
+    u_int32_t flags = DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG
+                      | DB_INIT_MPOOL | DB_THREAD;
+    apr_size_t cache = opts->cache_bytes ? opts->cache_bytes : 32u << 20;
+    apr_interval_time_t lt = opts->lock_timeout ? opts->lock_timeout
+                                                : apr_time_from_sec(10);
+    int ret;
+
+    if ((ret = db_env_create(&b->env, 0)) != 0) {
+        return map_err(b, ret, "env create");
+    }
+    b->env->app_private = b;
+    b->env->set_errcall(b->env, errcall);
+    b->env->set_event_notify(b->env, event_notify);
+    b->env->set_lk_detect(b->env, DB_LOCK_DEFAULT);
+    b->env->set_thread_count(b->env, THREAD_SLOTS);
+    b->env->set_isalive(b->env, is_alive);
+    b->env->set_cachesize(b->env, 0, (u_int32_t)cache, 1);
+    b->env->set_lk_max_locks(b->env, 100000);
+    b->env->set_lk_max_lockers(b->env, 20000);
+    b->env->set_lk_max_objects(b->env, 100000);
+    b->env->set_tx_max(b->env, 2000);
+    b->env->set_timeout(b->env, (db_timeout_t)lt, DB_SET_LOCK_TIMEOUT);
+    b->env->log_set_config(b->env, DB_LOG_AUTO_REMOVE, 1);
+    if (opts->create) {
+        flags |= DB_CREATE;
+    }
+    if (opts->recover) {
+        flags |= DB_CREATE | DB_RECOVER;
+    }
+    if ((ret = b->env->open(b->env, home, flags, 0640)) != 0) {
+        return map_err(b, ret, apr_pstrcat(b->pool, "open of ", home, NULL));
+    }
+    if (!opts->recover) {
+        /* Clean up after processes that died outside the library; one
+         * that died inside it makes this DB_RUNRECOVERY.  5.3 answers
+         * EBUSY after it has cleaned a dead transaction: that is done. */
+        ret = b->env->failchk(b->env, 0);
+        if (ret != 0 && ret != EBUSY) {
+            return map_err(b, ret, "failchk");
+        }
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t open_dbs(bdb_t *b, int create)
+{
+    int i, ret;
+
+    for (i = 0; i < DB_COUNT; i++) {
+        if ((ret = db_create(&b->db[i], b->env, 0)) != 0) {
+            return map_err(b, ret, "db create");
+        }
+        ret = b->db[i]->open(b->db[i], NULL, db_files[i], NULL, DB_BTREE,
+                             DB_AUTO_COMMIT | DB_THREAD
+                                 | (create ? DB_CREATE : 0), 0640);
+        if (ret != 0) {
+            return map_err(b, ret, db_files[i]);
+        }
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t bdb_open(bdb_t **pb, apr_pool_t *p, const char *datadir,
+                             const tsr_bdb_options_t *opts, tsr_store_t *s)
+{
+    const char *home = env_home(p, datadir);
+    bdb_t *b = apr_pcalloc(p, sizeof(*b));
+    apr_status_t rv;
+
+    b->pool = p;
+    b->store = s;
+    b->opened = apr_time_now();
+    apr_pool_cleanup_register(p, b, bdb_cleanup, apr_pool_cleanup_null);
+    if (opts->create || opts->recover) {
+        rv = apr_dir_make_recursive(home, APR_FPROT_OS_DEFAULT, p);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+    }
+    if ((rv = open_env(b, home, opts)) != APR_SUCCESS
+        || (rv = open_dbs(b, opts->create || opts->recover)) != APR_SUCCESS) {
+        return rv;
+    }
+    *pb = b;
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_store_bdb_open(tsr_store_t **ps, apr_pool_t *p,
+                                const char *datadir,
+                                const tsr_bdb_options_t *opts)
+{
+    tsr_store_t *s = apr_pcalloc(p, sizeof(*s));
+    bdb_t *b;
+    apr_status_t rv;
+
+    s->provider = &bdb_provider;
+    s->datadir = apr_pstrdup(p, datadir);
+    s->log = opts->log;
+    s->log_baton = opts->log_baton;
+    if ((rv = bdb_open(&b, p, datadir, opts, s)) != APR_SUCCESS) {
+        return rv;
+    }
+    s->impl = b;
+    *ps = s;
+    return APR_SUCCESS;
+}
+
+static apr_status_t chown_tree(apr_pool_t *p, const char *path, long uid,
+                               long gid)
+{
+    apr_dir_t *dir;
+    apr_finfo_t fi;
+    apr_status_t rv;
+
+    if (chown(path, (uid_t)uid, (gid_t)gid) != 0) {
+        return APR_FROM_OS_ERROR(errno);
+    }
+    if (apr_dir_open(&dir, path, p) != APR_SUCCESS) {
+        return APR_SUCCESS;         /* a file */
+    }
+    while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, dir)
+           == APR_SUCCESS) {
+        const char *child;
+
+        if (strcmp(fi.name, ".") == 0 || strcmp(fi.name, "..") == 0) {
+            continue;
+        }
+        child = apr_pstrcat(p, path, "/", fi.name, NULL);
+        if (fi.filetype == APR_DIR) {
+            rv = chown_tree(p, child, uid, gid);
+        }
+        else {
+            rv = chown(child, (uid_t)uid, (gid_t)gid) == 0
+                     ? APR_SUCCESS : APR_FROM_OS_ERROR(errno);
+        }
+        if (rv != APR_SUCCESS) {
+            apr_dir_close(dir);
+            return rv;
+        }
+    }
+    apr_dir_close(dir);
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
+                                   long uid, long gid,
+                                   const tsr_bdb_options_t *opts)
+{
+    apr_pool_t *sub;
+    tsr_store_t *s;
+    tsr_bdb_options_t o = *opts;
+    apr_status_t rv;
+    const char *dirs[] = { "tarballs", "tmp", NULL };
+    int i;
+
+    if ((rv = apr_dir_make_recursive(datadir, APR_FPROT_OS_DEFAULT, p))
+        != APR_SUCCESS) {
+        return rv;
+    }
+    for (i = 0; dirs[i]; i++) {
+        rv = apr_dir_make_recursive(apr_pstrcat(p, datadir, "/", dirs[i],
+                                                NULL),
+                                    APR_FPROT_OS_DEFAULT, p);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+    }
+    apr_pool_create(&sub, p);
+    o.create = 1;
+    rv = tsr_store_bdb_open(&s, sub, datadir, &o);
+    if (rv == APR_SUCCESS) {
+        tsr_store_bdb_checkpoint(s);
+    }
+    apr_pool_destroy(sub);          /* closes the environment */
+    /* Only what the parent may have created: tarballs are written by the
+     * children themselves, so start-up never walks them. */
+    for (i = 0; rv == APR_SUCCESS && uid != -1 && dirs[i]; i++) {
+        const char *d = apr_pstrcat(p, datadir, "/", dirs[i], NULL);
+        rv = chown(d, (uid_t)uid, (gid_t)gid) == 0
+                 ? APR_SUCCESS : APR_FROM_OS_ERROR(errno);
+    }
+    if (rv == APR_SUCCESS && uid != -1) {
+        rv = chown(datadir, (uid_t)uid, (gid_t)gid) == 0
+                 ? chown_tree(p, env_home(p, datadir), uid, gid)
+                 : APR_FROM_OS_ERROR(errno);
+    }
+    return rv;
+}
+
+apr_status_t tsr_store_bdb_checkpoint(tsr_store_t *s)
+{
+    bdb_t *b = s->impl;
+    int ret;
+
+    if ((ret = b->env->txn_checkpoint(b->env, 1024, 0, 0)) != 0) {
+        return map_err(b, ret, "checkpoint");
+    }
+    return APR_SUCCESS;
+}
+
+/* ---- reads ---- */
+
+static apr_status_t free_cleanup(void *data)
+{
+    free(data);
+    return APR_SUCCESS;
+}
+
+static apr_status_t get(bdb_t *b, apr_pool_t *p, int which, const void *k,
+                        apr_size_t klen, const char **pval, apr_size_t *plen)
+{
+    DBT key, data;
+    int ret;
+
+    memset(&key, 0, sizeof(key));
+    memset(&data, 0, sizeof(data));
+    key.data = (void *)k;
+    key.size = (u_int32_t)klen;
+    data.flags = DB_DBT_MALLOC;
+    ret = b->db[which]->get(b->db[which], NULL, &key, &data, 0);
+    if (ret != 0) {
+        return map_err(b, ret, "read");
+    }
+    apr_pool_cleanup_register(p, data.data, free_cleanup,
+                              apr_pool_cleanup_null);
+    *pval = data.data;
+    *plen = data.size;
+    return APR_SUCCESS;
+}
+
+static apr_status_t view_key(apr_pool_t *p, const char *name, char kind,
+                             char **pk, apr_size_t *plen)
+{
+    apr_size_t n = strlen(name);
+    char *k = apr_palloc(p, n + 2);
+
+    memcpy(k, name, n);
+    k[n] = '\0';
+    k[n + 1] = kind;
+    *pk = k;
+    *plen = n + 2;
+    return APR_SUCCESS;
+}
+
+static apr_status_t bdb_package_view(tsr_store_t *s, apr_pool_t *p,
+                                     const char *name, tsr_view_kind_e kind,
+                                     const char **pblob, apr_size_t *plen)
+{
+    char *k;
+    apr_size_t klen;
+
+    view_key(p, name, (char)kind, &k, &klen);
+    return get(s->impl, p, DB_VIEWS, k, klen, pblob, plen);
+}
+
+static apr_status_t bdb_package_doc(tsr_store_t *s, apr_pool_t *p,
+                                    const char *name, const char **pdoc,
+                                    apr_size_t *plen)
+{
+    return get(s->impl, p, DB_PACKAGES, name, strlen(name), pdoc, plen);
+}
+
+static apr_status_t bdb_user_get(tsr_store_t *s, apr_pool_t *p,
+                                 const char *name, const char **prec,
+                                 apr_size_t *plen)
+{
+    return get(s->impl, p, DB_USERS, name, strlen(name), prec, plen);
+}
+
+static apr_status_t bdb_token_get(tsr_store_t *s, apr_pool_t *p,
+                                  const unsigned char key[32],
+                                  const char **prec, apr_size_t *plen)
+{
+    return get(s->impl, p, DB_TOKENS, key, 32, prec, plen);
+}
+
+/* ---- writes ---- */
+
+static void set_dbt(DBT *d, const void *data, apr_size_t len)
+{
+    memset(d, 0, sizeof(*d));
+    d->data = (void *)data;
+    d->size = (u_int32_t)len;
+}
+
+/* One auto-committed put or delete, retried on deadlock. */
+static apr_status_t put1(bdb_t *b, int which, const void *k, apr_size_t klen,
+                         const void *v, apr_size_t vlen, u_int32_t flags)
+{
+    DBT key, data;
+    int ret, i;
+
+    for (i = 0; i < MAX_RETRIES; i++) {
+        set_dbt(&key, k, klen);
+        set_dbt(&data, v, vlen);
+        ret = v ? b->db[which]->put(b->db[which], NULL, &key, &data,
+                                    flags | DB_AUTO_COMMIT)
+                : b->db[which]->del(b->db[which], NULL, &key,
+                                    DB_AUTO_COMMIT);
+        if (!retryable(ret)) {
+            break;
+        }
+    }
+    if (ret == DB_NOTFOUND && v == NULL) {
+        return APR_SUCCESS;
+    }
+    return map_err(b, ret, "write");
+}
+
+static apr_status_t bdb_user_create(tsr_store_t *s, apr_pool_t *p,
+                                    const char *name, const char *rec,
+                                    apr_size_t len)
+{
+    return put1(s->impl, DB_USERS, name, strlen(name), rec, len,
+                DB_NOOVERWRITE);
+}
+
+static apr_status_t bdb_token_put(tsr_store_t *s, apr_pool_t *p,
+                                  const unsigned char key[32],
+                                  const char *rec, apr_size_t len)
+{
+    return put1(s->impl, DB_TOKENS, key, 32, rec, len, 0);
+}
+
+static apr_status_t bdb_token_delete(tsr_store_t *s, apr_pool_t *p,
+                                     const unsigned char key[32])
+{
+    return put1(s->impl, DB_TOKENS, key, 32, NULL, 0, 0);
+}
+
+static void enc64(unsigned char *b, apr_uint64_t v)
+{
+    int i;
+
+    for (i = 7; i >= 0; i--) {
+        b[i] = (unsigned char)v;
+        v >>= 8;
+    }
+}
+
+static apr_uint64_t dec64(const unsigned char *b)
+{
+    apr_uint64_t v = 0;
+    int i;
+
+    for (i = 0; i < 8; i++) {
+        v = (v << 8) | b[i];
+    }
+    return v;
+}
+
+static const char meta_key[] = "counters";
+
+/* Read the counters inside txn (write-locked when rmw). */
+static int read_meta(bdb_t *b, DB_TXN *txn, apr_uint64_t m[M_COUNT],
+                     u_int32_t flags)
+{
+    unsigned char buf[8 * M_COUNT];
+    DBT key, data;
+    int ret, i;
+
+    set_dbt(&key, meta_key, sizeof(meta_key));
+    memset(&data, 0, sizeof(data));
+    data.data = buf;
+    data.ulen = sizeof(buf);
+    data.flags = DB_DBT_USERMEM;
+    memset(m, 0, sizeof(apr_uint64_t) * M_COUNT);
+    ret = b->db[DB_META]->get(b->db[DB_META], txn, &key, &data, flags);
+    if (ret == DB_NOTFOUND) {
+        return 0;
+    }
+    if (ret == 0) {
+        for (i = 0; i < M_COUNT && (u_int32_t)(8 * (i + 1)) <= data.size;
+             i++) {
+            m[i] = dec64(buf + 8 * i);
+        }
+    }
+    return ret;
+}
+
+static int write_meta(bdb_t *b, DB_TXN *txn, const apr_uint64_t m[M_COUNT])
+{
+    unsigned char buf[8 * M_COUNT];
+    DBT key, data;
+    int i;
+
+    for (i = 0; i < M_COUNT; i++) {
+        enc64(buf + 8 * i, m[i]);
+    }
+    set_dbt(&key, meta_key, sizeof(meta_key));
+    set_dbt(&data, buf, sizeof(buf));
+    return b->db[DB_META]->put(b->db[DB_META], txn, &key, &data, 0);
+}
+
+/* The writes of one attempt, inside txn. */
+static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
+                         const char *name, apr_size_t old_len, int existed,
+                         const tsr_package_write_t *w)
+{
+    apr_uint64_t m[M_COUNT];
+    unsigned char seqkey[8];
+    char *vk;
+    apr_size_t vklen, nlen = strlen(name);
+    DBT key, data;
+    int ret;
+
+    set_dbt(&key, name, nlen);
+    set_dbt(&data, w->doc, w->doc_len);
+    if ((ret = b->db[DB_PACKAGES]->put(b->db[DB_PACKAGES], txn, &key, &data,
+                                       0)) != 0) {
+        return ret;
+    }
+    view_key(p, name, TSR_VIEW_FULL, &vk, &vklen);
+    set_dbt(&key, vk, vklen);
+    set_dbt(&data, w->full, w->full_len);
+    if ((ret = b->db[DB_VIEWS]->put(b->db[DB_VIEWS], txn, &key, &data, 0))
+        != 0) {
+        return ret;
+    }
+    view_key(p, name, TSR_VIEW_ABBREV, &vk, &vklen);
+    set_dbt(&key, vk, vklen);
+    set_dbt(&data, w->abbrev, w->abbrev_len);
+    if ((ret = b->db[DB_VIEWS]->put(b->db[DB_VIEWS], txn, &key, &data, 0))
+        != 0) {
+        return ret;
+    }
+    if ((ret = read_meta(b, txn, m, DB_RMW)) != 0) {
+        return ret;
+    }
+    m[M_SEQ]++;
+    if (!existed) {
+        m[M_DOCS]++;
+    }
+    m[M_DOC_BYTES] += w->doc_len - old_len;
+    m[M_TARBALL_BYTES] += (apr_uint64_t)w->tarball_bytes;
+    if ((ret = write_meta(b, txn, m)) != 0) {
+        return ret;
+    }
+    enc64(seqkey, m[M_SEQ]);
+    set_dbt(&key, seqkey, sizeof(seqkey));
+    set_dbt(&data, name, nlen);
+    return b->db[DB_CHANGES]->put(b->db[DB_CHANGES], txn, &key, &data, 0);
+}
+
+static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
+                                       const char *name,
+                                       tsr_package_update_fn *fn, void *baton,
+                                       tsr_error_t **perr)
+{
+    bdb_t *b = s->impl;
+    int attempt, ret = 0;
+
+    for (attempt = 0; attempt < MAX_RETRIES; attempt++) {
+        apr_pool_t *sub;
+        DB_TXN *txn = NULL;
+        DBT key, data;
+        tsr_package_write_t w;
+        apr_status_t rv;
+        int existed;
+
+        if ((ret = b->env->txn_begin(b->env, NULL, &txn, 0)) != 0) {
+            break;
+        }
+        apr_pool_create(&sub, p);
+        set_dbt(&key, name, strlen(name));
+        memset(&data, 0, sizeof(data));
+        data.flags = DB_DBT_MALLOC;
+        ret = b->db[DB_PACKAGES]->get(b->db[DB_PACKAGES], txn, &key, &data,
+                                      DB_RMW);
+        if (ret != 0 && ret != DB_NOTFOUND) {
+            txn->abort(txn);
+            apr_pool_destroy(sub);
+            if (retryable(ret)) {
+                continue;
+            }
+            break;
+        }
+        existed = (ret == 0);
+        if (existed) {
+            apr_pool_cleanup_register(sub, data.data, free_cleanup,
+                                      apr_pool_cleanup_null);
+        }
+        memset(&w, 0, sizeof(w));
+        rv = fn(baton, sub, existed ? data.data : NULL,
+                existed ? data.size : 0, &w, perr);
+        if (rv != APR_SUCCESS) {
+            txn->abort(txn);
+            if (perr && *perr) {
+                /* the record was allocated in sub: keep it alive */
+                tsr_error_t *e = apr_pmemdup(p, *perr, sizeof(**perr));
+                e->message = apr_pstrdup(p, e->message);
+                e->code = apr_pstrdup(p, e->code);
+                *perr = e;
+            }
+            apr_pool_destroy(sub);
+            return rv;
+        }
+        ret = write_package(b, txn, sub, name, existed ? data.size : 0,
+                            existed, &w);
+        if (ret != 0) {
+            if (w.undo) {
+                w.undo(w.undo_baton);
+            }
+            txn->abort(txn);
+            apr_pool_destroy(sub);
+            if (retryable(ret)) {
+                continue;
+            }
+            break;
+        }
+        ret = txn->commit(txn, 0);
+        apr_pool_destroy(sub);
+        if (ret == 0) {
+            return APR_SUCCESS;
+        }
+        break;
+    }
+    return tsr_error_internal(perr, p, map_err(b, ret, "update"),
+                              "the store could not complete the write");
+}
+
+static apr_uint64_t disk_bytes(apr_pool_t *p, const char *home)
+{
+    apr_dir_t *dir;
+    apr_finfo_t fi;
+    apr_uint64_t total = 0;
+
+    if (apr_dir_open(&dir, home, p) != APR_SUCCESS) {
+        return 0;
+    }
+    while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE
+                                 | APR_FINFO_SIZE, dir) == APR_SUCCESS) {
+        /* __db.* are the shared memory regions, not data. */
+        if (fi.filetype == APR_REG && strncmp(fi.name, "__db.", 5) != 0) {
+            total += (apr_uint64_t)fi.size;
+        }
+    }
+    apr_dir_close(dir);
+    return total;
+}
+
+static apr_status_t bdb_stats(tsr_store_t *s, apr_pool_t *p,
+                              tsr_store_stats_t *st)
+{
+    bdb_t *b = s->impl;
+    apr_uint64_t m[M_COUNT];
+    int ret;
+
+    if ((ret = read_meta(b, NULL, m, 0)) != 0) {
+        return map_err(b, ret, "read of counters");
+    }
+    st->update_seq = m[M_SEQ];
+    st->doc_count = m[M_DOCS];
+    st->doc_del_count = m[M_DOCS_DEL];
+    st->data_size = m[M_DOC_BYTES] + m[M_TARBALL_BYTES];
+    st->disk_size = disk_bytes(p, env_home(p, s->datadir))
+                    + m[M_TARBALL_BYTES];
+    st->start_time = b->opened;
+    return APR_SUCCESS;
+}
+
+static const tsr_store_provider_t bdb_provider = {
+    "bdb",
+    bdb_package_view,
+    bdb_package_doc,
+    bdb_package_update,
+    bdb_user_get,
+    bdb_user_create,
+    bdb_token_put,
+    bdb_token_get,
+    bdb_token_delete,
+    bdb_stats
+};

@@ -21,7 +21,7 @@ use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(base_url req json_of make_tarball publish_body
                     adduser publish store_state data_dir t_var npm_env
-                    run_npm sri512 unique);
+                    run_npm npm_adduser sri512 unique);
 
 my $json = JSON::PP->new->canonical->allow_nonref;
 
@@ -193,6 +193,33 @@ sub run_npm {
         "--userconfig=$env->{userconfig}", "--cache=$env->{cache}";
     my $out = `cd \Q$dir\E && HOME=\Q$env->{home}\E $cmd 2>&1`;
     return ($? >> 8, $out);
+}
+
+# npm adduser --auth-type=legacy, answering its prompts on a terminal as a
+# person would (npm reads them from a TTY).  Returns (ok, transcript).
+sub npm_adduser {
+    my ($env, $registry, $user, $pass, $email) = @_;
+    require Expect;
+    local $ENV{HOME} = $env->{home};
+    my $e = Expect->new;
+    $e->raw_pty(1);
+    $e->log_stdout(0);
+    $e->spawn('npm', 'adduser', '--auth-type=legacy',
+              "--registry=$registry", "--userconfig=$env->{userconfig}",
+              "--cache=$env->{cache}") or return (0, "spawn: $!");
+    my $ok = 1;
+    for my $step (['Username:', $user], ['Password:', $pass],
+                  ['Email', $email]) {
+        if (!$e->expect(60, $step->[0])) {
+            $ok = 0;
+            last;
+        }
+        $e->send("$step->[1]\r");
+    }
+    $ok &&= defined $e->expect(60, 'Logged in');
+    my $text = ($e->before // '') . ($e->match // '') . ($e->after // '');
+    $e->soft_close;
+    return ($ok && ($e->exitstatus // 1) == 0, $text);
 }
 
 1;

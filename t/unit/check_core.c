@@ -1,0 +1,31 @@
+/* check_core: the runner of the core's unit tests: every area's suite in
+ * one Check run, whose failure count is the exit status. */
+#include <stdlib.h>
+#include <apr_general.h>
+#include "check_core.h"
+
+int main(void)
+{
+    SRunner *sr;
+    int failed;
+
+    if (apr_initialize() != APR_SUCCESS) {
+        return EXIT_FAILURE;
+    }
+    sr = srunner_create(make_name_suite());
+    srunner_add_suite(sr, make_semver_suite());
+    srunner_add_suite(sr, make_integrity_suite());
+    srunner_add_suite(sr, make_json_suite());
+    srunner_add_suite(sr, make_tarball_suite());
+    srunner_add_suite(sr, make_auth_suite());
+    srunner_add_suite(sr, make_view_suite());
+    srunner_add_suite(sr, make_packument_suite());
+    srunner_add_suite(sr, make_publish_suite());
+    srunner_add_suite(sr, make_route_suite());
+    srunner_add_suite(sr, make_store_bdb_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    apr_terminate();
+    return failed != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

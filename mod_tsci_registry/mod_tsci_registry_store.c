@@ -53,29 +53,38 @@ static apr_hash_t *datadirs(apr_pool_t *p, server_rec *main)
     return h;
 }
 
+/* Runs for "apachectl configtest" too, unlike post_config. */
+static int check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                        apr_pool_t *ptemp, server_rec *main)
+{
+    server_rec *s;
+
+    for (s = main; s; s = s->next) {
+        tsr_server_conf_t *sc = server_conf(s);
+
+        if (sc->enabled_somewhere && sc->datadir == NULL) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                         "TSR00001: TsciRegistry On needs "
+                         "TsciRegistryDataDir (server %s:%u)",
+                         s->server_hostname ? s->server_hostname : "",
+                         (unsigned)s->port);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
                        apr_pool_t *ptemp, server_rec *main)
 {
     void *done = NULL;
     apr_hash_index_t *hi;
     apr_hash_t *dirs;
-    server_rec *s;
     int first;
 
     /* The first pass at start-up only checks the configuration. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
-    }
-    for (s = main; s; s = s->next) {
-        tsr_server_conf_t *sc = server_conf(s);
-
-        if (sc->enabled_somewhere && sc->datadir == NULL) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                         "TSR00001: TsciRegistry On needs "
-                         "TsciRegistryDataDir for server %s",
-                         s->server_hostname ? s->server_hostname : "");
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
     }
     /* Recovery only when no child can be attached: at the first start, or
      * after the monitor killed every child for a broken environment.  A
@@ -249,6 +258,7 @@ static int monitor(apr_pool_t *p, server_rec *main)
 
 void tsr_store_register_hooks(apr_pool_t *p)
 {
+    ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_monitor(monitor, NULL, NULL, APR_HOOK_MIDDLE);

@@ -1,0 +1,111 @@
+# The directives: what a configtest says about wrong values and places, and
+# what the right ones do.
+use strict;
+use warnings;
+use Apache::Test qw(-withtestmore have_lwp);
+use Test::More;
+use File::Path qw(mkpath);
+use TsciTest qw(base_url req json_of adduser publish unique t_var);
+
+my $cfg = Apache::Test::config();
+my $httpd = $cfg->{vars}{httpd};
+my $so = $cfg->{vars}{top_dir} . '/mod_tsci_registry/.libs/mod_tsci_registry.so';
+my $dir = t_var() . '/configtest';
+mkpath($dir);
+
+# [label, config body, expected pattern in the configtest output]
+my @bad = (
+    ['TsciRegistry not On or Off',
+     "<Location /r/>\n TsciRegistry Maybe\n</Location>",
+     qr/TsciRegistry must be On or Off/],
+    ['TsciRegistry outside a Location', 'TsciRegistry On',
+     qr/TsciRegistry not allowed here/],
+    ['TsciRegistry in a Directory',
+     "<Directory /tmp>\n TsciRegistry On\n</Directory>",
+     qr/must be inside a <Location \/path> section/],
+    ['TsciRegistry in a LocationMatch',
+     "<LocationMatch ^/r>\n TsciRegistry On\n</LocationMatch>",
+     qr/must be inside a <Location \/path> section/],
+    ['relative TsciRegistryDataDir', 'TsciRegistryDataDir var/registry',
+     qr/TsciRegistryDataDir must be an absolute path/],
+    ['TsciRegistryDataDir in a Location',
+     "<Location /r/>\n TsciRegistryDataDir /tmp/x\n</Location>",
+     qr/TsciRegistryDataDir not allowed in <Location> context/],
+    ['TsciRegistryBaseURL not http', 'TsciRegistryBaseURL ftp://example.test/',
+     qr/TsciRegistryBaseURL must be an absolute http/],
+    ['TsciRegistryBaseURL relative', 'TsciRegistryBaseURL /npm/',
+     qr/TsciRegistryBaseURL must be an absolute http/],
+    ['TsciRegistryMaxBodySize not a number', 'TsciRegistryMaxBodySize lots',
+     qr/TsciRegistryMaxBodySize must be a number of bytes/],
+    ['TsciRegistryMaxBodySize zero', 'TsciRegistryMaxBodySize 0',
+     qr/TsciRegistryMaxBodySize must be a number of bytes/],
+    ['TsciRegistryMaxBodySize too large', 'TsciRegistryMaxBodySize 99999999999',
+     qr/TsciRegistryMaxBodySize must be a number of bytes/],
+    ['TsciRegistryAllowSignup not a flag', 'TsciRegistryAllowSignup sometimes',
+     qr/TsciRegistryAllowSignup must be On or Off/],
+    ['TsciRegistry On without a data directory',
+     "<Location /r/>\n TsciRegistry On\n</Location>",
+     qr/TSR00001: TsciRegistry On needs TsciRegistryDataDir/],
+);
+
+plan tests => 2 * @bad + 6, have_lwp;
+
+sub configtest {
+    my ($label, $body, $datadir) = @_;
+    (my $file = $label) =~ s/\W+/_/g;
+    $file = "$dir/$file.conf";
+    open my $fh, '>', $file or die $!;
+    print $fh <<"EOC";
+ServerRoot $dir
+ServerName 127.0.0.1
+PidFile $dir/httpd.pid
+DefaultRuntimeDir $dir
+ErrorLog $dir/error_log
+Listen 127.0.0.1:1
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule tsci_registry_module $so
+@{[ $datadir ? "TsciRegistryDataDir $dir/data" : '' ]}
+$body
+EOC
+    close $fh;
+    my $out = `\Q$httpd\E -t -f \Q$file\E 2>&1`;
+    return ($? >> 8, $out);
+}
+
+for my $c (@bad) {
+    my ($label, $body, $pat) = @$c;
+    my $needs_dir = $label !~ /data directory|DataDir/;
+    my ($rc, $out) = configtest($label, $body, $needs_dir);
+    isnt $rc, 0, "$label: configtest fails";
+    like $out, $pat, "$label: says why" or diag $out;
+}
+
+# The administrator's whole config passes.
+my ($rc, $out) = configtest('minimal', "<Location />\n TsciRegistry On\n</Location>", 1);
+is $rc, 0, 'LoadModule, DataDir and a Location: Syntax OK' or diag $out;
+
+# TsciRegistryBaseURL decides tarball links, whatever the request says.
+my $based = base_url('/based/');
+my $token = adduser($based, unique('base'), 'base-pass-1');
+my $name = unique('based-pkg');
+is publish($based, $token, name => $name, version => '1.0.0')->code, 201;
+my $d = json_of(req(GET => "$based$name"));
+is $d->{versions}{'1.0.0'}{dist}{tarball},
+   "https://registry.example.test/pub/$name/-/$name-1.0.0.tgz",
+   'BaseURL in the full packument';
+$d = json_of(req(GET => "$based$name/latest"));
+is $d->{dist}{tarball},
+   "https://registry.example.test/pub/$name/-/$name-1.0.0.tgz",
+   'BaseURL in a version document';
+
+# Without it, links follow the request's host, port and Location: the same
+# package through /npm/ (same store) links under /npm/.
+my $npm = base_url('/npm/');
+$d = json_of(req(GET => "$npm$name"));
+is $d->{versions}{'1.0.0'}{dist}{tarball}, "$npm$name/-/$name-1.0.0.tgz",
+   'request-based link under another Location';
+$d = json_of(req(GET => "$npm$name", headers => { Host => 'mirror.example.test:8080' }));
+is $d->{versions}{'1.0.0'}{dist}{tarball},
+   "http://mirror.example.test:8080/npm/$name/-/$name-1.0.0.tgz",
+   'links follow the Host the client used';

@@ -1,0 +1,271 @@
+/* fixtures: the helpers the unit tests share (see fixtures.h). */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+#include <apr_strings.h>
+#include "fixtures.h"
+
+apr_pool_t *fx_pool;
+
+static void setup(void)
+{
+    ck_assert_int_eq(apr_pool_create(&fx_pool, NULL), APR_SUCCESS);
+}
+
+static void teardown(void)
+{
+    apr_pool_destroy(fx_pool);
+    fx_pool = NULL;
+}
+
+TCase *fx_tcase(const char *name)
+{
+    TCase *tc = tcase_create(name);
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    return tc;
+}
+
+/* Room for the archive: gzip of tar headers and padding stays far below
+ * this for the sizes the tests use. */
+static apr_size_t room(apr_size_t data_bytes)
+{
+    return 2 * data_bytes + (256 << 10);
+}
+
+const unsigned char *fx_tarball(apr_pool_t *p, const fx_entry_t *entries,
+                                apr_size_t *plen)
+{
+    struct archive *a = archive_write_new();
+    apr_size_t total = 0, cap;
+    size_t used = 0;
+    unsigned char *buf;
+    const fx_entry_t *e;
+
+    for (e = entries; e->path; e++) {
+        total += 512 + (e->len ? e->len : e->data ? strlen(e->data) : 0);
+    }
+    cap = room(total);
+    buf = apr_palloc(p, cap);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+    ck_assert_int_eq(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+    ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used),
+                     ARCHIVE_OK);
+    for (e = entries; e->path; e++) {
+        struct archive_entry *ae = archive_entry_new();
+        apr_size_t len = e->dir ? 0 : e->len ? e->len : strlen(e->data);
+
+        archive_entry_set_pathname(ae, e->path);
+        archive_entry_set_filetype(ae, e->dir ? AE_IFDIR : AE_IFREG);
+        archive_entry_set_perm(ae, e->dir ? 0755 : 0644);
+        archive_entry_set_mtime(ae, 499162500, 0);
+        archive_entry_set_size(ae, (la_int64_t)len);
+        ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+        if (len > 0) {
+            ck_assert_int_eq((int)archive_write_data(a, e->data, len),
+                             (int)len);
+        }
+        archive_entry_free(ae);
+    }
+    ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+    archive_write_free(a);
+    *plen = used;
+    return buf;
+}
+
+const unsigned char *fx_gzip(apr_pool_t *p, const void *data, apr_size_t len,
+                             apr_size_t *plen)
+{
+    struct archive *a = archive_write_new();
+    struct archive_entry *ae = archive_entry_new();
+    apr_size_t cap = room(len);
+    unsigned char *buf = apr_palloc(p, cap);
+    size_t used = 0;
+
+    ck_assert_int_eq(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+    ck_assert_int_eq(archive_write_set_format_raw(a), ARCHIVE_OK);
+    /* raw output, not padded to tar's blocks */
+    archive_write_set_bytes_in_last_block(a, 1);
+    ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used),
+                     ARCHIVE_OK);
+    archive_entry_set_pathname(ae, "data");
+    archive_entry_set_filetype(ae, AE_IFREG);
+    archive_entry_set_size(ae, (la_int64_t)len);
+    ck_assert_int_eq(archive_write_header(a, ae), ARCHIVE_OK);
+    ck_assert_int_eq((int)archive_write_data(a, data, len), (int)len);
+    archive_entry_free(ae);
+    ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+    archive_write_free(a);
+    *plen = used;
+    return buf;
+}
+
+const char *fx_manifest_text(apr_pool_t *p, const char *name,
+                             const char *version)
+{
+    return apr_psprintf(p, "{\"name\":\"%s\",\"version\":\"%s\","
+                        "\"description\":\"a test package\","
+                        "\"main\":\"index.js\",\"license\":\"MIT\"}\n",
+                        name, version);
+}
+
+const unsigned char *fx_package_tarball(apr_pool_t *p, const char *name,
+                                        const char *version,
+                                        apr_size_t *plen)
+{
+    fx_entry_t e[] = {
+        { "package/package.json", fx_manifest_text(p, name, version), 0, 0 },
+        { "package/index.js", "module.exports = 42;\n", 0, 0 },
+        { NULL, NULL, 0, 0 }
+    };
+
+    return fx_tarball(p, e, plen);
+}
+
+const char *fx_base64(apr_pool_t *p, const void *data, apr_size_t len)
+{
+    unsigned char *out = apr_palloc(p, (len + 2) / 3 * 4 + 1);
+
+    EVP_EncodeBlock(out, data, (int)len);
+    return (const char *)out;
+}
+
+static const char *hex(apr_pool_t *p, const unsigned char *md,
+                       unsigned int len)
+{
+    char *s = apr_palloc(p, 2 * len + 1);
+    unsigned int i;
+
+    for (i = 0; i < len; i++) {
+        sprintf(s + 2 * i, "%02x", md[i]);
+    }
+    return s;
+}
+
+const char *fx_sha1_hex(apr_pool_t *p, const void *data, apr_size_t len)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+
+    ck_assert_int_eq(EVP_Digest(data, len, md, &mdlen, EVP_sha1(), NULL), 1);
+    return hex(p, md, mdlen);
+}
+
+const char *fx_sri512(apr_pool_t *p, const void *data, apr_size_t len)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+
+    ck_assert_int_eq(EVP_Digest(data, len, md, &mdlen, EVP_sha512(), NULL),
+                     1);
+    return apr_pstrcat(p, "sha512-", fx_base64(p, md, mdlen), NULL);
+}
+
+static apr_status_t put_cleanup(void *obj)
+{
+    json_object_put(obj);
+    return APR_SUCCESS;
+}
+
+static json_object *own(apr_pool_t *p, json_object *obj)
+{
+    apr_pool_cleanup_register(p, obj, put_cleanup, apr_pool_cleanup_null);
+    return obj;
+}
+
+json_object *fx_json(apr_pool_t *p, const char *text)
+{
+    json_object *obj = json_tokener_parse(text);
+
+    ck_assert_msg(obj != NULL, "not JSON: %s", text);
+    return own(p, obj);
+}
+
+json_object *fx_publish_body(apr_pool_t *p, const char *name,
+                             const char *version, const unsigned char *tgz,
+                             apr_size_t len)
+{
+    const char *slash = strchr(name, '/');
+    const char *file = apr_pstrcat(p, slash ? slash + 1 : name, "-", version,
+                                   ".tgz", NULL);
+    const char *text = apr_psprintf(p,
+        "{\"_id\":\"%s\",\"name\":\"%s\",\"description\":\"a test package\","
+        "\"dist-tags\":{\"latest\":\"%s\"},"
+        "\"versions\":{\"%s\":{\"name\":\"%s\",\"version\":\"%s\","
+        "\"description\":\"a test package\",\"main\":\"index.js\","
+        "\"license\":\"MIT\",\"readme\":\"# %s\",\"_id\":\"%s@%s\","
+        "\"dist\":{\"shasum\":\"%s\",\"integrity\":\"%s\","
+        "\"tarball\":\"http://localhost/%s/-/%s\"}}},"
+        "\"access\":null,"
+        "\"_attachments\":{\"%s\":{\"content_type\":"
+        "\"application/octet-stream\",\"data\":\"%s\",\"length\":%lu}}}",
+        name, name, version, version, name, version, name, name, version,
+        fx_sha1_hex(p, tgz, len), fx_sri512(p, tgz, len), name, file, file,
+        fx_base64(p, tgz, len), (unsigned long)len);
+
+    return fx_json(p, text);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+                  struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static apr_status_t rm_tree(void *dir)
+{
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return APR_SUCCESS;
+}
+
+const char *fx_tempdir(apr_pool_t *p)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *dir = apr_pstrcat(p, tmp && *tmp ? tmp : "/tmp",
+                            "/tsr-unit-XXXXXX", NULL);
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    apr_pool_cleanup_register(p, dir, rm_tree, apr_pool_cleanup_null);
+    return dir;
+}
+
+const unsigned char *fx_read_file(apr_pool_t *p, const char *path,
+                                  apr_size_t *plen)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf;
+    long n;
+
+    if (f == NULL) {
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    buf = apr_palloc(p, (apr_size_t)n + 1);
+    if (n < 0 || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    *plen = (apr_size_t)n;
+    return buf;
+}
+
+int fx_exists(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0;
+}

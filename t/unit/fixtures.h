@@ -1,0 +1,72 @@
+/* fixtures: what the unit tests build for themselves: a pool per test,
+ * gzip'd tarballs made in memory, npm publish bodies, digests computed
+ * without the core, and scratch data directories. */
+#ifndef FIXTURES_H
+#define FIXTURES_H
+
+#include <check.h>
+#include <apr_pools.h>
+#include <json-c/json.h>
+
+/* The pool of the running test, created and destroyed around it. */
+extern apr_pool_t *fx_pool;
+
+/* A test case whose tests each get a fresh fx_pool, with a timeout that
+ * leaves room for bcrypt and fsync. */
+TCase *fx_tcase(const char *name);
+
+/* One entry of a tarball: a regular file, or a directory when dir is set.
+ * len 0 means strlen(data).  A list of entries ends with a NULL path. */
+typedef struct fx_entry_t {
+    const char *path;
+    const char *data;
+    apr_size_t len;
+    int dir;
+} fx_entry_t;
+
+/* A gzip'd pax tar of entries, built with libarchive in p. */
+const unsigned char *fx_tarball(apr_pool_t *p, const fx_entry_t *entries,
+                                apr_size_t *plen);
+
+/* The gzip (one member, no tar inside) of len bytes of data, in p. */
+const unsigned char *fx_gzip(apr_pool_t *p, const void *data, apr_size_t len,
+                             apr_size_t *plen);
+
+/* The package.json text of name@version (in p). */
+const char *fx_manifest_text(apr_pool_t *p, const char *name,
+                             const char *version);
+
+/* An npm-like tarball of name@version: package/package.json and
+ * package/index.js, in p. */
+const unsigned char *fx_package_tarball(apr_pool_t *p, const char *name,
+                                        const char *version,
+                                        apr_size_t *plen);
+
+/* Digests and base64 computed straight with libcrypto, independently of
+ * tsr_integrity (all in p). */
+const char *fx_sha1_hex(apr_pool_t *p, const void *data, apr_size_t len);
+const char *fx_sri512(apr_pool_t *p, const void *data, apr_size_t len);
+const char *fx_base64(apr_pool_t *p, const void *data, apr_size_t len);
+
+/* The body of "npm publish" of name@version with tarball tgz, as npm sends
+ * it (dist-tags {"latest": version}, dist digests set), owned by p. */
+json_object *fx_publish_body(apr_pool_t *p, const char *name,
+                             const char *version, const unsigned char *tgz,
+                             apr_size_t len);
+
+/* The JSON text parsed with json-c alone (not through tsr_json), owned by
+ * p; fails the test when it is not JSON. */
+json_object *fx_json(apr_pool_t *p, const char *text);
+
+/* A new empty directory, removed with everything in it when p is cleared
+ * (register it before anything in p that uses it). */
+const char *fx_tempdir(apr_pool_t *p);
+
+/* The bytes of a file (in p), or NULL when it cannot be read. */
+const unsigned char *fx_read_file(apr_pool_t *p, const char *path,
+                                  apr_size_t *plen);
+
+/* 1 if path exists. */
+int fx_exists(const char *path);
+
+#endif

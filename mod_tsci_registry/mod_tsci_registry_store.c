@@ -155,7 +155,8 @@ static void *APR_THREAD_FUNC checkpoint_loop(apr_thread_t *t, void *data)
     return NULL;
 }
 
-/* Registered after the store is opened, so it runs before it is closed. */
+/* A pre-cleanup: it must run before pchild's subpools, the thread's own
+ * among them, are destroyed, and before the store is closed. */
 static apr_status_t stop_checkpointer(void *data)
 {
     checkpointer_t *c = data;
@@ -197,8 +198,7 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
             c->store = store;
             if (apr_thread_create(&c->thread, NULL, checkpoint_loop, c,
                                   pchild) == APR_SUCCESS) {
-                apr_pool_cleanup_register(pchild, c, stop_checkpointer,
-                                          apr_pool_cleanup_null);
+                apr_pool_pre_cleanup_register(pchild, c, stop_checkpointer);
             }
         }
         apr_hash_set(dirs, dir, APR_HASH_KEY_STRING,

@@ -18,6 +18,51 @@ json_object *tsr_json_own(apr_pool_t *p, json_object *obj)
     return obj;
 }
 
+/* RFC 3629: json-c's own check lets overlong forms, surrogates and code
+ * points above U+10FFFF through. */
+static int utf8_valid(const unsigned char *s, apr_size_t len)
+{
+    apr_size_t i = 0, n, k;
+    apr_uint32_t cp;
+
+    while (i < len) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        if (s[i] >= 0xc2 && s[i] <= 0xdf) {
+            n = 1;
+            cp = s[i] & 0x1f;
+        }
+        else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+            n = 2;
+            cp = s[i] & 0x0f;
+        }
+        else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+            n = 3;
+            cp = s[i] & 0x07;
+        }
+        else {
+            return 0;
+        }
+        if (len - i <= n) {
+            return 0;
+        }
+        for (k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) {
+                return 0;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
+            || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return 0;
+        }
+        i += n + 1;
+    }
+    return 1;
+}
+
 apr_status_t tsr_json_parse(json_object **pobj, apr_pool_t *p,
                             const char *buf, apr_size_t len, int max_depth,
                             tsr_error_t **perr)
@@ -36,7 +81,12 @@ apr_status_t tsr_json_parse(json_object **pobj, apr_pool_t *p,
         /* json-c counts in int; the body limits stop far below this. */
         return tsr_error_set(perr, p, 413, NULL, "the document is too large");
     }
-    tok = json_tokener_new_ex(max_depth);
+    if (!utf8_valid((const unsigned char *)buf, len)) {
+        return tsr_error_set(perr, p, 400, NULL,
+                             "malformed JSON: invalid UTF-8");
+    }
+    /* json-c counts the value itself as a level: "{}" needs a depth of 2. */
+    tok = json_tokener_new_ex(max_depth + 1);
     if (tok == NULL) {
         return tsr_error_internal(perr, p, APR_ENOMEM, "out of memory");
     }

@@ -3,6 +3,8 @@
  * environment broken (panic, or failchk seeing a process that died inside
  * the library) leaves TSR_BDB_RECOVERY_FLAG for the parent to act on. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,7 @@ typedef struct bdb_t {
 } bdb_t;
 
 static const tsr_store_provider_t bdb_provider;
+static void flag(bdb_t *b);
 
 static const char *env_home(apr_pool_t *p, const char *datadir)
 {
@@ -90,8 +93,8 @@ static void event_notify(DB_ENV *env, u_int32_t event, void *info)
 {
     bdb_t *b = env->app_private;
 
-    if (event == DB_EVENT_PANIC && b && b->store) {
-        tsr_store_bdb_flag_recovery(b->pool, b->store->datadir);
+    if (event == DB_EVENT_PANIC && b) {
+        flag(b);
     }
 }
 
@@ -101,9 +104,30 @@ static int is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid,
     return kill(pid, 0) == 0 || errno == EPERM;
 }
 
-/* Map a Berkeley DB result; broken environments are flagged. */
+/* Leave the recovery flag without a pool: this runs in request threads
+ * and in Berkeley DB's callbacks, where no pool may be shared. */
+static void flag(bdb_t *b)
+{
+    char path[4096];
+    int fd;
+
+    if (b->store == NULL) {
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/db/%s", b->store->datadir,
+             TSR_BDB_RECOVERY_FLAG);
+    if ((fd = open(path, O_WRONLY | O_CREAT, 0640)) >= 0) {
+        close(fd);
+    }
+}
+
+/* Map a Berkeley DB result; broken environments are flagged.  A lock wait
+ * that timed out may be held by a process that died: failchk tells, and
+ * such a death inside the library needs a recovery. */
 static apr_status_t map_err(bdb_t *b, int ret, const char *what)
 {
+    char msg[512];
+
     if (ret == 0) {
         return APR_SUCCESS;
     }
@@ -113,20 +137,26 @@ static apr_status_t map_err(bdb_t *b, int ret, const char *what)
     if (ret == DB_KEYEXIST) {
         return TSR_EEXISTS;
     }
+    if (ret == DB_LOCK_NOTGRANTED && b->env
+        && b->env->failchk(b->env, 0) == DB_RUNRECOVERY) {
+        ret = DB_RUNRECOVERY;
+    }
     if (ret == DB_RUNRECOVERY) {
-        tsr_store_bdb_flag_recovery(b->pool, b->store->datadir);
+        flag(b);
     }
     if (b->store && b->store->log) {
-        b->store->log(b->store->log_baton, TSR_LOG_ERR, APR_EGENERAL,
-                      apr_psprintf(b->pool, "TSR00101: Berkeley DB %s: %s",
-                                   what, db_strerror(ret)));
+        snprintf(msg, sizeof(msg), "TSR00101: Berkeley DB %s: %s", what,
+                 db_strerror(ret));
+        b->store->log(b->store->log_baton, TSR_LOG_ERR, APR_EGENERAL, msg);
     }
     return ret == DB_LOCK_NOTGRANTED ? APR_TIMEUP : APR_EGENERAL;
 }
 
-static int retryable(int ret)
+/* A deadlock victim may simply try again.  A lock wait that timed out is
+ * not retried: its holder may be a process that died (see map_err). */
+static int retryable(bdb_t *b, int ret)
 {
-    return ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED;
+    return ret == DB_LOCK_DEADLOCK;
 }
 
 static apr_status_t bdb_cleanup(void *data)
@@ -180,7 +210,7 @@ static apr_status_t open_env(bdb_t *b, const char *home,
         flags |= DB_CREATE | DB_RECOVER;
     }
     if ((ret = b->env->open(b->env, home, flags, 0640)) != 0) {
-        return map_err(b, ret, apr_pstrcat(b->pool, "open of ", home, NULL));
+        return map_err(b, ret, "environment open");
     }
     if (!opts->recover) {
         /* Clean up after processes that died outside the library; one
@@ -449,7 +479,7 @@ static apr_status_t put1(bdb_t *b, int which, const void *k, apr_size_t klen,
                                     flags | DB_AUTO_COMMIT)
                 : b->db[which]->del(b->db[which], NULL, &key,
                                     DB_AUTO_COMMIT);
-        if (!retryable(ret)) {
+        if (!retryable(b, ret)) {
             break;
         }
     }
@@ -622,7 +652,7 @@ static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
         if (ret != 0 && ret != DB_NOTFOUND) {
             txn->abort(txn);
             apr_pool_destroy(sub);
-            if (retryable(ret)) {
+            if (retryable(b, ret)) {
                 continue;
             }
             break;
@@ -655,7 +685,7 @@ static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
             }
             txn->abort(txn);
             apr_pool_destroy(sub);
-            if (retryable(ret)) {
+            if (retryable(b, ret)) {
                 continue;
             }
             break;

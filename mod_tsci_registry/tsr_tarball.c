@@ -35,6 +35,69 @@ static const char *entry_path(struct archive_entry *e)
     return path;
 }
 
+/* CRC-32 (IEEE, reflected) a nibble at a time: gzip's check value. */
+static apr_uint32_t crc32_update(apr_uint32_t crc, const unsigned char *b,
+                                 apr_size_t len)
+{
+    static const apr_uint32_t tab[16] = {
+        0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190,
+        0x6b6b51f4, 0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344,
+        0xd6d6a3e8, 0xcb61b38c, 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278,
+        0xbdbdf21c
+    };
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        crc ^= b[i];
+        crc = (crc >> 4) ^ tab[crc & 15];
+        crc = (crc >> 4) ^ tab[crc & 15];
+    }
+    return crc;
+}
+
+static apr_uint32_t le32(const unsigned char *b)
+{
+    return (apr_uint32_t)b[0] | ((apr_uint32_t)b[1] << 8)
+           | ((apr_uint32_t)b[2] << 16) | ((apr_uint32_t)b[3] << 24);
+}
+
+/* libarchive leaves the gzip trailer unchecked, while npm's client checks
+ * it on install: decompress the whole stream again and compare its CRC-32
+ * and length with the trailer, which must end the data (one member). */
+static apr_status_t check_trailer(apr_pool_t *p, const unsigned char *data,
+                                  apr_size_t len, tsr_error_t **perr)
+{
+    struct archive *a = archive_read_new();
+    struct archive_entry *e;
+    const void *buf;
+    size_t n;
+    la_int64_t off;
+    apr_uint32_t crc = 0xffffffff, size = 0;
+    int r;
+
+    if (a == NULL) {
+        return tsr_error_internal(perr, p, APR_ENOMEM, "out of memory");
+    }
+    apr_pool_cleanup_register(p, a, archive_cleanup, apr_pool_cleanup_null);
+    archive_read_support_filter_gzip(a);
+    archive_read_support_format_raw(a);
+    if ((r = archive_read_open_memory(a, data, len)) == ARCHIVE_OK
+        && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+        while ((r = archive_read_data_block(a, &buf, &n, &off))
+               == ARCHIVE_OK) {
+            crc = crc32_update(crc, buf, n);
+            size += (apr_uint32_t)n;
+        }
+    }
+    if (r != ARCHIVE_EOF || (crc ^ 0xffffffff) != le32(data + len - 8)
+        || size != le32(data + len - 4)) {
+        return tsr_error_set(perr, p, 400, "bad_tarball",
+                             "the tarball is corrupt: its gzip check "
+                             "value or length does not match its data");
+    }
+    return APR_SUCCESS;
+}
+
 static apr_status_t read_manifest(json_object **pobj, apr_pool_t *p,
                                   struct archive *a, la_int64_t size,
                                   const tsr_tarball_limits_t *lim,
@@ -157,5 +220,5 @@ apr_status_t tsr_tarball_inspect(tsr_tarball_info_t *info, apr_pool_t *p,
         return tsr_error_set(perr, p, 400, "bad_tarball",
                              "the tarball has no package/package.json");
     }
-    return APR_SUCCESS;
+    return check_trailer(p, b, len, perr);
 }

@@ -140,7 +140,7 @@ END_TEST
 
 static const char *const bad_users[] = {
     "", "Alice", "aliCe", "-bob", ".bob", "_bob", "bo b", "bob@example.com",
-    "bob/x", "bob:x", "b\xc3\xb6b", NULL
+    "bob/x", "bob:x", "b\xc3\xb6" "b", NULL
 };
 
 START_TEST(user_invalid)

@@ -1,0 +1,168 @@
+# Durability: Apache's children are killed with SIGKILL while publishes
+# run.  After a restart every publish that was answered 2xx is there and
+# readable, the store opens cleanly and takes writes, and no tarball on
+# disk or on the wire is half written.
+use strict;
+use warnings;
+use Apache::Test qw(-withtestmore have_lwp);
+use Test::More;
+use Digest::SHA qw(sha1_hex);
+use File::Find ();
+use IO::Uncompress::Gunzip qw(gunzip $GunzipError);
+use LWP::UserAgent ();
+use HTTP::Request ();
+use JSON::PP ();
+use Time::HiRes qw(sleep time);
+use TsciTest qw(base_url req json_of make_tarball publish_body adduser
+                unique data_dir t_var);
+
+plan tests => 11, have_lwp;
+
+my $base = base_url('/npm/');
+my $token = adduser($base, unique('durable'), 'durable-pass-1');
+my $cfg = Apache::Test::config();
+my $pidfile = $cfg->{vars}{t_pid_file};
+my $log = t_var() . '/durability-acks';
+unlink glob "$log.*";
+
+my $WRITERS = 6;
+my $SECONDS = 10;
+
+sub parent_pid {
+    open my $fh, '<', $pidfile or return;
+    my $pid = <$fh>;
+    chomp $pid;
+    return $pid;
+}
+
+sub children_of {
+    my $ppid = shift;
+    my @kids;
+    for my $status (glob '/proc/[0-9]*/status') {
+        open my $fh, '<', $status or next;
+        my ($pid, $pp);
+        while (<$fh>) {
+            $pid = $1 if /^Pid:\s+(\d+)/;
+            $pp = $1 if /^PPid:\s+(\d+)/;
+        }
+        push @kids, $pid if defined $pp && $pp == $ppid;
+    }
+    return @kids;
+}
+
+# Writers: publish new packages as fast as they can; log each one the
+# registry acknowledged, with the tarball's digest.
+my $json = JSON::PP->new->canonical;
+my @writers;
+for my $w (1 .. $WRITERS) {
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        my $ua = LWP::UserAgent->new(timeout => 20, keep_alive => 1);
+        open my $out, '>>', "$log.$w" or die $!;
+        $out->autoflush(1);
+        my $end = time + $SECONDS;
+        my $n = 0;
+        while (time < $end) {
+            my $name = sprintf 'durable-%d-%d-%d', $$, $w, $n++;
+            my $tgz = make_tarball(name => $name, version => '1.0.0',
+                                   index => "module.exports = $n;\n" . ('x' x (500 * ($n % 20))));
+            my $r = HTTP::Request->new(PUT => "$base$name");
+            $r->header(Authorization => "Bearer $token");
+            $r->header('Content-Type' => 'application/json');
+            $r->content($json->encode(publish_body(name => $name,
+                version => '1.0.0', tarball => $tgz)));
+            my $res = $ua->request($r);
+            print $out "$name ", sha1_hex($tgz), "\n" if $res->is_success;
+        }
+        exit 0;
+    }
+    push @writers, $pid;
+}
+
+# The killer: SIGKILL a random child every 0.4 s while the writers run.
+my $killed = 0;
+my $stop = time + $SECONDS - 1;
+while (time < $stop) {
+    sleep 0.4;
+    my @kids = children_of(parent_pid() // 0);
+    next unless @kids;
+    $killed += kill 'KILL', $kids[int rand @kids];
+}
+waitpid $_, 0 for @writers;
+ok $killed >= 5, "killed $killed children under load";
+
+my %acked;
+for my $f (glob "$log.*") {
+    open my $fh, '<', $f or die $!;
+    while (<$fh>) {
+        my ($name, $sha) = split;
+        $acked{$name} = $sha;
+    }
+}
+ok scalar(keys %acked) > 20, scalar(keys %acked) . ' publishes acknowledged';
+
+# Stop and start the whole server, as after a crash of the machine's
+# Apache: the store is recovered before children start.
+my $server = $cfg->server;
+$server->stop;
+ok $server->start, 'server starts again';
+
+# Writes work again (there is a short outage if the environment needed a
+# full recovery: the parent restarts everything then).
+my $probe = unique('after-crash');
+my $code = 0;
+for (1 .. 60) {
+    my $r = req(PUT => "$base$probe", token => $token,
+                body => publish_body(name => $probe, version => '1.0.0'));
+    $code = $r->code;
+    last if $code == 201;
+    sleep 1;
+}
+is $code, 201, 'the store takes writes after the restart';
+
+# With the server stopped cleanly, Berkeley DB's own verifier checks every
+# database the restart recovered.
+$server->stop;
+my $home = data_dir() . '/db';
+my @unsound;
+for my $db (map { (split m{/})[-1] } glob "$home/*.db") {
+    my $out = `timeout -s KILL 60 db5.3_verify -h \Q$home\E \Q$db\E 2>&1`;
+    push @unsound, "$db: $out" if $? != 0 || $out !~ /succeeded/;
+}
+is "@unsound", '', 'db5.3_verify finds every database sound';
+$server->start or die 'server did not start again';
+
+# Every acknowledged publish is there, and its tarball is the one sent.
+my ($missing, $bad_tgz) = (0, 0);
+for my $name (sort keys %acked) {
+    my $d = json_of(req(GET => "$base$name"));
+    my $v = $d && $d->{versions}{'1.0.0'};
+    if (!$v || $v->{dist}{shasum} ne $acked{$name}) {
+        $missing++;
+        diag "lost: $name";
+        next;
+    }
+    my $t = req(GET => $v->{dist}{tarball});
+    $bad_tgz++ unless $t->code == 200 && sha1_hex($t->content) eq $acked{$name};
+}
+is $missing, 0, 'no acknowledged publish was lost';
+is $bad_tgz, 0, 'every acknowledged tarball is served whole';
+
+# No tarball file on disk is half written: each one inflates fully, and
+# the name it sits under is the package in it.
+my ($files, $broken) = (0, 0);
+File::Find::find({ no_chdir => 1, wanted => sub {
+    return unless -f $_ && /\.tgz$/;
+    $files++;
+    my $plain;
+    $broken++, diag("broken: $_") unless gunzip($_ => \$plain);
+} }, data_dir() . '/tarballs');
+ok $files >= scalar keys %acked, "$files tarball files on disk";
+is $broken, 0, 'none of them is truncated';
+
+# Staging files of interrupted publishes are never under a tarball URL.
+my @staged = glob data_dir() . '/tmp/*';
+my $r = req(GET => "${base}x/-/../../tmp/" . ((split m{/}, $staged[0] // 'none.tgz.part')[-1]));
+ok $r->code >= 400, 'staging area not reachable by URL';
+my $meta = json_of(req(GET => $base));
+ok $meta && $meta->{doc_count} >= scalar keys %acked, 'GET / counts them';

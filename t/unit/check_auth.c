@@ -1,0 +1,160 @@
+/* check_auth: password hashes and tokens of the registry's own users. */
+#include <openssl/evp.h>
+#include <apr_strings.h>
+#include "check_core.h"
+#include "fixtures.h"
+#include "tsr_auth.h"
+#include "tsr_json.h"
+
+START_TEST(password_right_and_wrong)
+{
+    const char *h1 = NULL, *h2 = NULL;
+
+    ck_assert_int_eq(tsr_auth_password_hash(&h1, fx_pool, "correct horse"),
+                     APR_SUCCESS);
+    /* bcrypt, at the configured cost, 60 characters */
+    ck_assert_str_eq(apr_pstrndup(fx_pool, h1, 7), "$2y$10$");
+    ck_assert_uint_eq(strlen(h1), 60);
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, "correct horse", h1),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, "correct horsE", h1),
+                     APR_EMISMATCH);
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, "correct horse ", h1),
+                     APR_EMISMATCH);
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, "", h1),
+                     APR_EMISMATCH);
+    /* a fresh salt each time */
+    ck_assert_int_eq(tsr_auth_password_hash(&h2, fx_pool, "correct horse"),
+                     APR_SUCCESS);
+    ck_assert_str_ne(h1, h2);
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, "correct horse", h2),
+                     APR_SUCCESS);
+}
+END_TEST
+
+START_TEST(password_long)
+{
+    /* bcrypt alone reads 72 bytes: these differ only after them */
+    char *a = apr_palloc(fx_pool, 201), *b = apr_palloc(fx_pool, 201);
+    const char *h = NULL;
+
+    memset(a, 'p', 200);
+    a[200] = '\0';
+    memcpy(b, a, 201);
+    b[199] = 'q';
+    ck_assert_int_eq(tsr_auth_password_hash(&h, fx_pool, a), APR_SUCCESS);
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, a, h), APR_SUCCESS);
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, b, h), APR_EMISMATCH);
+    /* nor is a prefix of 72 or 73 bytes the same password */
+    a[72] = '\0';
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, a, h), APR_EMISMATCH);
+    a[72] = 'p';
+    a[73] = '\0';
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, a, h), APR_EMISMATCH);
+}
+END_TEST
+
+START_TEST(password_bad_hash)
+{
+    /* a stored value that is not bcrypt never matches, even itself */
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, "secret", "secret"),
+                     APR_EMISMATCH);
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, "secret",
+                                             "{SHA}5en6G6MezRroT3XKqkdPOmY/"
+                                             "BfQ="), APR_EMISMATCH);
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, "secret", ""),
+                     APR_EMISMATCH);
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, "secret", NULL),
+                     APR_EMISMATCH);
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, NULL, "$2y$10$x"),
+                     APR_EMISMATCH);
+    ck_assert_int_eq(tsr_auth_password_check(fx_pool, "secret", "$2y$10$"),
+                     APR_EMISMATCH);
+}
+END_TEST
+
+static void sha256(unsigned char out[32], const char *s)
+{
+    unsigned int n = 0;
+
+    ck_assert_int_eq(EVP_Digest(s, strlen(s), out, &n, EVP_sha256(), NULL),
+                     1);
+    ck_assert_uint_eq(n, 32);
+}
+
+START_TEST(token_new)
+{
+    const char *t1 = NULL, *t2 = NULL, *c;
+    unsigned char k1[32], k2[32], want[32], again[32];
+    apr_size_t prefix = strlen(TSR_TOKEN_PREFIX);
+
+    ck_assert_int_eq(tsr_auth_token_new(&t1, k1, fx_pool), APR_SUCCESS);
+    ck_assert_int_eq(tsr_auth_token_new(&t2, k2, fx_pool), APR_SUCCESS);
+    ck_assert_str_eq(TSR_TOKEN_PREFIX, "tsr_");
+    ck_assert_int_eq(strncmp(t1, "tsr_", 4), 0);
+    /* 32 random bytes in unpadded base64url: 43 characters */
+    ck_assert_uint_eq(strlen(t1), prefix + 43);
+    for (c = t1 + prefix; *c; c++) {
+        ck_assert_msg((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z')
+                      || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_',
+                      "token character '%c'", *c);
+    }
+    ck_assert_str_ne(t1, t2);
+    ck_assert(memcmp(k1, k2, 32) != 0);
+
+    /* the key is the SHA-256 of the whole token text */
+    sha256(want, t1);
+    ck_assert_mem_eq(k1, want, 32);
+    tsr_auth_token_key(again, t1);
+    ck_assert_mem_eq(again, want, 32);
+    sha256(want, t2);
+    ck_assert_mem_eq(k2, want, 32);
+    tsr_auth_token_key(again, "tsr_other");
+    ck_assert(memcmp(again, k1, 32) != 0);
+}
+END_TEST
+
+START_TEST(records)
+{
+    json_object *u = tsr_auth_user_record(fx_pool, "alice", "a@example.com",
+                                          "$2y$10$hash", "2024-01-01T00:00:00"
+                                          ".000Z");
+    json_object *t, *ro;
+
+    ck_assert_str_eq(tsr_json_str(u, "name"), "alice");
+    ck_assert_str_eq(tsr_json_str(u, "email"), "a@example.com");
+    ck_assert_str_eq(tsr_json_str(u, "password"), "$2y$10$hash");
+    ck_assert_str_eq(tsr_json_str(u, "created"), "2024-01-01T00:00:00.000Z");
+    u = tsr_auth_user_record(fx_pool, "bob", NULL, "h", "c");
+    ck_assert(!json_object_object_get_ex(u, "email", NULL));
+
+    t = tsr_auth_token_record(fx_pool, "alice", 1, "c");
+    ck_assert_str_eq(tsr_json_str(t, "user"), "alice");
+    ck_assert(json_object_object_get_ex(t, "readonly", &ro));
+    ck_assert(json_object_is_type(ro, json_type_boolean));
+    ck_assert_int_eq(json_object_get_boolean(ro), 1);
+    t = tsr_auth_token_record(fx_pool, "alice", 0, "c");
+    ck_assert(json_object_object_get_ex(t, "readonly", &ro));
+    ck_assert_int_eq(json_object_get_boolean(ro), 0);
+    ck_assert_str_eq(tsr_json_serialize(fx_pool, t, NULL),
+                     "{\"user\":\"alice\",\"readonly\":false,"
+                     "\"created\":\"c\"}");
+}
+END_TEST
+
+Suite *make_auth_suite(void)
+{
+    Suite *s = suite_create("auth");
+    TCase *tc = fx_tcase("password");
+
+    tcase_add_test(tc, password_right_and_wrong);
+    tcase_add_test(tc, password_long);
+    tcase_add_test(tc, password_bad_hash);
+    suite_add_tcase(s, tc);
+
+    tc = fx_tcase("token");
+    tcase_add_test(tc, token_new);
+    tcase_add_test(tc, records);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,791 @@
+/* check_store_bdb: the Berkeley DB store through the tsr_store interface:
+ * package updates and their counters, users, tokens, reopening with and
+ * without recovery, tarball files, and publishes committed end to end. */
+#include <apr_strings.h>
+#include <apr_file_info.h>
+#include "check_core.h"
+#include "fixtures.h"
+#include "tsr_store_bdb.h"
+#include "tsr_publish.h"
+#include "tsr_auth.h"
+#include "tsr_json.h"
+#include "tsr_view.h"
+
+static const char *datadir;
+static apr_pool_t *store_pool;
+static tsr_store_t *store;
+static int logged;
+static char last_log[512];
+
+static void log_fn(void *baton, int level, apr_status_t rv, const char *msg)
+{
+    (void)baton;
+    (void)rv;
+    if (level <= TSR_LOG_ERR) {
+        logged++;
+    }
+    apr_cpystrn(last_log, msg, sizeof(last_log));
+}
+
+static tsr_bdb_options_t options(int recover)
+{
+    tsr_bdb_options_t o;
+
+    memset(&o, 0, sizeof(o));
+    o.create = 1;
+    o.recover = recover;
+    o.cache_bytes = 1 << 20;
+    o.log = log_fn;
+    return o;
+}
+
+/* (Re)open the store in its own pool, which closing destroys. */
+static void open_store(int recover)
+{
+    tsr_bdb_options_t o = options(recover);
+
+    ck_assert_int_eq(apr_pool_create(&store_pool, fx_pool), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_bdb_open(&store, store_pool, datadir, &o),
+                     APR_SUCCESS);
+    ck_assert_ptr_nonnull(store);
+    ck_assert_str_eq(store->provider->name, "bdb");
+}
+
+static void close_store(void)
+{
+    apr_pool_destroy(store_pool);
+    store_pool = NULL;
+    store = NULL;
+}
+
+static void setup(void)
+{
+    tsr_bdb_options_t o = options(0);
+
+    logged = 0;
+    last_log[0] = '\0';
+    datadir = fx_tempdir(fx_pool);
+    ck_assert_int_eq(tsr_store_bdb_prepare(fx_pool, datadir, -1, -1, &o),
+                     APR_SUCCESS);
+    open_store(0);
+}
+
+static void teardown(void)
+{
+    /* the normal paths log nothing */
+    ck_assert_msg(logged == 0, "the store logged: %s", last_log);
+}
+
+static tsr_store_stats_t stats(void)
+{
+    tsr_store_stats_t st;
+
+    memset(&st, 0, sizeof(st));
+    ck_assert_int_eq(tsr_store_stats(store, fx_pool, &st), APR_SUCCESS);
+    return st;
+}
+
+static const char *doc_of(const char *name)
+{
+    const char *doc = NULL;
+    apr_size_t len = 0;
+    apr_status_t rv = tsr_store_package_doc(store, fx_pool, name, &doc,
+                                            &len);
+
+    if (rv == TSR_ENOTFOUND) {
+        return NULL;
+    }
+    ck_assert_int_eq(rv, APR_SUCCESS);
+    return apr_pstrmemdup(fx_pool, doc, len);
+}
+
+static const char *view_of(const char *name, tsr_view_kind_e kind)
+{
+    const char *blob = NULL;
+    apr_size_t len = 0;
+    apr_status_t rv = tsr_store_package_view(store, fx_pool, name, kind,
+                                             &blob, &len);
+
+    if (rv == TSR_ENOTFOUND) {
+        return NULL;
+    }
+    ck_assert_int_eq(rv, APR_SUCCESS);
+    return apr_pstrmemdup(fx_pool, blob, len);
+}
+
+/* What a test's update callback writes or refuses. */
+typedef struct upd_t {
+    const char *doc;
+    apr_int64_t tarball_bytes;
+    int refuse;
+    int calls;
+    int undos;
+    int saw_none;
+    const char *saw;
+} upd_t;
+
+static void undo_cb(void *baton)
+{
+    ((upd_t *)baton)->undos++;
+}
+
+static apr_status_t update_cb(void *baton, apr_pool_t *p, const char *cur,
+                              apr_size_t cur_len, tsr_package_write_t *out,
+                              tsr_error_t **perr)
+{
+    upd_t *u = baton;
+
+    u->calls++;
+    u->saw_none = (cur == NULL && cur_len == 0);
+    u->saw = cur ? apr_pstrmemdup(fx_pool, cur, cur_len) : NULL;
+    out->undo = undo_cb;
+    out->undo_baton = u;
+    if (u->refuse) {
+        return tsr_error_set(perr, p, 409, NULL, "refused by the test (%d)",
+                             u->refuse);
+    }
+    out->doc = u->doc;
+    out->doc_len = strlen(u->doc);
+    out->full = apr_pstrcat(p, "full of ", u->doc, NULL);
+    out->full_len = strlen(out->full);
+    out->abbrev = apr_pstrcat(p, "abbrev of ", u->doc, NULL);
+    out->abbrev_len = strlen(out->abbrev);
+    out->tarball_bytes = u->tarball_bytes;
+    return APR_SUCCESS;
+}
+
+static apr_status_t update(const char *name, upd_t *u, tsr_error_t **perr)
+{
+    *perr = NULL;
+    return tsr_store_package_update(store, fx_pool, name, update_cb, u,
+                                     perr);
+}
+
+START_TEST(fresh_store)
+{
+    tsr_store_stats_t st = stats();
+    const char *rec;
+    apr_size_t len;
+    unsigned char key[32];
+    apr_time_t now = apr_time_now();
+
+    ck_assert_uint_eq(st.doc_count, 0);
+    ck_assert_uint_eq(st.doc_del_count, 0);
+    ck_assert_uint_eq(st.update_seq, 0);
+    ck_assert_uint_eq(st.data_size, 0);
+    ck_assert_uint_gt(st.disk_size, 0);
+    ck_assert(st.start_time <= now && st.start_time > now
+                                                       - apr_time_from_sec(60));
+    ck_assert_ptr_null(doc_of("a"));
+    ck_assert_ptr_null(view_of("a", TSR_VIEW_FULL));
+    ck_assert_ptr_null(view_of("a", TSR_VIEW_ABBREV));
+    ck_assert_int_eq(tsr_store_user_get(store, fx_pool, "alice", &rec, &len),
+                     TSR_ENOTFOUND);
+    memset(key, 7, sizeof(key));
+    ck_assert_int_eq(tsr_store_token_get(store, fx_pool, key, &rec, &len),
+                     TSR_ENOTFOUND);
+    ck_assert(fx_exists(apr_pstrcat(fx_pool, datadir, "/tarballs", NULL)));
+    ck_assert(fx_exists(apr_pstrcat(fx_pool, datadir, "/tmp", NULL)));
+    ck_assert(fx_exists(apr_pstrcat(fx_pool, datadir, "/db/packages.db",
+                                    NULL)));
+    ck_assert_str_eq(store->datadir, datadir);
+}
+END_TEST
+
+START_TEST(package_create_and_update)
+{
+    upd_t u;
+    tsr_error_t *err;
+    tsr_store_stats_t st;
+    static const char doc1[] = "{\"name\":\"a\",\"rev\":1,\"pad\":\"xxxxx\"}";
+    static const char doc2[] = "{\"name\":\"a\",\"rev\":2}";
+
+    memset(&u, 0, sizeof(u));
+    u.doc = doc1;
+    u.tarball_bytes = 100;
+    ck_assert_int_eq(update("a", &u, &err), APR_SUCCESS);
+    ck_assert_int_eq(u.calls, 1);
+    ck_assert_int_eq(u.saw_none, 1);
+    ck_assert_int_eq(u.undos, 0);
+    ck_assert_str_eq(doc_of("a"), doc1);
+    ck_assert_str_eq(view_of("a", TSR_VIEW_FULL),
+                     apr_pstrcat(fx_pool, "full of ", doc1, NULL));
+    ck_assert_str_eq(view_of("a", TSR_VIEW_ABBREV),
+                     apr_pstrcat(fx_pool, "abbrev of ", doc1, NULL));
+    st = stats();
+    ck_assert_uint_eq(st.update_seq, 1);
+    ck_assert_uint_eq(st.doc_count, 1);
+    ck_assert_uint_eq(st.data_size, strlen(doc1) + 100);
+
+    /* the callback sees the stored document; a shorter one shrinks */
+    memset(&u, 0, sizeof(u));
+    u.doc = doc2;
+    u.tarball_bytes = 50;
+    ck_assert_int_eq(update("a", &u, &err), APR_SUCCESS);
+    ck_assert_int_eq(u.saw_none, 0);
+    ck_assert_str_eq(u.saw, doc1);
+    ck_assert_int_eq(u.undos, 0);
+    ck_assert_str_eq(doc_of("a"), doc2);
+    ck_assert_str_eq(view_of("a", TSR_VIEW_FULL),
+                     apr_pstrcat(fx_pool, "full of ", doc2, NULL));
+    st = stats();
+    ck_assert_uint_eq(st.update_seq, 2);
+    ck_assert_uint_eq(st.doc_count, 1);
+    ck_assert_uint_eq(st.data_size, strlen(doc2) + 150);
+
+    /* another package, whose name extends the first */
+    memset(&u, 0, sizeof(u));
+    u.doc = "{\"name\":\"@s/a\"}";
+    ck_assert_int_eq(update("@s/a", &u, &err), APR_SUCCESS);
+    ck_assert_int_eq(u.saw_none, 1);
+    memset(&u, 0, sizeof(u));
+    u.doc = "{\"name\":\"ab\"}";
+    ck_assert_int_eq(update("ab", &u, &err), APR_SUCCESS);
+    ck_assert_int_eq(u.saw_none, 1);
+    st = stats();
+    ck_assert_uint_eq(st.update_seq, 4);
+    ck_assert_uint_eq(st.doc_count, 3);
+    ck_assert_uint_eq(st.data_size, strlen(doc2) + 150
+                                        + strlen("{\"name\":\"@s/a\"}")
+                                        + strlen("{\"name\":\"ab\"}"));
+    ck_assert_str_eq(doc_of("a"), doc2);
+    ck_assert_str_eq(doc_of("@s/a"), "{\"name\":\"@s/a\"}");
+    ck_assert_str_eq(view_of("ab", TSR_VIEW_ABBREV),
+                     "abbrev of {\"name\":\"ab\"}");
+    ck_assert_ptr_null(doc_of("b"));
+}
+END_TEST
+
+START_TEST(refusing_callback)
+{
+    upd_t u;
+    tsr_error_t *err;
+    tsr_store_stats_t before, after;
+    const char *full, *abbrev;
+
+    memset(&u, 0, sizeof(u));
+    u.doc = "{\"name\":\"a\"}";
+    u.tarball_bytes = 10;
+    ck_assert_int_eq(update("a", &u, &err), APR_SUCCESS);
+    before = stats();
+    full = view_of("a", TSR_VIEW_FULL);
+    abbrev = view_of("a", TSR_VIEW_ABBREV);
+
+    memset(&u, 0, sizeof(u));
+    u.doc = "{\"name\":\"a\",\"changed\":true}";
+    u.tarball_bytes = 1000;
+    u.refuse = 1;
+    ck_assert_refusal(update("a", &u, &err), err, 409);
+    /* the record outlives the transaction's scratch pool */
+    ck_assert_str_eq(err->message, "refused by the test (1)");
+    ck_assert_str_eq(err->code, "conflict");
+    ck_assert_int_eq(u.calls, 1);
+    /* undo is for work after a callback that succeeded */
+    ck_assert_int_eq(u.undos, 0);
+    after = stats();
+    ck_assert_uint_eq(after.update_seq, before.update_seq);
+    ck_assert_uint_eq(after.doc_count, before.doc_count);
+    ck_assert_uint_eq(after.data_size, before.data_size);
+    ck_assert_str_eq(doc_of("a"), "{\"name\":\"a\"}");
+    ck_assert_str_eq(view_of("a", TSR_VIEW_FULL), full);
+    ck_assert_str_eq(view_of("a", TSR_VIEW_ABBREV), abbrev);
+
+    /* nor does a refused create leave a package behind */
+    u.refuse = 2;
+    ck_assert_refusal(update("b", &u, &err), err, 409);
+    ck_assert_ptr_null(doc_of("b"));
+    ck_assert_ptr_null(view_of("b", TSR_VIEW_FULL));
+    after = stats();
+    ck_assert_uint_eq(after.update_seq, before.update_seq);
+    ck_assert_uint_eq(after.doc_count, before.doc_count);
+}
+END_TEST
+
+START_TEST(users)
+{
+    json_object *u1 = tsr_auth_user_record(fx_pool, "alice", "a@x", "$2y$h1",
+                                           "t1");
+    json_object *u2 = tsr_auth_user_record(fx_pool, "alice", "evil@x",
+                                           "$2y$h2", "t2");
+    apr_size_t l1, l2, len;
+    const char *r1 = tsr_json_serialize(fx_pool, u1, &l1);
+    const char *r2 = tsr_json_serialize(fx_pool, u2, &l2);
+    const char *rec;
+
+    ck_assert_int_eq(tsr_store_user_create(store, fx_pool, "alice", r1, l1),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_user_get(store, fx_pool, "alice", &rec, &len),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(len, l1);
+    ck_assert_mem_eq(rec, r1, l1);
+    /* a second create of the same name is refused and changes nothing */
+    ck_assert_int_eq(tsr_store_user_create(store, fx_pool, "alice", r2, l2),
+                     TSR_EEXISTS);
+    ck_assert_int_eq(tsr_store_user_get(store, fx_pool, "alice", &rec, &len),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(len, l1);
+    ck_assert_mem_eq(rec, r1, l1);
+    ck_assert_int_eq(tsr_store_user_get(store, fx_pool, "alic", &rec, &len),
+                     TSR_ENOTFOUND);
+    ck_assert_int_eq(tsr_store_user_get(store, fx_pool, "alice2", &rec,
+                                        &len), TSR_ENOTFOUND);
+    ck_assert_int_eq(tsr_store_user_create(store, fx_pool, "bob", r2, l2),
+                     APR_SUCCESS);
+    /* users are not packages */
+    ck_assert_uint_eq(stats().doc_count, 0);
+}
+END_TEST
+
+START_TEST(tokens)
+{
+    const char *token, *rec;
+    unsigned char key[32], other[32];
+    apr_size_t len;
+
+    ck_assert_int_eq(tsr_auth_token_new(&token, key, fx_pool), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, key, "rec1", 4),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_token_get(store, fx_pool, key, &rec, &len),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(len, 4);
+    ck_assert_mem_eq(rec, "rec1", 4);
+    /* the key the client's token maps to finds it */
+    tsr_auth_token_key(other, token);
+    ck_assert_int_eq(tsr_store_token_get(store, fx_pool, other, &rec, &len),
+                     APR_SUCCESS);
+    /* a put replaces */
+    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, key, "record2", 7),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_token_get(store, fx_pool, key, &rec, &len),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(len, 7);
+    ck_assert_mem_eq(rec, "record2", 7);
+    /* another key finds nothing */
+    tsr_auth_token_key(other, "tsr_guess");
+    ck_assert_int_eq(tsr_store_token_get(store, fx_pool, other, &rec, &len),
+                     TSR_ENOTFOUND);
+    /* delete, then it is gone; deleting again is no error */
+    ck_assert_int_eq(tsr_store_token_delete(store, fx_pool, key),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_token_get(store, fx_pool, key, &rec, &len),
+                     TSR_ENOTFOUND);
+    ck_assert_int_eq(tsr_store_token_delete(store, fx_pool, key),
+                     APR_SUCCESS);
+}
+END_TEST
+
+/* Write one of everything, for the reopen tests. */
+static void fill(void)
+{
+    upd_t u;
+    tsr_error_t *err;
+    unsigned char key[32];
+
+    memset(&u, 0, sizeof(u));
+    u.doc = "{\"name\":\"a\"}";
+    u.tarball_bytes = 7;
+    ck_assert_int_eq(update("a", &u, &err), APR_SUCCESS);
+    u.doc = "{\"name\":\"a\",\"v\":2}";
+    ck_assert_int_eq(update("a", &u, &err), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_user_create(store, fx_pool, "alice", "u", 1),
+                     APR_SUCCESS);
+    memset(key, 0xab, sizeof(key));
+    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, key, "t", 1),
+                     APR_SUCCESS);
+}
+
+static void check_filled(const tsr_store_stats_t *want)
+{
+    tsr_store_stats_t st = stats();
+    unsigned char key[32];
+    const char *rec;
+    apr_size_t len;
+
+    ck_assert_str_eq(doc_of("a"), "{\"name\":\"a\",\"v\":2}");
+    ck_assert_str_eq(view_of("a", TSR_VIEW_FULL),
+                     "full of {\"name\":\"a\",\"v\":2}");
+    ck_assert_int_eq(tsr_store_user_get(store, fx_pool, "alice", &rec, &len),
+                     APR_SUCCESS);
+    ck_assert_mem_eq(rec, "u", 1);
+    memset(key, 0xab, sizeof(key));
+    ck_assert_int_eq(tsr_store_token_get(store, fx_pool, key, &rec, &len),
+                     APR_SUCCESS);
+    ck_assert_mem_eq(rec, "t", 1);
+    ck_assert_uint_eq(st.update_seq, want->update_seq);
+    ck_assert_uint_eq(st.doc_count, want->doc_count);
+    ck_assert_uint_eq(st.data_size, want->data_size);
+}
+
+START_TEST(reopen_keeps_data)
+{
+    tsr_store_stats_t want;
+    upd_t u;
+    tsr_error_t *err;
+
+    fill();
+    want = stats();
+    ck_assert_uint_eq(want.update_seq, 2);
+    close_store();
+    open_store(0);
+    check_filled(&want);
+    close_store();
+    open_store(1);
+    check_filled(&want);
+    /* and the counters go on from there */
+    memset(&u, 0, sizeof(u));
+    u.doc = "{}";
+    ck_assert_int_eq(update("b", &u, &err), APR_SUCCESS);
+    ck_assert_uint_eq(stats().update_seq, 3);
+    ck_assert_uint_eq(stats().doc_count, 2);
+}
+END_TEST
+
+START_TEST(prepare_again_keeps_data)
+{
+    tsr_store_stats_t want;
+    tsr_bdb_options_t o = options(1);
+
+    fill();
+    want = stats();
+    close_store();
+    /* as at a restart: prepare with recovery, then the children open */
+    ck_assert_int_eq(tsr_store_bdb_prepare(fx_pool, datadir, -1, -1, &o),
+                     APR_SUCCESS);
+    open_store(0);
+    check_filled(&want);
+    ck_assert_int_eq(tsr_store_bdb_checkpoint(store), APR_SUCCESS);
+}
+END_TEST
+
+START_TEST(open_missing_without_create)
+{
+    tsr_bdb_options_t o = options(0);
+    tsr_store_t *s = NULL;
+    apr_pool_t *p;
+    const char *empty = apr_pstrcat(fx_pool, datadir, "/nothing-here", NULL);
+
+    o.create = 0;
+    ck_assert_int_eq(apr_pool_create(&p, fx_pool), APR_SUCCESS);
+    ck_assert_int_ne(tsr_store_bdb_open(&s, p, empty, &o), APR_SUCCESS);
+    ck_assert_ptr_null(s);
+    apr_pool_destroy(p);
+    ck_assert_int_gt(logged, 0);
+    logged = 0;
+}
+END_TEST
+
+START_TEST(recovery_flag)
+{
+    ck_assert_int_eq(tsr_store_bdb_recovery_flagged(fx_pool, datadir), 0);
+    tsr_store_bdb_flag_recovery(fx_pool, datadir);
+    ck_assert_int_eq(tsr_store_bdb_recovery_flagged(fx_pool, datadir), 1);
+    ck_assert(fx_exists(apr_pstrcat(fx_pool, datadir, "/db/",
+                                    TSR_BDB_RECOVERY_FLAG, NULL)));
+    tsr_store_bdb_clear_recovery_flag(fx_pool, datadir);
+    ck_assert_int_eq(tsr_store_bdb_recovery_flagged(fx_pool, datadir), 0);
+}
+END_TEST
+
+/* ---- tarball files ---- */
+
+static const char *const good_paths[] = {
+    "a/-/a-1.0.0.tgz", "@s/p/-/p-1.0.0.tgz", "a/-/a-1.0.0-rc.1+b.5.tgz",
+    "a.b_c-d/-/a.b_c-d-0.0.0.tgz", NULL
+};
+
+START_TEST(path_check_good)
+{
+    ck_assert_msg(tsr_store_tarball_path_check(good_paths[_i]) == 1,
+                  "%s refused", good_paths[_i]);
+}
+END_TEST
+
+static const char *const bad_paths[] = {
+    "../x/-/a.tgz", "a/-/../../b.tgz", "a/-/b.txt", "A/-/a-1.0.0.tgz",
+    "/a/-/a-1.0.0.tgz", "/etc/-/passwd.tgz", "a/-/../a.tgz", "a/-/.tgz",
+    "a/-/..tgz", "a/-/x/../a.tgz", "a/-/a/b.tgz", "a/-/a\\b.tgz",
+    "a/-/a%2f.tgz", "a/-/", "a/-/a.tgz/", "a", "", "-/a.tgz", "/-/a.tgz",
+    "a/-/a.TGZ", "a/-/a.tgz\n", "@s/../-/x.tgz", "@s/p/q/-/x.tgz",
+    "node_modules/-/x.tgz", "http/-/http-1.0.0.tgz", ".a/-/a.tgz",
+    "a/-/-/a.tgz", "a/-/a b.tgz", "a/-/a:b.tgz", NULL
+};
+
+START_TEST(path_check_bad)
+{
+    ck_assert_msg(tsr_store_tarball_path_check(bad_paths[_i]) == 0,
+                  "%s accepted", bad_paths[_i]);
+}
+END_TEST
+
+START_TEST(path_check_limits)
+{
+    char *name = apr_palloc(fx_pool, 215 + 1);
+    char *file = apr_palloc(fx_pool, 513 + 1);
+
+    memset(name, 'n', 215);
+    name[215] = '\0';
+    ck_assert_int_eq(tsr_store_tarball_path_check(
+                         apr_pstrcat(fx_pool, name + 1, "/-/a.tgz", NULL)),
+                     1);
+    ck_assert_int_eq(tsr_store_tarball_path_check(
+                         apr_pstrcat(fx_pool, name, "/-/a.tgz", NULL)), 0);
+    memset(file, 'f', 513);
+    memcpy(file + 509, ".tgz", 5);
+    ck_assert_int_eq(tsr_store_tarball_path_check(
+                         apr_pstrcat(fx_pool, "a/-/", file + 1, NULL)), 1);
+    ck_assert_int_eq(tsr_store_tarball_path_check(
+                         apr_pstrcat(fx_pool, "a/-/", file, NULL)), 0);
+}
+END_TEST
+
+START_TEST(tarball_files)
+{
+    const char *tmp1, *tmp2, *file;
+    const unsigned char *got;
+    apr_size_t len;
+
+    ck_assert_str_eq(tsr_store_tarball_file(fx_pool, "/d", "@s/p/-/p-1.tgz"),
+                     "/d/tarballs/@s/p/-/p-1.tgz");
+    file = tsr_store_tarball_file(fx_pool, datadir, "@s/p/-/p-1.0.0.tgz");
+
+    ck_assert_int_eq(tsr_store_tarball_stage(&tmp1, fx_pool, datadir,
+                                             "first", 5), APR_SUCCESS);
+    ck_assert_int_eq(strncmp(tmp1, apr_pstrcat(fx_pool, datadir, "/tmp/",
+                                               NULL),
+                             strlen(datadir) + 5), 0);
+    got = fx_read_file(fx_pool, tmp1, &len);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_uint_eq(len, 5);
+    ck_assert_mem_eq(got, "first", 5);
+
+    ck_assert_int_eq(tsr_store_tarball_place(fx_pool, datadir, tmp1,
+                                             "@s/p/-/p-1.0.0.tgz"),
+                     APR_SUCCESS);
+    got = fx_read_file(fx_pool, file, &len);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_mem_eq(got, "first", 5);
+    /* the staged file stays for a retry */
+    ck_assert(fx_exists(tmp1));
+
+    /* a leftover is replaced */
+    ck_assert_int_eq(tsr_store_tarball_stage(&tmp2, fx_pool, datadir,
+                                             "second!", 7), APR_SUCCESS);
+    ck_assert_str_ne(tmp1, tmp2);
+    ck_assert_int_eq(tsr_store_tarball_place(fx_pool, datadir, tmp2,
+                                             "@s/p/-/p-1.0.0.tgz"),
+                     APR_SUCCESS);
+    got = fx_read_file(fx_pool, file, &len);
+    ck_assert_uint_eq(len, 7);
+    ck_assert_mem_eq(got, "second!", 7);
+
+    tsr_store_tarball_remove(fx_pool, datadir, "@s/p/-/p-1.0.0.tgz");
+    ck_assert(!fx_exists(file));
+    /* removing what is not there is harmless */
+    tsr_store_tarball_remove(fx_pool, datadir, "@s/p/-/p-1.0.0.tgz");
+}
+END_TEST
+
+/* ---- publish, committed ---- */
+
+static const tsr_publisher_t alice = { "alice", "alice@example.com" };
+static const tsr_publisher_t bob = { "bob", NULL };
+
+static tsr_publish_t *parsed(const char *name, const char *version,
+                             const unsigned char *tgz, apr_size_t len)
+{
+    tsr_tarball_limits_t lim;
+    tsr_publish_t *pub = NULL;
+    tsr_error_t *err = NULL;
+
+    tsr_tarball_default_limits(&lim);
+    ck_assert_int_eq(tsr_publish_parse(&pub, fx_pool, name,
+                                       fx_publish_body(fx_pool, name,
+                                                       version, tgz, len),
+                                       &lim, &err), APR_SUCCESS);
+    return pub;
+}
+
+static int tmp_is_empty(void)
+{
+    apr_dir_t *dir;
+    apr_finfo_t fi;
+    int n = 0;
+
+    ck_assert_int_eq(apr_dir_open(&dir, apr_pstrcat(fx_pool, datadir,
+                                                    "/tmp", NULL), fx_pool),
+                     APR_SUCCESS);
+    while (apr_dir_read(&fi, APR_FINFO_NAME, dir) == APR_SUCCESS) {
+        if (strcmp(fi.name, ".") != 0 && strcmp(fi.name, "..") != 0) {
+            n++;
+        }
+    }
+    apr_dir_close(dir);
+    return n == 0;
+}
+
+static const char *tarball_file(const char *name, const char *version)
+{
+    return tsr_store_tarball_file(fx_pool, datadir,
+                                  apr_pstrcat(fx_pool, name, "/-/",
+                                              strchr(name, '/')
+                                                  ? strchr(name, '/') + 1
+                                                  : name,
+                                              "-", version, ".tgz", NULL));
+}
+
+static void assert_file(const char *path, const unsigned char *bytes,
+                        apr_size_t len)
+{
+    apr_size_t got_len = 0;
+    const unsigned char *got = fx_read_file(fx_pool, path, &got_len);
+
+    ck_assert_msg(got != NULL, "%s is missing", path);
+    ck_assert_uint_eq(got_len, len);
+    ck_assert_mem_eq(got, bytes, len);
+}
+
+START_TEST(publish_commit)
+{
+    apr_size_t len1, len2, len3;
+    const unsigned char *t1 = fx_package_tarball(fx_pool, "@s/p", "1.0.0",
+                                                 &len1);
+    tsr_publish_t *pub = parsed("@s/p", "1.0.0", t1, len1);
+    tsr_publish_result_t res;
+    tsr_error_t *err = NULL;
+    tsr_store_stats_t st;
+    json_object *doc, *full, *dist;
+    const char *blob, *text;
+    apr_size_t blen;
+    tsr_view_t v;
+
+    memset(&res, 0, sizeof(res));
+    ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store, pub, &alice,
+                                        &err), APR_SUCCESS);
+    ck_assert_int_eq(res.created, 1);
+    ck_assert_int_eq(strncmp(res.rev, "1-", 2), 0);
+    assert_file(tarball_file("@s/p", "1.0.0"), t1, len1);
+    ck_assert(tmp_is_empty());
+
+    text = doc_of("@s/p");
+    ck_assert_ptr_nonnull(text);
+    doc = fx_json(fx_pool, text);
+    ck_assert_str_eq(tsr_json_str(doc, "_rev"), res.rev);
+    ck_assert_str_eq(tsr_json_str(tsr_json_obj(doc, "dist-tags"), "latest"),
+                     "1.0.0");
+    st = stats();
+    ck_assert_uint_eq(st.doc_count, 1);
+    ck_assert_uint_eq(st.update_seq, 1);
+    ck_assert_uint_eq(st.data_size, strlen(text) + len1);
+
+    /* the full view is ready to send */
+    ck_assert_int_eq(tsr_store_package_view(store, fx_pool, "@s/p",
+                                            TSR_VIEW_FULL, &blob, &blen),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_view_decode(&v, blob, blen), APR_SUCCESS);
+    ck_assert_uint_eq(v.rev_len, strlen(res.rev));
+    ck_assert_int_eq(memcmp(v.rev, res.rev, v.rev_len), 0);
+    full = fx_json(fx_pool, tsr_view_flatten(&v, fx_pool, "http://h/"));
+    dist = tsr_json_obj(tsr_json_obj(tsr_json_obj(full, "versions"),
+                                     "1.0.0"), "dist");
+    ck_assert_str_eq(tsr_json_str(dist, "tarball"),
+                     "http://h/@s/p/-/p-1.0.0.tgz");
+    ck_assert_str_eq(tsr_json_str(dist, "shasum"),
+                     fx_sha1_hex(fx_pool, t1, len1));
+    ck_assert_str_eq(tsr_json_str(dist, "integrity"),
+                     fx_sri512(fx_pool, t1, len1));
+    ck_assert_int_eq(tsr_store_package_view(store, fx_pool, "@s/p",
+                                            TSR_VIEW_ABBREV, &blob, &blen),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_view_decode(&v, blob, blen), APR_SUCCESS);
+
+    /* a republish of 1.0.0, with other bytes: 409, first tarball intact */
+    {
+        fx_entry_t e[] = {
+            { "package/package.json",
+              fx_manifest_text(fx_pool, "@s/p", "1.0.0"), 0, 0 },
+            { "package/evil.js", "evil();\n", 0, 0 },
+            { NULL, NULL, 0, 0 }
+        };
+        const unsigned char *t2 = fx_tarball(fx_pool, e, &len2);
+        tsr_publish_t *again = parsed("@s/p", "1.0.0", t2, len2);
+
+        err = NULL;
+        ck_assert_refusal(tsr_publish_commit(&res, fx_pool, store, again,
+                                             &alice, &err), err, 409);
+        assert_file(tarball_file("@s/p", "1.0.0"), t1, len1);
+        ck_assert_str_eq(doc_of("@s/p"), text);
+        ck_assert_uint_eq(stats().update_seq, 1);
+        ck_assert_uint_eq(stats().data_size, st.data_size);
+        ck_assert(tmp_is_empty());
+    }
+
+    /* a publisher who is not a maintainer: 403, nothing changes */
+    {
+        const unsigned char *t3 = fx_package_tarball(fx_pool, "@s/p",
+                                                     "1.0.1", &len3);
+        tsr_publish_t *other = parsed("@s/p", "1.0.1", t3, len3);
+
+        err = NULL;
+        ck_assert_refusal(tsr_publish_commit(&res, fx_pool, store, other,
+                                             &bob, &err), err, 403);
+        ck_assert_contains(err->message, "bob");
+        ck_assert(!fx_exists(tarball_file("@s/p", "1.0.1")));
+        ck_assert_str_eq(doc_of("@s/p"), text);
+        ck_assert_uint_eq(stats().update_seq, 1);
+        ck_assert_uint_eq(stats().data_size, st.data_size);
+        ck_assert(tmp_is_empty());
+
+        /* the maintainer may */
+        memset(&res, 0, sizeof(res));
+        err = NULL;
+        ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store, other,
+                                            &alice, &err), APR_SUCCESS);
+        ck_assert_int_eq(res.created, 0);
+        ck_assert_int_eq(strncmp(res.rev, "2-", 2), 0);
+        assert_file(tarball_file("@s/p", "1.0.1"), t3, len3);
+        assert_file(tarball_file("@s/p", "1.0.0"), t1, len1);
+        doc = fx_json(fx_pool, doc_of("@s/p"));
+        ck_assert_str_eq(tsr_json_str(tsr_json_obj(doc, "dist-tags"),
+                                      "latest"), "1.0.1");
+        st = stats();
+        ck_assert_uint_eq(st.update_seq, 2);
+        ck_assert_uint_eq(st.doc_count, 1);
+        ck_assert_uint_eq(st.data_size,
+                          strlen(doc_of("@s/p")) + len1 + len3);
+    }
+}
+END_TEST
+
+Suite *make_store_bdb_suite(void)
+{
+    Suite *s = suite_create("store_bdb");
+    TCase *tc = fx_tcase("store");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, fresh_store);
+    tcase_add_test(tc, package_create_and_update);
+    tcase_add_test(tc, refusing_callback);
+    tcase_add_test(tc, users);
+    tcase_add_test(tc, tokens);
+    tcase_add_test(tc, reopen_keeps_data);
+    tcase_add_test(tc, prepare_again_keeps_data);
+    tcase_add_test(tc, open_missing_without_create);
+    tcase_add_test(tc, recovery_flag);
+    suite_add_tcase(s, tc);
+
+    tc = fx_tcase("tarballs");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_loop_test(tc, path_check_good, 0,
+                        (int)(sizeof(good_paths) / sizeof(char *)) - 1);
+    tcase_add_loop_test(tc, path_check_bad, 0,
+                        (int)(sizeof(bad_paths) / sizeof(char *)) - 1);
+    tcase_add_test(tc, path_check_limits);
+    tcase_add_test(tc, tarball_files);
+    suite_add_tcase(s, tc);
+
+    tc = fx_tcase("publish");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, publish_commit);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -16,7 +16,7 @@ use Time::HiRes qw(sleep time);
 use TsciTest qw(base_url req json_of make_tarball publish_body adduser
                 unique data_dir t_var);
 
-plan tests => 11, have_lwp;
+plan tests => 12, have_lwp;
 
 my $base = base_url('/npm/');
 my $token = adduser($base, unique('durable'), 'durable-pass-1');
@@ -24,6 +24,18 @@ my $cfg = Apache::Test::config();
 my $pidfile = $cfg->{vars}{t_pid_file};
 my $log = t_var() . '/durability-acks';
 unlink glob "$log.*";
+
+# Before anything is killed: no child of this server has died of a signal
+# in the tests that ran so far (this file runs last).
+my $errlog = $cfg->{vars}{t_logs} . '/error_log';
+my @crashes;
+if (open my $el, '<', $errlog) {
+    while (<$el>) {
+        @crashes = () if /resuming normal operations/;
+        push @crashes, $_ if /exit signal/;
+    }
+}
+is "@crashes", '', 'no child crashed in the tests before this one';
 
 my $WRITERS = 6;
 my $SECONDS = 10;

@@ -59,7 +59,8 @@ json_object *fx_publish_body(apr_pool_t *p, const char *name,
 json_object *fx_json(apr_pool_t *p, const char *text);
 
 /* A new empty directory, removed with everything in it when p is cleared
- * (register it before anything in p that uses it). */
+ * (register it before anything in p that uses it).  A test that fails
+ * under fork mode skips the clearing and leaves it for inspection. */
 const char *fx_tempdir(apr_pool_t *p);
 
 /* The bytes of a file (in p), or NULL when it cannot be read. */

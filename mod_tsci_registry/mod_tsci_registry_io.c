@@ -121,6 +121,14 @@ int tsr_io_send_json(request_rec *r, int status, json_object *obj)
 int tsr_io_send_error(request_rec *r, const tsr_error_t *err)
 {
     json_object *o = tsr_json_own(r->pool, json_object_new_object());
+    static const tsr_error_t unknown = {
+        500, "internal_error", "the request failed for an unknown reason",
+        APR_EGENERAL
+    };
+
+    if (err == NULL) {
+        err = &unknown;
+    }
 
     if (err->http_status >= 500) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, err->cause, r,

@@ -7,7 +7,7 @@ use Test::More;
 use File::Find ();
 use TsciTest qw(base_url req json_of adduser unique data_dir);
 
-plan tests => 27, have_lwp;
+plan tests => 30, have_lwp;
 
 my $base = base_url('/npm/');
 my $user = unique('carol');
@@ -51,6 +51,18 @@ is $res->code, 400, 'body name must match the URL';
 $res = req(PUT => "${base}-/user/org.couchdb.user:" . unique('dave'),
            body => { %body, name => undef, password => '' });
 is $res->code, 400, 'empty password refused';
+
+# Limits: the password, the email address, the whole body.
+my $long = unique('frank');
+is req(PUT => "${base}-/user/org.couchdb.user:$long",
+       body => { %body, name => $long, password => 'p' x 1025 })->code, 400,
+   'password over 1024 characters refused';
+is req(PUT => "${base}-/user/org.couchdb.user:$long",
+       body => { %body, name => $long, email => ('e' x 250) . '@x.test' })->code,
+   400, 'email over 254 characters refused';
+is req(PUT => "${base}-/user/org.couchdb.user:$long",
+       body => { %body, name => $long, pad => 'x' x 70000 })->code, 413,
+   'login body over 64 KiB refused';
 
 # whoami without a valid token.
 $res = req(GET => "${base}-/whoami");

@@ -90,9 +90,22 @@ apr_status_t tsr_json_parse(json_object **pobj, apr_pool_t *p,
     if (tok == NULL) {
         return tsr_error_internal(perr, p, APR_ENOMEM, "out of memory");
     }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_tokener_set_flags(tok,
+                           JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     obj = json_tokener_parse_ex(tok, buf, (int)len);
     jerr = json_tokener_get_error(tok);
+    if (jerr == json_tokener_continue) {
+        /* A bare number may still be waiting for more digits: a NUL tells
+         * json-c the input is over. */
+        obj = json_tokener_parse_ex(tok, "", 1);
+        jerr = json_tokener_get_error(tok);
+        if (jerr == json_tokener_success) {
+            json_tokener_free(tok);
+            *pobj = tsr_json_own(p, obj);
+            return APR_SUCCESS;
+        }
+        jerr = json_tokener_continue;
+    }
     if (jerr == json_tokener_continue) {
         rv = tsr_error_set(perr, p, 400, NULL,
                            "malformed JSON: the document ends too early");

@@ -45,6 +45,14 @@ START_TEST(parse_ok)
                      APR_SUCCESS);
     ck_assert_str_eq(json_object_get_string(o),
                      "caf\xc3\xa9 \xf0\x9f\x93\xa6");
+
+    /* A bare number ends with the input, not with a delimiter. */
+    ck_assert_int_eq(parse(&o, "123", &err), APR_SUCCESS);
+    ck_assert_int_eq(json_object_get_int(o), 123);
+    ck_assert_int_eq(parse(&o, "-1.5", &err), APR_SUCCESS);
+    ck_assert(json_object_is_type(o, json_type_double));
+    ck_assert_int_eq(parse(&o, "true", &err), APR_SUCCESS);
+    ck_assert(json_object_get_boolean(o));
 }
 END_TEST
 

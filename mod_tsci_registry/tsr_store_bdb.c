@@ -324,6 +324,82 @@ static apr_status_t chown_tree(apr_pool_t *p, const char *path, long uid,
     return APR_SUCCESS;
 }
 
+/* The pid of a live process that has the environment's regions mapped,
+ * or 0.  Linux: read from /proc/<pid>/maps. */
+static long region_user(apr_pool_t *p, const char *home)
+{
+    const char *needle = apr_pstrcat(p, home, "/__db.", NULL);
+    apr_dir_t *proc;
+    apr_finfo_t fi;
+    long found = 0;
+    char line[4096];
+
+    if (apr_dir_open(&proc, "/proc", p) != APR_SUCCESS) {
+        return 0;
+    }
+    while (!found && apr_dir_read(&fi, APR_FINFO_NAME, proc) == APR_SUCCESS) {
+        char path[64];
+        FILE *f;
+        long pid = strtol(fi.name, NULL, 10);
+
+        if (pid <= 0 || pid == (long)getpid()) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
+        if ((f = fopen(path, "r")) == NULL) {
+            continue;
+        }
+        while (fgets(line, sizeof(line), f)) {
+            if (strstr(line, needle)) {
+                found = pid;
+                break;
+            }
+        }
+        fclose(f);
+    }
+    apr_dir_close(proc);
+    return found;
+}
+
+/* Before a recovery: a process killed while holding a region mutex leaves
+ * it held, and DB_RECOVER, which first attaches to the old regions to
+ * remove them, would spin on it for ever.  With no live process attached,
+ * the regions carry nothing the log does not: remove them, and recovery
+ * builds new ones. */
+static apr_status_t drop_regions(apr_pool_t *p, const char *home,
+                                 const tsr_bdb_options_t *opts)
+{
+    apr_dir_t *dir;
+    apr_finfo_t fi;
+    long user;
+    int tries;
+
+    /* Children just killed by the parent may take a moment to go. */
+    for (tries = 0; (user = region_user(p, home)) != 0 && tries < 50;
+         tries++) {
+        apr_sleep(apr_time_from_msec(100));
+    }
+    if (user != 0) {
+        if (opts->log) {
+            opts->log(opts->log_baton, TSR_LOG_ERR, APR_EBUSY,
+                      apr_psprintf(p, "TSR00102: process %ld still uses the "
+                                   "environment in %s: stop it before the "
+                                   "registry can recover", user, home));
+        }
+        return APR_EBUSY;
+    }
+    if (apr_dir_open(&dir, home, p) != APR_SUCCESS) {
+        return APR_SUCCESS;         /* a new environment */
+    }
+    while (apr_dir_read(&fi, APR_FINFO_NAME, dir) == APR_SUCCESS) {
+        if (strncmp(fi.name, "__db.", 5) == 0) {
+            apr_file_remove(apr_pstrcat(p, home, "/", fi.name, NULL), p);
+        }
+    }
+    apr_dir_close(dir);
+    return APR_SUCCESS;
+}
+
 apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
                                    long uid, long gid,
                                    const tsr_bdb_options_t *opts)
@@ -346,6 +422,11 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
         if (rv != APR_SUCCESS) {
             return rv;
         }
+    }
+    if (opts->recover
+        && (rv = drop_regions(p, env_home(p, datadir), opts))
+               != APR_SUCCESS) {
+        return rv;
     }
     apr_pool_create(&sub, p);
     o.create = 1;

@@ -29,8 +29,11 @@ apr_status_t tsr_store_bdb_open(tsr_store_t **ps, apr_pool_t *p,
                                 const tsr_bdb_options_t *opts);
 
 /* Create or recover the environment with no other process attached, then
- * close it and, when uid/gid are not -1, give datadir and everything in it
- * to that user (the worker user, when the parent runs as root). */
+ * close it and, when uid/gid are not -1, give datadir and its database to
+ * that user (the worker user, when the parent runs as root).  A recovery
+ * first removes the old shared regions (a process killed holding one of
+ * their mutexes would make it spin for ever); it returns APR_EBUSY, and
+ * logs which, if a live process still has them mapped after 5 s. */
 apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
                                    long uid, long gid,
                                    const tsr_bdb_options_t *opts);

@@ -22,6 +22,7 @@ typedef struct tsr_server_conf_t {
     const char *datadir;        /* absolute; NULL when unset */
     int enabled_somewhere;      /* some Location says TsciRegistry On */
     tsr_store_t *store;         /* this process's handle (child_init) */
+    struct tsr_tokencache_t *tokens;    /* this process's token cache */
 } tsr_server_conf_t;
 
 typedef struct tsr_dir_conf_t {
@@ -53,6 +54,10 @@ const char *tsr_map_relative_path(request_rec *r, const tsr_dir_conf_t *d);
 void tsr_store_register_hooks(apr_pool_t *p);
 /* This process's store for r's server, or NULL (logged) if unusable. */
 tsr_store_t *tsr_request_store(request_rec *r);
+/* The token revocation generation, shared by all of Apache's processes:
+ * read it before looking a token up, bump it after revoking one. */
+apr_uint32_t tsr_token_generation(void);
+void tsr_token_generation_bump(void);
 
 /* mod_tsci_registry_io.c: bodies, responses and errors. */
 /* Read the request body as JSON: content type, size limit, parse.  On

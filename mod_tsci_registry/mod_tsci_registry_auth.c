@@ -10,6 +10,7 @@
 #include "tsr_auth.h"
 #include "tsr_json.h"
 #include "tsr_name.h"
+#include "tsr_tokencache.h"
 
 APLOG_USE_MODULE(tsci_registry);
 
@@ -23,6 +24,9 @@ const char *tsr_auth_request_user(request_rec *r, tsr_store_t *store,
     unsigned char key[32];
     apr_size_t len;
     json_object *obj;
+    tsr_server_conf_t *sc = ap_get_module_config(r->server->module_config,
+                                                 &tsci_registry_module);
+    apr_uint32_t gen;
 
     *bad_token = 0;
     if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
@@ -32,12 +36,22 @@ const char *tsr_auth_request_user(request_rec *r, tsr_store_t *store,
     while (*h == ' ') {
         h++;
     }
+    gen = tsr_token_generation();
+    if (sc->tokens && gen
+        && (user = tsr_tokencache_get(sc->tokens, r->pool, h, gen))) {
+        r->user = (char *)user;
+        r->ap_auth_type = "Bearer";
+        return user;
+    }
     tsr_auth_token_key(key, h);
     if (tsr_store_token_get(store, r->pool, key, &rec, &len) != APR_SUCCESS
         || tsr_json_parse(&obj, r->pool, rec, len, 8, NULL) != APR_SUCCESS
         || (user = tsr_json_str(obj, "user")) == NULL) {
         *bad_token = 1;
         return NULL;
+    }
+    if (sc->tokens && gen) {
+        tsr_tokencache_put(sc->tokens, h, user, gen);
     }
     r->user = (char *)user;
     r->ap_auth_type = "Bearer";
@@ -187,6 +201,8 @@ int tsr_auth_logout(request_rec *r, tsr_store_t *store, const char *token)
     if (tsr_store_token_delete(store, r->pool, key) != APR_SUCCESS) {
         return tsr_io_refuse(r, 503, "the token store is unavailable");
     }
+    /* Every process forgets the tokens it remembered. */
+    tsr_token_generation_bump();
     res = tsr_json_own(r->pool, json_object_new_object());
     tsr_json_set_str(res, "ok", "Logged out");
     return tsr_io_send_json(r, 200, res);

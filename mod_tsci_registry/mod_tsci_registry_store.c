@@ -18,12 +18,36 @@
 #include "unixd.h"
 #include "mod_tsci_registry.h"
 #include "tsr_store_bdb.h"
+#include "tsr_tokencache.h"
+#include "apr_atomic.h"
+#include "apr_shm.h"
 
 APLOG_USE_MODULE(tsci_registry);
 
 #define FIRST_DONE_KEY "tsci_registry_first_config_done"
+#define TOKEN_GEN_KEY "tsci_registry_token_generation"
 /* Seconds between checkpoints in each child. */
 #define CHECKPOINT_INTERVAL 30
+
+/* Tokens a child remembers, at most. */
+#define TOKEN_CACHE_ENTRIES 4096
+
+/* The revocation generation lives in anonymous shared memory made by the
+ * parent, so every child sees a logout in any other at once.  Without it
+ * (shared memory refused), 0 stays 0 and caching is off. */
+static apr_uint32_t *token_gen;
+
+apr_uint32_t tsr_token_generation(void)
+{
+    return token_gen ? apr_atomic_read32(token_gen) : 0;
+}
+
+void tsr_token_generation_bump(void)
+{
+    if (token_gen) {
+        apr_atomic_inc32(token_gen);
+    }
+}
 
 static void log_to_server(void *baton, int level, apr_status_t rv,
                           const char *msg)
@@ -85,6 +109,28 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
     /* The first pass at start-up only checks the configuration. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
+    }
+    /* Made once for the life of httpd, not per generation: a logout in an
+     * old child during a graceful restart must reach the new children. */
+    token_gen = NULL;
+    apr_pool_userdata_get((void **)&token_gen, TOKEN_GEN_KEY,
+                          main->process->pool);
+    if (token_gen == NULL) {
+        apr_shm_t *shm;
+
+        if (apr_shm_create(&shm, sizeof(apr_uint32_t), NULL,
+                           main->process->pool) == APR_SUCCESS) {
+            token_gen = apr_shm_baseaddr_get(shm);
+            *token_gen = 1;
+            apr_pool_userdata_set(token_gen, TOKEN_GEN_KEY,
+                                  apr_pool_cleanup_null,
+                                  main->process->pool);
+        }
+        else {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main,
+                         "TSR00007: no shared memory for the token cache; "
+                         "every token is looked up in the store");
+        }
     }
     /* Recovery only when no child can be attached: at the first start, or
      * after the monitor killed every child for a broken environment.  A
@@ -173,6 +219,7 @@ static const char unusable = 0;
 static void child_init(apr_pool_t *pchild, server_rec *main)
 {
     apr_hash_t *dirs = datadirs(pchild, main);
+    apr_hash_t *caches = apr_hash_make(pchild);
     apr_hash_index_t *hi;
     server_rec *s;
 
@@ -203,6 +250,14 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
         }
         apr_hash_set(dirs, dir, APR_HASH_KEY_STRING,
                      store ? (void *)store : (void *)&unusable);
+        if (store && token_gen) {
+            tsr_tokencache_t *tc;
+
+            if (tsr_tokencache_create(&tc, pchild, TOKEN_CACHE_ENTRIES)
+                == APR_SUCCESS) {
+                apr_hash_set(caches, dir, APR_HASH_KEY_STRING, tc);
+            }
+        }
     }
     for (s = main; s; s = s->next) {
         tsr_server_conf_t *sc = server_conf(s);
@@ -210,6 +265,8 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
                                              APR_HASH_KEY_STRING) : NULL;
 
         sc->store = (v && v != (void *)&unusable) ? v : NULL;
+        sc->tokens = sc->store ? apr_hash_get(caches, sc->datadir,
+                                              APR_HASH_KEY_STRING) : NULL;
     }
 }
 

@@ -7,7 +7,7 @@ use Test::More;
 use File::Find ();
 use TsciTest qw(base_url req json_of adduser unique data_dir);
 
-plan tests => 30, have_lwp;
+plan tests => 32, have_lwp;
 
 my $base = base_url('/npm/');
 my $user = unique('carol');
@@ -71,11 +71,23 @@ $res = req(GET => "${base}-/whoami", token => 'tsr_nope');
 is $res->code, 401, 'whoami with an unknown token: 401';
 like $res->header('WWW-Authenticate'), qr/^Bearer/, 'Bearer challenge';
 
-# Logout revokes exactly that token.
+# Logout revokes exactly that token, in every child: each child may have
+# remembered it, so ask many times over new connections.
+my @before = map {
+    req(GET => "${base}-/whoami", token => $t1,
+        headers => { Connection => 'close' })->code
+} 1 .. 20;
+is "@before", join(' ', (200) x 20), 'token known on every connection';
 $res = req(DELETE => "${base}-/user/token/$t1", token => $t1);
 is $res->code, 200, 'logout: 200';
 is req(GET => "${base}-/whoami", token => $t1)->code, 401,
    'logged-out token no longer works';
+my @after = map {
+    req(GET => "${base}-/whoami", token => $t1,
+        headers => { Connection => 'close' })->code
+} 1 .. 20;
+is "@after", join(' ', (401) x 20),
+   'nor on any other connection, whichever child answers';
 is req(GET => "${base}-/whoami", token => $t2)->code, 200,
    'the other token still works';
 is req(DELETE => "${base}-/user/token/tsr_unknown")->code, 200,

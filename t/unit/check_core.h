@@ -39,5 +39,6 @@ Suite *make_packument_suite(void);
 Suite *make_publish_suite(void);
 Suite *make_route_suite(void);
 Suite *make_store_bdb_suite(void);
+Suite *make_tokencache_suite(void);
 
 #endif

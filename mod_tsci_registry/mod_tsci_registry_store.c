@@ -104,7 +104,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
     void *done = NULL;
     apr_hash_index_t *hi;
     apr_hash_t *dirs;
-    int first;
+    int first, any_flagged;
 
     /* The first pass at start-up only checks the configuration. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
@@ -142,6 +142,14 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_cleanup_null, main->process->pool);
     }
     dirs = datadirs(ptemp, main);
+    /* The monitor kills every child when any store is flagged, and a child
+     * killed holding a region mutex leaves every environment it had open
+     * unusable: recover them all then. */
+    any_flagged = 0;
+    for (hi = apr_hash_first(ptemp, dirs); hi; hi = apr_hash_next(hi)) {
+        any_flagged |= tsr_store_bdb_recovery_flagged(ptemp,
+                                                      apr_hash_this_key(hi));
+    }
     for (hi = apr_hash_first(ptemp, dirs); hi; hi = apr_hash_next(hi)) {
         const char *dir = apr_hash_this_key(hi);
         server_rec *owner = apr_hash_this_val(hi);
@@ -151,7 +159,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
         apr_time_t t0 = apr_time_now();
         apr_status_t rv;
 
-        opts.recover = first || flagged;
+        opts.recover = first || any_flagged;
         opts.log = log_to_server;
         opts.log_baton = owner;
         if (geteuid() == 0) {
@@ -171,8 +179,8 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ap_log_error(APLOG_MARK, opts.recover ? APLOG_NOTICE : APLOG_INFO,
                      0, owner, "TSR00003: registry store %s ready%s in %"
                      APR_TIME_T_FMT " ms", dir,
-                     opts.recover ? (flagged ? " after full recovery"
-                                             : ", recovered")
+                     opts.recover ? (any_flagged ? " after full recovery"
+                                                 : ", recovered")
                                   : "",
                      apr_time_as_msec(apr_time_now() - t0));
     }

@@ -400,6 +400,22 @@ static apr_status_t drop_regions(apr_pool_t *p, const char *home,
     return APR_SUCCESS;
 }
 
+/* Every database file is there. */
+static int environment_exists(apr_pool_t *p, const char *datadir)
+{
+    apr_finfo_t fi;
+    int i;
+
+    for (i = 0; i < DB_COUNT; i++) {
+        if (apr_stat(&fi, apr_pstrcat(p, env_home(p, datadir), "/",
+                                      db_files[i], NULL),
+                     APR_FINFO_TYPE, p) != APR_SUCCESS) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
                                    long uid, long gid,
                                    const tsr_bdb_options_t *opts)
@@ -428,13 +444,18 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
                != APR_SUCCESS) {
         return rv;
     }
-    apr_pool_create(&sub, p);
-    o.create = 1;
-    rv = tsr_store_bdb_open(&s, sub, datadir, &o);
-    if (rv == APR_SUCCESS) {
-        tsr_store_bdb_checkpoint(s);
+    /* Without a recovery, an existing environment is left alone: children
+     * of the running generation may be using it, and joining it here could
+     * wait on a mutex that a dead one held. */
+    if (opts->recover || !environment_exists(p, datadir)) {
+        apr_pool_create(&sub, p);
+        o.create = 1;
+        rv = tsr_store_bdb_open(&s, sub, datadir, &o);
+        if (rv == APR_SUCCESS) {
+            tsr_store_bdb_checkpoint(s);
+        }
+        apr_pool_destroy(sub);      /* closes the environment */
     }
-    apr_pool_destroy(sub);          /* closes the environment */
     /* Only what the parent may have created: tarballs are written by the
      * children themselves, so start-up never walks them. */
     for (i = 0; rv == APR_SUCCESS && uid != -1 && dirs[i]; i++) {

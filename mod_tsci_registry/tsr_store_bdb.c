@@ -51,15 +51,16 @@ static const char *env_home(apr_pool_t *p, const char *datadir)
     return apr_pstrcat(p, datadir, "/db", NULL);
 }
 
+/* No pool is used: this also runs in request threads and in Berkeley
+ * DB's callbacks (through flag()), where no pool may be shared. */
 void tsr_store_bdb_flag_recovery(apr_pool_t *p, const char *datadir)
 {
-    apr_file_t *f;
+    char path[4096];
+    int fd;
 
-    if (apr_file_open(&f, apr_pstrcat(p, env_home(p, datadir), "/",
-                                      TSR_BDB_RECOVERY_FLAG, NULL),
-                      APR_FOPEN_WRITE | APR_FOPEN_CREATE,
-                      APR_FPROT_OS_DEFAULT, p) == APR_SUCCESS) {
-        apr_file_close(f);
+    snprintf(path, sizeof(path), "%s/db/%s", datadir, TSR_BDB_RECOVERY_FLAG);
+    if ((fd = open(path, O_WRONLY | O_CREAT, 0640)) >= 0) {
+        close(fd);
     }
 }
 
@@ -104,20 +105,10 @@ static int is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid,
     return kill(pid, 0) == 0 || errno == EPERM;
 }
 
-/* Leave the recovery flag without a pool: this runs in request threads
- * and in Berkeley DB's callbacks, where no pool may be shared. */
 static void flag(bdb_t *b)
 {
-    char path[4096];
-    int fd;
-
-    if (b->store == NULL) {
-        return;
-    }
-    snprintf(path, sizeof(path), "%s/db/%s", b->store->datadir,
-             TSR_BDB_RECOVERY_FLAG);
-    if ((fd = open(path, O_WRONLY | O_CREAT, 0640)) >= 0) {
-        close(fd);
+    if (b->store != NULL) {
+        tsr_store_bdb_flag_recovery(NULL, b->store->datadir);
     }
 }
 
@@ -154,7 +145,7 @@ static apr_status_t map_err(bdb_t *b, int ret, const char *what)
 
 /* A deadlock victim may simply try again.  A lock wait that timed out is
  * not retried: its holder may be a process that died (see map_err). */
-static int retryable(bdb_t *b, int ret)
+static int retryable(int ret)
 {
     return ret == DB_LOCK_DEADLOCK;
 }
@@ -581,7 +572,7 @@ static apr_status_t put1(bdb_t *b, int which, const void *k, apr_size_t klen,
                                     flags | DB_AUTO_COMMIT)
                 : b->db[which]->del(b->db[which], NULL, &key,
                                     DB_AUTO_COMMIT);
-        if (!retryable(b, ret)) {
+        if (!retryable(ret)) {
             break;
         }
     }
@@ -754,7 +745,7 @@ static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
         if (ret != 0 && ret != DB_NOTFOUND) {
             txn->abort(txn);
             apr_pool_destroy(sub);
-            if (retryable(b, ret)) {
+            if (retryable(ret)) {
                 continue;
             }
             break;
@@ -787,7 +778,7 @@ static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
             }
             txn->abort(txn);
             apr_pool_destroy(sub);
-            if (retryable(b, ret)) {
+            if (retryable(ret)) {
                 continue;
             }
             break;

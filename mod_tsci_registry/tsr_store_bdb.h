@@ -42,7 +42,8 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
  * remove log files no longer needed. */
 apr_status_t tsr_store_bdb_checkpoint(tsr_store_t *s);
 
-/* Mark the environment for recovery, test the mark, clear it. */
+/* Mark the environment for recovery (p is not used: marking must work
+ * where no pool may be touched), test the mark, clear it. */
 void tsr_store_bdb_flag_recovery(apr_pool_t *p, const char *datadir);
 int tsr_store_bdb_recovery_flagged(apr_pool_t *p, const char *datadir);
 void tsr_store_bdb_clear_recovery_flag(apr_pool_t *p, const char *datadir);

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include "tsr_store.h"
 #include "tsr_error.h"
+#include "tsr_route.h"
 
 extern module AP_MODULE_DECLARE_DATA tsci_registry_module;
 
@@ -26,7 +27,7 @@ typedef struct tsr_server_conf_t {
 } tsr_server_conf_t;
 
 typedef struct tsr_dir_conf_t {
-    int enabled;                /* -1 unset */
+    int api;                    /* tsr_api_e; -1 unset, TSR_API_NONE off */
     const char *prefix;         /* Location where TsciRegistry was set */
     const char *base_url;       /* NULL unset; ends in '/' */
     apr_off_t max_body;         /* -1 unset */
@@ -41,6 +42,7 @@ void *tsr_create_dir_conf(apr_pool_t *p, char *dir);
 void *tsr_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 /* The effective values, defaults applied. */
 int tsr_conf_enabled(const tsr_dir_conf_t *d);
+tsr_api_e tsr_conf_api(const tsr_dir_conf_t *d);
 apr_off_t tsr_conf_max_body(const tsr_dir_conf_t *d);
 int tsr_conf_allow_signup(const tsr_dir_conf_t *d);
 
@@ -75,20 +77,49 @@ int tsr_io_send_error(request_rec *r, const tsr_error_t *err);
 int tsr_io_refuse(request_rec *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* mod_tsci_registry_auth.c: who a request is, and the user operations. */
-/* The user the request's Bearer token belongs to, or NULL (anonymous or a
- * token the store does not know: *bad_token is then set).  Sets r->user
- * for Require and the access log. */
-const char *tsr_auth_request_user(request_rec *r, tsr_store_t *store,
-                                  int *bad_token);
-/* Answer 401 for a write without valid credentials. */
-int tsr_auth_challenge(request_rec *r, int bad_token);
-int tsr_auth_adduser(request_rec *r, tsr_store_t *store,
-                     const tsr_dir_conf_t *d, const char *user);
-int tsr_auth_whoami(request_rec *r, const char *user, int bad_token);
-int tsr_auth_logout(request_rec *r, tsr_store_t *store, const char *token);
+/* mod_tsci_registry_authn.c: who a request is.  A Bearer token becomes
+ * r->user (and "Bearer" its auth type) before Apache's Require is
+ * evaluated; Basic credentials are left to Apache's authn providers. */
+void tsr_authn_register_hooks(apr_pool_t *p);
 
-/* mod_tsci_registry_handler.c */
+typedef struct tsr_identity_t {
+    const char *user;           /* authenticated user, or NULL */
+    int readonly;               /* a read-only token: never writes */
+    int bad_token;              /* a Bearer token nobody has */
+    int store_failed;           /* the token could not be looked up */
+} tsr_identity_t;
+
+/* Who r is, as far as the registry trusts it: a user from a token, or one
+ * that one of Apache's authn providers authenticated.  Never NULL. */
+const tsr_identity_t *tsr_authn_identity(request_rec *r);
+
+/* Answer 401 with the challenge npm reads as "log in again" (a Bearer
+ * one); message says why. */
+int tsr_authn_challenge(request_rec *r, const char *message);
+
+/* mod_tsci_registry_handler.c: routing and dispatch. */
 void tsr_handler_register_hooks(apr_pool_t *p);
+
+/* What an operation gets: the request, its Location's config, the store,
+ * the matched route and who is asking. */
+typedef struct tsr_req_t {
+    request_rec *r;
+    const tsr_dir_conf_t *d;
+    tsr_store_t *store;
+    tsr_route_t rt;
+    const tsr_identity_t *who;
+} tsr_req_t;
+
+typedef int tsr_op_fn(tsr_req_t *q);
+
+/* An API's operations, indexed by the op numbers of its route table. */
+typedef struct tsr_api_ops_t {
+    tsr_api_e api;
+    int nops;
+    tsr_op_fn *const *ops;
+} tsr_api_ops_t;
+
+/* mod_tsci_registry_npm.c: the npm registry's operations. */
+extern const tsr_api_ops_t tsr_npm_ops;
 
 #endif

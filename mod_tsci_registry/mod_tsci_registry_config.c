@@ -30,7 +30,7 @@ void *tsr_create_dir_conf(apr_pool_t *p, char *dir)
 {
     tsr_dir_conf_t *d = apr_pcalloc(p, sizeof(*d));
 
-    d->enabled = -1;
+    d->api = -1;
     d->max_body = -1;
     d->allow_signup = -1;
     return d;
@@ -41,8 +41,8 @@ void *tsr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     tsr_dir_conf_t *base = basev, *add = addv;
     tsr_dir_conf_t *d = apr_pcalloc(p, sizeof(*d));
 
-    d->enabled = add->enabled != -1 ? add->enabled : base->enabled;
-    d->prefix = add->enabled != -1 ? add->prefix : base->prefix;
+    d->api = add->api != -1 ? add->api : base->api;
+    d->prefix = add->api != -1 ? add->prefix : base->prefix;
     d->base_url = add->base_url ? add->base_url : base->base_url;
     d->max_body = add->max_body != -1 ? add->max_body : base->max_body;
     d->allow_signup = add->allow_signup != -1 ? add->allow_signup
@@ -50,9 +50,14 @@ void *tsr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     return d;
 }
 
+tsr_api_e tsr_conf_api(const tsr_dir_conf_t *d)
+{
+    return d->api > 0 ? (tsr_api_e)d->api : TSR_API_NONE;
+}
+
 int tsr_conf_enabled(const tsr_dir_conf_t *d)
 {
-    return d->enabled == 1;
+    return tsr_conf_api(d) != TSR_API_NONE;
 }
 
 apr_off_t tsr_conf_max_body(const tsr_dir_conf_t *d)
@@ -65,7 +70,9 @@ int tsr_conf_allow_signup(const tsr_dir_conf_t *d)
     return d->allow_signup != 0;
 }
 
-static const char *set_enabled(cmd_parms *cmd, void *dv, int flag)
+/* TsciRegistry On|Off|npm: which API this Location serves ("On" is npm's,
+ * the first one there was). */
+static const char *set_api(cmd_parms *cmd, void *dv, const char *arg)
 {
     tsr_dir_conf_t *d = dv;
     tsr_server_conf_t *sc = ap_get_module_config(cmd->server->module_config,
@@ -80,10 +87,19 @@ static const char *set_enabled(cmd_parms *cmd, void *dv, int flag)
         return "TsciRegistry must be inside a <Location /path> section "
                "(not <Directory>, <Files>, <LocationMatch> or a wildcard)";
     }
-    d->enabled = flag;
+    if (strcasecmp(arg, "On") == 0 || strcasecmp(arg, "npm") == 0) {
+        d->api = TSR_API_NPM;
+    }
+    else if (strcasecmp(arg, "Off") == 0) {
+        d->api = TSR_API_NONE;
+    }
+    else {
+        return apr_pstrcat(cmd->pool, "TsciRegistry takes On, Off or the "
+                           "API to serve (npm), not '", arg, "'", NULL);
+    }
     d->prefix = cmd->path[strlen(cmd->path) - 1] == '/'
                     ? cmd->path : apr_pstrcat(cmd->pool, cmd->path, "/", NULL);
-    if (flag) {
+    if (d->api != TSR_API_NONE) {
         sc->enabled_somewhere = 1;
     }
     return NULL;
@@ -149,8 +165,9 @@ static const char *set_allow_signup(cmd_parms *cmd, void *dv, int flag)
 }
 
 const command_rec tsr_cmds[] = {
-    AP_INIT_FLAG("TsciRegistry", set_enabled, NULL, ACCESS_CONF,
-                 "On to serve the package registry in this <Location>"),
+    AP_INIT_TAKE1("TsciRegistry", set_api, NULL, ACCESS_CONF,
+                  "npm (or On) to serve the npm registry in this "
+                  "<Location>, Off to serve nothing"),
     AP_INIT_TAKE1("TsciRegistryDataDir", set_datadir, NULL, RSRC_CONF,
                   "Absolute path of the directory the registry stores "
                   "everything in"),

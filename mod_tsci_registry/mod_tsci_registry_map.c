@@ -77,27 +77,51 @@ static int pre_translate(request_rec *r)
     return DECLINED;
 }
 
+/* The stored file a GET of rel names, when rel is a route to a file of a
+ * valid name, else NULL.  Only the route table decides what is a tarball
+ * URL, so "@scope/-/-/--1.0.0.tgz" is the file "--1.0.0.tgz" of the
+ * package "@scope/-", the same way the handler reads it. */
+static const char *route_file(request_rec *r, const tsr_dir_conf_t *d,
+                              const char *datadir, const char *rel)
+{
+    tsr_route_t rt;
+    const char *name, *file;
+
+    tsr_route_match(&rt, r->pool, tsr_route_table(tsr_conf_api(d)), "GET",
+                    rel);
+    if (rt.status != 0 || !(rt.def->flags & TSR_RF_FILE)) {
+        return NULL;
+    }
+    name = tsr_route_param(&rt, "name");
+    file = tsr_route_param(&rt, "file");
+    if (name == NULL || file == NULL
+        || !tsr_store_tarball_name_check(name, file)) {
+        return NULL;
+    }
+    return tsr_store_tarball_file(r->pool, datadir,
+                                  apr_pstrcat(r->pool, name, "/-/", file,
+                                              NULL));
+}
+
 static int translate(request_rec *r)
 {
     tsr_dir_conf_t *d = dir_conf(r);
     tsr_server_conf_t *sc;
-    const char *rel;
-    tsr_route_t rt;
+    const char *rel, *file;
 
     if (!tsr_conf_enabled(d) || (rel = tsr_map_relative_path(r, d)) == NULL) {
         return DECLINED;
     }
     sc = ap_get_module_config(r->server->module_config,
                               &tsci_registry_module);
-    if (r->method_number == M_GET && sc->datadir) {
-        tsr_route_match(&rt, r->pool, "GET", rel);
-        if (rt.op == TSR_OP_TARBALL && tsr_store_tarball_path_check(rel)) {
-            r->filename = (char *)tsr_store_tarball_file(r->pool,
-                                                         sc->datadir, rel);
-            r->canonical_filename = r->filename;
-            apr_table_setn(r->notes, TSR_NOTE_TARBALL, "1");
-            return OK;
-        }
+    /* GET and HEAD only: any other method on a file URL goes to the
+     * handler, which answers 405 from the route table. */
+    if (r->method_number == M_GET && sc->datadir
+        && (file = route_file(r, d, sc->datadir, rel)) != NULL) {
+        r->filename = (char *)file;
+        r->canonical_filename = r->filename;
+        apr_table_setn(r->notes, TSR_NOTE_TARBALL, "1");
+        return OK;
     }
     r->filename = apr_pstrcat(r->pool, VIRTUAL_PREFIX, r->uri, NULL);
     apr_table_setn(r->notes, NOTE_VIRTUAL, "1");

@@ -1,10 +1,15 @@
 /* tsr_auth: passwords (APR's bcrypt) and tokens (random, stored hashed). */
+#include <string.h>
 #include <apr_strings.h>
 #include <apr_time.h>
 #include <apr_md5.h>
 #include "tsr_auth.h"
 #include "tsr_integrity.h"
 #include "tsr_json.h"
+#include "tsr_name.h"
+
+/* Longest email address accepted (RFC 5321's path limit). */
+#define EMAIL_MAX 254
 
 /* bcrypt reads at most 72 bytes: feed it a digest of the whole password. */
 static const char *prehash(apr_pool_t *p, const char *password)
@@ -87,4 +92,154 @@ json_object *tsr_auth_token_record(apr_pool_t *p, const char *user,
     json_object_object_add(t, "readonly", json_object_new_boolean(readonly));
     tsr_json_set_str(t, "created", created);
     return t;
+}
+
+apr_status_t tsr_auth_token_lookup(tsr_auth_identity_t *id, apr_pool_t *p,
+                                   tsr_store_t *store,
+                                   tsr_tokencache_t *cache, apr_uint32_t gen,
+                                   const char *token, apr_size_t len)
+{
+    unsigned char key[32];
+    const char *rec, *user;
+    apr_size_t rlen;
+    json_object *obj, *ro;
+    apr_status_t rv;
+
+    if (len == 0 || memchr(token, '\0', len) != NULL) {
+        return TSR_ENOTFOUND;
+    }
+    tsr_integrity_sha256(key, token, len);
+    if (cache && gen
+        && tsr_tokencache_get(cache, p, key, gen, &id->user, &id->readonly)) {
+        return APR_SUCCESS;
+    }
+    rv = tsr_store_token_get(store, p, key, &rec, &rlen);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (tsr_json_parse(&obj, p, rec, rlen, 8, NULL) != APR_SUCCESS
+        || (user = tsr_json_str(obj, "user")) == NULL) {
+        return TSR_ENOTFOUND;
+    }
+    id->user = user;
+    id->readonly = json_object_object_get_ex(obj, "readonly", &ro)
+                   && json_object_get_boolean(ro);
+    if (cache && gen) {
+        tsr_tokencache_put(cache, key, id->user, id->readonly, gen);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_auth_token_issue(const char **ptoken, apr_pool_t *p,
+                                  tsr_store_t *store, const char *user,
+                                  int readonly, tsr_error_t **perr)
+{
+    unsigned char key[32];
+    const char *token, *rec;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if ((rv = tsr_auth_token_new(&token, key, p)) != APR_SUCCESS) {
+        return tsr_error_internal(perr, p, rv, "could not make a new token "
+                                  "(no randomness)");
+    }
+    rec = tsr_json_serialize(p, tsr_auth_token_record(p, user, readonly,
+                                  tsr_json_time(p, apr_time_now())), &len);
+    if ((rv = tsr_store_token_put(store, p, key, rec, len)) != APR_SUCCESS) {
+        return tsr_error_set(perr, p, 503, NULL, "the token store is "
+                             "unavailable, try again");
+    }
+    *ptoken = token;
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_auth_token_revoke(apr_pool_t *p, tsr_store_t *store,
+                                   const char *token, tsr_error_t **perr)
+{
+    unsigned char key[32];
+
+    tsr_auth_token_key(key, token);
+    if (tsr_store_token_delete(store, p, key) != APR_SUCCESS) {
+        return tsr_error_set(perr, p, 503, NULL, "the token store is "
+                             "unavailable, try again");
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t refuse_credentials(apr_pool_t *p, int allow_signup,
+                                       tsr_error_t **perr)
+{
+    return tsr_error_set(perr, p, 401, TSR_AUTH_BAD_CREDENTIALS,
+                         allow_signup
+                             ? "incorrect user name or password"
+                             : "incorrect user name or password (this "
+                               "registry does not let new users sign up)");
+}
+
+apr_status_t tsr_auth_login(tsr_auth_login_t *out, apr_pool_t *p,
+                            tsr_store_t *store, const char *user,
+                            json_object *body, int allow_signup,
+                            tsr_error_t **perr)
+{
+    const char *name, *password, *email, *stored, *hash;
+    apr_size_t len;
+    json_object *rec;
+    apr_status_t rv;
+
+    memset(out, 0, sizeof(*out));
+    if ((rv = tsr_name_check_user(p, user, perr)) != APR_SUCCESS) {
+        return rv;
+    }
+    /* tsr_json_str gives no string that holds a NUL byte: a password
+     * "a\u0000secret" is no password rather than the password "a". */
+    name = tsr_json_str(body, "name");
+    password = tsr_json_str(body, "password");
+    email = tsr_json_str(body, "email");
+    if (name == NULL || strcmp(name, user) != 0) {
+        return tsr_error_set(perr, p, 400, NULL, "the body's \"name\" must "
+                             "be the user named in the URL, %s", user);
+    }
+    if (password == NULL || *password == '\0'
+        || strlen(password) > TSR_PASSWORD_MAX) {
+        return tsr_error_set(perr, p, 400, NULL, "a password of 1 to %d "
+                             "characters is required", TSR_PASSWORD_MAX);
+    }
+    if (email && strlen(email) > EMAIL_MAX) {
+        return tsr_error_set(perr, p, 400, NULL,
+                             "the email address is too long");
+    }
+    out->user = user;
+    rv = tsr_store_user_get(store, p, user, &stored, &len);
+    if (rv == APR_SUCCESS) {
+        if (tsr_json_parse(&rec, p, stored, len, 8, NULL) != APR_SUCCESS
+            || tsr_auth_password_check(p, password,
+                                       tsr_json_str(rec, "password"))
+                   != APR_SUCCESS) {
+            return refuse_credentials(p, allow_signup, perr);
+        }
+        return tsr_auth_token_issue(&out->token, p, store, user, 0, perr);
+    }
+    if (rv != TSR_ENOTFOUND) {
+        return tsr_error_set(perr, p, 503, NULL,
+                             "the user store is unavailable, try again");
+    }
+    if (!allow_signup) {
+        return refuse_credentials(p, allow_signup, perr);
+    }
+    if ((rv = tsr_auth_password_hash(&hash, p, password)) != APR_SUCCESS) {
+        return tsr_error_internal(perr, p, rv, "could not hash the password");
+    }
+    stored = tsr_json_serialize(p, tsr_auth_user_record(p, user, email, hash,
+                                    tsr_json_time(p, apr_time_now())), &len);
+    rv = tsr_store_user_create(store, p, user, stored, len);
+    if (rv == TSR_EEXISTS) {
+        return tsr_error_set(perr, p, 409, NULL, "the user %s was created at "
+                             "the same time by another request", user);
+    }
+    if (rv != APR_SUCCESS) {
+        return tsr_error_set(perr, p, 503, NULL,
+                             "the user store is unavailable, try again");
+    }
+    out->created = 1;
+    return tsr_auth_token_issue(&out->token, p, store, user, 0, perr);
 }

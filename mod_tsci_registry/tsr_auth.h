@@ -1,11 +1,15 @@
 /* tsr_auth: the registry's own users and their tokens: password hashing,
- * token minting and the records the store keeps for both. */
+ * token minting, the records the store keeps for both, logging in and
+ * finding who a token belongs to.  Every API (npm's, tscircuit's) logs in
+ * and looks tokens up through these functions. */
 #ifndef TSR_AUTH_H
 #define TSR_AUTH_H
 
 #include <apr_pools.h>
 #include <json-c/json.h>
 #include "tsr_error.h"
+#include "tsr_store.h"
+#include "tsr_tokencache.h"
 
 /* Longest password accepted (it is hashed first, so length is no risk to
  * bcrypt's 72-byte window; the bound keeps hashing cheap). */
@@ -43,5 +47,55 @@ json_object *tsr_auth_user_record(apr_pool_t *p, const char *name,
 /* A token record as stored: {"user","readonly","created"}. */
 json_object *tsr_auth_token_record(apr_pool_t *p, const char *user,
                                    int readonly, const char *created);
+
+/* Who a token says a request is. */
+typedef struct tsr_auth_identity_t {
+    const char *user;
+    int readonly;               /* the token may not write */
+} tsr_auth_identity_t;
+
+/* Find the owner of token (len bytes; a token holding a NUL byte is
+ * nobody's): the process's cache first when cache is not NULL and gen is
+ * not 0, else the store, remembering the answer.  APR_SUCCESS with *id
+ * filled (in p); TSR_ENOTFOUND for a token the store does not know (or
+ * whose record is unreadable); another status when the store failed. */
+apr_status_t tsr_auth_token_lookup(tsr_auth_identity_t *id, apr_pool_t *p,
+                                   tsr_store_t *store,
+                                   tsr_tokencache_t *cache, apr_uint32_t gen,
+                                   const char *token, apr_size_t len);
+
+/* Mint a token for user, store its record, and return it (in p): the only
+ * time the token itself exists on the server. */
+apr_status_t tsr_auth_token_issue(const char **ptoken, apr_pool_t *p,
+                                  tsr_store_t *store, const char *user,
+                                  int readonly, tsr_error_t **perr);
+
+/* Forget token (unknown tokens too: knowing a token is the right to
+ * revoke it).  The caller tells other processes' caches. */
+apr_status_t tsr_auth_token_revoke(apr_pool_t *p, tsr_store_t *store,
+                                   const char *token, tsr_error_t **perr);
+
+/* The error code of a refused password: the glue answers it with a
+ * challenge clients read as "wrong password", not "bad token". */
+#define TSR_AUTH_BAD_CREDENTIALS "bad_credentials"
+
+/* What a login gave. */
+typedef struct tsr_auth_login_t {
+    const char *user;
+    const char *token;          /* new, in p */
+    int created;                /* the user signed up */
+} tsr_auth_login_t;
+
+/* Log user in with the body of npm's legacy login (CouchDB's user
+ * document: name, password, email), or sign them up when the user does
+ * not exist and allow_signup is set.  Refusals: 400 for a body that does
+ * not name user or lacks a password of 1..TSR_PASSWORD_MAX bytes; 401
+ * (code TSR_AUTH_BAD_CREDENTIALS) for a wrong password or a refused
+ * signup, the same answer whether or not the user exists; 409 for a user
+ * created at the same moment; 503 when the store fails. */
+apr_status_t tsr_auth_login(tsr_auth_login_t *out, apr_pool_t *p,
+                            tsr_store_t *store, const char *user,
+                            json_object *body, int allow_signup,
+                            tsr_error_t **perr);
 
 #endif

@@ -1,114 +1,226 @@
-/* tsr_route: the registry's URL space.  Everything under "-/" belongs to the
- * registry itself; every other path starts with a package name, which is
- * one segment, or two when it begins with '@'. */
+/* tsr_route: route tables and their matcher.  A path is cut into segments
+ * once; each pattern is walked segment by segment against them, so a
+ * package name is found by its own rules (a scope takes two segments)
+ * rather than by searching for the first "/-/". */
 #include <string.h>
 #include <apr_strings.h>
 #include "tsr_route.h"
 
-#define COUCH_USER "-/user/org.couchdb.user:"
-#define TOKEN_PATH "-/user/token/"
+#define MAX_SEGMENTS 16
 
-static int is(const char *method, const char *m)
-{
-    return strcmp(method, m) == 0;
-}
+static const tsr_route_def_t npm_routes[] = {
+    { TSR_M_GET, "", TSR_NPM_META, 0 },
+    { TSR_M_GET, "-/ping", TSR_NPM_PING, 0 },
+    { TSR_M_GET, "-/whoami", TSR_NPM_WHOAMI, TSR_RF_USER },
+    { TSR_M_PUT, "-/user/org.couchdb.user:{user}", TSR_NPM_ADDUSER,
+      TSR_RF_BODY },
+    /* Knowing a token is the right to revoke it: no user needed. */
+    { TSR_M_DELETE, "-/user/token/{token}", TSR_NPM_LOGOUT, 0 },
+    { TSR_M_GET, "{name}/-/{file}", TSR_NPM_TARBALL, TSR_RF_FILE },
+    { TSR_M_GET, "{name}/{spec}", TSR_NPM_VERSION, 0 },
+    { TSR_M_GET, "{name}", TSR_NPM_PACKUMENT, 0 },
+    { TSR_M_PUT, "{name}", TSR_NPM_PUBLISH,
+      TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
+    { 0, NULL, 0, 0 }
+};
 
-static int is_get(const char *method)
+const tsr_route_def_t *tsr_route_table(tsr_api_e api)
 {
-    return is(method, "GET") || is(method, "HEAD");
-}
-
-/* Set op when method is one of the allowed, else BAD_METHOD with allow. */
-static void choose(tsr_route_t *rt, const char *method, const char *allow,
-                   int ok, tsr_op_e op)
-{
-    if (ok) {
-        rt->op = op;
-    }
-    else {
-        rt->op = TSR_OP_BAD_METHOD;
-        rt->allow = allow;
-    }
-}
-
-static void route_registry(tsr_route_t *rt, apr_pool_t *p,
-                           const char *method, const char *path)
-{
-    if (strcmp(path, "-/ping") == 0) {
-        choose(rt, method, "GET, HEAD", is_get(method), TSR_OP_PING);
-    }
-    else if (strcmp(path, "-/whoami") == 0) {
-        choose(rt, method, "GET, HEAD", is_get(method), TSR_OP_WHOAMI);
-    }
-    else if (strncmp(path, COUCH_USER, sizeof(COUCH_USER) - 1) == 0
-             && path[sizeof(COUCH_USER) - 1] != '\0'
-             && strchr(path + sizeof(COUCH_USER) - 1, '/') == NULL) {
-        rt->user = apr_pstrdup(p, path + sizeof(COUCH_USER) - 1);
-        choose(rt, method, "PUT", is(method, "PUT"), TSR_OP_ADDUSER);
-    }
-    else if (strncmp(path, TOKEN_PATH, sizeof(TOKEN_PATH) - 1) == 0
-             && path[sizeof(TOKEN_PATH) - 1] != '\0') {
-        rt->token = apr_pstrdup(p, path + sizeof(TOKEN_PATH) - 1);
-        choose(rt, method, "DELETE", is(method, "DELETE"), TSR_OP_LOGOUT);
-    }
-    else {
-        rt->op = TSR_OP_NOT_FOUND;
+    switch (api) {
+    case TSR_API_NPM:
+        return npm_routes;
+    default:
+        return NULL;
     }
 }
 
-void tsr_route_match(tsr_route_t *rt, apr_pool_t *p, const char *method,
-                     const char *path)
+unsigned tsr_route_method_bit(const char *method)
 {
-    const char *rest, *slash;
+    if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
+        return TSR_M_GET;
+    }
+    if (strcmp(method, "PUT") == 0) {
+        return TSR_M_PUT;
+    }
+    if (strcmp(method, "POST") == 0) {
+        return TSR_M_POST;
+    }
+    if (strcmp(method, "DELETE") == 0) {
+        return TSR_M_DELETE;
+    }
+    if (strcmp(method, "PATCH") == 0) {
+        return TSR_M_PATCH;
+    }
+    return 0;
+}
 
-    memset(rt, 0, sizeof(*rt));
+typedef struct seg_t {
+    const char *s;
+    apr_size_t len;
+} seg_t;
+
+/* Cut path at '/'; "" has no segment, "a/" has two ("a" and "").
+ * Returns the count, or -1 when there are too many to be any route. */
+static int split(const char *path, seg_t *segs)
+{
+    int n = 0;
+    const char *s = path, *slash;
+
     if (*path == '\0') {
-        choose(rt, method, "GET, HEAD", is_get(method), TSR_OP_META);
-        return;
+        return 0;
     }
-    if (path[0] == '-' && (path[1] == '/' || path[1] == '\0')) {
-        route_registry(rt, p, method, path);
-        return;
+    for (;;) {
+        if (n == MAX_SEGMENTS) {
+            return -1;
+        }
+        slash = strchr(s, '/');
+        segs[n].s = s;
+        segs[n].len = slash ? (apr_size_t)(slash - s) : strlen(s);
+        n++;
+        if (slash == NULL) {
+            return n;
+        }
+        s = slash + 1;
     }
-    /* The package name: "<name>" or "@<scope>/<name>". */
-    slash = strchr(path, '/');
-    if (path[0] == '@' && slash) {
-        slash = strchr(slash + 1, '/');
-    }
-    if (slash == NULL) {
-        rt->name = apr_pstrdup(p, path);
-        if (is_get(method)) {
-            rt->op = TSR_OP_PACKUMENT;
+}
+
+static int seg_is(const seg_t *g, const char *lit, apr_size_t len)
+{
+    return g->len == len && memcmp(g->s, lit, len) == 0;
+}
+
+/* Match pattern against segs[0..n); on success record the parameters in
+ * rt (copied into p; both NULL when only the answer matters) and return
+ * 1. */
+static int match_pattern(const char *pattern, const seg_t *segs, int n,
+                         tsr_route_t *rt, apr_pool_t *p)
+{
+    const char *pat = pattern;
+    int i = 0, np = 0;
+    tsr_route_param_t params[TSR_ROUTE_MAX_PARAMS];
+
+    while (*pat) {
+        const char *end = strchr(pat, '/');
+        apr_size_t plen = end ? (apr_size_t)(end - pat) : strlen(pat);
+        const char *brace = memchr(pat, '{', plen);
+
+        if (i >= n) {
+            return 0;
+        }
+        if (brace == NULL) {
+            if (!seg_is(&segs[i], pat, plen)) {
+                return 0;
+            }
+            i++;
         }
         else {
-            choose(rt, method, "GET, HEAD, PUT", is(method, "PUT"),
-                   TSR_OP_PUBLISH);
+            apr_size_t lit = (apr_size_t)(brace - pat);
+            apr_size_t klen = plen - lit - 2;   /* without the braces */
+            const char *value;
+            apr_size_t vlen;
+
+            if (np == TSR_ROUTE_MAX_PARAMS || segs[i].len <= lit
+                || memcmp(segs[i].s, pat, lit) != 0) {
+                return 0;
+            }
+            value = segs[i].s + lit;
+            vlen = segs[i].len - lit;
+            /* "-" is the registry's own separator, never a value. */
+            if (vlen == 1 && value[0] == '-') {
+                return 0;
+            }
+            if (klen == 4 && memcmp(brace + 1, "name", 4) == 0) {
+                if (value[0] == '@' && i + 1 < n) {
+                    i++;
+                    vlen = (apr_size_t)(segs[i].s + segs[i].len - value);
+                }
+            }
+            if (p) {
+                params[np].key = apr_pstrmemdup(p, brace + 1, klen);
+                params[np].value = apr_pstrmemdup(p, value, vlen);
+            }
+            np++;
+            i++;
         }
-        return;
+        pat = end ? end + 1 : pat + plen;
     }
-    rt->name = apr_pstrmemdup(p, path, slash - path);
-    rest = slash + 1;
-    if (strncmp(rest, "-/", 2) == 0 && rest[2] != '\0'
-        && strchr(rest + 2, '/') == NULL) {
-        rt->file = apr_pstrdup(p, rest + 2);
-        choose(rt, method, "GET, HEAD", is_get(method), TSR_OP_TARBALL);
-        return;
+    if (i != n) {
+        return 0;
     }
-    if (*rest != '\0' && strchr(rest, '/') == NULL && strcmp(rest, "-") != 0) {
-        rt->spec = apr_pstrdup(p, rest);
-        choose(rt, method, "GET, HEAD", is_get(method), TSR_OP_VERSION);
-        return;
+    if (rt) {
+        memcpy(rt->params, params, sizeof(params[0]) * np);
+        rt->nparams = np;
     }
-    rt->op = TSR_OP_NOT_FOUND;
+    return 1;
 }
 
-const char *tsr_route_op_name(tsr_op_e op)
-{
-    static const char *const names[] = {
-        "not_found", "bad_method", "meta", "ping", "whoami", "adduser",
-        "logout", "packument", "publish", "version", "tarball"
-    };
+/* Methods in the order Allow lists them. */
+static const struct {
+    unsigned bit;
+    const char *names;
+} method_names[] = {
+    { TSR_M_GET, "GET, HEAD" },
+    { TSR_M_PUT, "PUT" },
+    { TSR_M_POST, "POST" },
+    { TSR_M_DELETE, "DELETE" },
+    { TSR_M_PATCH, "PATCH" },
+};
 
-    return (unsigned)op < sizeof(names) / sizeof(names[0]) ? names[op]
-                                                           : "unknown";
+static const char *allow_list(apr_pool_t *p, unsigned set)
+{
+    const char *out = NULL;
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++) {
+        if (set & method_names[i].bit) {
+            out = out ? apr_pstrcat(p, out, ", ", method_names[i].names, NULL)
+                      : method_names[i].names;
+        }
+    }
+    return out ? out : "";
+}
+
+void tsr_route_match(tsr_route_t *rt, apr_pool_t *p,
+                     const tsr_route_def_t *table, const char *method,
+                     const char *path)
+{
+    seg_t segs[MAX_SEGMENTS];
+    unsigned bit = tsr_route_method_bit(method), seen = 0;
+    int n = split(path, segs);
+    const tsr_route_def_t *d;
+
+    memset(rt, 0, sizeof(*rt));
+    rt->status = 404;
+    if (table == NULL || n < 0) {
+        return;
+    }
+    for (d = table; d->pattern; d++) {
+        if ((d->methods & bit) && match_pattern(d->pattern, segs, n, rt, p)) {
+            rt->status = 0;
+            rt->def = d;
+            return;
+        }
+    }
+    /* No route takes this method: does any take the path? */
+    for (d = table; d->pattern; d++) {
+        if (match_pattern(d->pattern, segs, n, NULL, NULL)) {
+            seen |= d->methods;
+        }
+    }
+    if (seen) {
+        rt->status = 405;
+        rt->allow = allow_list(p, seen);
+    }
+}
+
+const char *tsr_route_param(const tsr_route_t *rt, const char *key)
+{
+    int i;
+
+    for (i = 0; i < rt->nparams; i++) {
+        if (strcmp(rt->params[i].key, key) == 0) {
+            return rt->params[i].value;
+        }
+    }
+    return NULL;
 }

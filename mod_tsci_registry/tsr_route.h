@@ -1,41 +1,94 @@
-/* tsr_route: which registry operation a request is, from its method and its
- * path below the registry's URL prefix.  Pure: no I/O, no httpd. */
+/* tsr_route: the registry's URL spaces as tables.  Each API (npm today;
+ * tscircuit's and the jobs API later) has one table of routes: a method
+ * set, a path pattern, an operation number and flags.  Matching a method
+ * and a path gives the route, its parameters, or 404 / 405 with the Allow
+ * list computed from the table.  Pure: no I/O, no httpd. */
 #ifndef TSR_ROUTE_H
 #define TSR_ROUTE_H
 
 #include <apr_pools.h>
 
+/* The APIs a <Location> can serve (TsciRegistry npm|...). */
 typedef enum {
-    TSR_OP_NOT_FOUND = 0,       /* no such resource */
-    TSR_OP_BAD_METHOD,          /* resource exists, method does not */
-    TSR_OP_META,                /* GET / */
-    TSR_OP_PING,                /* GET /-/ping */
-    TSR_OP_WHOAMI,              /* GET /-/whoami */
-    TSR_OP_ADDUSER,             /* PUT /-/user/org.couchdb.user:<name> */
-    TSR_OP_LOGOUT,              /* DELETE /-/user/token/<token> */
-    TSR_OP_PACKUMENT,           /* GET /<name> */
-    TSR_OP_PUBLISH,             /* PUT /<name> */
-    TSR_OP_VERSION,             /* GET /<name>/<version-or-tag> */
-    TSR_OP_TARBALL              /* GET /<name>/-/<file>.tgz */
-} tsr_op_e;
+    TSR_API_NONE = 0,
+    TSR_API_NPM = 1
+} tsr_api_e;
+
+/* Method sets.  GET always carries HEAD with it: a route that answers GET
+ * answers HEAD with the same headers and no body. */
+#define TSR_M_GET     0x01u
+#define TSR_M_PUT     0x02u
+#define TSR_M_POST    0x04u
+#define TSR_M_DELETE  0x08u
+#define TSR_M_PATCH   0x10u
+
+/* Route flags. */
+#define TSR_RF_USER    0x01u    /* needs an authenticated user */
+#define TSR_RF_WRITE   0x02u    /* changes the store: no read-only token */
+#define TSR_RF_BODY    0x04u    /* reads a request body */
+#define TSR_RF_FILE    0x08u    /* a file Apache's core handler serves */
+
+/* A route.  The pattern is '/'-separated segments below the registry's
+ * prefix ("" is the root); a segment is a literal, or a parameter:
+ *   {name}   a package name: one segment, or two when the first starts
+ *            with '@' (so "@scope/-" is a name and "-" never splits it);
+ *   {x}      any other parameter: one non-empty segment;
+ *   lit{x}   a literal prefix and a non-empty rest in one segment.
+ * Parameters are captured, not validated: the operation checks them. */
+typedef struct tsr_route_def_t {
+    unsigned methods;
+    const char *pattern;
+    int op;
+    unsigned flags;
+} tsr_route_def_t;
+
+#define TSR_ROUTE_MAX_PARAMS 4
+
+typedef struct tsr_route_param_t {
+    const char *key;            /* without braces */
+    const char *value;          /* in the pool given to the match */
+} tsr_route_param_t;
 
 typedef struct tsr_route_t {
-    tsr_op_e op;
-    const char *name;           /* package name, when the path has one */
-    const char *spec;           /* version or dist-tag (TSR_OP_VERSION) */
-    const char *file;           /* tarball file name (TSR_OP_TARBALL) */
-    const char *user;           /* user name (TSR_OP_ADDUSER) */
-    const char *token;          /* token (TSR_OP_LOGOUT) */
-    const char *allow;          /* for TSR_OP_BAD_METHOD: the Allow list */
+    int status;                 /* 0 matched; 404 no route; 405 method */
+    const tsr_route_def_t *def; /* the route (status 0), else NULL */
+    const char *allow;          /* 405: the methods the path has */
+    int nparams;
+    tsr_route_param_t params[TSR_ROUTE_MAX_PARAMS];
 } tsr_route_t;
 
-/* Route method ("GET", "HEAD", "PUT", ...) and path (decoded, relative to
- * the prefix, without a leading '/'; "" for the root).  Names are split
- * out but not validated: that is the operation's job.  Strings live in p. */
-void tsr_route_match(tsr_route_t *rt, apr_pool_t *p, const char *method,
+/* The npm registry's operations, the op numbers of its table. */
+typedef enum {
+    TSR_NPM_META = 1,           /* GET / */
+    TSR_NPM_PING,               /* GET /-/ping */
+    TSR_NPM_WHOAMI,             /* GET /-/whoami */
+    TSR_NPM_ADDUSER,            /* PUT /-/user/org.couchdb.user:{user} */
+    TSR_NPM_LOGOUT,             /* DELETE /-/user/token/{token} */
+    TSR_NPM_PACKUMENT,          /* GET /{name} */
+    TSR_NPM_PUBLISH,            /* PUT /{name} */
+    TSR_NPM_VERSION,            /* GET /{name}/{spec} */
+    TSR_NPM_TARBALL,            /* GET /{name}/-/{file} */
+    TSR_NPM_OP_COUNT
+} tsr_npm_op_e;
+
+/* The route table of api, ended by an entry whose pattern is NULL; NULL
+ * for TSR_API_NONE. */
+const tsr_route_def_t *tsr_route_table(tsr_api_e api);
+
+/* Match method (any HTTP method name; "HEAD" counts as "GET") and path
+ * (decoded, relative to the prefix, no leading '/') against table.  The
+ * first route whose pattern matches and whose method set has the method
+ * wins; when patterns match but no method does, status is 405 and allow
+ * lists every method of every matching pattern ("GET, HEAD, PUT").  The
+ * allow string is static or in p; parameters are copied into p. */
+void tsr_route_match(tsr_route_t *rt, apr_pool_t *p,
+                     const tsr_route_def_t *table, const char *method,
                      const char *path);
 
-/* The printable name of an operation, for logs and tests. */
-const char *tsr_route_op_name(tsr_op_e op);
+/* The value of parameter key of a matched route, or NULL. */
+const char *tsr_route_param(const tsr_route_t *rt, const char *key);
+
+/* The method bit of a method name, 0 for a method no table can have. */
+unsigned tsr_route_method_bit(const char *method);
 
 #endif

@@ -94,19 +94,32 @@ const char *tsr_store_tarball_file(apr_pool_t *p, const char *datadir,
 
 int tsr_store_tarball_path_check(const char *path)
 {
-    const char *sep = strstr(path, "/-/"), *file, *c;
+    const char *sep = strchr(path, '/');
     char name[TSR_NAME_MAX + 1];
     apr_size_t nlen;
 
-    if (sep == NULL || (nlen = (apr_size_t)(sep - path)) > TSR_NAME_MAX) {
+    /* The name ends where its own rules say (a scope takes two segments),
+     * not at the first "/-/": "@s/-/-/f.tgz" is a file of "@s/-". */
+    if (sep && path[0] == '@') {
+        sep = strchr(sep + 1, '/');
+    }
+    if (sep == NULL || strncmp(sep, "/-/", 3) != 0
+        || (nlen = (apr_size_t)(sep - path)) > TSR_NAME_MAX) {
         return 0;
     }
     memcpy(name, path, nlen);
     name[nlen] = '\0';
+    return tsr_store_tarball_name_check(name, sep + 3);
+}
+
+int tsr_store_tarball_name_check(const char *name, const char *file)
+{
+    const char *c;
+    apr_size_t nlen;
+
     if (!tsr_name_is_valid(name)) {
         return 0;
     }
-    file = sep + 3;
     nlen = strlen(file);
     if (nlen < 5 || nlen > 512 || strcmp(file + nlen - 4, ".tgz") != 0
         || file[0] == '.') {

@@ -149,6 +149,11 @@ const char *tsr_store_tarball_file(apr_pool_t *p, const char *datadir,
  * directory and nowhere else. */
 int tsr_store_tarball_path_check(const char *path);
 
+/* 1 if name is a valid package name and file a tarball file name (1..512
+ * characters of [A-Za-z0-9._+-], ending in ".tgz", not starting with
+ * '.'), so that "<name>/-/<file>" stays inside the data directory. */
+int tsr_store_tarball_name_check(const char *name, const char *file);
+
 /* Write data to a new temporary file under datadir/tmp, fsync it, and
  * return its name (in p). */
 apr_status_t tsr_store_tarball_stage(const char **ptmp, apr_pool_t *p,

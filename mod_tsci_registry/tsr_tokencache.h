@@ -1,7 +1,9 @@
 /* tsr_tokencache: a process's memory of which token belongs to which user,
- * so that a logged-in read costs what an anonymous one does.  Entries are
- * good for one revocation generation: whoever revokes a token bumps the
- * generation shared by all processes, and every cache starts over. */
+ * so that a logged-in read costs what an anonymous one does.  Tokens are
+ * known only by their SHA-256 (the key the store uses too): the cache never
+ * holds a token, and compares keys in constant time.  Entries are good for
+ * one revocation generation: whoever revokes a token bumps the generation
+ * shared by all processes, and every cache starts over. */
 #ifndef TSR_TOKENCACHE_H
 #define TSR_TOKENCACHE_H
 
@@ -14,14 +16,16 @@ typedef struct tsr_tokencache_t tsr_tokencache_t;
 apr_status_t tsr_tokencache_create(tsr_tokencache_t **pc, apr_pool_t *p,
                                    apr_size_t max_entries);
 
-/* The user of token when it was cached under generation gen (copied into
- * p), or NULL. */
-const char *tsr_tokencache_get(tsr_tokencache_t *c, apr_pool_t *p,
-                               const char *token, apr_uint32_t gen);
+/* When the token whose SHA-256 is key was cached under generation gen:
+ * return 1 with its user (copied into p) and read-only flag; else 0. */
+int tsr_tokencache_get(tsr_tokencache_t *c, apr_pool_t *p,
+                       const unsigned char key[32], apr_uint32_t gen,
+                       const char **puser, int *preadonly);
 
-/* Remember that token belongs to user, as looked up under generation gen
- * (read before the lookup, so a revocation during it is not missed). */
-void tsr_tokencache_put(tsr_tokencache_t *c, const char *token,
-                        const char *user, apr_uint32_t gen);
+/* Remember that the token of key belongs to user, as looked up under
+ * generation gen (read before the lookup, so a revocation during it is not
+ * missed). */
+void tsr_tokencache_put(tsr_tokencache_t *c, const unsigned char key[32],
+                        const char *user, int readonly, apr_uint32_t gen);
 
 #endif

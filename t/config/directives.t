@@ -15,9 +15,9 @@ mkpath($dir);
 
 # [label, config body, expected pattern in the configtest output]
 my @bad = (
-    ['TsciRegistry not On or Off',
+    ['TsciRegistry not On, Off or an API',
      "<Location /r/>\n TsciRegistry Maybe\n</Location>",
-     qr/TsciRegistry must be On or Off/],
+     qr/TsciRegistry takes On, Off or the API to serve \(npm\), not 'Maybe'/],
     ['TsciRegistry outside a Location', 'TsciRegistry On',
      qr/TsciRegistry not allowed here/],
     ['TsciRegistry in a Directory',
@@ -48,7 +48,7 @@ my @bad = (
      qr/TSR00001: TsciRegistry On needs TsciRegistryDataDir/],
 );
 
-plan tests => 2 * @bad + 6, have_lwp;
+plan tests => 2 * @bad + 8, have_lwp;
 
 sub configtest {
     my ($label, $body, $datadir) = @_;
@@ -81,9 +81,13 @@ for my $c (@bad) {
     like $out, $pat, "$label: says why" or diag $out;
 }
 
-# The administrator's whole config passes.
+# The administrator's whole config passes, with the API named or not.
 my ($rc, $out) = configtest('minimal', "<Location />\n TsciRegistry On\n</Location>", 1);
 is $rc, 0, 'LoadModule, DataDir and a Location: Syntax OK' or diag $out;
+($rc, $out) = configtest('named', "<Location />\n TsciRegistry npm\n</Location>", 1);
+is $rc, 0, 'TsciRegistry npm: Syntax OK' or diag $out;
+($rc, $out) = configtest('off', "<Location />\n TsciRegistry Off\n</Location>", 1);
+is $rc, 0, 'TsciRegistry Off: Syntax OK' or diag $out;
 
 # TsciRegistryBaseURL decides tarball links, whatever the request says.
 my $based = base_url('/based/');

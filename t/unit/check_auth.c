@@ -4,6 +4,8 @@
 #include "check_core.h"
 #include "fixtures.h"
 #include "tsr_auth.h"
+#include "tsr_store_bdb.h"
+#include "tsr_tokencache.h"
 #include "tsr_json.h"
 
 START_TEST(password_right_and_wrong)
@@ -142,6 +144,156 @@ START_TEST(records)
 }
 END_TEST
 
+/* ---- logging in and tokens against a real store ---- */
+
+static tsr_store_t *scratch_store(void)
+{
+    const char *dir = fx_tempdir(fx_pool);
+    tsr_bdb_options_t o;
+    tsr_store_t *s = NULL;
+
+    memset(&o, 0, sizeof(o));
+    o.create = 1;
+    o.cache_bytes = 1 << 20;
+    ck_assert_int_eq(tsr_store_bdb_prepare(fx_pool, dir, -1, -1, &o),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_bdb_open(&s, fx_pool, dir, &o), APR_SUCCESS);
+    return s;
+}
+
+static json_object *login_body(const char *name, const char *password)
+{
+    return fx_json(fx_pool, apr_psprintf(fx_pool,
+        "{\"_id\":\"org.couchdb.user:%s\",\"name\":\"%s\","
+        "\"password\":\"%s\",\"email\":\"%s@example.com\","
+        "\"type\":\"user\",\"roles\":[]}", name, name, password, name));
+}
+
+static int login_status(tsr_store_t *s, const char *user, json_object *body,
+                        int signup, tsr_auth_login_t *out,
+                        tsr_error_t **perr)
+{
+    apr_status_t rv = tsr_auth_login(out, fx_pool, s, user, body, signup,
+                                     perr);
+
+    if (rv == APR_SUCCESS) {
+        return 201;
+    }
+    ck_assert_int_eq(rv, TSR_EREFUSED);
+    ck_assert_ptr_nonnull(*perr);
+    return (*perr)->http_status;
+}
+
+START_TEST(login_signup_then_login)
+{
+    tsr_store_t *s = scratch_store();
+    tsr_auth_login_t a, b;
+    tsr_error_t *err = NULL;
+    tsr_auth_identity_t id;
+
+    ck_assert_int_eq(login_status(s, "alice", login_body("alice", "pw-1"), 1,
+                                  &a, &err), 201);
+    ck_assert_int_eq(a.created, 1);
+    ck_assert_str_eq(a.user, "alice");
+    ck_assert_ptr_nonnull(a.token);
+    ck_assert_int_eq(login_status(s, "alice", login_body("alice", "pw-1"), 1,
+                                  &b, &err), 201);
+    ck_assert_int_eq(b.created, 0);
+    ck_assert_str_ne(a.token, b.token);
+    /* Both tokens are alice's, writable. */
+    ck_assert_int_eq(tsr_auth_token_lookup(&id, fx_pool, s, NULL, 0, a.token,
+                                           strlen(a.token)), APR_SUCCESS);
+    ck_assert_str_eq(id.user, "alice");
+    ck_assert_int_eq(id.readonly, 0);
+    ck_assert_int_eq(tsr_auth_token_lookup(&id, fx_pool, s, NULL, 0, b.token,
+                                           strlen(b.token)), APR_SUCCESS);
+    ck_assert_str_eq(id.user, "alice");
+}
+END_TEST
+
+START_TEST(login_refusals)
+{
+    tsr_store_t *s = scratch_store();
+    tsr_auth_login_t a;
+    tsr_error_t *err = NULL;
+    char big[TSR_PASSWORD_MAX + 2];
+
+    ck_assert_int_eq(login_status(s, "bob", login_body("bob", "right"), 1,
+                                  &a, &err), 201);
+    ck_assert_int_eq(login_status(s, "bob", login_body("bob", "wrong"), 1,
+                                  &a, &err), 401);
+    ck_assert_str_eq(err->code, TSR_AUTH_BAD_CREDENTIALS);
+    ck_assert_ptr_null(a.token);
+    /* Closed signup: an unknown user gets the same answer as a wrong
+     * password, and nothing is created. */
+    ck_assert_int_eq(login_status(s, "carl", login_body("carl", "x"), 0, &a,
+                                  &err), 401);
+    ck_assert_str_eq(err->code, TSR_AUTH_BAD_CREDENTIALS);
+    ck_assert_int_eq(login_status(s, "carl", login_body("carl", "x"), 0, &a,
+                                  &err), 401);
+    /* An existing user logs in where signup is closed. */
+    ck_assert_int_eq(login_status(s, "bob", login_body("bob", "right"), 0,
+                                  &a, &err), 201);
+    ck_assert_int_eq(login_status(s, "bob", login_body("eve", "right"), 1,
+                                  &a, &err), 400);
+    ck_assert_int_eq(login_status(s, "Bob", login_body("Bob", "right"), 1,
+                                  &a, &err), 400);
+    ck_assert_int_eq(login_status(s, "dan", login_body("dan", ""), 1, &a,
+                                  &err), 400);
+    memset(big, 'p', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    ck_assert_int_eq(login_status(s, "dan", login_body("dan", big), 1, &a,
+                                  &err), 400);
+    big[sizeof(big) - 2] = '\0';
+    ck_assert_int_eq(login_status(s, "dan", login_body("dan", big), 1, &a,
+                                  &err), 201);
+}
+END_TEST
+
+START_TEST(token_lookup_and_revoke)
+{
+    tsr_store_t *s = scratch_store();
+    tsr_tokencache_t *cache;
+    tsr_auth_identity_t id;
+    tsr_error_t *err = NULL;
+    const char *t, *ro;
+    char withnul[64];
+
+    ck_assert_int_eq(tsr_tokencache_create(&cache, fx_pool, 16),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_auth_token_issue(&t, fx_pool, s, "ann", 0, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_auth_token_issue(&ro, fx_pool, s, "ann", 1, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_auth_token_lookup(&id, fx_pool, s, cache, 1, ro,
+                                           strlen(ro)), APR_SUCCESS);
+    ck_assert_int_eq(id.readonly, 1);
+    ck_assert_int_eq(tsr_auth_token_lookup(&id, fx_pool, s, cache, 1, t,
+                                           strlen(t)), APR_SUCCESS);
+    ck_assert_int_eq(id.readonly, 0);
+    ck_assert_int_eq(tsr_auth_token_lookup(&id, fx_pool, s, cache, 1,
+                                           "tsr_nobody", 10), TSR_ENOTFOUND);
+    /* A token followed by a NUL and more is not that token. */
+    strcpy(withnul, t);
+    withnul[strlen(t) + 1] = 'x';
+    ck_assert_int_eq(tsr_auth_token_lookup(&id, fx_pool, s, cache, 1,
+                                           withnul, strlen(t) + 2),
+                     TSR_ENOTFOUND);
+    ck_assert_int_eq(tsr_auth_token_lookup(&id, fx_pool, s, cache, 1, "", 0),
+                     TSR_ENOTFOUND);
+    /* Revoked: the store forgets it; the cache forgets it once the
+     * generation moves, which the glue does after a revocation. */
+    ck_assert_int_eq(tsr_auth_token_revoke(fx_pool, s, t, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_auth_token_lookup(&id, fx_pool, s, NULL, 0, t,
+                                           strlen(t)), TSR_ENOTFOUND);
+    ck_assert_int_eq(tsr_auth_token_lookup(&id, fx_pool, s, cache, 2, t,
+                                           strlen(t)), TSR_ENOTFOUND);
+    ck_assert_int_eq(tsr_auth_token_revoke(fx_pool, s, "tsr_never", &err),
+                     APR_SUCCESS);
+}
+END_TEST
+
 Suite *make_auth_suite(void)
 {
     Suite *s = suite_create("auth");
@@ -155,6 +307,12 @@ Suite *make_auth_suite(void)
     tc = fx_tcase("token");
     tcase_add_test(tc, token_new);
     tcase_add_test(tc, records);
+    suite_add_tcase(s, tc);
+
+    tc = fx_tcase("login");
+    tcase_add_test(tc, login_signup_then_login);
+    tcase_add_test(tc, login_refusals);
+    tcase_add_test(tc, token_lookup_and_revoke);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,188 @@
+/* mod_tsci_registry_authn.c: who a request is.  A Bearer token becomes an
+ * Apache user (r->user, auth type "Bearer") so that Require, the access
+ * log's %u and every other module see registry users as they see any
+ * other; Basic credentials stay with Apache's authn providers.
+ *
+ * Two hooks do it.  httpd runs check_authn only when a Require needs a
+ * user, but a public registry must still know who publishes: the access
+ * checker, which runs for every request, turns a valid token into r->user
+ * first (as mod_ssl does with SSLUserName).  Require then sees the user
+ * without asking for one, and check_authn is left with the requests that
+ * have none: it answers them with a 401 npm understands, or lets
+ * mod_auth_basic do it where an AuthType Basic is configured. */
+#include <string.h>
+#include "apr_strings.h"
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_auth.h"
+#include "mod_tsci_registry.h"
+#include "tsr_auth.h"
+
+APLOG_USE_MODULE(tsci_registry);
+
+#define REALM "tsci-registry"
+#define AUTH_TYPE "Bearer"
+
+/* Per request: the identity, and whether Apache's providers were asked. */
+typedef struct authn_note_t {
+    tsr_identity_t id;
+    int identified;             /* the token was looked at */
+    int providers_asked;        /* check_authn let a provider decide */
+} authn_note_t;
+
+static authn_note_t *note_of(request_rec *r)
+{
+    authn_note_t *n = ap_get_module_config(r->request_config,
+                                           &tsci_registry_module);
+
+    if (n == NULL) {
+        n = apr_pcalloc(r->pool, sizeof(*n));
+        ap_set_module_config(r->request_config, &tsci_registry_module, n);
+    }
+    return n;
+}
+
+static const tsr_dir_conf_t *dir_conf(request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &tsci_registry_module);
+}
+
+/* The token of "Authorization: Bearer <token>", or NULL. */
+static const char *bearer_token(request_rec *r)
+{
+    const char *h = apr_table_get(r->headers_in, "Authorization");
+
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+        return NULL;
+    }
+    for (h += 7; *h == ' '; h++) {
+    }
+    return h;
+}
+
+/* Look the request's token up, once. */
+static authn_note_t *identify(request_rec *r)
+{
+    authn_note_t *n = note_of(r);
+    tsr_server_conf_t *sc;
+    tsr_store_t *store;
+    tsr_auth_identity_t id;
+    const char *token;
+    apr_status_t rv;
+
+    if (n->identified) {
+        return n;
+    }
+    n->identified = 1;
+    if ((token = bearer_token(r)) == NULL) {
+        return n;
+    }
+    if ((store = tsr_request_store(r)) == NULL) {
+        n->id.store_failed = 1;
+        return n;
+    }
+    sc = ap_get_module_config(r->server->module_config,
+                              &tsci_registry_module);
+    rv = tsr_auth_token_lookup(&id, r->pool, store, sc->tokens,
+                               tsr_token_generation(), token,
+                               strlen(token));
+    if (rv == TSR_ENOTFOUND) {
+        n->id.bad_token = 1;
+        return n;
+    }
+    if (rv != APR_SUCCESS) {
+        n->id.store_failed = 1;
+        return n;
+    }
+    n->id.user = id.user;
+    n->id.readonly = id.readonly;
+    /* A user always with its auth type: httpd and other modules take a
+     * user without one for a half-finished authentication. */
+    r->user = (char *)id.user;
+    r->ap_auth_type = AUTH_TYPE;
+    return n;
+}
+
+static int access_checker(request_rec *r)
+{
+    if (tsr_conf_enabled(dir_conf(r))) {
+        identify(r);
+    }
+    /* Never a verdict: Require decides, with the user now known. */
+    return DECLINED;
+}
+
+int tsr_authn_challenge(request_rec *r, const char *message)
+{
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   AUTH_TYPE " realm=\"" REALM "\"");
+    return tsr_io_refuse(r, HTTP_UNAUTHORIZED, "%s", message);
+}
+
+/* Apache's own 401 page, but in JSON, for clients that print "error". */
+static int unauthorized(request_rec *r, const char *message)
+{
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   AUTH_TYPE " realm=\"" REALM "\"");
+    ap_custom_response(r, HTTP_UNAUTHORIZED,
+                       apr_pstrcat(r->pool, "{\"error\":\"", message,
+                                   "\",\"reason\":\"", message,
+                                   "\",\"code\":\"unauthorized\"}", NULL));
+    r->content_type = "application/json";
+    return HTTP_UNAUTHORIZED;
+}
+
+/* Runs when a Require needs a user and none is known yet. */
+static int check_authn(request_rec *r)
+{
+    authn_note_t *n;
+
+    if (!tsr_conf_enabled(dir_conf(r))) {
+        return DECLINED;
+    }
+    n = identify(r);
+    if (n->id.user) {
+        return OK;
+    }
+    if (n->id.bad_token) {
+        return unauthorized(r, "the token is not valid: log in again "
+                               "with npm login");
+    }
+    if (n->id.store_failed) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    /* No token: an AuthType (Basic) configured here has its providers
+     * check the credentials and challenge for them. */
+    if (ap_auth_type(r) != NULL) {
+        n->providers_asked = 1;
+        return DECLINED;
+    }
+    return unauthorized(r, "this registry needs you to be logged in: run "
+                           "npm login");
+}
+
+const tsr_identity_t *tsr_authn_identity(request_rec *r)
+{
+    authn_note_t *n = identify(r);
+
+    /* A user the token did not give is trusted only when an authn
+     * provider was asked for it in this request: r->user can also come
+     * from a module that read a Basic header without checking it. */
+    if (n->id.user == NULL && n->providers_asked && r->user
+        && r->ap_auth_type) {
+        n->id.user = r->user;
+    }
+    return &n->id;
+}
+
+void tsr_authn_register_hooks(apr_pool_t *p)
+{
+    ap_hook_access_checker(access_checker, NULL, NULL, APR_HOOK_FIRST);
+    /* Before mod_auth_basic, which would refuse a Bearer header. */
+    ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_FIRST,
+                        AP_AUTH_INTERNAL_PER_CONF);
+}

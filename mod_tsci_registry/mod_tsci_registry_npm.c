@@ -1,0 +1,355 @@
+/* mod_tsci_registry_npm.c: the npm registry's operations, one function
+ * per operation of tsr_route's npm table.  Each is a short call into the
+ * core followed by one response; who is asking comes from r->user (set by
+ * mod_tsci_registry_authn.c), never from credentials read here. */
+#include <string.h>
+#include "apr_strings.h"
+#include "apr_hash.h"
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_tsci_registry.h"
+#include "tsr_auth.h"
+#include "tsr_json.h"
+#include "tsr_name.h"
+#include "tsr_packument.h"
+#include "tsr_publish.h"
+#include "tsr_view.h"
+
+APLOG_USE_MODULE(tsci_registry);
+
+#define ABBREV_TYPE "application/vnd.npm.install-v1+json"
+#define REALM "tsci-registry"
+
+static const char *param(tsr_req_t *q, const char *key)
+{
+    return tsr_route_param(&q->rt, key);
+}
+
+/* Where tarball links point: the configured public URL, else this
+ * request's scheme, host, port and Location. */
+static const char *base_url(tsr_req_t *q)
+{
+    if (q->d->base_url) {
+        return q->d->base_url;
+    }
+    return ap_construct_url(q->r->pool,
+                            ap_os_escape_path(q->r->pool, q->d->prefix, 1),
+                            q->r);
+}
+
+/* Does Accept ask for the abbreviated form (named, with q > 0)? */
+static int wants_abbreviated(request_rec *r)
+{
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+    const char *at, *end, *q;
+
+    if (accept == NULL
+        || (at = ap_strcasestr(accept, ABBREV_TYPE)) == NULL) {
+        return 0;
+    }
+    end = strchr(at, ',');
+    q = ap_strcasestr(at, "q=");
+    if (q && (end == NULL || q < end)) {
+        return strtod(q + 2, NULL) > 0.0;
+    }
+    return 1;
+}
+
+static int check_name(tsr_req_t *q)
+{
+    tsr_error_t *err = NULL;
+
+    if (tsr_name_check(q->r->pool, param(q, "name"), &err) != APR_SUCCESS) {
+        return tsr_io_send_error(q->r, err);
+    }
+    return OK;
+}
+
+static int not_found(tsr_req_t *q, const char *what)
+{
+    return tsr_io_refuse(q->r, 404, "%s not found", what);
+}
+
+static int store_failed(tsr_req_t *q, apr_status_t rv)
+{
+    return tsr_io_refuse(q->r, 503, "the registry store is unavailable, "
+                         "try again");
+}
+
+/* A stored document that does not decode is no passing failure: retrying
+ * would not help, so it is a 500, logged. */
+static int unreadable(tsr_req_t *q)
+{
+    return tsr_io_refuse(q->r, 500, "the stored document of %s is "
+                         "unreadable", param(q, "name"));
+}
+
+static int op_meta(tsr_req_t *q)
+{
+    tsr_store_stats_t st;
+    json_object *o;
+    apr_status_t rv;
+
+    if ((rv = tsr_store_stats(q->store, q->r->pool, &st)) != APR_SUCCESS) {
+        return store_failed(q, rv);
+    }
+    o = tsr_json_own(q->r->pool, json_object_new_object());
+    tsr_json_set_str(o, "db_name", "registry");
+    tsr_json_set_str(o, "engine", "mod_tsci_registry");
+    json_object_object_add(o, "doc_count",
+                           json_object_new_int64((int64_t)st.doc_count));
+    json_object_object_add(o, "doc_del_count",
+                           json_object_new_int64((int64_t)st.doc_del_count));
+    json_object_object_add(o, "update_seq",
+                           json_object_new_int64((int64_t)st.update_seq));
+    json_object_object_add(o, "purge_seq", json_object_new_int64(0));
+    json_object_object_add(o, "compact_running",
+                           json_object_new_boolean(0));
+    json_object_object_add(o, "disk_size",
+                           json_object_new_int64((int64_t)st.disk_size));
+    json_object_object_add(o, "data_size",
+                           json_object_new_int64((int64_t)st.data_size));
+    tsr_json_set_str(o, "instance_start_time",
+                     apr_psprintf(q->r->pool, "%" APR_TIME_T_FMT,
+                                  st.start_time));
+    json_object_object_add(o, "disk_format_version",
+                           json_object_new_int64(1));
+    json_object_object_add(o, "committed_update_seq",
+                           json_object_new_int64((int64_t)st.update_seq));
+    return tsr_io_send_json(q->r, 200, o);
+}
+
+static int op_ping(tsr_req_t *q)
+{
+    return tsr_io_send_text(q->r, 200, "application/json", "{}", 2);
+}
+
+/* GET /<name>: one lookup, then the stored bytes with the base spliced
+ * in; the revision makes the ETag. */
+static int op_packument(tsr_req_t *q)
+{
+    request_rec *r = q->r;
+    int abbrev = wants_abbreviated(r), rc, i, n;
+    const char *blob, *base;
+    apr_size_t len, blen;
+    apr_ssize_t hlen;
+    tsr_view_t v;
+    struct iovec *iov;
+    apr_bucket_brigade *bb;
+    apr_status_t rv;
+
+    if ((rc = check_name(q)) != OK) {
+        return rc;
+    }
+    rv = tsr_store_package_view(q->store, r->pool, param(q, "name"),
+                                abbrev ? TSR_VIEW_ABBREV : TSR_VIEW_FULL,
+                                &blob, &len);
+    if (rv == TSR_ENOTFOUND) {
+        return not_found(q, "package");
+    }
+    if (rv != APR_SUCCESS) {
+        return store_failed(q, rv);
+    }
+    if (tsr_view_decode(&v, blob, len) != APR_SUCCESS) {
+        return unreadable(q);
+    }
+    base = base_url(q);
+    blen = strlen(base);
+    hlen = (apr_ssize_t)blen;
+    apr_table_mergen(r->headers_out, "Vary", "Accept");
+    apr_table_setn(r->headers_out, "ETag",
+                   apr_psprintf(r->pool, "\"%.*s-%c%08x\"", (int)v.rev_len,
+                                v.rev, abbrev ? 'a' : 'f',
+                                apr_hashfunc_default(base, &hlen)));
+    apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
+    ap_update_mtime(r, v.mtime);
+    ap_set_last_modified(r);
+    if ((rc = ap_meets_conditions(r)) != OK) {
+        r->status = rc;
+        return rc;
+    }
+    r->status = 200;
+    ap_set_content_type(r, abbrev ? ABBREV_TYPE : "application/json");
+    ap_set_content_length(r, (apr_off_t)tsr_view_length(&v, blen));
+    if (r->header_only) {
+        return OK;
+    }
+    iov = apr_palloc(r->pool, (2 * v.nsplice + 1) * sizeof(*iov));
+    n = tsr_view_iovec(&v, base, blen, iov);
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    for (i = 0; i < n; i++) {
+        if (iov[i].iov_len > 0) {
+            APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_transient_create(
+                                            iov[i].iov_base, iov[i].iov_len,
+                                            r->connection->bucket_alloc));
+        }
+    }
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
+                                    r->connection->bucket_alloc));
+    return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS
+               ? OK : AP_FILTER_ERROR;
+}
+
+/* GET /<name>/<version or tag>: the one manifest. */
+static int op_version(tsr_req_t *q)
+{
+    const char *text;
+    apr_size_t len;
+    json_object *doc, *m;
+    apr_status_t rv;
+    int rc;
+
+    if ((rc = check_name(q)) != OK) {
+        return rc;
+    }
+    rv = tsr_store_package_doc(q->store, q->r->pool, param(q, "name"),
+                               &text, &len);
+    if (rv == TSR_ENOTFOUND) {
+        return not_found(q, "package");
+    }
+    if (rv != APR_SUCCESS) {
+        return store_failed(q, rv);
+    }
+    if (tsr_json_parse(&doc, q->r->pool, text, len, 1000, NULL)
+        != APR_SUCCESS) {
+        return unreadable(q);
+    }
+    m = tsr_packument_version(q->r->pool, doc, param(q, "spec"),
+                              base_url(q));
+    if (m == NULL) {
+        return tsr_io_refuse(q->r, 404, "version not found: %s@%s",
+                             param(q, "name"), param(q, "spec"));
+    }
+    apr_table_setn(q->r->headers_out, "Cache-Control", "no-cache");
+    return tsr_io_send_json(q->r, 200, m);
+}
+
+/* PUT /<name> with a tarball: npm publish. */
+static int op_publish(tsr_req_t *q)
+{
+    request_rec *r = q->r;
+    tsr_error_t *err = NULL;
+    tsr_tarball_limits_t lim;
+    tsr_publish_t *pub;
+    tsr_publish_result_t res = { 0 };
+    tsr_publisher_t who = { 0 };
+    json_object *body, *o, *urec;
+    const char *rec;
+    apr_size_t len;
+    int rc;
+
+    if ((rc = check_name(q)) != OK) {
+        return rc;
+    }
+    tsr_tarball_default_limits(&lim);
+    if (tsr_io_read_json(r, tsr_conf_max_body(q->d), &body, &err)
+            != APR_SUCCESS
+        || tsr_publish_parse(&pub, r->pool, param(q, "name"), body, &lim,
+                             &err)
+               != APR_SUCCESS) {
+        return tsr_io_send_error(r, err);
+    }
+    who.name = q->who->user;
+    if (tsr_store_user_get(q->store, r->pool, who.name, &rec, &len)
+            == APR_SUCCESS
+        && tsr_json_parse(&urec, r->pool, rec, len, 8, NULL) == APR_SUCCESS) {
+        who.email = tsr_json_str(urec, "email");
+    }
+    if (tsr_publish_commit(&res, r->pool, q->store, pub, &who, &err)
+        != APR_SUCCESS) {
+        return tsr_io_send_error(r, err);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "TSR00040: %s published %s@%s (tag %s)", who.name,
+                  pub->name, pub->version, pub->tag);
+    o = tsr_json_own(r->pool, json_object_new_object());
+    json_object_object_add(o, "ok", json_object_new_boolean(1));
+    json_object_object_add(o, "success", json_object_new_boolean(1));
+    tsr_json_set_str(o, "id", pub->name);
+    tsr_json_set_str(o, "rev", res.rev);
+    return tsr_io_send_json(r, 201, o);
+}
+
+static int op_whoami(tsr_req_t *q)
+{
+    json_object *res = tsr_json_own(q->r->pool, json_object_new_object());
+
+    tsr_json_set_str(res, "username", q->who->user);
+    return tsr_io_send_json(q->r, 200, res);
+}
+
+/* npm's legacy login and signup: PUT /-/user/org.couchdb.user:<name>. */
+static int op_adduser(tsr_req_t *q)
+{
+    request_rec *r = q->r;
+    tsr_error_t *err = NULL;
+    tsr_auth_login_t login;
+    json_object *body, *res;
+
+    if (tsr_io_read_json(r, 64 * 1024, &body, &err) != APR_SUCCESS
+        || tsr_auth_login(&login, r->pool, q->store, param(q, "user"), body,
+                          tsr_conf_allow_signup(q->d), &err) != APR_SUCCESS) {
+        if (err && err->code
+            && strcmp(err->code, TSR_AUTH_BAD_CREDENTIALS) == 0) {
+            /* Basic makes npm print "Incorrect or missing password." */
+            apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                           "Basic realm=\"" REALM "\"");
+            ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                          "TSR00031: failed login for %s", param(q, "user"));
+        }
+        return tsr_io_send_error(r, err);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TSR00030: %s %s",
+                  login.user, login.created ? "signed up" : "logged in");
+    r->user = (char *)login.user;
+    res = tsr_json_own(r->pool, json_object_new_object());
+    json_object_object_add(res, "ok", json_object_new_boolean(1));
+    tsr_json_set_str(res, "id", apr_pstrcat(r->pool, "org.couchdb.user:",
+                                            login.user, NULL));
+    tsr_json_set_str(res, "token", login.token);
+    return tsr_io_send_json(r, 201, res);
+}
+
+/* npm logout: DELETE /-/user/token/<token>.  Unknown tokens get 200 too,
+ * or npm would keep them in its config. */
+static int op_logout(tsr_req_t *q)
+{
+    tsr_error_t *err = NULL;
+    json_object *res;
+
+    if (tsr_auth_token_revoke(q->r->pool, q->store, param(q, "token"), &err)
+        != APR_SUCCESS) {
+        return tsr_io_send_error(q->r, err);
+    }
+    /* Every process forgets the tokens it remembered. */
+    tsr_token_generation_bump();
+    res = tsr_json_own(q->r->pool, json_object_new_object());
+    tsr_json_set_str(res, "ok", "Logged out");
+    return tsr_io_send_json(q->r, 200, res);
+}
+
+/* Tarballs that exist never get here: Apache's core handler sends them. */
+static int op_tarball(tsr_req_t *q)
+{
+    return not_found(q, "tarball");
+}
+
+static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
+    [TSR_NPM_META] = op_meta,
+    [TSR_NPM_PING] = op_ping,
+    [TSR_NPM_WHOAMI] = op_whoami,
+    [TSR_NPM_ADDUSER] = op_adduser,
+    [TSR_NPM_LOGOUT] = op_logout,
+    [TSR_NPM_PACKUMENT] = op_packument,
+    [TSR_NPM_PUBLISH] = op_publish,
+    [TSR_NPM_VERSION] = op_version,
+    [TSR_NPM_TARBALL] = op_tarball,
+};
+
+const tsr_api_ops_t tsr_npm_ops = {
+    TSR_API_NPM, TSR_NPM_OP_COUNT, npm_ops
+};

@@ -229,7 +229,8 @@ apr_status_t tsr_publish_parse_decoded(tsr_publish_t **ppub, apr_pool_t *p,
     }
 
     if ((rv = find_attachment(&att, p, atts, perr)) != APR_SUCCESS
-        || (rv = decode_attachment(pub, p, att, decoded, perr)) != APR_SUCCESS) {
+        || (rv = decode_attachment(pub, p, att, decoded, perr))
+               != APR_SUCCESS) {
         return rv;
     }
     rv = tsr_tarball_inspect(&info, p, pub->tarball, pub->tarball_len, lim,

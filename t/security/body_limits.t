@@ -73,7 +73,8 @@ sub raw_put {
 # Cut a text in pieces of about n bytes, for chunked bodies.
 sub pieces {
     my ($text, $n) = @_;
-    return map { substr $text, $_ * $n, $n } 0 .. int((length($text) - 1) / $n);
+    my $count = int((length($text) - 1) / $n) + 1;
+    return map { substr $text, $_ * $n, $n } 0 .. $count - 1;
 }
 
 # 1. Exactly the limit: accepted, announced and chunked.
@@ -96,9 +97,8 @@ like json_of($res) && json_of($res)->{error},
     qr/of 4097 bytes is larger than the limit of 4096/, '413 reason';
 is store_state($base, $name), $before, 'store unchanged';
 
-($status, $reply) = raw_put("/small/$name",
-                            chunks => [pieces(body_of_size('2.0.0', $limit + 1),
-                                              1000)]);
+my $over = body_of_size('2.0.0', $limit + 1);
+($status, $reply) = raw_put("/small/$name", chunks => [pieces($over, 1000)]);
 is $status, 413, 'one byte over the limit, chunked: 413';
 like $reply && $reply->{error}, qr/larger than the limit of 4096 bytes/,
     'chunked 413 reason';

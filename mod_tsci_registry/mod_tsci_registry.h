@@ -66,6 +66,15 @@ void tsr_token_generation_bump(void);
  * refusal returns TSR_EREFUSED with *perr set. */
 apr_status_t tsr_io_read_json(request_rec *r, apr_off_t limit,
                               json_object **pbody, tsr_error_t **perr);
+/* Read the request body as JSON in pieces (tsr_body) with flags (0 or
+ * TSR_BODY_ATTACHMENT): content type, size limit (413 before reading when
+ * the announced length is over it, and as soon as the count passes it),
+ * parse.  *pbody (may be NULL) gets the reader, whose decoded attachment
+ * lives until r->pool is cleared.  Refusals as tsr_io_read_json. */
+struct tsr_body_t;
+apr_status_t tsr_io_read_body(request_rec *r, apr_off_t limit, int flags,
+                              json_object **pdoc, struct tsr_body_t **pbody,
+                              tsr_error_t **perr);
 /* Send obj with status as application/json. */
 int tsr_io_send_json(request_rec *r, int status, json_object *obj);
 /* Send a ready text with content type (len bytes, lives in r->pool). */

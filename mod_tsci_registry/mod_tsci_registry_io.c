@@ -10,6 +10,7 @@
 #include "util_filter.h"
 #include "mod_tsci_registry.h"
 #include "tsr_json.h"
+#include "tsr_body.h"
 
 APLOG_USE_MODULE(tsci_registry);
 
@@ -27,15 +28,26 @@ static int is_json_type(const char *ct)
     return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
 }
 
-apr_status_t tsr_io_read_json(request_rec *r, apr_off_t limit,
-                              json_object **pbody, tsr_error_t **perr)
+/* The body is taken from the input filters in pieces and handed to the
+ * core reader as it comes, so no copy of the whole body is ever made; the
+ * limit is checked against the announced length before anything is read,
+ * and against the count while reading a chunked body. */
+apr_status_t tsr_io_read_body(request_rec *r, apr_off_t limit, int flags,
+                              json_object **pdoc, tsr_body_t **pbody,
+                              tsr_error_t **perr)
 {
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    apr_size_t bufsize = 64 * 1024;
+    tsr_body_t *b;
     char *buf;
-    apr_size_t len = 0, cap;
     long n;
     int rc;
+    apr_status_t rv;
 
+    *pdoc = NULL;
+    if (pbody) {
+        *pbody = NULL;
+    }
     if (!is_json_type(ct)) {
         return tsr_error_set(perr, r->pool, 415, NULL,
                              "the request body must be application/json, "
@@ -45,32 +57,17 @@ apr_status_t tsr_io_read_json(request_rec *r, apr_off_t limit,
         return tsr_error_set(perr, r->pool, rc, NULL,
                              "the request body could not be read");
     }
-    if (r->remaining > limit) {
-        return tsr_error_set(perr, r->pool, 413, NULL,
-                             "the request body of %" APR_OFF_T_FMT " bytes "
-                             "is larger than the limit of %" APR_OFF_T_FMT,
-                             r->remaining, limit);
+    rv = tsr_body_create(&b, r->pool, limit,
+                         r->read_chunked ? -1 : r->remaining, flags, perr);
+    if (rv != APR_SUCCESS) {
+        return rv;
     }
-    /* Known length: one allocation; chunked: grow by doubling. */
-    cap = r->remaining > 0 ? (apr_size_t)r->remaining : 64 * 1024;
-    buf = apr_palloc(r->pool, cap + 1);
+    if (!r->read_chunked && r->remaining < (apr_off_t)bufsize) {
+        bufsize = r->remaining > 0 ? (apr_size_t)r->remaining : 1;
+    }
+    buf = apr_palloc(r->pool, bufsize);
     for (;;) {
-        if (len == cap) {
-            char *bigger;
-
-            if ((apr_off_t)cap >= limit) {
-                return tsr_error_set(perr, r->pool, 413, NULL,
-                                     "the request body is larger than the "
-                                     "limit of %" APR_OFF_T_FMT " bytes",
-                                     limit);
-            }
-            cap = (apr_off_t)(cap * 2) > limit ? (apr_size_t)limit + 1
-                                               : cap * 2;
-            bigger = apr_palloc(r->pool, cap + 1);
-            memcpy(bigger, buf, len);
-            buf = bigger;
-        }
-        n = ap_get_client_block(r, buf + len, cap - len);
+        n = ap_get_client_block(r, buf, bufsize);
         if (n == 0) {
             break;
         }
@@ -78,16 +75,24 @@ apr_status_t tsr_io_read_json(request_rec *r, apr_off_t limit,
             return tsr_error_set(perr, r->pool, 400, NULL,
                                  "the request body could not be read");
         }
-        len += (apr_size_t)n;
-        if ((apr_off_t)len > limit) {
-            return tsr_error_set(perr, r->pool, 413, NULL,
-                                 "the request body is larger than the "
-                                 "limit of %" APR_OFF_T_FMT " bytes", limit);
+        if ((rv = tsr_body_feed(b, buf, (apr_size_t)n, perr))
+            != APR_SUCCESS) {
+            return rv;
         }
     }
-    buf[len] = '\0';
-    return tsr_json_parse(pbody, r->pool, buf, len, TSR_JSON_MAX_DEPTH,
-                          perr);
+    if ((rv = tsr_body_finish(b, pdoc, perr)) != APR_SUCCESS) {
+        return rv;
+    }
+    if (pbody) {
+        *pbody = b;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_io_read_json(request_rec *r, apr_off_t limit,
+                              json_object **pbody, tsr_error_t **perr)
+{
+    return tsr_io_read_body(r, limit, 0, pbody, NULL, perr);
 }
 
 int tsr_io_send_text(request_rec *r, int status, const char *ctype,

@@ -13,6 +13,7 @@
 #include "http_request.h"
 #include "mod_tsci_registry.h"
 #include "tsr_auth.h"
+#include "tsr_body.h"
 #include "tsr_json.h"
 #include "tsr_name.h"
 #include "tsr_packument.h"
@@ -237,6 +238,8 @@ static int op_publish(tsr_req_t *q)
     tsr_publish_t *pub;
     tsr_publish_result_t res = { 0 };
     tsr_publisher_t who = { 0 };
+    tsr_publish_attachment_t att;
+    tsr_body_t *reader;
     json_object *body, *o, *urec;
     const char *rec;
     apr_size_t len;
@@ -246,11 +249,17 @@ static int op_publish(tsr_req_t *q)
         return rc;
     }
     tsr_tarball_default_limits(&lim);
-    if (tsr_io_read_json(r, tsr_conf_max_body(q->d), &body, &err)
-            != APR_SUCCESS
-        || tsr_publish_parse(&pub, r->pool, param(q, "name"), body, &lim,
-                             &err)
-               != APR_SUCCESS) {
+    /* The attachment is decoded while the body streams in: the request
+     * holds the decoded tarball and the rest of the document, never the
+     * body or its base64. */
+    if (tsr_io_read_body(r, tsr_conf_max_body(q->d), TSR_BODY_ATTACHMENT,
+                         &body, &reader, &err) != APR_SUCCESS) {
+        return tsr_io_send_error(r, err);
+    }
+    att.data = tsr_body_attachment(reader, &att.len);
+    if (tsr_publish_parse_decoded(&pub, r->pool, param(q, "name"), body,
+                                  att.data ? &att : NULL, &lim, &err)
+        != APR_SUCCESS) {
         return tsr_io_send_error(r, err);
     }
     who.name = q->who->user;

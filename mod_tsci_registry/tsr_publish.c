@@ -55,12 +55,18 @@ static apr_status_t find_attachment(json_object **patt, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+/* The attachment's bytes: decoded here from its "data", or, when the body
+ * reader already decoded them (decoded is set), taken as they are; the
+ * reader left an empty string in the place of their base64. */
 static apr_status_t decode_attachment(tsr_publish_t *pub, apr_pool_t *p,
-                                      json_object *att, tsr_error_t **perr)
+                                      json_object *att,
+                                      const tsr_publish_attachment_t *decoded,
+                                      tsr_error_t **perr)
 {
     json_object *data, *length;
     int64_t want;
     unsigned char *bytes;
+    const unsigned char *taken;
     apr_size_t len;
 
     if (!json_object_object_get_ex(att, "data", &data)
@@ -68,12 +74,27 @@ static apr_status_t decode_attachment(tsr_publish_t *pub, apr_pool_t *p,
         return tsr_error_set(perr, p, 400, NULL,
                              "the attachment has no base64 \"data\"");
     }
-    if (tsr_integrity_base64_decode(&bytes, &len, p,
-                                    json_object_get_string(data),
-                                    (apr_size_t)json_object_get_string_len(
-                                        data)) != APR_SUCCESS) {
+    if (decoded != NULL) {
+        /* Data left in place belongs to another attachment than the one
+         * the reader decoded. */
+        if (json_object_get_string_len(data) != 0) {
+            return tsr_error_set(perr, p, 400, NULL,
+                                 "the publish has more than one tarball in "
+                                 "_attachments");
+        }
+        taken = decoded->data;
+        len = decoded->len;
+    }
+    else if (tsr_integrity_base64_decode(&bytes, &len, p,
+                                         json_object_get_string(data),
+                                         (apr_size_t)
+                                         json_object_get_string_len(data))
+             != APR_SUCCESS) {
         return tsr_error_set(perr, p, 400, NULL,
                              "the attachment's data is not valid base64");
+    }
+    else {
+        taken = bytes;
     }
     if (!json_object_object_get_ex(att, "length", &length)
         || !json_object_is_type(length, json_type_int)) {
@@ -87,7 +108,7 @@ static apr_status_t decode_attachment(tsr_publish_t *pub, apr_pool_t *p,
                              " bytes but its data has %" APR_SIZE_T_FMT,
                              (apr_int64_t)want, len);
     }
-    pub->tarball = bytes;
+    pub->tarball = taken;
     pub->tarball_len = len;
     return APR_SUCCESS;
 }
@@ -118,6 +139,18 @@ apr_status_t tsr_publish_parse(tsr_publish_t **ppub, apr_pool_t *p,
                                const char *url_name, json_object *body,
                                const tsr_tarball_limits_t *lim,
                                tsr_error_t **perr)
+{
+    return tsr_publish_parse_decoded(ppub, p, url_name, body, NULL, lim,
+                                     perr);
+}
+
+apr_status_t tsr_publish_parse_decoded(tsr_publish_t **ppub, apr_pool_t *p,
+                                       const char *url_name,
+                                       json_object *body,
+                                       const tsr_publish_attachment_t
+                                           *decoded,
+                                       const tsr_tarball_limits_t *lim,
+                                       tsr_error_t **perr)
 {
     tsr_publish_t *pub = apr_pcalloc(p, sizeof(*pub));
     json_object *versions, *tags, *atts, *att = NULL, *tagv;
@@ -196,7 +229,8 @@ apr_status_t tsr_publish_parse(tsr_publish_t **ppub, apr_pool_t *p,
     }
 
     if ((rv = find_attachment(&att, p, atts, perr)) != APR_SUCCESS
-        || (rv = decode_attachment(pub, p, att, perr)) != APR_SUCCESS) {
+        || (rv = decode_attachment(pub, p, att, decoded, perr))
+               != APR_SUCCESS) {
         return rv;
     }
     rv = tsr_tarball_inspect(&info, p, pub->tarball, pub->tarball_len, lim,

@@ -33,6 +33,25 @@ apr_status_t tsr_publish_parse(tsr_publish_t **ppub, apr_pool_t *p,
                                const tsr_tarball_limits_t *lim,
                                tsr_error_t **perr);
 
+/* A tarball attachment already decoded while the body was read
+ * (tsr_body); the bytes are not copied and must outlive the publish. */
+typedef struct tsr_publish_attachment_t {
+    const unsigned char *data;
+    apr_size_t len;
+} tsr_publish_attachment_t;
+
+/* As tsr_publish_parse, for a body whose tarball attachment was decoded as
+ * it was read: its "data" is then the empty string, and decoded holds the
+ * bytes (pub->tarball points at them).  With decoded NULL it is
+ * tsr_publish_parse. */
+apr_status_t tsr_publish_parse_decoded(tsr_publish_t **ppub, apr_pool_t *p,
+                                       const char *url_name,
+                                       json_object *body,
+                                       const tsr_publish_attachment_t
+                                           *decoded,
+                                       const tsr_tarball_limits_t *lim,
+                                       tsr_error_t **perr);
+
 /* What came of a committed publish. */
 typedef struct tsr_publish_result_t {
     const char *rev;                /* the document's new _rev */

@@ -21,6 +21,7 @@ int main(void)
     srunner_add_suite(sr, make_view_suite());
     srunner_add_suite(sr, make_packument_suite());
     srunner_add_suite(sr, make_publish_suite());
+    srunner_add_suite(sr, make_body_suite());
     srunner_add_suite(sr, make_route_suite());
     srunner_add_suite(sr, make_store_bdb_suite());
     srunner_add_suite(sr, make_tokencache_suite());

@@ -37,6 +37,7 @@ Suite *make_auth_suite(void);
 Suite *make_view_suite(void);
 Suite *make_packument_suite(void);
 Suite *make_publish_suite(void);
+Suite *make_body_suite(void);
 Suite *make_route_suite(void);
 Suite *make_store_bdb_suite(void);
 Suite *make_tokencache_suite(void);

@@ -314,6 +314,37 @@ static int script_set(json_object *scripts, const char *name)
     return scripts && json_object_object_get_ex(scripts, name, NULL);
 }
 
+/* The members of bundleDependencies are names; npm drops the others and
+ * lists a bundled package missing from dependencies there as "*". */
+static void bundle_members(json_object *m)
+{
+    json_object *bd, *clean, *deps;
+    size_t i, n;
+
+    if (!json_object_object_get_ex(m, "bundleDependencies", &bd)) {
+        return;
+    }
+    clean = json_object_new_array();
+    n = json_object_array_length(bd);
+    for (i = 0; i < n; i++) {
+        const char *b = tsr_json_cstr(json_object_array_get_idx(bd, i));
+
+        if (b == NULL || *b == '\0') {
+            continue;
+        }
+        json_object_array_add(clean, json_object_new_string(b));
+        /* dependencies is an object or absent by now */
+        if ((deps = tsr_json_obj(m, "dependencies")) == NULL) {
+            deps = json_object_new_object();
+            json_object_object_add(m, "dependencies", deps);
+        }
+        if (!json_object_object_get_ex(deps, b, NULL)) {
+            tsr_json_set_str(deps, b, "*");
+        }
+    }
+    json_object_object_add(m, "bundleDependencies", clean);
+}
+
 apr_status_t tsr_publish_install_fields(apr_pool_t *p, json_object *manifest,
                                         json_object *tarball,
                                         const char *name, tsr_error_t **perr)
@@ -387,11 +418,12 @@ apr_status_t tsr_publish_install_fields(apr_pool_t *p, json_object *manifest,
         json_object_object_del(manifest, "bundledDependencies");
     }
     if (json_object_object_get_ex(manifest, "bundleDependencies", &bd)) {
-        if (json_object_is_type(bd, json_type_boolean)
-            && json_object_get_boolean(bd)) {
+        if (json_object_is_type(bd, json_type_boolean)) {
             json_object_object_add(manifest, "bundleDependencies",
-                                   keys_of(tsr_json_obj(manifest,
-                                                        "dependencies")));
+                                   json_object_get_boolean(bd)
+                                       ? keys_of(tsr_json_obj(manifest,
+                                                              "dependencies"))
+                                       : json_object_new_array());
         }
         else if (json_object_is_type(bd, json_type_object)) {
             json_object_object_add(manifest, "bundleDependencies",
@@ -401,6 +433,7 @@ apr_status_t tsr_publish_install_fields(apr_pool_t *p, json_object *manifest,
             json_object_object_del(manifest, "bundleDependencies");
         }
     }
+    bundle_members(manifest);
 
     normalize_scripts(manifest);
     scripts = tsr_json_obj(manifest, "scripts");

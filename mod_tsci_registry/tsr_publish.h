@@ -52,8 +52,10 @@ apr_status_t tsr_publish_parse(tsr_publish_t **ppub, apr_pool_t *p,
  *     (400); in dependencies and devDependencies entries that are not
  *     strings are dropped;
  *   - bundledDependencies becomes bundleDependencies (unless that is set);
- *     true becomes the list of dependencies, an object its keys, anything
- *     but an array is dropped;
+ *     true becomes the list of dependencies, false an empty list, an object
+ *     its keys, anything else but an array is dropped; members that are
+ *     not non-empty strings are dropped, and a member missing from
+ *     dependencies is added there as "*";
  *   - scripts: anything but an object is dropped, so are entries that are
  *     not strings; a leading "node_modules/.bin/" is removed;
  *   - bin: a string becomes { <name without scope>: path }, an array

@@ -762,6 +762,37 @@ START_TEST(install_fields_scripts_and_bundles)
 }
 END_TEST
 
+START_TEST(install_fields_bundle_members)
+{
+    json_object *m;
+
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"dependencies\":{\"x\":\"1\"},"
+                     "\"bundleDependencies\":[\"x\",1,\"\",\"w\"]}");
+    m = stored_manifest("a", NULL);
+    ck_assert_str_eq(at(m, "bundleDependencies", NULL), "[\"x\",\"w\"]");
+    ck_assert_str_eq(at(m, "dependencies", NULL),
+                     "{\"x\":\"1\",\"w\":\"*\"}");
+
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"bundleDependencies\":{\"v\":\"1\"}}");
+    m = stored_manifest("a", NULL);
+    ck_assert_str_eq(at(m, "bundleDependencies", NULL), "[\"v\"]");
+    ck_assert_str_eq(at(m, "dependencies", NULL), "{\"v\":\"*\"}");
+
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"bundleDependencies\":false}");
+    m = stored_manifest("a", NULL);
+    ck_assert_str_eq(at(m, "bundleDependencies", NULL), "[]");
+    ck_assert_ptr_null(at(m, "dependencies", NULL));
+
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"bundleDependencies\":\"x\"}");
+    m = stored_manifest("a", NULL);
+    ck_assert_ptr_null(at(m, "bundleDependencies", NULL));
+}
+END_TEST
+
 START_TEST(install_fields_gyp)
 {
     json_object *m;
@@ -841,6 +872,7 @@ Suite *make_publish_suite(void)
                         (int)(sizeof(bins) / sizeof(bins[0])) - 1);
     tcase_add_test(tc, install_fields_bin_directory);
     tcase_add_test(tc, install_fields_scripts_and_bundles);
+    tcase_add_test(tc, install_fields_bundle_members);
     tcase_add_test(tc, install_fields_gyp);
     tcase_add_test(tc, install_fields_bad_dependencies);
     suite_add_tcase(s, tc);

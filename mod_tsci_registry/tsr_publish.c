@@ -394,7 +394,8 @@ apr_status_t tsr_publish_install_fields(apr_pool_t *p, json_object *manifest,
                                  "\"%s\" that is not an object",
                                  dep_maps[i]);
         }
-        if (i == 0 || i == 3) {
+        if (strcmp(dep_maps[i], "dependencies") == 0
+            || strcmp(dep_maps[i], "devDependencies") == 0) {
             /* npm drops entries of these two that are not strings. */
             json_object *clean = json_object_new_object();
             json_object_object_foreach(v, k, r) {

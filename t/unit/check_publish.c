@@ -522,8 +522,7 @@ END_TEST
 
 START_TEST(nul_in_tarball_key)
 {
-    /* the tarball's own versions-like keys are refused as json-c would cut
-     * them */
+    /* json-c would read this script's name as "postinstall" */
     set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
                      "\"scripts\":{\"postinstall\\u0000x\":\"evil\"}}");
     refused(400, "U+0000");

@@ -1,5 +1,6 @@
 /* tsr_json: pool-bound json-c parsing and serialization. */
 #include <limits.h>
+#include <string.h>
 #include <apr_strings.h>
 #include "tsr_json.h"
 
@@ -61,6 +62,45 @@ static int utf8_valid(const unsigned char *s, apr_size_t len)
         i += n + 1;
     }
     return 1;
+}
+
+/* 1 if some object key of the (well-formed) JSON text buf spells U+0000
+ * with an escape.  json-c keeps keys as C strings, so such a key would
+ * silently lose everything from the NUL on: "1.0.0\u0000x" would become
+ * "1.0.0".  A string is a key exactly when the next thing after it, white
+ * space aside, is ':'. */
+static int key_has_nul(const char *buf, apr_size_t len)
+{
+    apr_size_t i = 0, j;
+    int nul;
+
+    while (i < len) {
+        if (buf[i] != '"') {
+            i++;
+            continue;
+        }
+        nul = 0;
+        for (i++; i < len && buf[i] != '"'; i++) {
+            if (buf[i] == '\\' && i + 1 < len) {
+                if (buf[i + 1] == 'u' && i + 5 < len
+                    && memcmp(buf + i + 2, "0000", 4) == 0) {
+                    nul = 1;
+                }
+                i++;                /* the escaped character is not '"' */
+            }
+        }
+        i++;                        /* past the closing quote */
+        if (nul) {
+            for (j = i; j < len && (buf[j] == ' ' || buf[j] == '\t'
+                                    || buf[j] == '\r' || buf[j] == '\n');
+                 j++) {
+            }
+            if (j < len && buf[j] == ':') {
+                return 1;
+            }
+        }
+    }
+    return 0;
 }
 
 apr_status_t tsr_json_parse(json_object **pobj, apr_pool_t *p,
@@ -127,6 +167,11 @@ apr_status_t tsr_json_parse(json_object **pobj, apr_pool_t *p,
                 break;
             }
         }
+        if (rv == APR_SUCCESS && key_has_nul(buf, len)) {
+            rv = tsr_error_set(perr, p, 400, NULL,
+                               "malformed JSON: an object key contains "
+                               "U+0000");
+        }
     }
     json_tokener_free(tok);
     if (rv != APR_SUCCESS) {
@@ -150,16 +195,31 @@ const char *tsr_json_serialize(apr_pool_t *p, json_object *obj,
     return apr_pstrmemdup(p, s, len);
 }
 
+const char *tsr_json_cstr(json_object *v)
+{
+    const char *s;
+
+    if (v == NULL || !json_object_is_type(v, json_type_string)) {
+        return NULL;
+    }
+    s = json_object_get_string(v);
+    /* A string with U+0000 in it would be read only up to the NUL: whoever
+     * compared or stored it would see another value than the client sent. */
+    if ((size_t)json_object_get_string_len(v) != strlen(s)) {
+        return NULL;
+    }
+    return s;
+}
+
 const char *tsr_json_str(json_object *obj, const char *key)
 {
     json_object *v;
 
     if (obj == NULL || !json_object_is_type(obj, json_type_object)
-        || !json_object_object_get_ex(obj, key, &v)
-        || !json_object_is_type(v, json_type_string)) {
+        || !json_object_object_get_ex(obj, key, &v)) {
         return NULL;
     }
-    return json_object_get_string(v);
+    return tsr_json_cstr(v);
 }
 
 json_object *tsr_json_obj(json_object *obj, const char *key)

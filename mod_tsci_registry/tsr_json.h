@@ -13,8 +13,9 @@
 #define TSR_JSON_MAX_DEPTH 64
 
 /* Parse len bytes of buf as one JSON value.  The result is released when p
- * is cleared.  Trailing data, invalid UTF-8 and nesting
- * deeper than max_depth are refused with a 400 in *perr. */
+ * is cleared.  Trailing data, invalid UTF-8, nesting deeper than max_depth
+ * and an object key containing \u0000 (json-c would cut the key at the NUL)
+ * are refused with a 400 in *perr. */
 apr_status_t tsr_json_parse(json_object **pobj, apr_pool_t *p,
                             const char *buf, apr_size_t len, int max_depth,
                             tsr_error_t **perr);
@@ -26,8 +27,14 @@ json_object *tsr_json_own(apr_pool_t *p, json_object *obj);
 const char *tsr_json_serialize(apr_pool_t *p, json_object *obj,
                                apr_size_t *plen);
 
-/* The string member key of obj, or NULL when absent or not a string. */
+/* The string member key of obj, or NULL when absent, not a string, or a
+ * string containing U+0000 (as a C string it would read as something
+ * shorter than what the client sent). */
 const char *tsr_json_str(json_object *obj, const char *key);
+
+/* v as a C string under the same rule: NULL unless v is a string without
+ * U+0000. */
+const char *tsr_json_cstr(json_object *v);
 
 /* The object member key of obj, or NULL when absent or not an object. */
 json_object *tsr_json_obj(json_object *obj, const char *key);

@@ -48,13 +48,41 @@ const char *tsr_packument_rev(json_object *doc)
     return rev ? rev : "0-0";
 }
 
+/* The key of members (versions or time) that is version or has the same
+ * precedence, or NULL.  "created" and "modified" are no versions and never
+ * compare equal to one. */
+static const char *same_version_in(json_object *members, const char *version,
+                                   int valid)
+{
+    if (members == NULL) {
+        return NULL;
+    }
+    json_object_object_foreach(members, k, v) {
+        (void)v;
+        if (strcmp(k, version) == 0
+            || (valid && tsr_semver_is_valid(k)
+                && tsr_semver_cmp(k, version) == 0)) {
+            return k;
+        }
+    }
+    return NULL;
+}
+
+const char *tsr_packument_same_version(json_object *doc, const char *version)
+{
+    int valid = tsr_semver_is_valid(version);
+    const char *k;
+
+    if ((k = same_version_in(tsr_json_obj(doc, "versions"), version, valid))
+        == NULL) {
+        k = same_version_in(tsr_json_obj(doc, "time"), version, valid);
+    }
+    return k;
+}
+
 int tsr_packument_has_version(json_object *doc, const char *version)
 {
-    json_object *versions = tsr_json_obj(doc, "versions");
-    json_object *time = tsr_json_obj(doc, "time");
-
-    return (versions && json_object_object_get_ex(versions, version, NULL))
-           || (time && json_object_object_get_ex(time, version, NULL));
+    return tsr_packument_same_version(doc, version) != NULL;
 }
 
 int tsr_packument_is_maintainer(json_object *doc, const char *user)
@@ -154,15 +182,23 @@ apr_status_t tsr_packument_add_version(json_object *doc, apr_pool_t *p,
                                        apr_time_t now, tsr_error_t **perr)
 {
     const char *name = tsr_json_str(doc, "name");
-    const char *when = tsr_json_time(p, now);
+    const char *when = tsr_json_time(p, now), *same;
     json_object *versions, *time, *tags, *maint, *d, *readme = NULL;
     json_object *readme_file = NULL;
     int becomes_latest;
 
-    if (tsr_packument_has_version(doc, version)) {
+    if ((same = tsr_packument_same_version(doc, version)) != NULL) {
+        if (strcmp(same, version) == 0) {
+            return tsr_error_set(perr, p, 409, "conflict",
+                                 "cannot publish over the previously "
+                                 "published version %s of %s", version,
+                                 name);
+        }
+        /* npm drops build metadata: 1.0.0+b and 1.0.0 are one version. */
         return tsr_error_set(perr, p, 409, "conflict",
                              "cannot publish over the previously published "
-                             "version %s of %s", version, name);
+                             "version %s of %s (%s differs from it only in "
+                             "build metadata)", same, name, version);
     }
     versions = member_obj(doc, "versions");
     time = member_obj(doc, "time");

@@ -25,9 +25,16 @@ typedef struct tsr_publisher_t {
 /* A new, empty document for name (owned by p). */
 json_object *tsr_packument_new(apr_pool_t *p, const char *name);
 
-/* 1 if version is, or ever was, published in doc (time[version] is kept
- * after an unpublish, so a number is never reused). */
+/* 1 if version, or a version of equal precedence (one that differs from
+ * it only in build metadata: npm strips that, so "1.0.0+b" is "1.0.0"), is
+ * or ever was published in doc (time[version] is kept after an unpublish,
+ * so a number is never reused). */
 int tsr_packument_has_version(json_object *doc, const char *version);
+
+/* The key under which doc holds (in versions, or in time if it was
+ * unpublished) version itself or a version of equal precedence, or NULL.
+ * The string belongs to doc. */
+const char *tsr_packument_same_version(json_object *doc, const char *version);
 
 /* 1 if user is among doc's maintainers (or doc has none yet). */
 int tsr_packument_is_maintainer(json_object *doc, const char *user);
@@ -35,7 +42,7 @@ int tsr_packument_is_maintainer(json_object *doc, const char *user);
 /* Add manifest (a package.json-like object, which doc takes over) as
  * version, tag it, and set time, maintainers, _npmUser, readme and the
  * dist fields; bump _rev.  Refuses (409) a version that is or was
- * published. */
+ * published, or one of equal precedence (see tsr_packument_has_version). */
 apr_status_t tsr_packument_add_version(json_object *doc, apr_pool_t *p,
                                        const char *version,
                                        json_object *manifest, const char *tag,

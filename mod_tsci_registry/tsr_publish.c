@@ -135,6 +135,369 @@ static apr_status_t check_client_dist(tsr_publish_t *pub, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+/* Fields of a version that change what installing it does.  Whatever the
+ * publish body says about them is replaced by the tarball's own
+ * package/package.json (see tsr_publish.h). */
+static const char *const install_fields[] = {
+    "dependencies", "optionalDependencies", "peerDependencies",
+    "peerDependenciesMeta", "bundleDependencies", "bundledDependencies",
+    "devDependencies", "scripts", "bin", "directories", "engines", "os",
+    "cpu", "libc", "gypfile", NULL
+};
+
+/* A path as npm's client cleans one from bin: '\\' and ':' read as '/',
+ * "." and empty segments dropped, ".." resolved without ever climbing above
+ * the package.  NULL when nothing is left. */
+static const char *clean_path(apr_pool_t *p, const char *ref)
+{
+    char *copy = apr_pstrdup(p, ref), *c, *seg, *last;
+    const char **segs;
+    int n = 0, i;
+    apr_size_t len = 0;
+    char *out, *o;
+
+    for (c = copy; *c; c++) {
+        if (*c == '\\' || *c == ':') {
+            *c = '/';
+        }
+    }
+    segs = apr_palloc(p, (strlen(copy) / 2 + 2) * sizeof(*segs));
+    for (seg = apr_strtok(copy, "/", &last); seg;
+         seg = apr_strtok(NULL, "/", &last)) {
+        if (strcmp(seg, ".") == 0) {
+            continue;
+        }
+        if (strcmp(seg, "..") == 0) {
+            if (n > 0) {
+                n--;
+            }
+            continue;
+        }
+        segs[n++] = seg;
+    }
+    if (n == 0) {
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        len += strlen(segs[i]) + 1;
+    }
+    o = out = apr_palloc(p, len);
+    for (i = 0; i < n; i++) {
+        if (i > 0) {
+            *o++ = '/';
+        }
+        memcpy(o, segs[i], strlen(segs[i]));
+        o += strlen(segs[i]);
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The last segment of a cleaned path. */
+static const char *path_base(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? slash + 1 : path;
+}
+
+/* Add name -> target to bin when both survive cleaning, as npm does. */
+static void add_bin(apr_pool_t *p, json_object *bin, const char *name,
+                    const char *target)
+{
+    const char *cn = name ? clean_path(p, name) : NULL;
+    const char *ct = target ? clean_path(p, target) : NULL;
+
+    if (cn && ct) {
+        tsr_json_set_str(bin, path_base(cn), ct);
+    }
+}
+
+/* bin in the object form installers expect: a string is the package's one
+ * command, named after the package without its scope; an array lists
+ * paths named after their last segment; entries that are not strings or
+ * clean to nothing go.  NULL when no entry is left. */
+static json_object *normalize_bin(apr_pool_t *p, json_object *raw,
+                                  const char *pkg)
+{
+    json_object *bin = json_object_new_object();
+    size_t i, n;
+
+    if (json_object_is_type(raw, json_type_string)) {
+        add_bin(p, bin, tsr_name_unscoped(pkg), tsr_json_cstr(raw));
+    }
+    else if (json_object_is_type(raw, json_type_array)) {
+        n = json_object_array_length(raw);
+        for (i = 0; i < n; i++) {
+            const char *t = tsr_json_cstr(json_object_array_get_idx(raw, i));
+            add_bin(p, bin, t, t);
+        }
+    }
+    else if (json_object_is_type(raw, json_type_object)) {
+        json_object_object_foreach(raw, k, v) {
+            add_bin(p, bin, k, tsr_json_cstr(v));
+        }
+    }
+    if (json_object_object_length(bin) == 0) {
+        json_object_put(bin);
+        return NULL;
+    }
+    return bin;
+}
+
+/* When the tarball has no bin but a directories.bin, npm's client lists
+ * the files it finds there; the registry cannot list them, so it keeps the
+ * body's entries that point inside that directory. */
+static json_object *bin_from_dir(apr_pool_t *p, json_object *body_bin,
+                                 const char *dir, const char *pkg)
+{
+    json_object *bin, *kept;
+    const char *cdir = dir ? clean_path(p, dir) : NULL;
+    apr_size_t dl;
+
+    if (cdir == NULL || body_bin == NULL
+        || (bin = normalize_bin(p, body_bin, pkg)) == NULL) {
+        return NULL;
+    }
+    dl = strlen(cdir);
+    kept = json_object_new_object();
+    {
+        json_object_object_foreach(bin, k, v) {
+            const char *t = json_object_get_string(v);
+
+            if (strncmp(t, cdir, dl) == 0 && t[dl] == '/') {
+                tsr_json_set_str(kept, k, t);
+            }
+        }
+    }
+    json_object_put(bin);
+    if (json_object_object_length(kept) == 0) {
+        json_object_put(kept);
+        return NULL;
+    }
+    return kept;
+}
+
+/* scripts as npm's client cleans them: entries that are not strings go, a
+ * leading "node_modules/.bin/" (or "./node_modules/.bin/") is dropped. */
+static void normalize_scripts(json_object *m)
+{
+    json_object *scripts, *clean;
+
+    if (!json_object_object_get_ex(m, "scripts", &scripts)) {
+        return;
+    }
+    if (!json_object_is_type(scripts, json_type_object)) {
+        json_object_object_del(m, "scripts");
+        return;
+    }
+    clean = json_object_new_object();
+    {
+        json_object_object_foreach(scripts, k, v) {
+            const char *s = tsr_json_cstr(v);
+            const char *q;
+
+            if (s == NULL) {
+                continue;
+            }
+            q = s;
+            if ((q[0] == '.') && (q[1] == '/' || q[1] == '\\')) {
+                q += 2;
+            }
+            if (strncmp(q, "node_modules", 12) == 0
+                && (q[12] == '/' || q[12] == '\\')
+                && strncmp(q + 13, ".bin", 4) == 0
+                && (q[17] == '/' || q[17] == '\\')) {
+                s = q + 18;
+            }
+            tsr_json_set_str(clean, k, s);
+        }
+    }
+    json_object_object_add(m, "scripts", clean);
+}
+
+/* Keys of obj as a new array. */
+static json_object *keys_of(json_object *obj)
+{
+    json_object *a = json_object_new_array();
+
+    if (obj && json_object_is_type(obj, json_type_object)) {
+        json_object_object_foreach(obj, k, v) {
+            (void)v;
+            json_object_array_add(a, json_object_new_string(k));
+        }
+    }
+    return a;
+}
+
+static int script_set(json_object *scripts, const char *name)
+{
+    return scripts && json_object_object_get_ex(scripts, name, NULL);
+}
+
+/* The members of bundleDependencies are names; npm drops the others and
+ * lists a bundled package missing from dependencies there as "*". */
+static void bundle_members(json_object *m)
+{
+    json_object *bd, *clean, *deps;
+    size_t i, n;
+
+    if (!json_object_object_get_ex(m, "bundleDependencies", &bd)) {
+        return;
+    }
+    clean = json_object_new_array();
+    n = json_object_array_length(bd);
+    for (i = 0; i < n; i++) {
+        const char *b = tsr_json_cstr(json_object_array_get_idx(bd, i));
+
+        if (b == NULL || *b == '\0') {
+            continue;
+        }
+        json_object_array_add(clean, json_object_new_string(b));
+        /* dependencies is an object or absent by now */
+        if ((deps = tsr_json_obj(m, "dependencies")) == NULL) {
+            deps = json_object_new_object();
+            json_object_object_add(m, "dependencies", deps);
+        }
+        if (!json_object_object_get_ex(deps, b, NULL)) {
+            tsr_json_set_str(deps, b, "*");
+        }
+    }
+    json_object_object_add(m, "bundleDependencies", clean);
+}
+
+apr_status_t tsr_publish_install_fields(apr_pool_t *p, json_object *manifest,
+                                        json_object *tarball,
+                                        const char *name, tsr_error_t **perr)
+{
+    static const char *const dep_maps[] = {
+        "dependencies", "optionalDependencies", "peerDependencies",
+        "devDependencies", NULL
+    };
+    json_object *body_bin = NULL, *v, *bd, *scripts;
+    const char *s;
+    int i, gyp_claimed;
+
+    /* What the body may add on its own: npm's node-gyp default, and bins
+     * found under directories.bin (the registry cannot see either). */
+    s = tsr_json_str(tsr_json_obj(manifest, "scripts"), "install");
+    gyp_claimed = s && strcmp(s, "node-gyp rebuild") == 0
+                  && json_object_object_get_ex(manifest, "gypfile", &v)
+                  && json_object_is_type(v, json_type_boolean)
+                  && json_object_get_boolean(v);
+    if (json_object_object_get_ex(manifest, "bin", &body_bin)) {
+        json_object_get(body_bin);
+    }
+
+    for (i = 0; install_fields[i]; i++) {
+        json_object_object_del(manifest, install_fields[i]);
+        if (json_object_object_get_ex(tarball, install_fields[i], &v)) {
+            json_object_object_add(manifest, install_fields[i],
+                                   tsr_json_copy(v));
+        }
+    }
+
+    /* Dependency maps: null means none; anything else but an object is a
+     * form the registry does not rewrite, so it is refused rather than
+     * listed wrongly. */
+    for (i = 0; dep_maps[i]; i++) {
+        if (!json_object_object_get_ex(manifest, dep_maps[i], &v)) {
+            continue;
+        }
+        if (v == NULL) {
+            json_object_object_del(manifest, dep_maps[i]);
+            continue;
+        }
+        if (!json_object_is_type(v, json_type_object)) {
+            json_object_put(body_bin);
+            return tsr_error_set(perr, p, 400, NULL,
+                                 "package/package.json in the tarball has "
+                                 "\"%s\" that is not an object",
+                                 dep_maps[i]);
+        }
+        if (strcmp(dep_maps[i], "dependencies") == 0
+            || strcmp(dep_maps[i], "devDependencies") == 0) {
+            /* npm drops entries of these two that are not strings. */
+            json_object *clean = json_object_new_object();
+            json_object_object_foreach(v, k, r) {
+                if (tsr_json_cstr(r)) {
+                    json_object_object_add(clean, k, json_object_get(r));
+                }
+            }
+            json_object_object_add(manifest, dep_maps[i], clean);
+        }
+    }
+
+    /* bundledDependencies is a misspelling npm folds into
+     * bundleDependencies; true means every dependency, an object its
+     * keys. */
+    if (json_object_object_get_ex(manifest, "bundledDependencies", &v)) {
+        if (!json_object_object_get_ex(manifest, "bundleDependencies",
+                                       NULL)) {
+            json_object_object_add(manifest, "bundleDependencies",
+                                   json_object_get(v));
+        }
+        json_object_object_del(manifest, "bundledDependencies");
+    }
+    if (json_object_object_get_ex(manifest, "bundleDependencies", &bd)) {
+        if (json_object_is_type(bd, json_type_boolean)) {
+            json_object_object_add(manifest, "bundleDependencies",
+                                   json_object_get_boolean(bd)
+                                       ? keys_of(tsr_json_obj(manifest,
+                                                              "dependencies"))
+                                       : json_object_new_array());
+        }
+        else if (json_object_is_type(bd, json_type_object)) {
+            json_object_object_add(manifest, "bundleDependencies",
+                                   keys_of(bd));
+        }
+        else if (!json_object_is_type(bd, json_type_array)) {
+            json_object_object_del(manifest, "bundleDependencies");
+        }
+    }
+    bundle_members(manifest);
+
+    normalize_scripts(manifest);
+    scripts = tsr_json_obj(manifest, "scripts");
+    if (gyp_claimed && !script_set(scripts, "install")
+        && !script_set(scripts, "preinstall")
+        && !(json_object_object_get_ex(manifest, "gypfile", &v)
+             && json_object_is_type(v, json_type_boolean)
+             && !json_object_get_boolean(v))) {
+        /* npm adds this for a package with a binding.gyp; an installer
+         * runs node-gyp for such a package whatever the registry says, so
+         * the claim can only make the listing say more, never less. */
+        if (scripts == NULL) {
+            scripts = json_object_new_object();
+            json_object_object_add(manifest, "scripts", scripts);
+        }
+        tsr_json_set_str(scripts, "install", "node-gyp rebuild");
+        json_object_object_add(manifest, "gypfile",
+                               json_object_new_boolean(1));
+    }
+
+    if (json_object_object_get_ex(manifest, "bin", &v)) {
+        json_object *bin = normalize_bin(p, v, name);
+
+        if (bin) {
+            json_object_object_add(manifest, "bin", bin);
+        }
+        else {
+            json_object_object_del(manifest, "bin");
+        }
+    }
+    else if ((s = tsr_json_str(tsr_json_obj(manifest, "directories"), "bin"))
+             != NULL) {
+        json_object *bin = bin_from_dir(p, body_bin, s, name);
+
+        if (bin) {
+            json_object_object_add(manifest, "bin", bin);
+        }
+    }
+    json_object_put(body_bin);
+    return APR_SUCCESS;
+}
+
 apr_status_t tsr_publish_parse(tsr_publish_t **ppub, apr_pool_t *p,
                                const char *url_name, json_object *body,
                                const tsr_tarball_limits_t *lim,
@@ -166,11 +529,26 @@ apr_status_t tsr_publish_parse_decoded(tsr_publish_t **ppub, apr_pool_t *p,
         return rv;
     }
     pub->name = url_name;
-    if (((s = tsr_json_str(body, "name")) && strcmp(s, url_name) != 0)
-        || ((s = tsr_json_str(body, "_id")) && strcmp(s, url_name) != 0)) {
-        return tsr_error_set(perr, p, 400, NULL,
-                             "the body names package \"%s\" but the URL "
-                             "names \"%s\"", s, url_name);
+    {
+        static const char *const naming[] = { "name", "_id", NULL };
+        json_object *v;
+        int i;
+
+        for (i = 0; naming[i]; i++) {
+            if (!json_object_object_get_ex(body, naming[i], &v)) {
+                continue;
+            }
+            if ((s = tsr_json_cstr(v)) == NULL) {
+                return tsr_error_set(perr, p, 400, NULL,
+                                     "the body's \"%s\" is not a string "
+                                     "without U+0000", naming[i]);
+            }
+            if (strcmp(s, url_name) != 0) {
+                return tsr_error_set(perr, p, 400, NULL,
+                                     "the body names package \"%s\" but "
+                                     "the URL names \"%s\"", s, url_name);
+            }
+        }
     }
     if (!json_object_object_get_ex(body, "_attachments", &atts)
         || !json_object_is_type(atts, json_type_object)) {
@@ -218,8 +596,8 @@ apr_status_t tsr_publish_parse_decoded(tsr_publish_t **ppub, apr_pool_t *p,
         if ((rv = tsr_name_check_tag(p, key, perr)) != APR_SUCCESS) {
             return rv;
         }
-        if (!json_object_is_type(tagv, json_type_string)
-            || strcmp(json_object_get_string(tagv), pub->version) != 0) {
+        if ((s = tsr_json_cstr(tagv)) == NULL
+            || strcmp(s, pub->version) != 0) {
             return tsr_error_set(perr, p, 400, NULL,
                                  "the dist-tag \"%s\" must point at the "
                                  "version published, %s", key,
@@ -240,17 +618,37 @@ apr_status_t tsr_publish_parse_decoded(tsr_publish_t **ppub, apr_pool_t *p,
     }
     tname = tsr_json_str(info.manifest, "name");
     tver = tsr_json_str(info.manifest, "version");
-    if (tname == NULL || strcmp(tname, url_name) != 0) {
+    if (tname == NULL) {
+        return tsr_error_set(perr, p, 400, NULL,
+                             "package/package.json in the tarball has no "
+                             "\"name\" that is a string without U+0000");
+    }
+    if (tver == NULL) {
+        return tsr_error_set(perr, p, 400, NULL,
+                             "package/package.json in the tarball has no "
+                             "\"version\" that is a string without U+0000");
+    }
+    if (strcmp(tname, url_name) != 0) {
         return tsr_error_set(perr, p, 400, NULL,
                              "package/package.json in the tarball names "
-                             "\"%s\", not %s", tname ? tname : "",
-                             url_name);
+                             "\"%s\", not %s", tname, url_name);
     }
-    if (tver == NULL || strcmp(tver, pub->version) != 0) {
+    if (strcmp(tver, pub->version) != 0) {
         return tsr_error_set(perr, p, 400, NULL,
                              "package/package.json in the tarball has "
-                             "version \"%s\", not %s", tver ? tver : "",
+                             "version \"%s\", not %s", tver,
                              pub->version);
+    }
+    /* From here on the version's manifest is the registry's own copy, with
+     * the install fields the tarball's. */
+    pub->manifest = tsr_json_own(p, tsr_json_copy(pub->manifest));
+    if (pub->manifest == NULL) {
+        return tsr_error_internal(perr, p, APR_ENOMEM, "out of memory");
+    }
+    rv = tsr_publish_install_fields(p, pub->manifest, info.manifest,
+                                    pub->name, perr);
+    if (rv != APR_SUCCESS) {
+        return rv;
     }
     pub->dist.tarball_path = tsr_name_tarball_path(p, pub->name,
                                                    pub->version);

@@ -26,8 +26,12 @@ typedef struct tsr_publish_t {
  * naming the same package and version, one dist-tag at most and valid,
  * exactly one tarball attachment whose base64 decodes to "length" bytes of
  * gzip'd tar, whose package/package.json names the same package and
- * version, and whose digests match those the client sent, if any.
- * Refusals carry 400 (or 413 for tarball limits). */
+ * version, and whose digests match those the client sent, if any.  Every
+ * name, version and tag must be a string without U+0000 and equal, all
+ * its bytes, to what it is compared with.  pub->manifest is a copy of the
+ * body's manifest with the install fields taken from the tarball (see
+ * tsr_publish_install_fields).  Refusals carry 400 (or 413 for tarball
+ * limits). */
 apr_status_t tsr_publish_parse(tsr_publish_t **ppub, apr_pool_t *p,
                                const char *url_name, json_object *body,
                                const tsr_tarball_limits_t *lim,
@@ -51,6 +55,44 @@ apr_status_t tsr_publish_parse_decoded(tsr_publish_t **ppub, apr_pool_t *p,
                                            *decoded,
                                        const tsr_tarball_limits_t *lim,
                                        tsr_error_t **perr);
+
+/* The install fields rule, against manifest confusion: what an install
+ * does is decided by the package.json inside the tarball, so the registry
+ * lists that, not whatever the publish body claims.  The fields
+ * dependencies, optionalDependencies, peerDependencies,
+ * peerDependenciesMeta, bundleDependencies, bundledDependencies,
+ * devDependencies, scripts, bin, directories, engines, os, cpu, libc and
+ * gypfile of manifest (the body's version manifest, changed in place) are
+ * removed and replaced by the tarball's (the package.json of the tarball,
+ * read only), cleaned the way npm's client cleans them before it builds a
+ * body, so that an honest npm publish stores what it sent:
+ *   - dependencies, optionalDependencies, peerDependencies and
+ *     devDependencies: null is dropped, anything but an object is refused
+ *     (400); in dependencies and devDependencies entries that are not
+ *     strings are dropped;
+ *   - bundledDependencies becomes bundleDependencies (unless that is set);
+ *     true becomes the list of dependencies, false an empty list, an object
+ *     its keys, anything else but an array is dropped; members that are
+ *     not non-empty strings are dropped, and a member missing from
+ *     dependencies is added there as "*";
+ *   - scripts: anything but an object is dropped, so are entries that are
+ *     not strings; a leading "node_modules/.bin/" is removed;
+ *   - bin: a string becomes { <name without scope>: path }, an array
+ *     { <last segment>: path }; paths are cleaned ('\' and ':' as '/', no
+ *     "." or "..", relative), names are their last segment; entries that
+ *     are not strings or clean to nothing are dropped, as is an empty bin;
+ *   - what npm derives from files the registry does not list is taken from
+ *     the body only where it cannot hide anything: scripts.install
+ *     "node-gyp rebuild" with gypfile true when the tarball has neither an
+ *     install nor a preinstall script and no gypfile false (an installer
+ *     runs node-gyp for such a package anyway), and, when the tarball has
+ *     no bin but a directories.bin, the body's bin entries whose paths lie
+ *     inside that directory.
+ * hasInstallScript is derived later from the scripts kept here.  name is
+ * the package's name.  Objects added to manifest belong to it. */
+apr_status_t tsr_publish_install_fields(apr_pool_t *p, json_object *manifest,
+                                        json_object *tarball,
+                                        const char *name, tsr_error_t **perr);
 
 /* What came of a committed publish. */
 typedef struct tsr_publish_result_t {

@@ -89,6 +89,38 @@ my @cases = (
     ['tag that looks like a version', $name,
      do { my $b = $body->(); $b->{'dist-tags'} = { '1.2.3' => '2.0.0' }; $b },
      {}, 400, qr/may not look like a version/],
+    # U+0000 would cut a string read as a C string: "<name>\0-other" must
+    # not pass for <name>, nor "2.0.0\0-evil" for 2.0.0.
+    ['NUL in the tarball\'s name', $name,
+     $body->(tarball => make_tarball(name => $name, version => '2.0.0',
+         package_json => $json->encode(
+             { name => "$name\0-other", version => '2.0.0' }))),
+     {}, 400, qr/no "name" that is a string without U\+0000/],
+    ['NUL in the tarball\'s version', $name,
+     $body->(tarball => make_tarball(name => $name, version => '2.0.0',
+         package_json => $json->encode(
+             { name => $name, version => "2.0.0\0-evil" }))),
+     {}, 400, qr/no "version" that is a string without U\+0000/],
+    ['NUL in the body\'s name', $name,
+     do { my $b = $body->(); $b->{name} = "$name\0-other"; $b }, {}, 400,
+     qr/"name" is not a string without U\+0000/],
+    ['NUL in the manifest\'s version', $name,
+     do { my $b = $body->(); $b->{versions}{'2.0.0'}{version} = "2.0.0\0x"; $b },
+     {}, 400, qr/manifest's version does not match/],
+    ['NUL in the versions key', $name,
+     do { my $b = $body->();
+          $b->{versions}{"2.0.0\0x"} = delete $b->{versions}{'2.0.0'}; $b },
+     {}, 400, qr/object key contains U\+0000/],
+    ['NUL in the dist-tag', $name,
+     do { my $b = $body->(); $b->{'dist-tags'} = { "latest\0x" => '2.0.0' }; $b },
+     {}, 400, qr/object key contains U\+0000/],
+    ['NUL in the dist-tag\'s version', $name,
+     do { my $b = $body->(); $b->{'dist-tags'} = { latest => "2.0.0\0x" }; $b },
+     {}, 400, qr/must point at the version/],
+    # npm strips build metadata: 1.0.0+build is the 1.0.0 published above.
+    ['1.0.0+build after 1.0.0', $name,
+     publish_body(name => $name, version => '1.0.0+build'), {}, 409,
+     qr/cannot publish over the previously published version 1\.0\.0 of /],
     (map {
         my $v = $_;
         ["version \"$v\"", $name,
@@ -109,7 +141,7 @@ my @cases = (
         ['bad scope', '@Scope%2fx', qr/capital letters/])),
 );
 
-plan tests => 3 * @cases + 14, have_lwp;
+plan tests => 3 * @cases + 18, have_lwp;
 
 for my $c (@cases) {
     my ($label, $path, $b, $h, $status, $pat) = @$c;
@@ -121,6 +153,28 @@ for my $c (@cases) {
     like $e && $e->{error}, $pat, "$label: reason"
         or diag $res->content;
     is store_state($base, $name), $before, "$label: store unchanged";
+}
+
+# A password is all of what the client sent: "x\0<secret>" is not "x", and
+# a user created with it does not get the password "x".
+{
+    my $user = sub {
+        my ($u, $pass) = @_;
+        return req(PUT => "${base}-/user/org.couchdb.user:$u",
+                   body => { _id => "org.couchdb.user:$u", name => $u,
+                             password => $pass, email => "$u\@example.com",
+                             type => 'user', roles => [] });
+    };
+    my $u = unique('nulpass');
+    my $res = $user->($u, "x\0long-secret-1");
+    is $res->code, 400, 'NUL in a new password: 400';
+    is $user->($u, 'real-pass-1')->code, 201,
+        'no user was made with the password cut at the NUL';
+    my $v = unique('nullogin');
+    adduser($base, $v, 'x');
+    is $user->($v, "x\0anything")->code, 400,
+        'NUL in a login password: 400, not a login as "x"';
+    is $user->($v, 'x')->code, 201, 'the real password still logs in';
 }
 
 # Dot segments are resolved by httpd before any module sees the path:

@@ -250,6 +250,22 @@ START_TEST(login_refusals)
 }
 END_TEST
 
+/* A password with a NUL byte is no password: not the part before it. */
+START_TEST(login_password_with_nul)
+{
+    tsr_store_t *s = scratch_store();
+    tsr_auth_login_t a;
+    tsr_error_t *err = NULL;
+
+    ck_assert_int_eq(login_status(s, "nul", fx_json(fx_pool,
+        "{\"name\":\"nul\",\"password\":\"a\\u0000long secret\"}"), 1,
+        &a, &err), 400);
+    ck_assert_int_eq(login_status(s, "nul", login_body("nul", "a"), 1, &a,
+                                  &err), 201);
+    ck_assert_int_eq(a.created, 1);
+}
+END_TEST
+
 START_TEST(token_lookup_and_revoke)
 {
     tsr_store_t *s = scratch_store();
@@ -312,6 +328,7 @@ Suite *make_auth_suite(void)
     tc = fx_tcase("login");
     tcase_add_test(tc, login_signup_then_login);
     tcase_add_test(tc, login_refusals);
+    tcase_add_test(tc, login_password_with_nul);
     tcase_add_test(tc, token_lookup_and_revoke);
     suite_add_tcase(s, tc);
     return s;

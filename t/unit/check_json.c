@@ -185,6 +185,51 @@ START_TEST(parse_valid_utf8_edges)
 }
 END_TEST
 
+/* json-c would cut these keys at the NUL: "1.0.0\u0000x" as "1.0.0". */
+static const char *const nul_keys[] = {
+    "{\"a\\u0000b\":1}",
+    "{\"versions\":{\"1.0.0\\u0000x\":{\"name\":\"a\"}}}",
+    "{\"dist-tags\":{\"latest\\u0000x\":\"1.0.0\"}}",
+    "[1,{\"k\\u0000\" \r\n\t: 1}]",
+    "{\"\\u0000\":1}",
+    "{\"\\\\\\u0000\":1}",
+    NULL
+};
+
+START_TEST(parse_nul_in_key)
+{
+    json_object *o = NULL;
+    tsr_error_t *err;
+
+    ck_assert_refusal(parse(&o, nul_keys[_i], &err), err, 400);
+    ck_assert_contains(err->message, "U+0000");
+    ck_assert_ptr_null(o);
+}
+END_TEST
+
+START_TEST(parse_nul_elsewhere)
+{
+    json_object *o = NULL, *v;
+    tsr_error_t *err;
+
+    /* a NUL in a value is kept whole; only readers as C strings refuse it */
+    ck_assert_int_eq(parse(&o, "{\"a\":\"x\\u0000y\",\"b\":[\"\\u0000\"]}",
+                           &err), APR_SUCCESS);
+    ck_assert(json_object_object_get_ex(o, "a", &v));
+    ck_assert_int_eq(json_object_get_string_len(v), 3);
+    /* an escaped backslash before "u0000" is no NUL */
+    ck_assert_int_eq(parse(&o, "{\"a\\\\u0000\":1}", &err), APR_SUCCESS);
+    ck_assert(json_object_object_get_ex(o, "a\\u0000", NULL));
+    /* an escaped quote does not end the string early */
+    ck_assert_int_eq(parse(&o, "{\"a\":\"\\\"\\u0000\",\"b\":\":\"}", &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(parse(&o, "[\"\\u0000\" , \":\"]", &err), APR_SUCCESS);
+    /* "\u00001" is NUL then '1'; "\u0001" is no NUL */
+    ck_assert_int_eq(parse(&o, "{\"\\u0001\":1}", &err), APR_SUCCESS);
+    ck_assert_refusal(parse(&o, "{\"\\u00001\":1}", &err), err, 400);
+}
+END_TEST
+
 START_TEST(serialize_round_trip)
 {
     static const char text[] =
@@ -252,6 +297,31 @@ START_TEST(accessors)
 }
 END_TEST
 
+START_TEST(accessors_refuse_nul)
+{
+    /* a login as a client could send it: the password must not read as
+     * "a", nor the name as "alice" */
+    json_object *o = fx_json(fx_pool,
+                             "{\"name\":\"alice\\u0000-other\","
+                             "\"password\":\"a\\u0000long-secret\","
+                             "\"email\":\"a@example.com\",\"e\":\"\","
+                             "\"tag\":\"1.0.0\\u0000x\"}");
+    json_object *v;
+
+    ck_assert_ptr_null(tsr_json_str(o, "name"));
+    ck_assert_ptr_null(tsr_json_str(o, "password"));
+    ck_assert_ptr_null(tsr_json_str(o, "tag"));
+    ck_assert_str_eq(tsr_json_str(o, "email"), "a@example.com");
+    ck_assert_str_eq(tsr_json_str(o, "e"), "");
+    ck_assert(json_object_object_get_ex(o, "password", &v));
+    ck_assert_ptr_null(tsr_json_cstr(v));
+    ck_assert(json_object_object_get_ex(o, "email", &v));
+    ck_assert_str_eq(tsr_json_cstr(v), "a@example.com");
+    ck_assert_ptr_null(tsr_json_cstr(NULL));
+    ck_assert_ptr_null(tsr_json_cstr(o));
+}
+END_TEST
+
 START_TEST(time_format)
 {
     /* date -u -d 2021-03-04T05:06:07Z +%s */
@@ -281,12 +351,15 @@ Suite *make_json_suite(void)
     tcase_add_loop_test(tc, parse_malformed, 0, COUNT(malformed));
     tcase_add_loop_test(tc, parse_invalid_utf8, 0, COUNT(bad_utf8));
     tcase_add_test(tc, parse_valid_utf8_edges);
+    tcase_add_loop_test(tc, parse_nul_in_key, 0, COUNT(nul_keys));
+    tcase_add_test(tc, parse_nul_elsewhere);
     suite_add_tcase(s, tc);
 
     tc = fx_tcase("serialize");
     tcase_add_test(tc, serialize_round_trip);
     tcase_add_test(tc, serialize_escapes);
     tcase_add_test(tc, accessors);
+    tcase_add_test(tc, accessors_refuse_nul);
     tcase_add_test(tc, time_format);
     suite_add_tcase(s, tc);
     return s;

@@ -276,6 +276,69 @@ START_TEST(republish_unpublished_refused)
 }
 END_TEST
 
+START_TEST(equal_precedence_refused)
+{
+    /* npm strips build metadata: these are all "1.0.0" to it */
+    json_object *doc = tsr_packument_new(fx_pool, "a");
+    tsr_error_t *err;
+    const char *before;
+
+    ck_assert_int_eq(add(doc, "1.0.0", NULL, "latest", &alice, T1, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_packument_has_version(doc, "1.0.0+build"), 1);
+    ck_assert_str_eq(tsr_packument_same_version(doc, "1.0.0+build"),
+                     "1.0.0");
+    ck_assert_ptr_null(tsr_packument_same_version(doc, "1.0.0-rc.1"));
+    ck_assert_ptr_null(tsr_packument_same_version(doc, "1.0.1+build"));
+    before = tsr_json_serialize(fx_pool, doc, NULL);
+    ck_assert_refusal(add(doc, "1.0.0+build", NULL, "latest", &alice, T2,
+                          &err), err, 409);
+    ck_assert_str_eq(err->code, "conflict");
+    ck_assert_contains(err->message, "cannot publish over the previously "
+                                     "published version 1.0.0 of a");
+    ck_assert_contains(err->message, "1.0.0+build");
+    ck_assert_str_eq(tsr_json_serialize(fx_pool, doc, NULL), before);
+
+    /* and the other way round, build metadata first */
+    ck_assert_int_eq(add(doc, "2.0.0+b1", NULL, "latest", &alice, T2, &err),
+                     APR_SUCCESS);
+    before = tsr_json_serialize(fx_pool, doc, NULL);
+    ck_assert_refusal(add(doc, "2.0.0", NULL, "latest", &alice, T3, &err),
+                      err, 409);
+    ck_assert_contains(err->message, "version 2.0.0+b1 of a");
+    ck_assert_refusal(add(doc, "2.0.0+b2", NULL, "latest", &alice, T3, &err),
+                      err, 409);
+    ck_assert_str_eq(tsr_json_serialize(fx_pool, doc, NULL), before);
+    /* a prerelease is another version */
+    ck_assert_int_eq(add(doc, "2.0.0-rc.1+b1", NULL, "next", &alice, T3,
+                         &err), APR_SUCCESS);
+}
+END_TEST
+
+START_TEST(equal_precedence_unpublished_refused)
+{
+    json_object *doc = tsr_packument_new(fx_pool, "a");
+    tsr_error_t *err;
+    const char *before;
+
+    ck_assert_int_eq(add(doc, "1.0.0", NULL, "latest", &alice, T1, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(add(doc, "1.0.1+x", NULL, "latest", &alice, T2, &err),
+                     APR_SUCCESS);
+    /* as an unpublish leaves it: gone from versions, kept in time */
+    json_object_object_del(tsr_json_obj(doc, "versions"), "1.0.1+x");
+    ck_assert_int_eq(tsr_packument_has_version(doc, "1.0.1"), 1);
+    ck_assert_str_eq(tsr_packument_same_version(doc, "1.0.1+y"), "1.0.1+x");
+    before = tsr_json_serialize(fx_pool, doc, NULL);
+    ck_assert_refusal(add(doc, "1.0.1", NULL, "latest", &alice, T3, &err),
+                      err, 409);
+    ck_assert_contains(err->message, "1.0.1+x");
+    ck_assert_refusal(add(doc, "1.0.1+y", NULL, "latest", &alice, T3, &err),
+                      err, 409);
+    ck_assert_str_eq(tsr_json_serialize(fx_pool, doc, NULL), before);
+}
+END_TEST
+
 START_TEST(maintainers)
 {
     json_object *doc = tsr_packument_new(fx_pool, "a"), *m;
@@ -574,6 +637,8 @@ Suite *make_packument_suite(void)
     tcase_add_test(tc, first_under_other_tag);
     tcase_add_test(tc, republish_refused);
     tcase_add_test(tc, republish_unpublished_refused);
+    tcase_add_test(tc, equal_precedence_refused);
+    tcase_add_test(tc, equal_precedence_unpublished_refused);
     tcase_add_test(tc, maintainers);
     tcase_add_loop_test(tc, install_script, 0, 3);
     suite_add_tcase(s, tc);

@@ -5,6 +5,7 @@
 #include "fixtures.h"
 #include "tsr_publish.h"
 #include "tsr_json.h"
+#include "tsr_view.h"
 
 static tsr_tarball_limits_t lim;
 static const unsigned char *tgz;
@@ -448,6 +449,406 @@ START_TEST(client_integrity_mismatch)
 }
 END_TEST
 
+/* A string with a NUL inside (json-c keeps its length). */
+static json_object *nul_str(const char *before, const char *after)
+{
+    const char *s = apr_pstrcat(fx_pool, before, "#", after, NULL);
+    char *b = apr_pstrdup(fx_pool, s);
+
+    b[strlen(before)] = '\0';
+    return json_object_new_string_len(b, (int)strlen(s));
+}
+
+/* Swap in a tarball whose package/package.json is text. */
+static void set_package_json(const char *text)
+{
+    fx_entry_t e[] = {
+        { "package/package.json", NULL, 0, 0 },
+        { "package/index.js", "module.exports = 42;\n", 0, 0 },
+        { NULL, NULL, 0, 0 }
+    };
+    apr_size_t len;
+    const unsigned char *t;
+
+    e[0].data = text;
+    t = fx_tarball(fx_pool, e, &len);
+    set_tarball(t, len);
+}
+
+START_TEST(nul_in_body_name)
+{
+    json_object_object_add(body, "name", nul_str("a", "-other"));
+    refused(400, "U+0000");
+}
+END_TEST
+
+START_TEST(nul_in_body_id)
+{
+    json_object_object_add(body, "_id", nul_str("a", "-other"));
+    refused(400, "U+0000");
+    /* a name that is not a string at all is no longer overlooked */
+    json_object_object_add(body, "_id", json_object_new_int(1));
+    refused(400, "\"_id\"");
+}
+END_TEST
+
+START_TEST(nul_in_manifest_name)
+{
+    json_object_object_add(manifest(), "name", nul_str("a", "-other"));
+    refused(400, "manifest's name");
+}
+END_TEST
+
+START_TEST(nul_in_manifest_version)
+{
+    json_object_object_add(manifest(), "version", nul_str("1.0.0", "-evil"));
+    refused(400, "manifest's version");
+}
+END_TEST
+
+START_TEST(nul_in_tarball_name)
+{
+    set_package_json("{\"name\":\"a\\u0000-other\",\"version\":\"1.0.0\"}");
+    refused(400, "\"name\"");
+}
+END_TEST
+
+START_TEST(nul_in_tarball_version)
+{
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\\u0000-evil\"}");
+    refused(400, "\"version\"");
+}
+END_TEST
+
+START_TEST(nul_in_tarball_key)
+{
+    /* json-c would read this script's name as "postinstall" */
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"scripts\":{\"postinstall\\u0000x\":\"evil\"}}");
+    refused(400, "U+0000");
+}
+END_TEST
+
+START_TEST(nul_in_dist_tag_value)
+{
+    json_object_object_add(tsr_json_obj(body, "dist-tags"), "latest",
+                           nul_str("1.0.0", "x"));
+    refused(400, "must point at the version");
+}
+END_TEST
+
+START_TEST(nul_in_body_text)
+{
+    /* the same attacks as the client sends them: JSON text through the
+     * parser the glue uses */
+    static const char *const texts[] = {
+        "{\"name\":\"a\",\"versions\":{\"1.0.0\\u0000x\":{}}}",
+        "{\"name\":\"a\",\"dist-tags\":{\"latest\\u0000x\":\"1.0.0\"}}",
+        "{\"_attachments\":{\"a-1.0.0.tgz\\u0000\":{}}}",
+        NULL
+    };
+    int i;
+
+    for (i = 0; texts[i]; i++) {
+        json_object *o = NULL;
+        tsr_error_t *err = NULL;
+
+        ck_assert_refusal(tsr_json_parse(&o, fx_pool, texts[i],
+                                         strlen(texts[i]), TSR_JSON_MAX_DEPTH,
+                                         &err), err, 400);
+        ck_assert_contains(err->message, "U+0000");
+    }
+}
+END_TEST
+
+/* A JSON value for the body to take over (fx_json's belongs to the pool). */
+static json_object *body_json(const char *text)
+{
+    return json_object_get(fx_json(fx_pool, text));
+}
+
+/* The body's manifest after a successful parse, and the views of a
+ * document the publish was added to. */
+static json_object *stored_manifest(const char *name, json_object **pabbrev)
+{
+    tsr_publish_t *pub;
+    tsr_error_t *err;
+    json_object *doc = tsr_packument_new(fx_pool, name);
+    tsr_publisher_t who = { "alice", NULL };
+    const char *full, *abbrev;
+    apr_size_t flen, alen;
+    tsr_view_t v;
+
+    ck_assert_int_eq(parse(&pub, name, &err), APR_SUCCESS);
+    ck_assert_int_eq(tsr_packument_add_version(doc, fx_pool, pub->version,
+                         tsr_json_own(fx_pool, tsr_json_copy(pub->manifest)),
+                         pub->tag, &who, &pub->dist, apr_time_now(), &err),
+                     APR_SUCCESS);
+    if (pabbrev) {
+        ck_assert_int_eq(tsr_packument_render(fx_pool, doc, &full, &flen,
+                                              &abbrev, &alen), APR_SUCCESS);
+        ck_assert_int_eq(tsr_view_decode(&v, abbrev, alen), APR_SUCCESS);
+        *pabbrev = tsr_json_obj(tsr_json_obj(
+                       fx_json(fx_pool, tsr_view_flatten(&v, fx_pool,
+                                                         "http://h/")),
+                       "versions"), pub->version);
+        ck_assert_ptr_nonnull(*pabbrev);
+    }
+    return tsr_json_obj(tsr_json_obj(doc, "versions"), pub->version);
+}
+
+static const char *at(json_object *o, const char *k1, const char *k2)
+{
+    json_object *v;
+
+    if (!json_object_object_get_ex(o, k1, &v)
+        || (k2 && !json_object_object_get_ex(v, k2, &v))) {
+        return NULL;
+    }
+    return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN
+                                             | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+START_TEST(manifest_confusion)
+{
+    /* the body lists nothing; the tarball has an install script and a
+     * dependency, and those are what an install would see */
+    json_object *m, *abbrev;
+
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"scripts\":{\"postinstall\":\"node evil.js\","
+                     "\"test\":\"t\"},"
+                     "\"dependencies\":{\"evil\":\"^1.0.0\"},"
+                     "\"optionalDependencies\":{\"o\":\"1\"},"
+                     "\"engines\":{\"node\":\">=99\"},\"os\":[\"linux\"]}");
+    json_object_object_del(manifest(), "scripts");
+    json_object_object_del(manifest(), "dependencies");
+    json_object_object_add(manifest(), "hasInstallScript",
+                           json_object_new_boolean(0));
+    m = stored_manifest("a", &abbrev);
+    ck_assert_str_eq(at(m, "scripts", NULL),
+                     "{\"postinstall\":\"node evil.js\",\"test\":\"t\"}");
+    ck_assert_str_eq(at(m, "dependencies", NULL), "{\"evil\":\"^1.0.0\"}");
+    ck_assert_str_eq(at(m, "hasInstallScript", NULL), "true");
+    ck_assert_str_eq(at(m, "os", NULL), "[\"linux\"]");
+    ck_assert_str_eq(at(abbrev, "dependencies", NULL),
+                     "{\"evil\":\"^1.0.0\"}");
+    ck_assert_str_eq(at(abbrev, "optionalDependencies", NULL),
+                     "{\"o\":\"1\"}");
+    ck_assert_str_eq(at(abbrev, "engines", "node"), "\">=99\"");
+    ck_assert_str_eq(at(abbrev, "hasInstallScript", NULL), "true");
+    /* what the body says about other fields stays */
+    ck_assert_str_eq(tsr_json_str(m, "description"), "a test package");
+}
+END_TEST
+
+START_TEST(manifest_confusion_body_claims)
+{
+    /* the body claims scripts and dependencies the tarball does not have */
+    json_object *m, *abbrev;
+
+    json_object_object_add(manifest(), "dependencies",
+                           body_json("{\"fake\":\"1\"}"));
+    json_object_object_add(manifest(), "scripts",
+                           body_json("{\"install\":\"x\"}"));
+    json_object_object_add(manifest(), "bin",
+                           body_json("{\"a\":\"a.js\"}"));
+    json_object_object_add(manifest(), "bundledDependencies",
+                           body_json("[\"fake\"]"));
+    m = stored_manifest("a", &abbrev);
+    ck_assert_ptr_null(at(m, "dependencies", NULL));
+    ck_assert_ptr_null(at(m, "scripts", NULL));
+    ck_assert_ptr_null(at(m, "bin", NULL));
+    ck_assert_ptr_null(at(m, "bundledDependencies", NULL));
+    ck_assert_ptr_null(at(m, "hasInstallScript", NULL));
+    ck_assert_ptr_null(at(abbrev, "dependencies", NULL));
+    ck_assert_ptr_null(at(abbrev, "hasInstallScript", NULL));
+}
+END_TEST
+
+START_TEST(install_fields_bin_string)
+{
+    /* npm turns a string bin into {<name without scope>: path} in the body;
+     * the stored manifest says the same */
+    json_object *m;
+    fx_entry_t e[] = {
+        { "package/package.json", "{\"name\":\"@s/p\",\"version\":\"1.0.0\","
+          "\"bin\":\"./bin/cli.js\"}", 0, 0 },
+        { "package/bin/cli.js", "#!/usr/bin/env node\n", 0, 0 },
+        { NULL, NULL, 0, 0 }
+    };
+
+    tgz = fx_tarball(fx_pool, e, &tgz_len);
+    body = fx_publish_body(fx_pool, "@s/p", "1.0.0", tgz, tgz_len);
+    json_object_object_add(manifest(), "bin",
+                           body_json("{\"p\":\"bin/cli.js\"}"));
+    m = stored_manifest("@s/p", NULL);
+    ck_assert_str_eq(at(m, "bin", NULL), "{\"p\":\"bin/cli.js\"}");
+}
+END_TEST
+
+/* [package.json bin, stored bin or NULL for none] */
+static const char *const bins[][2] = {
+    { "\"bin\":\"cli.js\"", "{\"a\":\"cli.js\"}" },
+    { "\"bin\":[\"./bin/x.js\",\"lib/y\"]",
+      "{\"x.js\":\"bin/x.js\",\"y\":\"lib/y\"}" },
+    { "\"bin\":{\"x\":\"./x.js\",\"../../y\":\"../../../etc/y\","
+      "\"n\":1,\"e\":\"./\",\"w\":\"bin\\\\w.js\"}",
+      "{\"x\":\"x.js\",\"y\":\"etc/y\",\"w\":\"bin/w.js\"}" },
+    { "\"bin\":{\"n\":1}", NULL },
+    { "\"bin\":{}", NULL },
+    { "\"bin\":true", NULL },
+    { "\"bin\":\"\"", NULL },
+    { NULL, NULL }
+};
+
+START_TEST(install_fields_bin_forms)
+{
+    json_object *m;
+
+    set_package_json(apr_psprintf(fx_pool, "{\"name\":\"a\","
+                                  "\"version\":\"1.0.0\",%s}", bins[_i][0]));
+    m = stored_manifest("a", NULL);
+    if (bins[_i][1]) {
+        ck_assert_str_eq(at(m, "bin", NULL), bins[_i][1]);
+    }
+    else {
+        ck_assert_ptr_null(at(m, "bin", NULL));
+    }
+}
+END_TEST
+
+START_TEST(install_fields_bin_directory)
+{
+    /* npm lists directories.bin's files itself; the registry keeps those of
+     * the body's entries that lie inside it */
+    json_object *m;
+
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"directories\":{\"bin\":\"./tools\"}}");
+    json_object_object_add(manifest(), "bin",
+                           body_json("{\"t\":\"tools/t.js\","
+                                     "\"u\":\"tools/sub/u\","
+                                     "\"evil\":\"lib/evil.js\","
+                                     "\"x\":\"toolsx/x\"}"));
+    m = stored_manifest("a", NULL);
+    ck_assert_str_eq(at(m, "bin", NULL),
+                     "{\"t\":\"tools/t.js\",\"u\":\"tools/sub/u\"}");
+    ck_assert_str_eq(at(m, "directories", NULL), "{\"bin\":\"./tools\"}");
+}
+END_TEST
+
+START_TEST(install_fields_scripts_and_bundles)
+{
+    json_object *m;
+
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"scripts\":{\"build\":\"node_modules/.bin/tsc\","
+                     "\"lint\":\"./node_modules/.bin/eslint .\","
+                     "\"bad\":1},"
+                     "\"dependencies\":{\"x\":\"1\",\"y\":2,\"z\":\"3\"},"
+                     "\"devDependencies\":null,"
+                     "\"bundledDependencies\":true}");
+    m = stored_manifest("a", NULL);
+    ck_assert_str_eq(at(m, "scripts", NULL),
+                     "{\"build\":\"tsc\",\"lint\":\"eslint .\"}");
+    ck_assert_str_eq(at(m, "dependencies", NULL),
+                     "{\"x\":\"1\",\"z\":\"3\"}");
+    ck_assert_ptr_null(at(m, "devDependencies", NULL));
+    ck_assert_str_eq(at(m, "bundleDependencies", NULL), "[\"x\",\"z\"]");
+    ck_assert_ptr_null(at(m, "bundledDependencies", NULL));
+    ck_assert_ptr_null(at(m, "hasInstallScript", NULL));
+}
+END_TEST
+
+START_TEST(install_fields_bundle_members)
+{
+    json_object *m;
+
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"dependencies\":{\"x\":\"1\"},"
+                     "\"bundleDependencies\":[\"x\",1,\"\",\"w\"]}");
+    m = stored_manifest("a", NULL);
+    ck_assert_str_eq(at(m, "bundleDependencies", NULL), "[\"x\",\"w\"]");
+    ck_assert_str_eq(at(m, "dependencies", NULL),
+                     "{\"x\":\"1\",\"w\":\"*\"}");
+
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"bundleDependencies\":{\"v\":\"1\"}}");
+    m = stored_manifest("a", NULL);
+    ck_assert_str_eq(at(m, "bundleDependencies", NULL), "[\"v\"]");
+    ck_assert_str_eq(at(m, "dependencies", NULL), "{\"v\":\"*\"}");
+
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"bundleDependencies\":false}");
+    m = stored_manifest("a", NULL);
+    ck_assert_str_eq(at(m, "bundleDependencies", NULL), "[]");
+    ck_assert_ptr_null(at(m, "dependencies", NULL));
+
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"bundleDependencies\":\"x\"}");
+    m = stored_manifest("a", NULL);
+    ck_assert_ptr_null(at(m, "bundleDependencies", NULL));
+}
+END_TEST
+
+START_TEST(install_fields_gyp)
+{
+    json_object *m;
+    const char *gyp_body = "{\"install\":\"node-gyp rebuild\"}";
+
+    /* npm added node-gyp for a binding.gyp the registry cannot see */
+    json_object_object_add(manifest(), "scripts", body_json(gyp_body));
+    json_object_object_add(manifest(), "gypfile",
+                           json_object_new_boolean(1));
+    m = stored_manifest("a", NULL);
+    ck_assert_str_eq(at(m, "scripts", NULL), gyp_body);
+    ck_assert_str_eq(at(m, "gypfile", NULL), "true");
+    ck_assert_str_eq(at(m, "hasInstallScript", NULL), "true");
+
+    /* but never over the tarball's own install or preinstall script */
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"scripts\":{\"preinstall\":\"p\"}}");
+    json_object_object_add(manifest(), "scripts", body_json(gyp_body));
+    json_object_object_add(manifest(), "gypfile",
+                           json_object_new_boolean(1));
+    m = stored_manifest("a", NULL);
+    ck_assert_str_eq(at(m, "scripts", NULL), "{\"preinstall\":\"p\"}");
+    ck_assert_ptr_null(at(m, "gypfile", NULL));
+
+    /* nor against gypfile false, nor for any other install script */
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"gypfile\":false}");
+    json_object_object_add(manifest(), "scripts", body_json(gyp_body));
+    json_object_object_add(manifest(), "gypfile",
+                           json_object_new_boolean(1));
+    m = stored_manifest("a", NULL);
+    ck_assert_ptr_null(at(m, "scripts", NULL));
+    ck_assert_str_eq(at(m, "gypfile", NULL), "false");
+    ck_assert_ptr_null(at(m, "hasInstallScript", NULL));
+
+    set_package_json(fx_manifest_text(fx_pool, "a", "1.0.0"));
+    json_object_object_add(manifest(), "scripts",
+                           body_json("{\"install\":\"curl x|sh\"}"));
+    json_object_object_add(manifest(), "gypfile",
+                           json_object_new_boolean(1));
+    m = stored_manifest("a", NULL);
+    ck_assert_ptr_null(at(m, "scripts", NULL));
+    ck_assert_ptr_null(at(m, "hasInstallScript", NULL));
+}
+END_TEST
+
+START_TEST(install_fields_bad_dependencies)
+{
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"dependencies\":\"x@1 y@2\"}");
+    refused(400, "\"dependencies\" that is not an object");
+    set_package_json("{\"name\":\"a\",\"version\":\"1.0.0\","
+                     "\"peerDependencies\":[\"x\"]}");
+    refused(400, "\"peerDependencies\"");
+}
+END_TEST
+
 Suite *make_publish_suite(void)
 {
     Suite *s = suite_create("publish");
@@ -459,6 +860,20 @@ Suite *make_publish_suite(void)
     tcase_add_test(tc, good_without_client_digests_or_tags);
     tcase_add_test(tc, sigstore_ignored);
     tcase_add_test(tc, shrinkwrap_reported);
+    suite_add_tcase(s, tc);
+
+    tc = fx_tcase("install_fields");
+    tcase_add_checked_fixture(tc, good_body, NULL);
+    tcase_add_test(tc, manifest_confusion);
+    tcase_add_test(tc, manifest_confusion_body_claims);
+    tcase_add_test(tc, install_fields_bin_string);
+    tcase_add_loop_test(tc, install_fields_bin_forms, 0,
+                        (int)(sizeof(bins) / sizeof(bins[0])) - 1);
+    tcase_add_test(tc, install_fields_bin_directory);
+    tcase_add_test(tc, install_fields_scripts_and_bundles);
+    tcase_add_test(tc, install_fields_bundle_members);
+    tcase_add_test(tc, install_fields_gyp);
+    tcase_add_test(tc, install_fields_bad_dependencies);
     suite_add_tcase(s, tc);
 
     tc = fx_tcase("refused");
@@ -489,6 +904,15 @@ Suite *make_publish_suite(void)
     tcase_add_test(tc, tarball_over_limit);
     tcase_add_test(tc, client_shasum_mismatch);
     tcase_add_test(tc, client_integrity_mismatch);
+    tcase_add_test(tc, nul_in_body_name);
+    tcase_add_test(tc, nul_in_body_id);
+    tcase_add_test(tc, nul_in_manifest_name);
+    tcase_add_test(tc, nul_in_manifest_version);
+    tcase_add_test(tc, nul_in_tarball_name);
+    tcase_add_test(tc, nul_in_tarball_version);
+    tcase_add_test(tc, nul_in_tarball_key);
+    tcase_add_test(tc, nul_in_dist_tag_value);
+    tcase_add_test(tc, nul_in_body_text);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -50,6 +50,9 @@ typedef struct rd_t {
     int done;                   /* the gzip member ended, trailer checked */
     const tsr_tarball_limits_t *lim;
     apr_pool_t *p;              /* for error records and results */
+    apr_pool_t *tmp;            /* for one entry, cleared after it: names
+                                 * and headers of 100,000 entries must not
+                                 * pile up */
     tsr_error_t **perr;
 } rd_t;
 
@@ -438,9 +441,9 @@ static apr_status_t parse_pax(rd_t *r, meta_t *m, const char *b,
                 return tsr_error_set(r->perr, r->p, 400, "bad_tarball",
                                      "the tarball has an entry whose path "
                                      "%s contains a NUL byte",
-                                     quote(r->p, val, vlen));
+                                     quote(r->tmp, val, vlen));
             }
-            m->path = apr_pstrmemdup(r->p, val, vlen);
+            m->path = apr_pstrmemdup(r->tmp, val, vlen);
             m->path_len = vlen;
             m->path_gnu = 0;
         }
@@ -466,8 +469,8 @@ static apr_status_t parse_pax(rd_t *r, meta_t *m, const char *b,
 
 /* An extended header (pax x or g, GNU L or K): its body is bounded before
  * it is read, then it is read and remembered for the next entry. */
-static apr_status_t read_meta(rd_t *r, apr_pool_t *scratch, meta_t *m,
-                              char type, apr_uint64_t size)
+static apr_status_t read_meta(rd_t *r, meta_t *m, char type,
+                              apr_uint64_t size)
 {
     apr_uint64_t limit = (type == 'L' || type == 'K')
                              ? (apr_uint64_t)r->lim->max_path + 1 : MAX_META;
@@ -497,7 +500,7 @@ static apr_status_t read_meta(rd_t *r, apr_pool_t *scratch, meta_t *m,
                              APR_UINT64_T_FMT " bytes, more than %d",
                              size, MAX_META);
     }
-    body = apr_palloc(scratch, (apr_size_t)size + 1);
+    body = apr_palloc(r->tmp, (apr_size_t)size + 1);
     if ((rv = take(r, body, size, &got)) != APR_SUCCESS) {
         return rv;
     }
@@ -519,14 +522,14 @@ static apr_status_t read_meta(rd_t *r, apr_pool_t *scratch, meta_t *m,
             return tsr_error_set(r->perr, r->p, 400, "bad_tarball",
                                  "the tarball has a GNU long name %s that "
                                  "is empty or has bytes after a NUL",
-                                 quote(r->p, body, (apr_size_t)size));
+                                 quote(r->tmp, body, (apr_size_t)size));
         }
         if (m->path && !m->path_gnu) {
             return corrupt(r, "an entry has both a pax path and a GNU long "
                               "name");
         }
         if (m->path == NULL) {
-            m->path = apr_pstrmemdup(r->p, body, len);
+            m->path = apr_pstrmemdup(r->tmp, body, len);
             m->path_len = len;
             m->path_gnu = 1;
         }
@@ -559,8 +562,8 @@ static apr_status_t read_meta(rd_t *r, apr_pool_t *scratch, meta_t *m,
     return parse_pax(r, m, body, (apr_size_t)size, 0);
 }
 
-static apr_status_t read_manifest(rd_t *r, apr_pool_t *scratch,
-                                  json_object **pobj, apr_uint64_t size)
+static apr_status_t read_manifest(rd_t *r, json_object **pobj,
+                                  apr_uint64_t size)
 {
     char *buf;
     apr_uint64_t got;
@@ -573,7 +576,7 @@ static apr_status_t read_manifest(rd_t *r, apr_pool_t *scratch,
                              "than %" APR_SIZE_T_FMT " bytes",
                              r->lim->max_manifest);
     }
-    buf = apr_palloc(scratch, (apr_size_t)size + 1);
+    buf = apr_palloc(r->tmp, (apr_size_t)size + 1);
     if ((rv = take(r, buf, size, &got)) != APR_SUCCESS) {
         return rv;
     }
@@ -602,9 +605,9 @@ static apr_size_t field_len(const unsigned char *f, apr_size_t n)
 
 /* One entry's header (not an extended one): check its path, type and size,
  * then read (package.json) or skip its data. */
-static apr_status_t entry(rd_t *r, apr_pool_t *scratch,
-                          tsr_tarball_info_t *info, const unsigned char *h,
-                          const meta_t *m, apr_uint64_t size)
+static apr_status_t entry(rd_t *r, tsr_tarball_info_t *info,
+                          const unsigned char *h, const meta_t *m,
+                          apr_uint64_t size)
 {
     char type = (char)h[156];
     const char *path, *why = NULL, *kind = NULL, *shown;
@@ -623,16 +626,16 @@ static apr_status_t entry(rd_t *r, apr_pool_t *scratch,
         if (memcmp(h + 257, "ustar\0", 6) == 0 && h[345] != '\0') {
             apr_size_t xlen = field_len(h + 345, 155);
 
-            path = apr_psprintf(scratch, "%.*s/%.*s", (int)xlen, h + 345,
+            path = apr_psprintf(r->tmp, "%.*s/%.*s", (int)xlen, h + 345,
                                 (int)nlen, h);
             plen = xlen + 1 + nlen;
         }
         else {
-            path = apr_pstrmemdup(scratch, (const char *)h, nlen);
+            path = apr_pstrmemdup(r->tmp, (const char *)h, nlen);
             plen = nlen;
         }
     }
-    shown = quote(r->p, path, plen);
+    shown = quote(r->tmp, path, plen);
     if (plen > r->lim->max_path) {
         return too_long_path(r, plen);
     }
@@ -655,8 +658,8 @@ static apr_status_t entry(rd_t *r, apr_pool_t *scratch,
         kind = "a FIFO";
         break;
     default:
-        kind = apr_psprintf(scratch, "of unsupported type %s",
-                            quote(scratch, &type, 1));
+        kind = apr_psprintf(r->tmp, "of unsupported type %s",
+                            quote(r->tmp, &type, 1));
         break;
     }
     if (kind) {
@@ -692,7 +695,7 @@ static apr_status_t entry(rd_t *r, apr_pool_t *scratch,
     }
     if (regular && info->manifest == NULL
         && strcmp(path, "package/package.json") == 0) {
-        rv = read_manifest(r, scratch, &info->manifest, size);
+        rv = read_manifest(r, &info->manifest, size);
     }
     else {
         if (regular && strcmp(path, "package/npm-shrinkwrap.json") == 0) {
@@ -742,6 +745,10 @@ apr_status_t tsr_tarball_inspect(tsr_tarball_info_t *info, apr_pool_t *p,
     r.in = b;
     r.in_left = len;
     r.out = apr_palloc(scratch, OUTBUF);
+    if ((rv = apr_pool_create(&r.tmp, scratch)) != APR_SUCCESS) {
+        rv = tsr_error_internal(perr, p, rv, "out of memory");
+        goto out;
+    }
     r.lim = lim;
     r.p = p;
     r.perr = perr;
@@ -803,7 +810,7 @@ apr_status_t tsr_tarball_inspect(tsr_tarball_info_t *info, apr_pool_t *p,
                                    lim->max_unpacked);
                 goto out;
             }
-            if ((rv = read_meta(&r, scratch, &m, (char)h[156], size))
+            if ((rv = read_meta(&r, &m, (char)h[156], size))
                 != APR_SUCCESS) {
                 goto out;
             }
@@ -815,11 +822,12 @@ apr_status_t tsr_tarball_inspect(tsr_tarball_info_t *info, apr_pool_t *p,
                                " entries", lim->max_entries);
             goto out;
         }
-        if ((rv = entry(&r, scratch, info, h, &m, m.has_size ? m.size : size))
+        if ((rv = entry(&r, info, h, &m, m.has_size ? m.size : size))
             != APR_SUCCESS) {
             goto out;
         }
         memset(&m, 0, sizeof(m));
+        apr_pool_clear(r.tmp);
     }
 
     /* the end of the tar must be the end of the gzip member and the data:

@@ -55,7 +55,8 @@ sub gz_done {
 # A ustar header: path, type, declared size (octal), link target.
 sub header {
     my ($path, $type, $size, $link) = @_;
-    my $h = pack 'a100 a8 a8 a8 a12 a12 a8 a1 a100 a6 a2 a32 a32 a8 a8 a155 a12',
+    my $h = pack 'a100 a8 a8 a8 a12 a12 a8 a1 a100 a6 a2 a32 a32 a8 a8 a155'
+               . ' a12',
         $path, '0000644', '0000000', '0000000', sprintf('%011o', $size),
         '14000000000', ' ' x 8, $type, $link // '', 'ustar', '00', '', '',
         '', '', '', '';
@@ -85,7 +86,8 @@ my $GiB = 1024 * 1024 * 1024;
 my @cases = (
     ['zeros after the end marker', 400,
      qr/bytes of padding after the end of its tar archive/,
-     do { my $g = start(); gz_zeros($g, 1024 + 256 * 1024 * 1024); gz_done($g) }],
+     do { my $g = start(); gz_zeros($g, 1024 + 256 * 1024 * 1024);
+          gz_done($g) }],
     ['data after the end marker', 400,
      qr/data after the end of its tar archive/,
      do { my $g = start(); gz_zeros($g, 1024);
@@ -116,15 +118,16 @@ my @cases = (
         [$label, 400, $why,
          do { my $g = start(); entry($g, $path, $type, '', %o);
               gz_zeros($g, 1024); gz_done($g) }]
-     } (['../escape', '../escape', '0', qr/"\.\.\/escape" has a "\.\." component/],
+     } (['../escape', '../escape', '0',
+         qr/"\.\.\/escape" has a "\.\." component/],
         ['an absolute path', '/etc/cron.d/evil', '0',
          qr/"\/etc\/cron\.d\/evil" has an absolute path/],
         ['outside package/', 'other/x.js', '0',
          qr/"other\/x\.js" is outside package\//],
         ['a symlink to /etc/passwd', 'package/passwd', '2',
          qr/"package\/passwd" is a symbolic link/, link => '/etc/passwd'],
-        ['a hard link', 'package/hard', '1', qr/"package\/hard" is a hard link/,
-         link => 'package/package.json'],
+        ['a hard link', 'package/hard', '1',
+         qr/"package\/hard" is a hard link/, link => 'package/package.json'],
         ['a character device', 'package/tty', '3',
          qr/"package\/tty" is a character device/],
         ['a FIFO declaring 1.5 GiB', 'package/fifo', '6',

@@ -8,12 +8,15 @@
 #include "tsr_error.h"
 
 typedef struct tsr_tarball_limits_t {
-    apr_size_t max_entries;         /* entries of any kind */
-    apr_uint64_t max_unpacked;      /* sum of entry sizes, bytes */
+    apr_size_t max_entries;         /* entries (files and directories) */
+    apr_uint64_t max_unpacked;      /* the inflated tar, every byte of it:
+                                     * headers, long names, data, padding */
     apr_size_t max_manifest;        /* size of package/package.json */
+    apr_size_t max_path;            /* bytes in one entry's path */
 } tsr_tarball_limits_t;
 
-/* The defaults: 100,000 entries, 1 GiB unpacked, 4 MiB package.json. */
+/* The defaults: 100,000 entries, 1 GiB unpacked, 4 MiB package.json, 4096
+ * bytes of path. */
 void tsr_tarball_default_limits(tsr_tarball_limits_t *lim);
 
 typedef struct tsr_tarball_info_t {
@@ -21,13 +24,23 @@ typedef struct tsr_tarball_info_t {
     apr_size_t file_count;          /* regular files */
     apr_uint64_t unpacked_size;     /* sum of regular file sizes */
     int has_shrinkwrap;             /* package/npm-shrinkwrap.json present */
+    apr_uint64_t inflated;          /* bytes inflated before the verdict: the
+                                     * whole tar and its padding on success,
+                                     * what was inflated before a refusal */
 } tsr_tarball_info_t;
 
-/* Read the whole gzip'd tar in data (every byte is decompressed, so a
- * truncated or corrupt archive is caught), and return what it holds.  The
- * top directory is "package/" as npm packs it.  Refusals (400) say whether
- * the bytes are not gzip, not tar, corrupt, over a limit (413), or lack a
- * readable package/package.json. */
+/* Read the gzip'd tar in data in one pass (inflate, gzip CRC-32 and length,
+ * tar headers together, so a truncated or corrupt archive is caught), and
+ * return what it holds.  Only regular files and directories under
+ * "package/" (as npm packs it, optionally "./package/") are accepted; links,
+ * devices, FIFOs, absolute paths and ".." are refused (400, naming the
+ * entry).  Declared sizes are checked at each header, before the data is
+ * inflated, and every inflated byte counts against max_unpacked, so a
+ * refused bomb costs little.  After the tar's end marker only a little zero
+ * padding may follow, then the end of the single gzip member and of data.
+ * Refusals are 400 (not gzip, not tar, corrupt, an entry not allowed, no
+ * readable package/package.json) or 413 (over a limit); the manifest is
+ * owned by p, and info->inflated is set in either case. */
 apr_status_t tsr_tarball_inspect(tsr_tarball_info_t *info, apr_pool_t *p,
                                  const void *data, apr_size_t len,
                                  const tsr_tarball_limits_t *lim,

@@ -9,6 +9,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <openssl/evp.h>
+#include <zlib.h>
 #include <apr_strings.h>
 #include "fixtures.h"
 
@@ -107,6 +108,123 @@ const unsigned char *fx_gzip(apr_pool_t *p, const void *data, apr_size_t len,
     archive_write_free(a);
     *plen = used;
     return buf;
+}
+
+struct fx_gz_t {
+    apr_pool_t *p;
+    z_stream z;
+    unsigned char *buf;
+    apr_size_t cap, used;
+};
+
+static apr_status_t gz_cleanup(void *z)
+{
+    deflateEnd(z);
+    return APR_SUCCESS;
+}
+
+fx_gz_t *fx_gz_open(apr_pool_t *p)
+{
+    fx_gz_t *g = apr_pcalloc(p, sizeof(*g));
+
+    g->p = p;
+    g->cap = 64 << 10;
+    g->buf = apr_palloc(p, g->cap);
+    ck_assert_int_eq(deflateInit2(&g->z, 1, Z_DEFLATED, 16 + MAX_WBITS, 9,
+                                  Z_DEFAULT_STRATEGY), Z_OK);
+    apr_pool_cleanup_register(p, &g->z, gz_cleanup, apr_pool_cleanup_null);
+    return g;
+}
+
+static void gz_run(fx_gz_t *g, const void *data, apr_size_t len, int flush)
+{
+    int zr;
+
+    g->z.next_in = (unsigned char *)data;
+    g->z.avail_in = (uInt)len;
+    do {
+        if (g->cap - g->used < 4096) {
+            unsigned char *nb = apr_palloc(g->p, g->cap * 2);
+
+            memcpy(nb, g->buf, g->used);
+            g->buf = nb;
+            g->cap *= 2;
+        }
+        g->z.next_out = g->buf + g->used;
+        g->z.avail_out = (uInt)(g->cap - g->used);
+        zr = deflate(&g->z, flush);
+        ck_assert(zr == Z_OK || zr == Z_STREAM_END || zr == Z_BUF_ERROR);
+        g->used = g->cap - g->z.avail_out;
+    } while (g->z.avail_in > 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
+}
+
+void fx_gz_write(fx_gz_t *g, const void *data, apr_size_t len)
+{
+    gz_run(g, data, len, Z_NO_FLUSH);
+}
+
+void fx_gz_zeros(fx_gz_t *g, apr_uint64_t n)
+{
+    static const unsigned char zeros[1 << 16];
+
+    while (n > 0) {
+        apr_size_t k = n > sizeof(zeros) ? sizeof(zeros) : (apr_size_t)n;
+
+        gz_run(g, zeros, k, Z_NO_FLUSH);
+        n -= k;
+    }
+}
+
+void fx_tar_header(unsigned char *h, const char *path, char type,
+                   apr_uint64_t size)
+{
+    unsigned int sum = 0;
+    int i;
+
+    memset(h, 0, 512);
+    memcpy(h, path, strlen(path) > 100 ? 100 : strlen(path));
+    memcpy(h + 100, "0000644", 7);
+    memcpy(h + 108, "0000000", 7);
+    memcpy(h + 116, "0000000", 7);
+    if (size < (1ULL << 33)) {
+        snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)size);
+    }
+    else {
+        h[124] = 0x80;
+        for (i = 0; i < 8; i++) {
+            h[135 - i] = (unsigned char)(size >> (8 * i));
+        }
+    }
+    memcpy(h + 136, "07340000000", 11);
+    h[156] = (unsigned char)type;
+    memcpy(h + 257, "ustar", 6);
+    memcpy(h + 263, "00", 2);
+    memset(h + 148, ' ', 8);
+    for (i = 0; i < 512; i++) {
+        sum += h[i];
+    }
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    h[155] = ' ';
+}
+
+void fx_gz_entry(fx_gz_t *g, const char *path, char type, apr_uint64_t size,
+                 const void *data, apr_size_t len)
+{
+    unsigned char h[512];
+
+    fx_tar_header(h, path, type, size);
+    fx_gz_write(g, h, sizeof(h));
+    if (len > 0) {
+        fx_gz_write(g, data, len);
+        fx_gz_zeros(g, (512 - len % 512) % 512);
+    }
+}
+
+const unsigned char *fx_gz_close(fx_gz_t *g, apr_size_t *plen)
+{
+    gz_run(g, "", 0, Z_FINISH);
+    *plen = g->used;
+    return g->buf;
 }
 
 const char *fx_manifest_text(apr_pool_t *p, const char *name,

@@ -32,6 +32,28 @@ const unsigned char *fx_tarball(apr_pool_t *p, const fx_entry_t *entries,
 const unsigned char *fx_gzip(apr_pool_t *p, const void *data, apr_size_t len,
                              apr_size_t *plen);
 
+/* A gzip member written a piece at a time with zlib (deflate, gzip
+ * wrapper), for tarballs no well-behaved packer makes: raw tar headers of
+ * any type and declared size, and long runs of zeros deflated in small
+ * chunks, so a bomb that declares or inflates to gigabytes costs little
+ * memory to build.  Everything lives in p. */
+typedef struct fx_gz_t fx_gz_t;
+fx_gz_t *fx_gz_open(apr_pool_t *p);
+void fx_gz_write(fx_gz_t *g, const void *data, apr_size_t len);
+/* n zero bytes, never held in memory at once. */
+void fx_gz_zeros(fx_gz_t *g, apr_uint64_t n);
+/* A ustar header (path in its name field, up to 100 bytes; type '0', '5',
+ * 'L', ...; size in octal, or GNU base-256 from 8 GiB on), then len bytes of
+ * data and zeros to the next 512-byte block.  data may be NULL with len 0:
+ * a header alone, declaring size with no data written. */
+void fx_gz_entry(fx_gz_t *g, const char *path, char type, apr_uint64_t size,
+                 const void *data, apr_size_t len);
+/* The raw header block alone, with its checksum. */
+void fx_tar_header(unsigned char *h, const char *path, char type,
+                   apr_uint64_t size);
+/* Finish the member (CRC-32 and length) and return its bytes. */
+const unsigned char *fx_gz_close(fx_gz_t *g, apr_size_t *plen);
+
 /* The package.json text of name@version (in p). */
 const char *fx_manifest_text(apr_pool_t *p, const char *name,
                              const char *version);

@@ -141,7 +141,7 @@ my @cases = (
         ['bad scope', '@Scope%2fx', qr/capital letters/])),
 );
 
-plan tests => 3 * @cases + 18, have_lwp;
+plan tests => 3 * @cases + 29, have_lwp;
 
 for my $c (@cases) {
     my ($label, $path, $b, $h, $status, $pat) = @$c;
@@ -177,14 +177,17 @@ for my $c (@cases) {
     is $user->($v, 'x')->code, 201, 'the real password still logs in';
 }
 
-# Dot segments are resolved by httpd before any module sees the path:
-# "/npm/%2e%2e" is "/", outside the registry, and "/npm/@s%2f%2e%2e" is the
-# registry's root.  Either way a 4xx, and nothing is written.
-for my $path ('%2e%2e', '@scope%2f%2e%2e', '%2e%2e%2f%2e%2e%2fetc') {
+# Names that httpd lets through (it resolves only whole dot segments and
+# refuses encoded slashes itself) but that would point outside a package's
+# place if taken as paths: the module refuses each with its own JSON
+# reason, which httpd alone never sends, and nothing is written.
+for my $path ('%2e%2e%5cdb', '@scope%2f...', 'a%5c..%5c..%5cdb') {
     my $before = store_state($base, $name);
     my $res = req(PUT => "$base$path", token => $token,
                   body => publish_body(name => 'x', version => '1.0.0'));
-    ok $res->code >= 400 && $res->code < 500, "name $path: 4xx";
+    is $res->code, 400, "name $path: 400";
+    like json_of($res) && json_of($res)->{error}, qr/invalid package name/,
+         "name $path: the registry's own reason";
     is store_state($base, $name), $before, "name $path: store unchanged";
 }
 
@@ -215,11 +218,15 @@ my $reply = do { local $/; <$sock> } // '';
 like $reply, qr{^HTTP/1\.1 413 }, 'chunked body over the limit: 413';
 is store_state($base, $name), $before, 'store unchanged by oversized bodies';
 
-# Tarball URLs that try to leave the data directory serve nothing.
-for my $path ("$name/-/..%2f..%2fdb%2fpackages.db",
-              "..%2f..%2fdb/-/packages.tgz") {
+# Tarball URLs whose name or file breaks the rules never become a file
+# name: the registry answers them itself (JSON), Apache serves nothing.
+for my $path ('.db/-/packages.tgz', 'a%5c..%5cdb/-/packages.tgz',
+              "$name/-/..tgz", "$name/-/.%2e%5cdb.tgz",
+              '%c0%ae%c0%ae/-/x.tgz') {
     $res = req(GET => "$base$path");
-    ok $res->code == 404 || $res->code == 400, "GET $path refused";
+    is $res->code, 404, "GET $path: 404";
+    like json_of($res) && json_of($res)->{error}, qr/tarball not found/,
+         "GET $path: answered by the registry, not a file";
 }
 $res = req(GET => "$base$name/-/$name-1.0.0.tgz");
 is $res->code, 200, 'the real tarball is still served';

@@ -152,7 +152,9 @@ apr_status_t tsr_store_tarball_stage(const char **ptmp, apr_pool_t *p,
         != APR_SUCCESS) {
         return rv;
     }
-    tsr_integrity_random(rnd, sizeof(rnd));
+    if ((rv = tsr_integrity_random(rnd, sizeof(rnd))) != APR_SUCCESS) {
+        return rv;
+    }
     tmp = apr_pstrcat(p, dir, "/", tsr_integrity_hex(p, rnd, sizeof(rnd)),
                       ".tgz.part", NULL);
     rv = apr_file_open(&f, tmp, APR_FOPEN_WRITE | APR_FOPEN_CREATE

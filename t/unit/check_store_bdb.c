@@ -11,6 +11,12 @@
 #include "tsr_json.h"
 #include "tsr_view.h"
 
+/* The failing random source below replaces OpenSSL's through the 1.1 API,
+ * still there (deprecated) in 3.x: the only way to see what the core does
+ * when RAND_bytes fails. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/rand.h>
+
 static const char *datadir;
 static apr_pool_t *store_pool;
 static tsr_store_t *store;
@@ -756,6 +762,65 @@ START_TEST(publish_commit)
 }
 END_TEST
 
+/* ---- random bytes refused ---- */
+
+/* The call to RAND_bytes, counted from 0, that fails; -1: none. */
+static int rand_fail_at = -1;
+static int rand_calls;
+
+static int failing_bytes(unsigned char *buf, int num)
+{
+    if (rand_calls++ == rand_fail_at) {
+        return 0;
+    }
+    memset(buf, 0x5a, (size_t)num);
+    return 1;
+}
+
+static int failing_status(void)
+{
+    return 1;
+}
+
+static const RAND_METHOD failing_rand = {
+    NULL, failing_bytes, NULL, NULL, failing_bytes, failing_status
+};
+
+/* A publish makes three draws (staging name, _rev, view marker); when any
+ * one is refused the publish fails with 500, and nothing is stored: no
+ * document, no tarball, nothing in tmp/.  Before random failures were
+ * checked, all three publishes succeeded with unset bytes. */
+START_TEST(publish_without_random_bytes)
+{
+    apr_size_t len;
+    const unsigned char *t = fx_package_tarball(fx_pool, "r", "1.0.0", &len);
+    tsr_publish_t *pub = parsed("r", "1.0.0", t, len);
+    tsr_publish_result_t res;
+    tsr_error_t *err = NULL;
+    apr_status_t rv;
+
+    rand_calls = 0;
+    rand_fail_at = _i;
+    ck_assert_int_eq(RAND_set_rand_method(&failing_rand), 1);
+    memset(&res, 0, sizeof(res));
+    rv = tsr_publish_commit(&res, fx_pool, store, pub, &alice, &err);
+    RAND_set_rand_method(NULL);
+    ck_assert_int_gt(rand_calls, _i);
+    ck_assert_refusal(rv, err, 500);
+    ck_assert_ptr_null(doc_of("r"));
+    ck_assert_ptr_null(view_of("r", TSR_VIEW_FULL));
+    ck_assert(!fx_exists(tarball_file("r", "1.0.0")));
+    ck_assert(tmp_is_empty());
+    ck_assert_uint_eq(stats().update_seq, 0);
+
+    /* with random bytes back, the same publish goes through */
+    err = NULL;
+    ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store, pub, &alice,
+                                        &err), APR_SUCCESS);
+    assert_file(tarball_file("r", "1.0.0"), t, len);
+}
+END_TEST
+
 Suite *make_store_bdb_suite(void)
 {
     Suite *s = suite_create("store_bdb");
@@ -786,6 +851,7 @@ Suite *make_store_bdb_suite(void)
     tc = fx_tcase("publish");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, publish_commit);
+    tcase_add_loop_test(tc, publish_without_random_bytes, 0, 3);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -784,10 +784,16 @@ static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
             break;
         }
         ret = txn->commit(txn, 0);
-        apr_pool_destroy(sub);
         if (ret == 0) {
+            apr_pool_destroy(sub);
             return APR_SUCCESS;
         }
+        /* The transaction is gone (a failed commit aborts it): what the
+         * callback did outside the database must go with it. */
+        if (w.undo) {
+            w.undo(w.undo_baton);
+        }
+        apr_pool_destroy(sub);
         break;
     }
     return tsr_error_internal(perr, p, map_err(b, ret, "update"),

@@ -16,6 +16,8 @@
  * when RAND_bytes fails. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/rand.h>
+#include <errno.h>
+#include <db.h>
 
 static const char *datadir;
 static apr_pool_t *store_pool;
@@ -821,6 +823,48 @@ START_TEST(publish_without_random_bytes)
 }
 END_TEST
 
+/* ---- a commit that fails ---- */
+
+static int failing_fsync(int fd)
+{
+    (void)fd;
+    errno = EIO;
+    return -1;
+}
+
+/* The log cannot be flushed, so the commit fails after the tarball was
+ * placed: the placed file must go, as on every other failure, and the
+ * environment (panicked) asks for recovery; after it nothing of the
+ * publish remains.  The old code left the tarball served with no
+ * document listing it. */
+START_TEST(publish_failed_commit)
+{
+    apr_size_t len;
+    const unsigned char *t = fx_package_tarball(fx_pool, "c", "1.0.0", &len);
+    tsr_publish_t *pub = parsed("c", "1.0.0", t, len);
+    tsr_publish_result_t res;
+    tsr_error_t *err = NULL;
+    apr_status_t rv;
+
+    memset(&res, 0, sizeof(res));
+    ck_assert_int_eq(db_env_set_func_fsync(failing_fsync), 0);
+    rv = tsr_publish_commit(&res, fx_pool, store, pub, &alice, &err);
+    db_env_set_func_fsync(NULL);
+    ck_assert_refusal(rv, err, 500);
+    ck_assert_msg(!fx_exists(tarball_file("c", "1.0.0")),
+                  "the tarball of a failed commit is still there");
+    ck_assert(tmp_is_empty());
+    ck_assert_int_gt(logged, 0);
+    logged = 0;
+
+    close_store();
+    open_store(1);
+    ck_assert_ptr_null(doc_of("c"));
+    ck_assert(!fx_exists(tarball_file("c", "1.0.0")));
+    logged = 0;
+}
+END_TEST
+
 Suite *make_store_bdb_suite(void)
 {
     Suite *s = suite_create("store_bdb");
@@ -852,6 +896,7 @@ Suite *make_store_bdb_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, publish_commit);
     tcase_add_loop_test(tc, publish_without_random_bytes, 0, 3);
+    tcase_add_test(tc, publish_failed_commit);
     suite_add_tcase(s, tc);
     return s;
 }

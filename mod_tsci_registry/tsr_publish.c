@@ -331,6 +331,6 @@ apr_status_t tsr_publish_commit(tsr_publish_result_t *res, apr_pool_t *p,
                                   "to the data directory");
     }
     rv = tsr_store_package_update(store, p, pub->name, apply, &c, perr);
-    apr_file_remove(c.staged, p);
+    tsr_store_tarball_unstage(p, c.staged);
     return rv;
 }

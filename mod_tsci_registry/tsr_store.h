@@ -156,13 +156,28 @@ apr_status_t tsr_store_tarball_stage(const char **ptmp, apr_pool_t *p,
                                      apr_size_t len);
 
 /* Put the staged file tmp at the tarball path's file (hard link, so tmp
- * stays for a retry), replacing a leftover of an unacknowledged publish,
- * and fsync the directory. */
+ * stays for a retry), replacing a leftover of an unacknowledged publish.
+ * First records, durably, the intent to do so (see
+ * tsr_store_tarball_sweep); every directory made on the way, and the
+ * file's own, are fsynced into their parents. */
 apr_status_t tsr_store_tarball_place(apr_pool_t *p, const char *datadir,
                                      const char *tmp, const char *path);
 
-/* Remove the tarball at path (undo of a place). */
+/* Remove the tarball at path, durably (undo of a place). */
 void tsr_store_tarball_remove(apr_pool_t *p, const char *datadir,
                               const char *path);
+
+/* Remove the staged file tmp and the intent a place recorded for it: call
+ * once the transaction that placed it committed, or after its undo. */
+void tsr_store_tarball_unstage(apr_pool_t *p, const char *tmp);
+
+/* After a crash, with no other process using the data directory (the
+ * parent, after recovery, before any child starts): every intent left in
+ * tmp/ whose tarball the package document does not list gets that tarball
+ * removed, and everything in tmp/ goes.  *premoved (may be NULL) counts
+ * the tarballs removed.  An intent that could not be checked stays, and
+ * the first such error is returned. */
+apr_status_t tsr_store_tarball_sweep(tsr_store_t *s, apr_pool_t *p,
+                                     int *premoved);
 
 #endif

@@ -445,6 +445,17 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
         if (rv == APR_SUCCESS) {
             tsr_store_bdb_checkpoint(s);
         }
+        /* No child runs yet: what publishes cut short left goes now.  A
+         * failure leaves their intents for the next start, and is no
+         * reason to refuse this one. */
+        if (rv == APR_SUCCESS && opts->recover
+            && tsr_store_tarball_sweep(s, sub, NULL) != APR_SUCCESS
+            && opts->log) {
+            opts->log(opts->log_baton, TSR_LOG_WARNING, APR_EGENERAL,
+                      "TSR00104: some tarballs of interrupted publishes "
+                      "could not be checked; they stay until the next "
+                      "start");
+        }
         apr_pool_destroy(sub);      /* closes the environment */
     }
     /* Only what the parent may have created: tarballs are written by the

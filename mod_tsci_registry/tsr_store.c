@@ -28,6 +28,19 @@ apr_status_t tsr_store_package_view(tsr_store_t *s, apr_pool_t *p,
     return s->provider->package_view(s, p, name, kind, pblob, plen);
 }
 
+apr_status_t tsr_store_package_version_view(tsr_store_t *s, apr_pool_t *p,
+                                            const char *name,
+                                            const char *version,
+                                            const char **pblob,
+                                            apr_size_t *plen)
+{
+    if (s->provider->package_version_view == NULL) {
+        return TSR_ENOTFOUND;
+    }
+    return s->provider->package_version_view(s, p, name, version, pblob,
+                                             plen);
+}
+
 apr_status_t tsr_store_package_doc(tsr_store_t *s, apr_pool_t *p,
                                    const char *name, const char **pdoc,
                                    apr_size_t *plen)

@@ -40,6 +40,11 @@ typedef struct tsr_package_write_t {
     const char *abbrev;
     apr_size_t abbrev_len;
     apr_int64_t tarball_bytes;      /* change in bytes of tarballs */
+    /* When set, the ready view of this one version (the manifest GET
+     * /<name>/<version> sends), written under it. */
+    const char *version;
+    const char *version_view;
+    apr_size_t version_view_len;
     /* Called before the transaction is abandoned for any reason after the
      * callback succeeded (and before it is retried), to undo side effects
      * such as a placed tarball.  May be NULL. */
@@ -92,6 +97,11 @@ typedef struct tsr_store_provider_t {
                                  const unsigned char key[32]);
     apr_status_t (*stats)(tsr_store_t *s, apr_pool_t *p,
                           tsr_store_stats_t *st);
+    apr_status_t (*package_version_view)(tsr_store_t *s, apr_pool_t *p,
+                                         const char *name,
+                                         const char *version,
+                                         const char **pblob,
+                                         apr_size_t *plen);
 } tsr_store_provider_t;
 
 struct tsr_store_t {
@@ -107,6 +117,14 @@ struct tsr_store_t {
 apr_status_t tsr_store_package_view(tsr_store_t *s, apr_pool_t *p,
                                     const char *name, tsr_view_kind_e kind,
                                     const char **pblob, apr_size_t *plen);
+/* The ready view of one version of name (see tsr_package_write_t);
+ * TSR_ENOTFOUND when there is none, which is also the case of versions
+ * published before such views were kept: the document then says. */
+apr_status_t tsr_store_package_version_view(tsr_store_t *s, apr_pool_t *p,
+                                            const char *name,
+                                            const char *version,
+                                            const char **pblob,
+                                            apr_size_t *plen);
 apr_status_t tsr_store_package_doc(tsr_store_t *s, apr_pool_t *p,
                                    const char *name, const char **pdoc,
                                    apr_size_t *plen);

@@ -539,6 +539,35 @@ static apr_status_t bdb_package_view(tsr_store_t *s, apr_pool_t *p,
     return get(s->impl, p, DB_VIEWS, k, klen, pblob, plen);
 }
 
+/* name, NUL, 'v', version: longer than the two views of the document,
+ * so no key of one is a key of the other. */
+static void version_key(apr_pool_t *p, const char *name, const char *version,
+                        char **pk, apr_size_t *plen)
+{
+    apr_size_t n = strlen(name), vn = strlen(version);
+    char *k = apr_palloc(p, n + 2 + vn);
+
+    memcpy(k, name, n);
+    k[n] = '\0';
+    k[n + 1] = 'v';
+    memcpy(k + n + 2, version, vn);
+    *pk = k;
+    *plen = n + 2 + vn;
+}
+
+static apr_status_t bdb_package_version_view(tsr_store_t *s, apr_pool_t *p,
+                                             const char *name,
+                                             const char *version,
+                                             const char **pblob,
+                                             apr_size_t *plen)
+{
+    char *k;
+    apr_size_t klen;
+
+    version_key(p, name, version, &k, &klen);
+    return get(s->impl, p, DB_VIEWS, k, klen, pblob, plen);
+}
+
 static apr_status_t bdb_package_doc(tsr_store_t *s, apr_pool_t *p,
                                     const char *name, const char **pdoc,
                                     apr_size_t *plen)
@@ -710,6 +739,15 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
         != 0) {
         return ret;
     }
+    if (w->version && w->version_view) {
+        version_key(p, name, w->version, &vk, &vklen);
+        set_dbt(&key, vk, vklen);
+        set_dbt(&data, w->version_view, w->version_view_len);
+        if ((ret = b->db[DB_VIEWS]->put(b->db[DB_VIEWS], txn, &key, &data,
+                                        0)) != 0) {
+            return ret;
+        }
+    }
     if ((ret = read_meta(b, txn, m, DB_RMW)) != 0) {
         return ret;
     }
@@ -861,5 +899,6 @@ static const tsr_store_provider_t bdb_provider = {
     bdb_token_put,
     bdb_token_get,
     bdb_token_delete,
-    bdb_stats
+    bdb_stats,
+    bdb_package_version_view
 };

@@ -1043,6 +1043,82 @@ START_TEST(sweep_ignores_foreign_intents)
 }
 END_TEST
 
+/* ---- the ready view of each version ---- */
+
+static const char *version_view_of(const char *name, const char *version,
+                                   const char *base)
+{
+    const char *blob = NULL;
+    apr_size_t len = 0;
+    tsr_view_t v;
+    apr_status_t rv = tsr_store_package_version_view(store, fx_pool, name,
+                                                     version, &blob, &len);
+
+    if (rv == TSR_ENOTFOUND) {
+        return NULL;
+    }
+    ck_assert_int_eq(rv, APR_SUCCESS);
+    ck_assert_int_eq(tsr_view_decode(&v, blob, len), APR_SUCCESS);
+    return tsr_view_flatten(&v, fx_pool, base);
+}
+
+/* Each publish writes, in its transaction, the version's manifest as GET
+ * /<name>/<version> sends it, base URL spliced in at read time: the same
+ * text as made from the document.  Nothing for a refused publish.  The
+ * old store had no such view. */
+START_TEST(version_views)
+{
+    static const char *const versions[] = { "1.0.0", "1.1.0",
+                                            "2.0.0-beta.1" };
+    tsr_publish_result_t res;
+    tsr_error_t *err = NULL;
+    json_object *doc;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        apr_size_t len;
+        const unsigned char *t = fx_package_tarball(fx_pool, "@s/vv",
+                                                    versions[i], &len);
+
+        ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store,
+                                            parsed("@s/vv", versions[i], t,
+                                                   len), &alice, &err),
+                         APR_SUCCESS);
+    }
+    doc = fx_json(fx_pool, doc_of("@s/vv"));
+    for (i = 0; i < 3; i++) {
+        const char *want = tsr_json_serialize(
+            fx_pool, tsr_packument_version(fx_pool, doc, versions[i],
+                                           "http://h:1/r/"), NULL);
+        const char *got = version_view_of("@s/vv", versions[i],
+                                          "http://h:1/r/");
+
+        ck_assert_ptr_nonnull(got);
+        ck_assert_str_eq(got, want);
+        ck_assert_contains(got, apr_pstrcat(fx_pool, "\"tarball\":\"http://"
+                                            "h:1/r/@s/vv/-/vv-", versions[i],
+                                            ".tgz\"", NULL));
+    }
+    ck_assert_ptr_null(version_view_of("@s/vv", "3.0.0", "http://h/"));
+    ck_assert_ptr_null(version_view_of("@s/v", "1.0.0", "http://h/"));
+    ck_assert_ptr_null(version_view_of("@s/vv", "latest", "http://h/"));
+
+    /* a refused publish writes none */
+    {
+        apr_size_t len;
+        const unsigned char *t = fx_package_tarball(fx_pool, "@s/vv",
+                                                    "3.0.0", &len);
+
+        err = NULL;
+        ck_assert_refusal(tsr_publish_commit(&res, fx_pool, store,
+                                             parsed("@s/vv", "3.0.0", t,
+                                                    len), &bob, &err),
+                          err, 403);
+        ck_assert_ptr_null(version_view_of("@s/vv", "3.0.0", "http://h/"));
+    }
+}
+END_TEST
+
 Suite *make_store_bdb_suite(void)
 {
     Suite *s = suite_create("store_bdb");
@@ -1078,6 +1154,7 @@ Suite *make_store_bdb_suite(void)
     tcase_add_test(tc, place_syncs_what_it_makes);
     tcase_add_test(tc, sweep_after_crash);
     tcase_add_test(tc, sweep_ignores_foreign_intents);
+    tcase_add_test(tc, version_views);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -13,7 +13,7 @@ use JSON::PP ();
 use TsciTest qw(base_url req json_of make_tarball publish_body adduser
                 unique data_dir t_var);
 
-plan tests => 14, have_lwp;
+plan tests => 15, have_lwp;
 
 my $base = base_url('/npm/');
 my $token = adduser($base, unique('racer'), 'racer-pass-1');
@@ -90,6 +90,13 @@ for my $v (@versions) {
 }
 is $bad, 0, 'every version serves its own tarball';
 is scalar(my @f = tarballs_of($many)), 16, '16 tarball files on disk';
+my %by_spec = (map({ $_ => $_ } @versions),
+               latest => $doc->{'dist-tags'}{latest} // 'none');
+my @differ = grep {
+    $json->encode(json_of(req(GET => "$base$many/$_")) // {})
+        ne $json->encode($doc->{versions}{ $by_spec{$_} } // [])
+} sort keys %by_spec;
+is "@differ", '', 'GET /<name>/<version> is the packument\'s manifest';
 
 # Eight writers of the same version of a new package, each with its own
 # bytes.

@@ -129,18 +129,19 @@ static int op_ping(tsr_req_t *q)
     return tsr_io_send_text(q->r, 200, "application/json", "{}", 2);
 }
 
+static int send_view(request_rec *r, const tsr_view_t *v, const char *base,
+                     apr_size_t blen, const char *ctype);
+
 /* GET /<name>: one lookup, then the stored bytes with the base spliced
  * in; the revision makes the ETag. */
 static int op_packument(tsr_req_t *q)
 {
     request_rec *r = q->r;
-    int abbrev = wants_abbreviated(r), rc, i, n;
+    int abbrev = wants_abbreviated(r), rc;
     const char *blob, *base;
     apr_size_t len, blen;
     apr_ssize_t hlen;
     tsr_view_t v;
-    struct iovec *iov;
-    apr_bucket_brigade *bb;
     apr_status_t rv;
 
     if ((rc = check_name(q)) != OK) {
@@ -173,14 +174,26 @@ static int op_packument(tsr_req_t *q)
         r->status = rc;
         return rc;
     }
+    return send_view(r, &v, base, blen,
+                     abbrev ? ABBREV_TYPE : "application/json");
+}
+
+/* Send view v with base spliced in, as a 200 of type ctype. */
+static int send_view(request_rec *r, const tsr_view_t *v, const char *base,
+                     apr_size_t blen, const char *ctype)
+{
+    struct iovec *iov;
+    apr_bucket_brigade *bb;
+    int i, n;
+
     r->status = 200;
-    ap_set_content_type(r, abbrev ? ABBREV_TYPE : "application/json");
-    ap_set_content_length(r, (apr_off_t)tsr_view_length(&v, blen));
+    ap_set_content_type(r, ctype);
+    ap_set_content_length(r, (apr_off_t)tsr_view_length(v, blen));
     if (r->header_only) {
         return OK;
     }
-    iov = apr_palloc(r->pool, (2 * v.nsplice + 1) * sizeof(*iov));
-    n = tsr_view_iovec(&v, base, blen, iov);
+    iov = apr_palloc(r->pool, (2 * v->nsplice + 1) * sizeof(*iov));
+    n = tsr_view_iovec(v, base, blen, iov);
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     for (i = 0; i < n; i++) {
         if (iov[i].iov_len > 0) {
@@ -201,11 +214,23 @@ static int op_version(tsr_req_t *q)
     const char *text;
     apr_size_t len;
     json_object *doc, *m;
+    tsr_view_t v;
     apr_status_t rv;
     int rc;
 
     if ((rc = check_name(q)) != OK) {
         return rc;
+    }
+    /* A version's view is ready since it was published; a dist-tag, or a
+     * version published before views were kept, is found in the document. */
+    if (tsr_store_package_version_view(q->store, q->r->pool,
+                                       param(q, "name"), param(q, "spec"),
+                                       &text, &len) == APR_SUCCESS
+        && tsr_view_decode(&v, text, len) == APR_SUCCESS) {
+        const char *base = base_url(q);
+
+        apr_table_setn(q->r->headers_out, "Cache-Control", "no-cache");
+        return send_view(q->r, &v, base, strlen(base), "application/json");
     }
     rv = tsr_store_package_doc(q->store, q->r->pool, param(q, "name"),
                                &text, &len);

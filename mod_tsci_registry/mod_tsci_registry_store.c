@@ -290,19 +290,32 @@ tsr_store_t *tsr_request_store(request_rec *r)
     return sc->store;
 }
 
+/* The generation in which the monitor last stopped every child, or -1. */
+static int stopped_generation = -1;
+
 /* In the parent: a child that found the environment broken left the flag.
- * Children stuck on a dead mutex ignore SIGTERM, so kill them outright,
- * then restart; post_config recovers before new children start. */
+ * Children stuck on a dead mutex ignore SIGTERM, so kill them outright
+ * (only pids the MPM vouches for as this server's children: a stale
+ * scoreboard slot may name any process), then restart; post_config
+ * recovers before new children start.  Once per generation: the monitor
+ * runs every second, and the restart asked for comes when the MPM gets to
+ * it. */
 static int monitor(apr_pool_t *p, server_rec *main)
 {
-    apr_hash_t *dirs = datadirs(p, main);
+    apr_hash_t *dirs;
     apr_hash_index_t *hi;
-    int limit = 0, i;
+    int limit = 0, generation = 0, i;
 
+    ap_mpm_query(AP_MPMQ_GENERATION, &generation);
+    if (generation == stopped_generation) {
+        return DECLINED;
+    }
+    dirs = datadirs(p, main);
     for (hi = apr_hash_first(p, dirs); hi; hi = apr_hash_next(hi)) {
         if (!tsr_store_bdb_recovery_flagged(p, apr_hash_this_key(hi))) {
             continue;
         }
+        stopped_generation = generation;
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main,
                      "TSR00006: the registry store in %s needs recovery: "
                      "stopping every child and restarting",
@@ -312,7 +325,7 @@ static int monitor(apr_pool_t *p, server_rec *main)
             pid_t pid = ap_scoreboard_image->parent[i].pid;
 
             if (pid > 0 && pid != getpid()) {
-                kill(pid, SIGKILL);
+                ap_mpm_safe_kill(pid, SIGKILL);
             }
         }
         kill(getpid(), SIGHUP);

@@ -138,7 +138,9 @@ static int has_install_script(json_object *manifest)
                                                     NULL));
 }
 
-static void next_rev(json_object *doc)
+/* Bump doc's _rev.  Fails, leaving doc's _rev as it was, when no random
+ * bytes can be had: a _rev must never be made of uninitialised memory. */
+static apr_status_t next_rev(json_object *doc)
 {
     const char *old = tsr_packument_rev(doc);
     unsigned char rnd[16];
@@ -146,8 +148,11 @@ static void next_rev(json_object *doc)
     long n = strtol(old, NULL, 10);
     static const char hex[] = "0123456789abcdef";
     int i, at;
+    apr_status_t rv;
 
-    tsr_integrity_random(rnd, sizeof(rnd));
+    if ((rv = tsr_integrity_random(rnd, sizeof(rnd))) != APR_SUCCESS) {
+        return rv;
+    }
     at = snprintf(buf, sizeof(buf), "%ld-", n + 1);
     for (i = 0; i < 16; i++) {
         buf[at++] = hex[rnd[i] >> 4];
@@ -155,6 +160,7 @@ static void next_rev(json_object *doc)
     }
     buf[at] = '\0';
     tsr_json_set_str(doc, "_rev", buf);
+    return APR_SUCCESS;
 }
 
 /* Copy the top-level mirrors of version's manifest into doc. */
@@ -273,16 +279,22 @@ apr_status_t tsr_packument_add_version(json_object *doc, apr_pool_t *p,
     }
     json_object_put(readme);
     json_object_put(readme_file);
-    next_rev(doc);
+    if (next_rev(doc) != APR_SUCCESS) {
+        return tsr_error_internal(perr, p, APR_EGENERAL, "no random bytes "
+                                  "for the revision of %s", name);
+    }
     return APR_SUCCESS;
 }
 
-/* A random marker word for tsr_view_encode. */
+/* A random marker word for tsr_view_encode, or NULL when no random bytes
+ * can be had (a guessable marker could be forged inside a document). */
 static const char *new_marker(apr_pool_t *p)
 {
     unsigned char rnd[12];
 
-    tsr_integrity_random(rnd, sizeof(rnd));
+    if (tsr_integrity_random(rnd, sizeof(rnd)) != APR_SUCCESS) {
+        return NULL;
+    }
     return apr_pstrcat(p, "tsrBase", tsr_integrity_hex(p, rnd, sizeof(rnd)),
                        NULL);
 }
@@ -333,6 +345,9 @@ apr_status_t tsr_packument_render(apr_pool_t *p, json_object *doc,
     apr_status_t rv;
     int i;
 
+    if (marker == NULL) {
+        return APR_EGENERAL;
+    }
     full = tsr_json_own(p, tsr_json_copy(doc));
     if (full == NULL) {
         return APR_ENOMEM;

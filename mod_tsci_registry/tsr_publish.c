@@ -6,6 +6,7 @@
 #include "tsr_name.h"
 #include "tsr_semver.h"
 #include "tsr_integrity.h"
+#include "tsr_view.h"
 
 /* The only member of obj; NULL unless obj has exactly one. */
 static json_object *only_member(json_object *obj, const char **pkey)
@@ -687,6 +688,38 @@ static void undo_place(void *baton)
     }
 }
 
+/* The ready view of version in doc (after it was added): its manifest as
+ * GET /<name>/<version> sends it, with a random marker where the base URL
+ * goes before dist.tarball. */
+static apr_status_t render_version(apr_pool_t *p, json_object *doc,
+                                   const char *version, apr_time_t when,
+                                   const char **pblob, apr_size_t *plen)
+{
+    json_object *m = tsr_json_obj(tsr_json_obj(doc, "versions"), version);
+    json_object *copy, *dist;
+    unsigned char rnd[12];
+    const char *marker, *path, *text;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (m == NULL || (copy = tsr_json_own(p, tsr_json_copy(m))) == NULL) {
+        return APR_EGENERAL;
+    }
+    if ((rv = tsr_integrity_random(rnd, sizeof(rnd))) != APR_SUCCESS) {
+        return rv;
+    }
+    marker = apr_pstrcat(p, "tsrBase", tsr_integrity_hex(p, rnd,
+                                                         sizeof(rnd)), NULL);
+    dist = tsr_json_obj(copy, "dist");
+    if ((path = tsr_json_str(dist, "tarball")) != NULL) {
+        tsr_json_set_str(dist, "tarball", apr_pstrcat(p, marker, path,
+                                                      NULL));
+    }
+    text = tsr_json_serialize(p, copy, &len);
+    return tsr_view_encode(pblob, plen, p, tsr_packument_rev(doc), when,
+                           text, len, marker);
+}
+
 static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
                           apr_size_t cur_len, tsr_package_write_t *out,
                           tsr_error_t **perr)
@@ -694,6 +727,7 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
     commit_ctx_t *c = baton;
     const tsr_publish_t *pub = c->pub;
     json_object *doc, *manifest;
+    apr_time_t now = apr_time_now();
     apr_status_t rv;
 
     if (cur) {
@@ -715,13 +749,17 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
     }
     manifest = tsr_json_own(p, tsr_json_copy(pub->manifest));
     rv = tsr_packument_add_version(doc, p, pub->version, manifest, pub->tag,
-                                   c->who, &pub->dist, apr_time_now(),
-                                   perr);
+                                   c->who, &pub->dist, now, perr);
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    rv = tsr_packument_render(p, doc, &out->full, &out->full_len,
-                              &out->abbrev, &out->abbrev_len);
+    out->version = pub->version;
+    rv = render_version(p, doc, pub->version, now, &out->version_view,
+                        &out->version_view_len);
+    if (rv == APR_SUCCESS) {
+        rv = tsr_packument_render(p, doc, &out->full, &out->full_len,
+                                  &out->abbrev, &out->abbrev_len);
+    }
     if (rv != APR_SUCCESS) {
         return tsr_error_internal(perr, p, rv, "could not render %s",
                                   pub->name);
@@ -763,6 +801,6 @@ apr_status_t tsr_publish_commit(tsr_publish_result_t *res, apr_pool_t *p,
                                   "to the data directory");
     }
     rv = tsr_store_package_update(store, p, pub->name, apply, &c, perr);
-    apr_file_remove(c.staged, p);
+    tsr_store_tarball_unstage(p, c.staged);
     return rv;
 }

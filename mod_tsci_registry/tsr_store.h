@@ -40,6 +40,11 @@ typedef struct tsr_package_write_t {
     const char *abbrev;
     apr_size_t abbrev_len;
     apr_int64_t tarball_bytes;      /* change in bytes of tarballs */
+    /* When set, the ready view of this one version (the manifest GET
+     * /<name>/<version> sends), written under it. */
+    const char *version;
+    const char *version_view;
+    apr_size_t version_view_len;
     /* Called before the transaction is abandoned for any reason after the
      * callback succeeded (and before it is retried), to undo side effects
      * such as a placed tarball.  May be NULL. */
@@ -92,6 +97,11 @@ typedef struct tsr_store_provider_t {
                                  const unsigned char key[32]);
     apr_status_t (*stats)(tsr_store_t *s, apr_pool_t *p,
                           tsr_store_stats_t *st);
+    apr_status_t (*package_version_view)(tsr_store_t *s, apr_pool_t *p,
+                                         const char *name,
+                                         const char *version,
+                                         const char **pblob,
+                                         apr_size_t *plen);
 } tsr_store_provider_t;
 
 struct tsr_store_t {
@@ -107,6 +117,14 @@ struct tsr_store_t {
 apr_status_t tsr_store_package_view(tsr_store_t *s, apr_pool_t *p,
                                     const char *name, tsr_view_kind_e kind,
                                     const char **pblob, apr_size_t *plen);
+/* The ready view of one version of name (see tsr_package_write_t);
+ * TSR_ENOTFOUND when there is none, which is also the case of versions
+ * published before such views were kept: the document then says. */
+apr_status_t tsr_store_package_version_view(tsr_store_t *s, apr_pool_t *p,
+                                            const char *name,
+                                            const char *version,
+                                            const char **pblob,
+                                            apr_size_t *plen);
 apr_status_t tsr_store_package_doc(tsr_store_t *s, apr_pool_t *p,
                                    const char *name, const char **pdoc,
                                    apr_size_t *plen);
@@ -161,13 +179,28 @@ apr_status_t tsr_store_tarball_stage(const char **ptmp, apr_pool_t *p,
                                      apr_size_t len);
 
 /* Put the staged file tmp at the tarball path's file (hard link, so tmp
- * stays for a retry), replacing a leftover of an unacknowledged publish,
- * and fsync the directory. */
+ * stays for a retry), replacing a leftover of an unacknowledged publish.
+ * First records, durably, the intent to do so (see
+ * tsr_store_tarball_sweep); every directory made on the way, and the
+ * file's own, are fsynced into their parents. */
 apr_status_t tsr_store_tarball_place(apr_pool_t *p, const char *datadir,
                                      const char *tmp, const char *path);
 
-/* Remove the tarball at path (undo of a place). */
+/* Remove the tarball at path, durably (undo of a place). */
 void tsr_store_tarball_remove(apr_pool_t *p, const char *datadir,
                               const char *path);
+
+/* Remove the staged file tmp and the intent a place recorded for it: call
+ * once the transaction that placed it committed, or after its undo. */
+void tsr_store_tarball_unstage(apr_pool_t *p, const char *tmp);
+
+/* After a crash, with no other process using the data directory (the
+ * parent, after recovery, before any child starts): every intent left in
+ * tmp/ whose tarball the package document does not list gets that tarball
+ * removed, and everything in tmp/ goes.  *premoved (may be NULL) counts
+ * the tarballs removed.  An intent that could not be checked stays, and
+ * the first such error is returned. */
+apr_status_t tsr_store_tarball_sweep(tsr_store_t *s, apr_pool_t *p,
+                                     int *premoved);
 
 #endif

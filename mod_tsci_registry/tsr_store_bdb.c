@@ -445,6 +445,17 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
         if (rv == APR_SUCCESS) {
             tsr_store_bdb_checkpoint(s);
         }
+        /* No child runs yet: what publishes cut short left goes now.  A
+         * failure leaves their intents for the next start, and is no
+         * reason to refuse this one. */
+        if (rv == APR_SUCCESS && opts->recover
+            && tsr_store_tarball_sweep(s, sub, NULL) != APR_SUCCESS
+            && opts->log) {
+            opts->log(opts->log_baton, TSR_LOG_WARNING, APR_EGENERAL,
+                      "TSR00104: some tarballs of interrupted publishes "
+                      "could not be checked; they stay until the next "
+                      "start");
+        }
         apr_pool_destroy(sub);      /* closes the environment */
     }
     /* Only what the parent may have created: tarballs are written by the
@@ -525,6 +536,35 @@ static apr_status_t bdb_package_view(tsr_store_t *s, apr_pool_t *p,
     apr_size_t klen;
 
     view_key(p, name, (char)kind, &k, &klen);
+    return get(s->impl, p, DB_VIEWS, k, klen, pblob, plen);
+}
+
+/* name, NUL, 'v', version: longer than the two views of the document,
+ * so no key of one is a key of the other. */
+static void version_key(apr_pool_t *p, const char *name, const char *version,
+                        char **pk, apr_size_t *plen)
+{
+    apr_size_t n = strlen(name), vn = strlen(version);
+    char *k = apr_palloc(p, n + 2 + vn);
+
+    memcpy(k, name, n);
+    k[n] = '\0';
+    k[n + 1] = 'v';
+    memcpy(k + n + 2, version, vn);
+    *pk = k;
+    *plen = n + 2 + vn;
+}
+
+static apr_status_t bdb_package_version_view(tsr_store_t *s, apr_pool_t *p,
+                                             const char *name,
+                                             const char *version,
+                                             const char **pblob,
+                                             apr_size_t *plen)
+{
+    char *k;
+    apr_size_t klen;
+
+    version_key(p, name, version, &k, &klen);
     return get(s->impl, p, DB_VIEWS, k, klen, pblob, plen);
 }
 
@@ -699,6 +739,15 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
         != 0) {
         return ret;
     }
+    if (w->version && w->version_view) {
+        version_key(p, name, w->version, &vk, &vklen);
+        set_dbt(&key, vk, vklen);
+        set_dbt(&data, w->version_view, w->version_view_len);
+        if ((ret = b->db[DB_VIEWS]->put(b->db[DB_VIEWS], txn, &key, &data,
+                                        0)) != 0) {
+            return ret;
+        }
+    }
     if ((ret = read_meta(b, txn, m, DB_RMW)) != 0) {
         return ret;
     }
@@ -784,10 +833,16 @@ static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
             break;
         }
         ret = txn->commit(txn, 0);
-        apr_pool_destroy(sub);
         if (ret == 0) {
+            apr_pool_destroy(sub);
             return APR_SUCCESS;
         }
+        /* The transaction is gone (a failed commit aborts it): what the
+         * callback did outside the database must go with it. */
+        if (w.undo) {
+            w.undo(w.undo_baton);
+        }
+        apr_pool_destroy(sub);
         break;
     }
     return tsr_error_internal(perr, p, map_err(b, ret, "update"),
@@ -844,5 +899,6 @@ static const tsr_store_provider_t bdb_provider = {
     bdb_token_put,
     bdb_token_get,
     bdb_token_delete,
-    bdb_stats
+    bdb_stats,
+    bdb_package_version_view
 };

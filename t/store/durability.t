@@ -1,7 +1,8 @@
 # Durability: Apache's children are killed with SIGKILL while publishes
 # run.  After a restart every publish that was answered 2xx is there and
-# readable, the store opens cleanly and takes writes, and no tarball on
-# disk or on the wire is half written.
+# readable, the store opens cleanly and takes writes, no tarball on disk
+# or on the wire is half written, and none is left that no packument lists
+# (nor anything in the staging area).
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
@@ -16,7 +17,7 @@ use Time::HiRes qw(sleep time);
 use TsciTest qw(base_url req json_of make_tarball publish_body adduser
                 unique data_dir t_var);
 
-plan tests => 12, have_lwp;
+plan tests => 15, have_lwp;
 
 my $base = base_url('/npm/');
 my $token = adduser($base, unique('durable'), 'durable-pass-1');
@@ -191,6 +192,35 @@ File::Find::find({ no_chdir => 1, wanted => sub {
 } }, data_dir() . '/tarballs');
 ok $files >= scalar keys %acked, "$files tarball files on disk";
 is $broken, 0, 'none of them is truncated';
+
+# Every tarball file on disk is one a packument lists: those linked by
+# publishes killed before their commit were removed at the restart.
+my (%listed, @orphans);
+File::Find::find({ no_chdir => 1, wanted => sub {
+    return unless -f $_ && /\.tgz$/;
+    my ($path) = m{/tarballs/(.+)$};
+    my ($name) = $path =~ m{^(.+)/-/[^/]+$};
+    (my $esc = $name) =~ s{/}{%2f};
+    $listed{$name} //= { map { ($_->{dist}{tarball} // '') => 1 }
+        values %{ (json_of(req(GET => "$base$esc")) // {})->{versions}
+                  // {} } };
+    push @orphans, $path
+        unless grep { m{/\Q$path\E$} } keys %{ $listed{$name} };
+} }, data_dir() . '/tarballs');
+is "@orphans", '', 'no tarball on disk that no packument lists';
+my @left = glob data_dir() . '/tmp/*';
+is "@left", '', 'nothing left in the staging area';
+
+# The monitor stopped the children at most once in each generation.
+my ($gen_stops, $max_stops) = (0, 0);
+if (open my $el, '<', $errlog) {
+    while (<$el>) {
+        $gen_stops = 0 if /resuming normal operations/;
+        $gen_stops++ if /TSR00006/;
+        $max_stops = $gen_stops if $gen_stops > $max_stops;
+    }
+}
+ok $max_stops <= 1, "the monitor acted at most once a generation ($max_stops)";
 
 # Staging files of interrupted publishes are never under a tarball URL.
 my @staged = glob data_dir() . '/tmp/*';

@@ -11,6 +11,19 @@
 #include "tsr_json.h"
 #include "tsr_view.h"
 
+/* The failing random source below replaces OpenSSL's through the 1.1 API,
+ * still there (deprecated) in 3.x: the only way to see what the core does
+ * when RAND_bytes fails. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/rand.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <db.h>
+
 static const char *datadir;
 static apr_pool_t *store_pool;
 static tsr_store_t *store;
@@ -756,6 +769,356 @@ START_TEST(publish_commit)
 }
 END_TEST
 
+/* ---- random bytes refused ---- */
+
+/* The call to RAND_bytes, counted from 0, that fails; -1: none. */
+static int rand_fail_at = -1;
+static int rand_calls;
+
+static int failing_bytes(unsigned char *buf, int num)
+{
+    if (rand_calls++ == rand_fail_at) {
+        return 0;
+    }
+    memset(buf, 0x5a, (size_t)num);
+    return 1;
+}
+
+static int failing_status(void)
+{
+    return 1;
+}
+
+static const RAND_METHOD failing_rand = {
+    NULL, failing_bytes, NULL, NULL, failing_bytes, failing_status
+};
+
+/* A publish makes three draws (staging name, _rev, view marker); when any
+ * one is refused the publish fails with 500, and nothing is stored: no
+ * document, no tarball, nothing in tmp/.  Before random failures were
+ * checked, all three publishes succeeded with unset bytes. */
+START_TEST(publish_without_random_bytes)
+{
+    apr_size_t len;
+    const unsigned char *t = fx_package_tarball(fx_pool, "r", "1.0.0", &len);
+    tsr_publish_t *pub = parsed("r", "1.0.0", t, len);
+    tsr_publish_result_t res;
+    tsr_error_t *err = NULL;
+    apr_status_t rv;
+
+    rand_calls = 0;
+    rand_fail_at = _i;
+    ck_assert_int_eq(RAND_set_rand_method(&failing_rand), 1);
+    memset(&res, 0, sizeof(res));
+    rv = tsr_publish_commit(&res, fx_pool, store, pub, &alice, &err);
+    RAND_set_rand_method(NULL);
+    ck_assert_int_gt(rand_calls, _i);
+    ck_assert_refusal(rv, err, 500);
+    ck_assert_ptr_null(doc_of("r"));
+    ck_assert_ptr_null(view_of("r", TSR_VIEW_FULL));
+    ck_assert(!fx_exists(tarball_file("r", "1.0.0")));
+    ck_assert(tmp_is_empty());
+    ck_assert_uint_eq(stats().update_seq, 0);
+
+    /* with random bytes back, the same publish goes through */
+    err = NULL;
+    ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store, pub, &alice,
+                                        &err), APR_SUCCESS);
+    assert_file(tarball_file("r", "1.0.0"), t, len);
+}
+END_TEST
+
+/* ---- a commit that fails ---- */
+
+static int failing_fsync(int fd)
+{
+    (void)fd;
+    errno = EIO;
+    return -1;
+}
+
+/* The log cannot be flushed, so the commit fails after the tarball was
+ * placed: the placed file must go, as on every other failure, and the
+ * environment (panicked) asks for recovery; after it nothing of the
+ * publish remains.  The old code left the tarball served with no
+ * document listing it. */
+START_TEST(publish_failed_commit)
+{
+    apr_size_t len;
+    const unsigned char *t = fx_package_tarball(fx_pool, "c", "1.0.0", &len);
+    tsr_publish_t *pub = parsed("c", "1.0.0", t, len);
+    tsr_publish_result_t res;
+    tsr_error_t *err = NULL;
+    apr_status_t rv;
+
+    memset(&res, 0, sizeof(res));
+    ck_assert_int_eq(db_env_set_func_fsync(failing_fsync), 0);
+    rv = tsr_publish_commit(&res, fx_pool, store, pub, &alice, &err);
+    db_env_set_func_fsync(NULL);
+    ck_assert_refusal(rv, err, 500);
+    ck_assert_msg(!fx_exists(tarball_file("c", "1.0.0")),
+                  "the tarball of a failed commit is still there");
+    ck_assert(tmp_is_empty());
+    ck_assert_int_gt(logged, 0);
+    logged = 0;
+
+    close_store();
+    open_store(1);
+    ck_assert_ptr_null(doc_of("c"));
+    ck_assert(!fx_exists(tarball_file("c", "1.0.0")));
+    logged = 0;
+}
+END_TEST
+
+/* ---- what a crash may leave ---- */
+
+/* fsync, interposed for the whole test program (Berkeley DB's included):
+ * while recording, the path of every descriptor synced is kept. */
+static int fsync_recording;
+static char fsynced[64][PATH_MAX];
+static int n_fsynced;
+
+int fsync(int fd)
+{
+    if (fsync_recording && n_fsynced < 64) {
+        char proc[64];
+        ssize_t n;
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        n = readlink(proc, fsynced[n_fsynced], PATH_MAX - 1);
+        if (n > 0) {
+            fsynced[n_fsynced++][n] = '\0';
+        }
+    }
+    return (int)syscall(SYS_fsync, fd);
+}
+
+static int was_fsynced(const char *path)
+{
+    char real[PATH_MAX];
+    int i;
+
+    ck_assert_ptr_nonnull(realpath(path, real));
+    for (i = 0; i < n_fsynced; i++) {
+        if (strcmp(fsynced[i], real) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Every directory a place makes is synced into its parent (the old code
+ * synced only the last), and so is the intent, before the link. */
+START_TEST(place_syncs_what_it_makes)
+{
+    const char *tmp, *t = apr_pstrcat(fx_pool, datadir, "/tarballs", NULL);
+    static const char *const dirs[] = { "", "/@s", "/@s/p", "/@s/p/-" };
+    int i;
+
+    ck_assert_int_eq(tsr_store_tarball_stage(&tmp, fx_pool, datadir, "x", 1),
+                     APR_SUCCESS);
+    n_fsynced = 0;
+    fsync_recording = 1;
+    ck_assert_int_eq(tsr_store_tarball_place(fx_pool, datadir, tmp,
+                                             "@s/p/-/p-1.0.0.tgz"),
+                     APR_SUCCESS);
+    fsync_recording = 0;
+    for (i = 0; i < 4; i++) {
+        const char *d = apr_pstrcat(fx_pool, t, dirs[i], NULL);
+        ck_assert_msg(was_fsynced(d), "%s was not synced", d);
+    }
+    ck_assert(was_fsynced(apr_pstrcat(fx_pool, datadir, "/tmp", NULL)));
+
+    /* a second version in the same directories syncs only its own */
+    ck_assert_int_eq(tsr_store_tarball_stage(&tmp, fx_pool, datadir, "y", 1),
+                     APR_SUCCESS);
+    n_fsynced = 0;
+    fsync_recording = 1;
+    ck_assert_int_eq(tsr_store_tarball_place(fx_pool, datadir, tmp,
+                                             "@s/p/-/p-1.0.1.tgz"),
+                     APR_SUCCESS);
+    fsync_recording = 0;
+    ck_assert(was_fsynced(apr_pstrcat(fx_pool, t, "/@s/p/-", NULL)));
+    ck_assert(!was_fsynced(apr_pstrcat(fx_pool, t, "/@s", NULL)));
+}
+END_TEST
+
+/* Stage and place path as a publish does, and stop there: the process
+ * died before its transaction committed (or before it cleaned up). */
+static void crash_after_place(const char *path, const void *bytes,
+                              apr_size_t len)
+{
+    const char *tmp;
+
+    ck_assert_int_eq(tsr_store_tarball_stage(&tmp, fx_pool, datadir, bytes,
+                                             len), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_tarball_place(fx_pool, datadir, tmp, path),
+                     APR_SUCCESS);
+}
+
+static void restart(int recover)
+{
+    tsr_bdb_options_t o = options(recover);
+
+    close_store();
+    ck_assert_int_eq(tsr_store_bdb_prepare(fx_pool, datadir, -1, -1, &o),
+                     APR_SUCCESS);
+    open_store(0);
+}
+
+/* After a crash, the parent's recovery removes every tarball linked for a
+ * publish that never committed, keeps those the documents list, and
+ * empties tmp/; a start without recovery (children may be publishing)
+ * touches nothing.  The old code left them all, served by Apache. */
+START_TEST(sweep_after_crash)
+{
+    apr_size_t len1, len2;
+    const unsigned char *t1 = fx_package_tarball(fx_pool, "k", "1.0.0",
+                                                 &len1);
+    const unsigned char *t2 = fx_package_tarball(fx_pool, "k", "1.0.1",
+                                                 &len2);
+    tsr_publish_result_t res;
+    tsr_error_t *err = NULL;
+    const char *doc, *tmp;
+
+    ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store,
+                                        parsed("k", "1.0.0", t1, len1),
+                                        &alice, &err), APR_SUCCESS);
+    doc = doc_of("k");
+    /* died before the commit: a new version, a new scoped package */
+    crash_after_place("k/-/k-1.0.1.tgz", t2, len2);
+    crash_after_place("@s/n/-/n-1.0.0.tgz", "n", 1);
+    /* died after its commit, before removing its intent */
+    crash_after_place("k/-/k-1.0.0.tgz", t1, len1);
+    /* died while staging */
+    ck_assert_int_eq(tsr_store_tarball_stage(&tmp, fx_pool, datadir, "s", 1),
+                     APR_SUCCESS);
+    ck_assert(!tmp_is_empty());
+
+    restart(0);
+    ck_assert(fx_exists(tarball_file("k", "1.0.1")));
+    ck_assert(fx_exists(tarball_file("@s/n", "1.0.0")));
+    ck_assert(fx_exists(tmp));
+
+    restart(1);
+    ck_assert(!fx_exists(tarball_file("k", "1.0.1")));
+    ck_assert(!fx_exists(tarball_file("@s/n", "1.0.0")));
+    assert_file(tarball_file("k", "1.0.0"), t1, len1);
+    ck_assert(tmp_is_empty());
+    ck_assert_str_eq(doc_of("k"), doc);
+    ck_assert_ptr_null(doc_of("@s/n"));
+
+    /* and the version cut short can be published */
+    ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store,
+                                        parsed("k", "1.0.1", t2, len2),
+                                        &alice, &err), APR_SUCCESS);
+    assert_file(tarball_file("k", "1.0.1"), t2, len2);
+    ck_assert(tmp_is_empty());
+}
+END_TEST
+
+/* An intent is only a name in tmp/: one that points anywhere but at a
+ * tarball path is removed without following it. */
+START_TEST(sweep_ignores_foreign_intents)
+{
+    const char *victim = apr_pstrcat(fx_pool, datadir, "/victim", NULL);
+    const char *intent = apr_pstrcat(fx_pool, datadir, "/tmp/x.intent",
+                                     NULL);
+    apr_file_t *f;
+    int removed = -1;
+
+    ck_assert_int_eq(apr_file_open(&f, victim, APR_FOPEN_WRITE
+                                   | APR_FOPEN_CREATE, APR_FPROT_OS_DEFAULT,
+                                   fx_pool), APR_SUCCESS);
+    apr_file_close(f);
+    ck_assert_int_eq(symlink("../victim", intent), 0);
+    ck_assert_int_eq(symlink("../../victim", apr_pstrcat(fx_pool, datadir,
+                                                         "/tmp/y.intent",
+                                                         NULL)), 0);
+    ck_assert_int_eq(tsr_store_tarball_sweep(store, fx_pool, &removed),
+                     APR_SUCCESS);
+    ck_assert_int_eq(removed, 0);
+    ck_assert(fx_exists(victim));
+    ck_assert(tmp_is_empty());
+}
+END_TEST
+
+/* ---- the ready view of each version ---- */
+
+static const char *version_view_of(const char *name, const char *version,
+                                   const char *base)
+{
+    const char *blob = NULL;
+    apr_size_t len = 0;
+    tsr_view_t v;
+    apr_status_t rv = tsr_store_package_version_view(store, fx_pool, name,
+                                                     version, &blob, &len);
+
+    if (rv == TSR_ENOTFOUND) {
+        return NULL;
+    }
+    ck_assert_int_eq(rv, APR_SUCCESS);
+    ck_assert_int_eq(tsr_view_decode(&v, blob, len), APR_SUCCESS);
+    return tsr_view_flatten(&v, fx_pool, base);
+}
+
+/* Each publish writes, in its transaction, the version's manifest as GET
+ * /<name>/<version> sends it, base URL spliced in at read time: the same
+ * text as made from the document.  Nothing for a refused publish.  The
+ * old store had no such view. */
+START_TEST(version_views)
+{
+    static const char *const versions[] = { "1.0.0", "1.1.0",
+                                            "2.0.0-beta.1" };
+    tsr_publish_result_t res;
+    tsr_error_t *err = NULL;
+    json_object *doc;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        apr_size_t len;
+        const unsigned char *t = fx_package_tarball(fx_pool, "@s/vv",
+                                                    versions[i], &len);
+
+        ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store,
+                                            parsed("@s/vv", versions[i], t,
+                                                   len), &alice, &err),
+                         APR_SUCCESS);
+    }
+    doc = fx_json(fx_pool, doc_of("@s/vv"));
+    for (i = 0; i < 3; i++) {
+        const char *want = tsr_json_serialize(
+            fx_pool, tsr_packument_version(fx_pool, doc, versions[i],
+                                           "http://h:1/r/"), NULL);
+        const char *got = version_view_of("@s/vv", versions[i],
+                                          "http://h:1/r/");
+
+        ck_assert_ptr_nonnull(got);
+        ck_assert_str_eq(got, want);
+        ck_assert_contains(got, apr_pstrcat(fx_pool, "\"tarball\":\"http://"
+                                            "h:1/r/@s/vv/-/vv-", versions[i],
+                                            ".tgz\"", NULL));
+    }
+    ck_assert_ptr_null(version_view_of("@s/vv", "3.0.0", "http://h/"));
+    ck_assert_ptr_null(version_view_of("@s/v", "1.0.0", "http://h/"));
+    ck_assert_ptr_null(version_view_of("@s/vv", "latest", "http://h/"));
+
+    /* a refused publish writes none */
+    {
+        apr_size_t len;
+        const unsigned char *t = fx_package_tarball(fx_pool, "@s/vv",
+                                                    "3.0.0", &len);
+
+        err = NULL;
+        ck_assert_refusal(tsr_publish_commit(&res, fx_pool, store,
+                                             parsed("@s/vv", "3.0.0", t,
+                                                    len), &bob, &err),
+                          err, 403);
+        ck_assert_ptr_null(version_view_of("@s/vv", "3.0.0", "http://h/"));
+    }
+}
+END_TEST
+
 Suite *make_store_bdb_suite(void)
 {
     Suite *s = suite_create("store_bdb");
@@ -786,6 +1149,12 @@ Suite *make_store_bdb_suite(void)
     tc = fx_tcase("publish");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, publish_commit);
+    tcase_add_loop_test(tc, publish_without_random_bytes, 0, 3);
+    tcase_add_test(tc, publish_failed_commit);
+    tcase_add_test(tc, place_syncs_what_it_makes);
+    tcase_add_test(tc, sweep_after_crash);
+    tcase_add_test(tc, sweep_ignores_foreign_intents);
+    tcase_add_test(tc, version_views);
     suite_add_tcase(s, tc);
     return s;
 }

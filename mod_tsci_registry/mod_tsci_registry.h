@@ -21,6 +21,7 @@ extern module AP_MODULE_DECLARE_DATA tsci_registry_module;
 
 typedef struct tsr_server_conf_t {
     const char *datadir;        /* absolute; NULL when unset */
+    const tsr_store_provider_t *provider;   /* TsciRegistryStore; NULL unset */
     int enabled_somewhere;      /* some Location says TsciRegistry On */
     tsr_store_t *store;         /* this process's handle (child_init) */
     struct tsr_tokencache_t *tokens;    /* this process's token cache */
@@ -97,6 +98,18 @@ typedef struct tsr_identity_t {
     int bad_token;              /* a Bearer token nobody has */
     int store_failed;           /* the token could not be looked up */
 } tsr_identity_t;
+
+/* What the registry keeps about one request, shared by the glue files. */
+typedef struct tsr_request_t {
+    tsr_identity_t id;          /* mod_tsci_registry_authn.c's */
+    int identified;             /* the token was looked at */
+    int providers_asked;        /* check_authn let a provider decide */
+    tsr_store_t *store;         /* this request's store session */
+    int store_tried;
+} tsr_request_t;
+
+/* r's record (made on first use, in r->pool). */
+tsr_request_t *tsr_request_of(request_rec *r);
 
 /* Who r is, as far as the registry trusts it: a user from a token, or one
  * that one of Apache's authn providers authenticated.  Never NULL. */

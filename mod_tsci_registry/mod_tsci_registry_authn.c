@@ -27,24 +27,6 @@ APLOG_USE_MODULE(tsci_registry);
 #define REALM "tsci-registry"
 #define AUTH_TYPE "Bearer"
 
-/* Per request: the identity, and whether Apache's providers were asked. */
-typedef struct authn_note_t {
-    tsr_identity_t id;
-    int identified;             /* the token was looked at */
-    int providers_asked;        /* check_authn let a provider decide */
-} authn_note_t;
-
-static authn_note_t *note_of(request_rec *r)
-{
-    authn_note_t *n = ap_get_module_config(r->request_config,
-                                           &tsci_registry_module);
-
-    if (n == NULL) {
-        n = apr_pcalloc(r->pool, sizeof(*n));
-        ap_set_module_config(r->request_config, &tsci_registry_module, n);
-    }
-    return n;
-}
 
 static const tsr_dir_conf_t *dir_conf(request_rec *r)
 {
@@ -65,9 +47,9 @@ static const char *bearer_token(request_rec *r)
 }
 
 /* Look the request's token up, once. */
-static authn_note_t *identify(request_rec *r)
+static tsr_request_t *identify(request_rec *r)
 {
-    authn_note_t *n = note_of(r);
+    tsr_request_t *n = tsr_request_of(r);
     tsr_server_conf_t *sc;
     tsr_store_t *store;
     tsr_auth_identity_t id;
@@ -139,7 +121,7 @@ static int unauthorized(request_rec *r, const char *message)
 /* Runs when a Require needs a user and none is known yet. */
 static int check_authn(request_rec *r)
 {
-    authn_note_t *n;
+    tsr_request_t *n;
 
     if (!tsr_conf_enabled(dir_conf(r))) {
         return DECLINED;
@@ -167,7 +149,7 @@ static int check_authn(request_rec *r)
 
 const tsr_identity_t *tsr_authn_identity(request_rec *r)
 {
-    authn_note_t *n = identify(r);
+    tsr_request_t *n = identify(r);
 
     /* A user the token did not give is trusted only when an authn
      * provider was asked for it in this request: r->user can also come

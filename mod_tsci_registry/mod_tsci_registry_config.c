@@ -22,6 +22,7 @@ void *tsr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     tsr_server_conf_t *c = apr_pcalloc(p, sizeof(*c));
 
     c->datadir = add->datadir ? add->datadir : base->datadir;
+    c->provider = add->provider ? add->provider : base->provider;
     c->enabled_somewhere = add->enabled_somewhere || base->enabled_somewhere;
     return c;
 }
@@ -122,6 +123,19 @@ static const char *set_datadir(cmd_parms *cmd, void *dv, const char *arg)
     return NULL;
 }
 
+static const char *set_store(cmd_parms *cmd, void *dv, const char *arg)
+{
+    tsr_server_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                                 &tsci_registry_module);
+
+    if ((sc->provider = tsr_store_provider_find(arg)) == NULL) {
+        return apr_pstrcat(cmd->pool, "TsciRegistryStore must name a store "
+                           "provider (", tsr_store_provider_names(cmd->pool),
+                           "), not '", arg, "'", NULL);
+    }
+    return NULL;
+}
+
 static const char *set_base_url(cmd_parms *cmd, void *dv, const char *arg)
 {
     tsr_dir_conf_t *d = dv;
@@ -171,6 +185,9 @@ const command_rec tsr_cmds[] = {
     AP_INIT_TAKE1("TsciRegistryDataDir", set_datadir, NULL, RSRC_CONF,
                   "Absolute path of the directory the registry stores "
                   "everything in"),
+    AP_INIT_TAKE1("TsciRegistryStore", set_store, NULL, RSRC_CONF,
+                  "Which store keeps the registry's data (default bdb: "
+                  "Berkeley DB in the data directory)"),
     AP_INIT_TAKE1("TsciRegistryBaseURL", set_base_url, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Public URL of the registry, for tarball links"),

@@ -12,6 +12,7 @@
 #include "http_protocol.h"
 #include "mod_tsci_registry.h"
 #include "tsr_route.h"
+#include "tsr_store_files.h"
 
 /* r->filename of registry requests that are not files (as mod_proxy does
  * with "proxy:"), so that nothing maps them into the document root. */

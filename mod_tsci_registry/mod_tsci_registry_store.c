@@ -1,7 +1,10 @@
-/* mod_tsci_registry_store.c: the store's life across Apache's processes.
- * The parent prepares (and when needed recovers) each data directory
- * before children exist; each child opens its own handle; the parent's
- * monitor restarts everything when a child reports a broken environment. */
+/* mod_tsci_registry_store.c: the store's life across Apache's processes,
+ * through the provider table (tsr_store.h).  The parent prepares (and when
+ * needed recovers) each data directory before children exist; each child
+ * opens its own handle; each request gets a session; one background worker
+ * (a singleton mod_watchdog callback, in one child at a time) does the
+ * upkeep; the parent's monitor restarts everything when a child reports a
+ * broken store. */
 #include <signal.h>
 #include <unistd.h>
 #include "apr_strings.h"
@@ -17,7 +20,7 @@
 #include "scoreboard.h"
 #include "unixd.h"
 #include "mod_tsci_registry.h"
-#include "tsr_store_bdb.h"
+#include "mod_watchdog.h"
 #include "tsr_tokencache.h"
 #include "apr_atomic.h"
 #include "apr_shm.h"
@@ -26,8 +29,9 @@ APLOG_USE_MODULE(tsci_registry);
 
 #define FIRST_DONE_KEY "tsci_registry_first_config_done"
 #define TOKEN_GEN_KEY "tsci_registry_token_generation"
-/* Seconds between checkpoints in each child. */
-#define CHECKPOINT_INTERVAL 30
+/* Seconds between two rounds of upkeep (checkpoints, old logs). */
+#define MAINTAIN_INTERVAL 30
+#define WATCHDOG_NAME "tsci-registry"
 
 /* Tokens a child remembers, at most. */
 #define TOKEN_CACHE_ENTRIES 4096
@@ -58,6 +62,27 @@ static void log_to_server(void *baton, int level, apr_status_t rv,
 static tsr_server_conf_t *server_conf(server_rec *s)
 {
     return ap_get_module_config(s->module_config, &tsci_registry_module);
+}
+
+/* The provider of s's store: TsciRegistryStore, or Berkeley DB. */
+static const tsr_store_provider_t *provider_of(server_rec *s)
+{
+    tsr_server_conf_t *sc = server_conf(s);
+
+    return sc->provider ? sc->provider : tsr_store_provider_find("bdb");
+}
+
+/* What the provider is told about the store of data directory dir, whose
+ * first server is owner. */
+static tsr_store_config_t *store_config(apr_pool_t *p, const char *dir,
+                                        server_rec *owner)
+{
+    tsr_store_config_t *cfg = apr_pcalloc(p, sizeof(*cfg));
+
+    cfg->datadir = dir;
+    cfg->log = log_to_server;
+    cfg->log_baton = owner;
+    return cfg;
 }
 
 /* Each data directory once, with the first server that names it. */
@@ -94,8 +119,82 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog,
                          (unsigned)s->port);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        if (sc->enabled_somewhere
+            && (APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance) == NULL
+                || APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback)
+                       == NULL)) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                         "TSR00008: the registry needs mod_watchdog for "
+                         "its upkeep (LoadModule watchdog_module)");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
     return OK;
+}
+
+/* The upkeep, in whichever child holds mod_watchdog's singleton: every
+ * store this process has open, once each. */
+static apr_status_t maintain(int state, void *baton, apr_pool_t *ptemp)
+{
+    server_rec *main = baton, *s;
+    apr_hash_t *done;
+
+    if (state != AP_WATCHDOG_STATE_RUNNING) {
+        return APR_SUCCESS;
+    }
+    done = apr_hash_make(ptemp);
+    for (s = main; s; s = s->next) {
+        tsr_server_conf_t *sc = server_conf(s);
+
+        if (sc->store && !apr_hash_get(done, sc->datadir,
+                                       APR_HASH_KEY_STRING)) {
+            apr_time_t t0 = apr_time_now();
+            apr_status_t rv;
+
+            apr_hash_set(done, sc->datadir, APR_HASH_KEY_STRING, sc);
+            rv = tsr_store_maintain(sc->store, ptemp);
+            ap_log_error(APLOG_MARK, rv == APR_SUCCESS ? APLOG_DEBUG
+                                                       : APLOG_WARNING,
+                         rv, s, "TSR00010: upkeep of the store in %s: %s "
+                         "in %" APR_TIME_T_FMT " ms", sc->datadir,
+                         rv == APR_SUCCESS ? "done" : "failed",
+                         apr_time_as_msec(apr_time_now() - t0));
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* One background worker for every store, instead of a thread in every
+ * child: a singleton watchdog runs in one child at a time, and another
+ * takes over when that one goes. */
+static apr_status_t watch(apr_pool_t *pconf, server_rec *main,
+                          apr_hash_t *dirs)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
+    ap_watchdog_t *wd;
+    apr_status_t rv;
+
+    if (apr_hash_count(dirs) == 0) {
+        return APR_SUCCESS;
+    }
+    get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    register_callback = APR_RETRIEVE_OPTIONAL_FN(
+        ap_watchdog_register_callback);
+    if (get_instance == NULL || register_callback == NULL) {
+        rv = APR_ENOTIMPL;
+    }
+    else if ((rv = get_instance(&wd, WATCHDOG_NAME, 0, 1, pconf))
+             == APR_SUCCESS) {
+        rv = register_callback(wd, apr_time_from_sec(MAINTAIN_INTERVAL),
+                               main, maintain);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, main, "TSR00008: no "
+                     "background worker for the registry's upkeep "
+                     "(mod_watchdog)");
+    }
+    return rv;
 }
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -147,78 +246,44 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
      * unusable: recover them all then. */
     any_flagged = 0;
     for (hi = apr_hash_first(ptemp, dirs); hi; hi = apr_hash_next(hi)) {
-        any_flagged |= tsr_store_bdb_recovery_flagged(ptemp,
-                                                      apr_hash_this_key(hi));
+        server_rec *owner = apr_hash_this_val(hi);
+
+        any_flagged |= tsr_store_recovery_needed(provider_of(owner), ptemp,
+                           store_config(ptemp, apr_hash_this_key(hi),
+                                        owner));
     }
     for (hi = apr_hash_first(ptemp, dirs); hi; hi = apr_hash_next(hi)) {
         const char *dir = apr_hash_this_key(hi);
         server_rec *owner = apr_hash_this_val(hi);
-        tsr_bdb_options_t opts = { 0 };
-        int flagged = tsr_store_bdb_recovery_flagged(ptemp, dir);
+        const tsr_store_provider_t *provider = provider_of(owner);
+        tsr_store_config_t *cfg = store_config(ptemp, dir, owner);
+        int recover = first || any_flagged;
         long uid = -1, gid = -1;
         apr_time_t t0 = apr_time_now();
         apr_status_t rv;
 
-        opts.recover = first || any_flagged;
-        opts.log = log_to_server;
-        opts.log_baton = owner;
         if (geteuid() == 0) {
             uid = (long)ap_unixd_config.user_id;
             gid = (long)ap_unixd_config.group_id;
         }
-        if (flagged) {
-            tsr_store_bdb_clear_recovery_flag(ptemp, dir);
-        }
-        rv = tsr_store_bdb_prepare(ptemp, dir, uid, gid, &opts);
+        tsr_store_recovery_clear(provider, ptemp, cfg);
+        rv = tsr_store_prepare(provider, ptemp, cfg, recover, uid, gid);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, owner,
                          "TSR00002: cannot prepare the registry store in "
                          "%s", dir);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        ap_log_error(APLOG_MARK, opts.recover ? APLOG_NOTICE : APLOG_INFO,
-                     0, owner, "TSR00003: registry store %s ready%s in %"
-                     APR_TIME_T_FMT " ms", dir,
-                     opts.recover ? (any_flagged ? " after full recovery"
-                                                 : ", recovered")
-                                  : "",
+        ap_log_error(APLOG_MARK, recover ? APLOG_NOTICE : APLOG_INFO,
+                     0, owner, "TSR00003: registry store %s (%s) ready%s in "
+                     "%" APR_TIME_T_FMT " ms", dir, provider->name,
+                     recover ? (any_flagged ? " after full recovery"
+                                            : ", recovered")
+                             : "",
                      apr_time_as_msec(apr_time_now() - t0));
     }
-    return OK;
-}
-
-typedef struct checkpointer_t {
-    tsr_store_t *store;
-    apr_thread_t *thread;
-    volatile int stop;
-} checkpointer_t;
-
-static void *APR_THREAD_FUNC checkpoint_loop(apr_thread_t *t, void *data)
-{
-    checkpointer_t *c = data;
-    int ticks = 0;
-
-    while (!c->stop) {
-        apr_sleep(apr_time_from_sec(1));
-        if (++ticks >= CHECKPOINT_INTERVAL && !c->stop) {
-            ticks = 0;
-            tsr_store_bdb_checkpoint(c->store);
-        }
-    }
-    apr_thread_exit(t, APR_SUCCESS);
-    return NULL;
-}
-
-/* A pre-cleanup: it must run before pchild's subpools, the thread's own
- * among them, are destroyed, and before the store is closed. */
-static apr_status_t stop_checkpointer(void *data)
-{
-    checkpointer_t *c = data;
-    apr_status_t ignored;
-
-    c->stop = 1;
-    apr_thread_join(&ignored, c->thread);
-    return APR_SUCCESS;
+    return watch(pconf, main, dirs) == APR_SUCCESS
+               ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
 /* Marks a data directory whose store failed to open in this child. */
@@ -234,27 +299,16 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
     for (hi = apr_hash_first(pchild, dirs); hi; hi = apr_hash_next(hi)) {
         const char *dir = apr_hash_this_key(hi);
         server_rec *owner = apr_hash_this_val(hi);
-        tsr_bdb_options_t opts = { 0 };
         tsr_store_t *store = NULL;
-        checkpointer_t *c;
         apr_status_t rv;
 
-        opts.log = log_to_server;
-        opts.log_baton = owner;
-        rv = tsr_store_bdb_open(&store, pchild, dir, &opts);
+        rv = tsr_store_open(provider_of(owner), &store, pchild,
+                            store_config(pchild, dir, owner));
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, owner,
                          "TSR00004: cannot open the registry store in %s "
                          "in this child", dir);
             store = NULL;
-        }
-        else {
-            c = apr_pcalloc(pchild, sizeof(*c));
-            c->store = store;
-            if (apr_thread_create(&c->thread, NULL, checkpoint_loop, c,
-                                  pchild) == APR_SUCCESS) {
-                apr_pool_pre_cleanup_register(pchild, c, stop_checkpointer);
-            }
         }
         apr_hash_set(dirs, dir, APR_HASH_KEY_STRING,
                      store ? (void *)store : (void *)&unusable);
@@ -280,14 +334,30 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
 
 tsr_store_t *tsr_request_store(request_rec *r)
 {
-    tsr_server_conf_t *sc = server_conf(r->server);
+    tsr_request_t *q = tsr_request_of(r);
+    tsr_server_conf_t *sc;
+    apr_status_t rv;
 
+    if (q->store_tried) {
+        return q->store;
+    }
+    q->store_tried = 1;
+    sc = server_conf(r->server);
     if (sc->store == NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "TSR00005: the registry store is not open in this "
                       "process (see earlier errors)");
+        return NULL;
     }
-    return sc->store;
+    /* A provider that needs a connection per request (mod_dbd's, later)
+     * gets it here, where the request is known. */
+    rv = tsr_store_session(&q->store, r->pool, sc->store, NULL);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "TSR00009: no store "
+                      "session for this request");
+        q->store = NULL;
+    }
+    return q->store;
 }
 
 /* The generation in which the monitor last stopped every child, or -1. */
@@ -312,7 +382,11 @@ static int monitor(apr_pool_t *p, server_rec *main)
     }
     dirs = datadirs(p, main);
     for (hi = apr_hash_first(p, dirs); hi; hi = apr_hash_next(hi)) {
-        if (!tsr_store_bdb_recovery_flagged(p, apr_hash_this_key(hi))) {
+        server_rec *owner = apr_hash_this_val(hi);
+
+        if (!tsr_store_recovery_needed(provider_of(owner), p,
+                                       store_config(p, apr_hash_this_key(hi),
+                                                    owner))) {
             continue;
         }
         stopped_generation = generation;

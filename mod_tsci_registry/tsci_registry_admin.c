@@ -8,7 +8,7 @@
 #include <apr_general.h>
 #include <apr_pools.h>
 #include "tsr_auth.h"
-#include "tsr_store_bdb.h"
+#include "tsr_store.h"
 
 static void log_stderr(void *baton, int level, apr_status_t rv,
                        const char *msg)
@@ -29,16 +29,20 @@ static int usage(void)
 static int token_create(apr_pool_t *p, const char *datadir, const char *user,
                         int readonly)
 {
-    tsr_bdb_options_t o;
+    tsr_store_config_t cfg;
     tsr_store_t *store;
     tsr_error_t *err = NULL;
     const char *rec, *token;
     apr_size_t len;
     apr_status_t rv;
 
-    memset(&o, 0, sizeof(o));
-    o.log = log_stderr;
-    if ((rv = tsr_store_bdb_open(&store, p, datadir, &o)) != APR_SUCCESS) {
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.datadir = datadir;
+    cfg.log = log_stderr;
+    /* Berkeley DB is the only provider that has a store on this machine's
+     * disk for a tool to join. */
+    rv = tsr_store_open(tsr_store_provider_find("bdb"), &store, p, &cfg);
+    if (rv != APR_SUCCESS) {
         fprintf(stderr, "tsci-registry-admin: cannot open the store in %s "
                 "(is this Apache's User, and has Apache started once?)\n",
                 datadir);

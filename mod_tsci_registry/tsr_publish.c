@@ -682,7 +682,7 @@ static void undo_place(void *baton)
     commit_ctx_t *c = baton;
 
     if (c->placed) {
-        tsr_store_tarball_remove(c->pool, c->store->datadir,
+        tsr_store_tarball_remove(c->store, c->pool,
                                  c->pub->dist.tarball_path);
         c->placed = 0;
     }
@@ -766,7 +766,7 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
     }
     out->doc = tsr_json_serialize(p, doc, &out->doc_len);
     out->tarball_bytes = (apr_int64_t)pub->tarball_len;
-    rv = tsr_store_tarball_place(p, c->store->datadir, c->staged,
+    rv = tsr_store_tarball_place(c->store, p, c->staged,
                                  pub->dist.tarball_path);
     if (rv != APR_SUCCESS) {
         return tsr_error_internal(perr, p, rv, "could not store the tarball "
@@ -794,13 +794,13 @@ apr_status_t tsr_publish_commit(tsr_publish_result_t *res, apr_pool_t *p,
     c.pub = pub;
     c.who = who;
     c.res = res;
-    rv = tsr_store_tarball_stage(&c.staged, p, store->datadir, pub->tarball,
-                                 pub->tarball_len);
+    rv = tsr_store_tarball_stage(store, p, pub->tarball, pub->tarball_len,
+                                 &c.staged);
     if (rv != APR_SUCCESS) {
         return tsr_error_internal(perr, p, rv, "could not write the tarball "
                                   "to the data directory");
     }
     rv = tsr_store_package_update(store, p, pub->name, apply, &c, perr);
-    tsr_store_tarball_unstage(p, c.staged);
+    tsr_store_tarball_unstage(store, p, c.staged);
     return rv;
 }

@@ -1,7 +1,9 @@
 /* tsr_store: the storage interface.  A provider (Berkeley DB today,
- * PostgreSQL through mod_dbd later) implements named operations; each
- * process holds its own handle.  Tarballs are files under the data
- * directory whatever the provider: this file also owns their placement. */
+ * PostgreSQL through mod_dbd later) is a table with its whole life cycle
+ * (prepare in Apache's parent, open in each child, a session per request,
+ * upkeep from one background worker, recovery) and named operations on
+ * packages, users, tokens and tarballs.  The operations take a session and
+ * never know which provider or process they run in. */
 #ifndef TSR_STORE_H
 #define TSR_STORE_H
 
@@ -70,8 +72,52 @@ typedef void tsr_store_log_fn(void *baton, int level, apr_status_t rv,
 #define TSR_LOG_NOTICE 5
 #define TSR_LOG_INFO 6
 
+/* What a provider is told about its store: from TsciRegistryDataDir, and
+ * how to log. */
+typedef struct tsr_store_config_t {
+    const char *datadir;            /* absolute */
+    tsr_store_log_fn *log;
+    void *log_baton;
+} tsr_store_config_t;
+
 typedef struct tsr_store_provider_t {
     const char *name;
+
+    /* ---- life cycle ---- */
+    /* In Apache's parent, before any child exists: create the store, or,
+     * with recover set (no process can be attached), recover it and sweep
+     * what crashed publishes left; then, when uid/gid are not -1, give the
+     * data directory to the user the children run as. */
+    apr_status_t (*prepare)(apr_pool_t *p, const tsr_store_config_t *cfg,
+                            int recover, long uid, long gid);
+    /* In each child: this process's handle, closed with p. */
+    apr_status_t (*open)(tsr_store_t **ps, apr_pool_t *p,
+                         const tsr_store_config_t *cfg);
+    /* Per request: a session on the process handle proc, living in p.
+     * conn is what the glue acquired for this provider (a mod_dbd
+     * connection, say), NULL when it needs none.  NULL: the process
+     * handle is the session. */
+    apr_status_t (*session)(tsr_store_t **psess, apr_pool_t *p,
+                            tsr_store_t *proc, void *conn);
+    /* Upkeep, from one background worker at a time (checkpoints, old
+     * logs).  May be NULL. */
+    apr_status_t (*maintain)(tsr_store_t *s, apr_pool_t *p);
+    /* Has a process found the store broken (so that the parent must stop
+     * every child and recover)?  And forget that, once recovered. */
+    int (*recovery_needed)(apr_pool_t *p, const tsr_store_config_t *cfg);
+    void (*recovery_clear)(apr_pool_t *p, const tsr_store_config_t *cfg);
+
+    /* ---- tarballs (tsr_store_files implements them for files under the
+     * data directory, which Apache serves) ---- */
+    apr_status_t (*tarball_stage)(tsr_store_t *s, apr_pool_t *p,
+                                  const void *data, apr_size_t len,
+                                  const char **ptmp);
+    apr_status_t (*tarball_place)(tsr_store_t *s, apr_pool_t *p,
+                                  const char *tmp, const char *path);
+    void (*tarball_remove)(tsr_store_t *s, apr_pool_t *p, const char *path);
+    void (*tarball_unstage)(tsr_store_t *s, apr_pool_t *p, const char *tmp);
+
+    /* ---- operations ---- */
     apr_status_t (*package_view)(tsr_store_t *s, apr_pool_t *p,
                                  const char *name, tsr_view_kind_e kind,
                                  const char **pblob, apr_size_t *plen);
@@ -104,13 +150,47 @@ typedef struct tsr_store_provider_t {
                                          apr_size_t *plen);
 } tsr_store_provider_t;
 
+/* A process's handle, or a session on one: what every operation takes. */
 struct tsr_store_t {
     const tsr_store_provider_t *provider;
     const char *datadir;            /* absolute */
-    void *impl;                     /* the provider's handle */
+    void *impl;                     /* the provider's process handle */
+    void *conn;                     /* the session's connection, or NULL */
     tsr_store_log_fn *log;
     void *log_baton;
 };
+
+/* The provider called name ("bdb"), or NULL. */
+const tsr_store_provider_t *tsr_store_provider_find(const char *name);
+
+/* The names of all providers, for messages ("bdb"), in p. */
+const char *tsr_store_provider_names(apr_pool_t *p);
+
+/* Life-cycle dispatchers (see tsr_store_provider_t). */
+apr_status_t tsr_store_prepare(const tsr_store_provider_t *provider,
+                               apr_pool_t *p, const tsr_store_config_t *cfg,
+                               int recover, long uid, long gid);
+apr_status_t tsr_store_open(const tsr_store_provider_t *provider,
+                            tsr_store_t **ps, apr_pool_t *p,
+                            const tsr_store_config_t *cfg);
+apr_status_t tsr_store_session(tsr_store_t **psess, apr_pool_t *p,
+                               tsr_store_t *proc, void *conn);
+apr_status_t tsr_store_maintain(tsr_store_t *s, apr_pool_t *p);
+int tsr_store_recovery_needed(const tsr_store_provider_t *provider,
+                              apr_pool_t *p, const tsr_store_config_t *cfg);
+void tsr_store_recovery_clear(const tsr_store_provider_t *provider,
+                              apr_pool_t *p, const tsr_store_config_t *cfg);
+
+/* Tarball dispatchers (see tsr_store_files.h for what they do). */
+apr_status_t tsr_store_tarball_stage(tsr_store_t *s, apr_pool_t *p,
+                                     const void *data, apr_size_t len,
+                                     const char **ptmp);
+apr_status_t tsr_store_tarball_place(tsr_store_t *s, apr_pool_t *p,
+                                     const char *tmp, const char *path);
+void tsr_store_tarball_remove(tsr_store_t *s, apr_pool_t *p,
+                              const char *path);
+void tsr_store_tarball_unstage(tsr_store_t *s, apr_pool_t *p,
+                               const char *tmp);
 
 /* Dispatchers: each calls the provider's operation of the same name.
  * Reads return TSR_ENOTFOUND when there is nothing; results live in p. */
@@ -153,54 +233,5 @@ apr_status_t tsr_store_stats(tsr_store_t *s, apr_pool_t *p,
 void tsr_store_log(tsr_store_t *s, apr_pool_t *p, int level,
                    apr_status_t rv, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-
-/* ---- Tarball files ---- */
-
-/* Absolute file name of a tarball path ("<name>/-/<file>.tgz") under
- * datadir (in p).  The path must come from tsr_name_tarball_path or have
- * passed tsr_store_tarball_path_check. */
-const char *tsr_store_tarball_file(apr_pool_t *p, const char *datadir,
-                                   const char *path);
-
-/* 1 if path (relative, from a URL) has the shape of a tarball path of a
- * valid package name, so that it maps to a file inside the data
- * directory and nowhere else. */
-int tsr_store_tarball_path_check(const char *path);
-
-/* 1 if name is a valid package name and file a tarball file name (1..512
- * characters of [A-Za-z0-9._+-], ending in ".tgz", not starting with
- * '.'), so that "<name>/-/<file>" stays inside the data directory. */
-int tsr_store_tarball_name_check(const char *name, const char *file);
-
-/* Write data to a new temporary file under datadir/tmp, fsync it, and
- * return its name (in p). */
-apr_status_t tsr_store_tarball_stage(const char **ptmp, apr_pool_t *p,
-                                     const char *datadir, const void *data,
-                                     apr_size_t len);
-
-/* Put the staged file tmp at the tarball path's file (hard link, so tmp
- * stays for a retry), replacing a leftover of an unacknowledged publish.
- * First records, durably, the intent to do so (see
- * tsr_store_tarball_sweep); every directory made on the way, and the
- * file's own, are fsynced into their parents. */
-apr_status_t tsr_store_tarball_place(apr_pool_t *p, const char *datadir,
-                                     const char *tmp, const char *path);
-
-/* Remove the tarball at path, durably (undo of a place). */
-void tsr_store_tarball_remove(apr_pool_t *p, const char *datadir,
-                              const char *path);
-
-/* Remove the staged file tmp and the intent a place recorded for it: call
- * once the transaction that placed it committed, or after its undo. */
-void tsr_store_tarball_unstage(apr_pool_t *p, const char *tmp);
-
-/* After a crash, with no other process using the data directory (the
- * parent, after recovery, before any child starts): every intent left in
- * tmp/ whose tarball the package document does not list gets that tarball
- * removed, and everything in tmp/ goes.  *premoved (may be NULL) counts
- * the tarballs removed.  An intent that could not be checked stays, and
- * the first such error is returned. */
-apr_status_t tsr_store_tarball_sweep(tsr_store_t *s, apr_pool_t *p,
-                                     int *premoved);
 
 #endif

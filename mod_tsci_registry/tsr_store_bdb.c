@@ -13,6 +13,7 @@
 #include <apr_strings.h>
 #include <apr_file_info.h>
 #include "tsr_store_bdb.h"
+#include "tsr_store_files.h"
 
 #define DB_PACKAGES 0
 #define DB_VIEWS    1
@@ -449,7 +450,7 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
          * failure leaves their intents for the next start, and is no
          * reason to refuse this one. */
         if (rv == APR_SUCCESS && opts->recover
-            && tsr_store_tarball_sweep(s, sub, NULL) != APR_SUCCESS
+            && tsr_store_files_sweep(s, sub, NULL) != APR_SUCCESS
             && opts->log) {
             opts->log(opts->log_baton, TSR_LOG_WARNING, APR_EGENERAL,
                       "TSR00104: some tarballs of interrupted publishes "
@@ -889,8 +890,62 @@ static apr_status_t bdb_stats(tsr_store_t *s, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+/* ---- the life cycle, as the provider table has it ---- */
+
+static tsr_bdb_options_t options_of(const tsr_store_config_t *cfg)
+{
+    tsr_bdb_options_t o;
+
+    memset(&o, 0, sizeof(o));
+    o.log = cfg->log;
+    o.log_baton = cfg->log_baton;
+    return o;
+}
+
+static apr_status_t bdb_prepare(apr_pool_t *p, const tsr_store_config_t *cfg,
+                                int recover, long uid, long gid)
+{
+    tsr_bdb_options_t o = options_of(cfg);
+
+    o.recover = recover;
+    return tsr_store_bdb_prepare(p, cfg->datadir, uid, gid, &o);
+}
+
+static apr_status_t bdb_open_child(tsr_store_t **ps, apr_pool_t *p,
+                                   const tsr_store_config_t *cfg)
+{
+    tsr_bdb_options_t o = options_of(cfg);
+
+    return tsr_store_bdb_open(ps, p, cfg->datadir, &o);
+}
+
+static apr_status_t bdb_maintain(tsr_store_t *s, apr_pool_t *p)
+{
+    return tsr_store_bdb_checkpoint(s);
+}
+
+static int bdb_recovery_needed(apr_pool_t *p, const tsr_store_config_t *cfg)
+{
+    return tsr_store_bdb_recovery_flagged(p, cfg->datadir);
+}
+
+static void bdb_recovery_clear(apr_pool_t *p, const tsr_store_config_t *cfg)
+{
+    tsr_store_bdb_clear_recovery_flag(p, cfg->datadir);
+}
+
 static const tsr_store_provider_t bdb_provider = {
     "bdb",
+    bdb_prepare,
+    bdb_open_child,
+    NULL,                       /* the process's handles serve every thread */
+    bdb_maintain,
+    bdb_recovery_needed,
+    bdb_recovery_clear,
+    tsr_store_files_stage,
+    tsr_store_files_place,
+    tsr_store_files_remove,
+    tsr_store_files_unstage,
     bdb_package_view,
     bdb_package_doc,
     bdb_package_update,
@@ -902,3 +957,8 @@ static const tsr_store_provider_t bdb_provider = {
     bdb_stats,
     bdb_package_version_view
 };
+
+const tsr_store_provider_t *tsr_store_bdb_provider(void)
+{
+    return &bdb_provider;
+}

@@ -38,6 +38,9 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
                                    long uid, long gid,
                                    const tsr_bdb_options_t *opts);
 
+/* The provider table of Berkeley DB ("bdb"). */
+const tsr_store_provider_t *tsr_store_bdb_provider(void);
+
 /* Write a checkpoint (when enough log has been written since the last) and
  * remove log files no longer needed. */
 apr_status_t tsr_store_bdb_checkpoint(tsr_store_t *s);

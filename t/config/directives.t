@@ -26,6 +26,11 @@ my @bad = (
     ['TsciRegistry in a LocationMatch',
      "<LocationMatch ^/r>\n TsciRegistry On\n</LocationMatch>",
      qr/must be inside a <Location \/path> section/],
+    ['TsciRegistryStore naming no provider', 'TsciRegistryStore mongo',
+     qr/TsciRegistryStore must name a store provider \(bdb\), not 'mongo'/],
+    ['TsciRegistryStore in a Location',
+     "<Location /r/>\n TsciRegistryStore bdb\n</Location>",
+     qr/TsciRegistryStore not allowed in <Location> context/],
     ['relative TsciRegistryDataDir', 'TsciRegistryDataDir var/registry',
      qr/TsciRegistryDataDir must be an absolute path/],
     ['TsciRegistryDataDir in a Location',
@@ -48,7 +53,7 @@ my @bad = (
      qr/TSR00001: TsciRegistry On needs TsciRegistryDataDir/],
 );
 
-plan tests => 2 * @bad + 8, have_lwp;
+plan tests => 2 * @bad + 9, have_lwp;
 
 sub configtest {
     my ($label, $body, $datadir) = @_;
@@ -88,6 +93,8 @@ is $rc, 0, 'LoadModule, DataDir and a Location: Syntax OK' or diag $out;
 is $rc, 0, 'TsciRegistry npm: Syntax OK' or diag $out;
 ($rc, $out) = configtest('off', "<Location />\n TsciRegistry Off\n</Location>", 1);
 is $rc, 0, 'TsciRegistry Off: Syntax OK' or diag $out;
+($rc, $out) = configtest('store', "TsciRegistryStore bdb\n<Location />\n TsciRegistry npm\n</Location>", 1);
+is $rc, 0, 'TsciRegistryStore bdb: Syntax OK' or diag $out;
 
 # TsciRegistryBaseURL decides tarball links, whatever the request says.
 my $based = base_url('/based/');

@@ -6,6 +6,7 @@
 #include "check_core.h"
 #include "fixtures.h"
 #include "tsr_store_bdb.h"
+#include "tsr_store_files.h"
 #include "tsr_publish.h"
 #include "tsr_auth.h"
 #include "tsr_json.h"
@@ -561,8 +562,7 @@ START_TEST(tarball_files)
                      "/d/tarballs/@s/p/-/p-1.tgz");
     file = tsr_store_tarball_file(fx_pool, datadir, "@s/p/-/p-1.0.0.tgz");
 
-    ck_assert_int_eq(tsr_store_tarball_stage(&tmp1, fx_pool, datadir,
-                                             "first", 5), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_tarball_stage(store, fx_pool, "first", 5, &tmp1), APR_SUCCESS);
     ck_assert_int_eq(strncmp(tmp1, apr_pstrcat(fx_pool, datadir, "/tmp/",
                                                NULL),
                              strlen(datadir) + 5), 0);
@@ -571,7 +571,7 @@ START_TEST(tarball_files)
     ck_assert_uint_eq(len, 5);
     ck_assert_mem_eq(got, "first", 5);
 
-    ck_assert_int_eq(tsr_store_tarball_place(fx_pool, datadir, tmp1,
+    ck_assert_int_eq(tsr_store_tarball_place(store, fx_pool, tmp1,
                                              "@s/p/-/p-1.0.0.tgz"),
                      APR_SUCCESS);
     got = fx_read_file(fx_pool, file, &len);
@@ -581,20 +581,19 @@ START_TEST(tarball_files)
     ck_assert(fx_exists(tmp1));
 
     /* a leftover is replaced */
-    ck_assert_int_eq(tsr_store_tarball_stage(&tmp2, fx_pool, datadir,
-                                             "second!", 7), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_tarball_stage(store, fx_pool, "second!", 7, &tmp2), APR_SUCCESS);
     ck_assert_str_ne(tmp1, tmp2);
-    ck_assert_int_eq(tsr_store_tarball_place(fx_pool, datadir, tmp2,
+    ck_assert_int_eq(tsr_store_tarball_place(store, fx_pool, tmp2,
                                              "@s/p/-/p-1.0.0.tgz"),
                      APR_SUCCESS);
     got = fx_read_file(fx_pool, file, &len);
     ck_assert_uint_eq(len, 7);
     ck_assert_mem_eq(got, "second!", 7);
 
-    tsr_store_tarball_remove(fx_pool, datadir, "@s/p/-/p-1.0.0.tgz");
+    tsr_store_tarball_remove(store, fx_pool, "@s/p/-/p-1.0.0.tgz");
     ck_assert(!fx_exists(file));
     /* removing what is not there is harmless */
-    tsr_store_tarball_remove(fx_pool, datadir, "@s/p/-/p-1.0.0.tgz");
+    tsr_store_tarball_remove(store, fx_pool, "@s/p/-/p-1.0.0.tgz");
 }
 END_TEST
 
@@ -915,11 +914,11 @@ START_TEST(place_syncs_what_it_makes)
     static const char *const dirs[] = { "", "/@s", "/@s/p", "/@s/p/-" };
     int i;
 
-    ck_assert_int_eq(tsr_store_tarball_stage(&tmp, fx_pool, datadir, "x", 1),
+    ck_assert_int_eq(tsr_store_tarball_stage(store, fx_pool, "x", 1, &tmp),
                      APR_SUCCESS);
     n_fsynced = 0;
     fsync_recording = 1;
-    ck_assert_int_eq(tsr_store_tarball_place(fx_pool, datadir, tmp,
+    ck_assert_int_eq(tsr_store_tarball_place(store, fx_pool, tmp,
                                              "@s/p/-/p-1.0.0.tgz"),
                      APR_SUCCESS);
     fsync_recording = 0;
@@ -930,11 +929,11 @@ START_TEST(place_syncs_what_it_makes)
     ck_assert(was_fsynced(apr_pstrcat(fx_pool, datadir, "/tmp", NULL)));
 
     /* a second version in the same directories syncs only its own */
-    ck_assert_int_eq(tsr_store_tarball_stage(&tmp, fx_pool, datadir, "y", 1),
+    ck_assert_int_eq(tsr_store_tarball_stage(store, fx_pool, "y", 1, &tmp),
                      APR_SUCCESS);
     n_fsynced = 0;
     fsync_recording = 1;
-    ck_assert_int_eq(tsr_store_tarball_place(fx_pool, datadir, tmp,
+    ck_assert_int_eq(tsr_store_tarball_place(store, fx_pool, tmp,
                                              "@s/p/-/p-1.0.1.tgz"),
                      APR_SUCCESS);
     fsync_recording = 0;
@@ -950,9 +949,8 @@ static void crash_after_place(const char *path, const void *bytes,
 {
     const char *tmp;
 
-    ck_assert_int_eq(tsr_store_tarball_stage(&tmp, fx_pool, datadir, bytes,
-                                             len), APR_SUCCESS);
-    ck_assert_int_eq(tsr_store_tarball_place(fx_pool, datadir, tmp, path),
+    ck_assert_int_eq(tsr_store_tarball_stage(store, fx_pool, bytes, len, &tmp), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_tarball_place(store, fx_pool, tmp, path),
                      APR_SUCCESS);
 }
 
@@ -991,7 +989,7 @@ START_TEST(sweep_after_crash)
     /* died after its commit, before removing its intent */
     crash_after_place("k/-/k-1.0.0.tgz", t1, len1);
     /* died while staging */
-    ck_assert_int_eq(tsr_store_tarball_stage(&tmp, fx_pool, datadir, "s", 1),
+    ck_assert_int_eq(tsr_store_tarball_stage(store, fx_pool, "s", 1, &tmp),
                      APR_SUCCESS);
     ck_assert(!tmp_is_empty());
 
@@ -1035,7 +1033,7 @@ START_TEST(sweep_ignores_foreign_intents)
     ck_assert_int_eq(symlink("../../victim", apr_pstrcat(fx_pool, datadir,
                                                          "/tmp/y.intent",
                                                          NULL)), 0);
-    ck_assert_int_eq(tsr_store_tarball_sweep(store, fx_pool, &removed),
+    ck_assert_int_eq(tsr_store_files_sweep(store, fx_pool, &removed),
                      APR_SUCCESS);
     ck_assert_int_eq(removed, 0);
     ck_assert(fx_exists(victim));
@@ -1119,6 +1117,57 @@ START_TEST(version_views)
 }
 END_TEST
 
+/* The provider table's life cycle, as the glue drives it: found by name,
+ * prepared, opened, a session per request, upkeep, and the recovery mark
+ * seen and cleared. */
+START_TEST(provider_life_cycle)
+{
+    const tsr_store_provider_t *bdb = tsr_store_provider_find("bdb");
+    const char *dir = fx_tempdir(fx_pool);
+    tsr_store_config_t cfg;
+    tsr_store_t *proc = NULL, *sess = NULL;
+    tsr_store_stats_t st;
+    const char *tmp = NULL;
+
+    ck_assert_ptr_nonnull(bdb);
+    ck_assert_ptr_eq(bdb, tsr_store_bdb_provider());
+    ck_assert_str_eq(bdb->name, "bdb");
+    ck_assert_ptr_null(tsr_store_provider_find("dbd"));
+    ck_assert_ptr_null(tsr_store_provider_find(""));
+    ck_assert_str_eq(tsr_store_provider_names(fx_pool), "bdb");
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.datadir = dir;
+    cfg.log = log_fn;
+    ck_assert_int_eq(tsr_store_prepare(bdb, fx_pool, &cfg, 1, -1, -1),
+                     APR_SUCCESS);
+    ck_assert(fx_exists(apr_pstrcat(fx_pool, dir, "/tarballs", NULL)));
+    ck_assert(fx_exists(apr_pstrcat(fx_pool, dir, "/tmp", NULL)));
+    ck_assert_int_eq(tsr_store_open(bdb, &proc, fx_pool, &cfg), APR_SUCCESS);
+    ck_assert_ptr_eq(proc->provider, bdb);
+    ck_assert_str_eq(proc->datadir, dir);
+    /* Berkeley DB's handles serve every thread: the session is the
+     * process's handle, and costs a request nothing. */
+    ck_assert_int_eq(tsr_store_session(&sess, fx_pool, proc, NULL),
+                     APR_SUCCESS);
+    ck_assert_ptr_eq(sess, proc);
+    ck_assert_int_eq(tsr_store_stats(sess, fx_pool, &st), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_maintain(sess, fx_pool), APR_SUCCESS);
+    /* Tarballs go through the table too. */
+    ck_assert_int_eq(tsr_store_tarball_stage(sess, fx_pool, "t", 1, &tmp),
+                     APR_SUCCESS);
+    ck_assert(fx_exists(tmp));
+    tsr_store_tarball_unstage(sess, fx_pool, tmp);
+    ck_assert(!fx_exists(tmp));
+
+    ck_assert_int_eq(tsr_store_recovery_needed(bdb, fx_pool, &cfg), 0);
+    tsr_store_bdb_flag_recovery(NULL, dir);
+    ck_assert_int_eq(tsr_store_recovery_needed(bdb, fx_pool, &cfg), 1);
+    tsr_store_recovery_clear(bdb, fx_pool, &cfg);
+    ck_assert_int_eq(tsr_store_recovery_needed(bdb, fx_pool, &cfg), 0);
+}
+END_TEST
+
 Suite *make_store_bdb_suite(void)
 {
     Suite *s = suite_create("store_bdb");
@@ -1134,6 +1183,7 @@ Suite *make_store_bdb_suite(void)
     tcase_add_test(tc, prepare_again_keeps_data);
     tcase_add_test(tc, open_missing_without_create);
     tcase_add_test(tc, recovery_flag);
+    tcase_add_test(tc, provider_life_cycle);
     suite_add_tcase(s, tc);
 
     tc = fx_tcase("tarballs");

@@ -57,10 +57,23 @@ const char *tsr_map_relative_path(request_rec *r, const tsr_dir_conf_t *d);
 void tsr_store_register_hooks(apr_pool_t *p);
 /* This process's store for r's server, or NULL (logged) if unusable. */
 tsr_store_t *tsr_request_store(request_rec *r);
+/* In the parent: 1 if a process flagged any store as needing recovery. */
+int tsr_store_recovery_flagged(apr_pool_t *p, server_rec *main);
+/* In the parent, with no child left: recover every store (and give its
+ * files to the children's user again). */
+apr_status_t tsr_store_recover_all(apr_pool_t *p, server_rec *main);
 /* The token revocation generation, shared by all of Apache's processes:
  * read it before looking a token up, bump it after revoking one. */
 apr_uint32_t tsr_token_generation(void);
 void tsr_token_generation_bump(void);
+
+/* mod_tsci_registry_watch.c: the parent watches children for the store. */
+void tsr_watch_register_hooks(apr_pool_t *p);
+/* In child_init, before the stores open: this child's count of store
+ * operations under way (for tsr_store_t.busy), or NULL when unwatched. */
+apr_uint32_t *tsr_watch_claim(apr_pool_t *pchild);
+/* In child_init, once the stores are open: closing them counts too. */
+void tsr_watch_stores_open(apr_pool_t *pchild);
 
 /* mod_tsci_registry_io.c: bodies, responses and errors. */
 /* Read the request body as JSON: content type, size limit, parse.  On

@@ -3,8 +3,8 @@
  * needed recovers) each data directory before children exist; each child
  * opens its own handle; each request gets a session; one background worker
  * (a singleton mod_watchdog callback, in one child at a time) does the
- * upkeep; the parent's monitor restarts everything when a child reports a
- * broken store. */
+ * upkeep.  When a store breaks, mod_tsci_registry_watch.c stops the
+ * children and has it recovered here. */
 #include <signal.h>
 #include <unistd.h>
 #include "apr_strings.h"
@@ -132,6 +132,69 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+int tsr_store_recovery_flagged(apr_pool_t *p, server_rec *main)
+{
+    apr_hash_t *dirs = datadirs(p, main);
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(p, dirs); hi; hi = apr_hash_next(hi)) {
+        server_rec *owner = apr_hash_this_val(hi);
+
+        if (tsr_store_recovery_needed(provider_of(owner), p,
+                                      store_config(p, apr_hash_this_key(hi),
+                                                   owner))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Prepare every store of dirs, recovering them when recover is set: only
+ * when no child can be attached (the first start, or the parent has just
+ * stopped them all).  A graceful restart never recovers under its old
+ * children. */
+static apr_status_t prepare_all(apr_pool_t *p, server_rec *main,
+                                apr_hash_t *dirs, int recover)
+{
+    apr_hash_index_t *hi;
+    apr_status_t rv;
+
+    for (hi = apr_hash_first(p, dirs); hi; hi = apr_hash_next(hi)) {
+        const char *dir = apr_hash_this_key(hi);
+        server_rec *owner = apr_hash_this_val(hi);
+        const tsr_store_provider_t *provider = provider_of(owner);
+        tsr_store_config_t *cfg = store_config(p, dir, owner);
+        long uid = -1, gid = -1;
+        apr_time_t t0 = apr_time_now();
+
+        if (geteuid() == 0) {
+            uid = (long)ap_unixd_config.user_id;
+            gid = (long)ap_unixd_config.group_id;
+        }
+        if (recover) {
+            tsr_store_recovery_clear(provider, p, cfg);
+        }
+        rv = tsr_store_prepare(provider, p, cfg, recover, uid, gid);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, owner,
+                         "TSR00002: cannot prepare the registry store in "
+                         "%s", dir);
+            return rv;
+        }
+        ap_log_error(APLOG_MARK, recover ? APLOG_NOTICE : APLOG_INFO,
+                     0, owner, "TSR00003: registry store %s (%s) ready%s in "
+                     "%" APR_TIME_T_FMT " ms", dir, provider->name,
+                     recover ? ", recovered" : "",
+                     apr_time_as_msec(apr_time_now() - t0));
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_store_recover_all(apr_pool_t *p, server_rec *main)
+{
+    return prepare_all(p, main, datadirs(p, main), 1);
+}
+
 /* The upkeep, in whichever child holds mod_watchdog's singleton: every
  * store this process has open, once each. */
 static apr_status_t maintain(int state, void *baton, apr_pool_t *ptemp)
@@ -201,9 +264,8 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
                        apr_pool_t *ptemp, server_rec *main)
 {
     void *done = NULL;
-    apr_hash_index_t *hi;
     apr_hash_t *dirs;
-    int first, any_flagged;
+    int first;
 
     /* The first pass at start-up only checks the configuration. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
@@ -231,9 +293,6 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
                          "every token is looked up in the store");
         }
     }
-    /* Recovery only when no child can be attached: at the first start, or
-     * after the monitor killed every child for a broken environment.  A
-     * graceful restart must not recover under its old children. */
     apr_pool_userdata_get(&done, FIRST_DONE_KEY, main->process->pool);
     first = (done == NULL);
     if (first) {
@@ -241,46 +300,13 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_cleanup_null, main->process->pool);
     }
     dirs = datadirs(ptemp, main);
-    /* The monitor kills every child when any store is flagged, and a child
-     * killed holding a region mutex leaves every environment it had open
-     * unusable: recover them all then. */
-    any_flagged = 0;
-    for (hi = apr_hash_first(ptemp, dirs); hi; hi = apr_hash_next(hi)) {
-        server_rec *owner = apr_hash_this_val(hi);
-
-        any_flagged |= tsr_store_recovery_needed(provider_of(owner), ptemp,
-                           store_config(ptemp, apr_hash_this_key(hi),
-                                        owner));
-    }
-    for (hi = apr_hash_first(ptemp, dirs); hi; hi = apr_hash_next(hi)) {
-        const char *dir = apr_hash_this_key(hi);
-        server_rec *owner = apr_hash_this_val(hi);
-        const tsr_store_provider_t *provider = provider_of(owner);
-        tsr_store_config_t *cfg = store_config(ptemp, dir, owner);
-        int recover = first || any_flagged;
-        long uid = -1, gid = -1;
-        apr_time_t t0 = apr_time_now();
-        apr_status_t rv;
-
-        if (geteuid() == 0) {
-            uid = (long)ap_unixd_config.user_id;
-            gid = (long)ap_unixd_config.group_id;
-        }
-        tsr_store_recovery_clear(provider, ptemp, cfg);
-        rv = tsr_store_prepare(provider, ptemp, cfg, recover, uid, gid);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, owner,
-                         "TSR00002: cannot prepare the registry store in "
-                         "%s", dir);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        ap_log_error(APLOG_MARK, recover ? APLOG_NOTICE : APLOG_INFO,
-                     0, owner, "TSR00003: registry store %s (%s) ready%s in "
-                     "%" APR_TIME_T_FMT " ms", dir, provider->name,
-                     recover ? (any_flagged ? " after full recovery"
-                                            : ", recovered")
-                             : "",
-                     apr_time_as_msec(apr_time_now() - t0));
+    /* A store flagged broken while the last generation ran: a child killed
+     * holding a region mutex leaves every environment it had open
+     * unusable, so all are recovered then. */
+    if (prepare_all(ptemp, main, dirs, first || tsr_store_recovery_flagged(
+                                                   ptemp, main))
+        != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     return watch(pconf, main, dirs) == APR_SUCCESS
                ? OK : HTTP_INTERNAL_SERVER_ERROR;
@@ -294,8 +320,17 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
     apr_hash_t *dirs = datadirs(pchild, main);
     apr_hash_t *caches = apr_hash_make(pchild);
     apr_hash_index_t *hi;
+    apr_uint32_t *busy;
     server_rec *s;
 
+    if (apr_hash_count(dirs) == 0) {
+        return;
+    }
+    /* Opening is inside the store too: a child killed there is watched
+     * like one killed during a request. */
+    if ((busy = tsr_watch_claim(pchild)) != NULL) {
+        apr_atomic_inc32(busy);
+    }
     for (hi = apr_hash_first(pchild, dirs); hi; hi = apr_hash_next(hi)) {
         const char *dir = apr_hash_this_key(hi);
         server_rec *owner = apr_hash_this_val(hi);
@@ -310,6 +345,9 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
                          "in this child", dir);
             store = NULL;
         }
+        else {
+            store->busy = busy;
+        }
         apr_hash_set(dirs, dir, APR_HASH_KEY_STRING,
                      store ? (void *)store : (void *)&unusable);
         if (store && token_gen) {
@@ -320,6 +358,10 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
                 apr_hash_set(caches, dir, APR_HASH_KEY_STRING, tc);
             }
         }
+    }
+    if (busy) {
+        apr_atomic_dec32(busy);
+        tsr_watch_stores_open(pchild);
     }
     for (s = main; s; s = s->next) {
         tsr_server_conf_t *sc = server_conf(s);
@@ -360,58 +402,9 @@ tsr_store_t *tsr_request_store(request_rec *r)
     return q->store;
 }
 
-/* The generation in which the monitor last stopped every child, or -1. */
-static int stopped_generation = -1;
-
-/* In the parent: a child that found the environment broken left the flag.
- * Children stuck on a dead mutex ignore SIGTERM, so kill them outright
- * (only pids the MPM vouches for as this server's children: a stale
- * scoreboard slot may name any process), then restart; post_config
- * recovers before new children start.  Once per generation: the monitor
- * runs every second, and the restart asked for comes when the MPM gets to
- * it. */
-static int monitor(apr_pool_t *p, server_rec *main)
-{
-    apr_hash_t *dirs;
-    apr_hash_index_t *hi;
-    int limit = 0, generation = 0, i;
-
-    ap_mpm_query(AP_MPMQ_GENERATION, &generation);
-    if (generation == stopped_generation) {
-        return DECLINED;
-    }
-    dirs = datadirs(p, main);
-    for (hi = apr_hash_first(p, dirs); hi; hi = apr_hash_next(hi)) {
-        server_rec *owner = apr_hash_this_val(hi);
-
-        if (!tsr_store_recovery_needed(provider_of(owner), p,
-                                       store_config(p, apr_hash_this_key(hi),
-                                                    owner))) {
-            continue;
-        }
-        stopped_generation = generation;
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main,
-                     "TSR00006: the registry store in %s needs recovery: "
-                     "stopping every child and restarting",
-                     (const char *)apr_hash_this_key(hi));
-        ap_mpm_query(AP_MPMQ_HARD_LIMIT_DAEMONS, &limit);
-        for (i = 0; i < limit; i++) {
-            pid_t pid = ap_scoreboard_image->parent[i].pid;
-
-            if (pid > 0 && pid != getpid()) {
-                ap_mpm_safe_kill(pid, SIGKILL);
-            }
-        }
-        kill(getpid(), SIGHUP);
-        break;
-    }
-    return DECLINED;
-}
-
 void tsr_store_register_hooks(apr_pool_t *p)
 {
     ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_monitor(monitor, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -15,6 +15,7 @@ const char *tsr_error_code_for(int http_status)
     case 415: return "unsupported_media_type";
     case 422: return "unprocessable_entity";
     case 503: return "unavailable";
+    case 507: return "insufficient_storage";
     default:  return http_status >= 500 ? "internal_error" : "bad_request";
     }
 }

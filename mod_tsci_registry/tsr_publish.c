@@ -1,4 +1,5 @@
 /* tsr_publish: validation and commit of npm publishes. */
+#include <errno.h>
 #include <string.h>
 #include <apr_strings.h>
 #include "tsr_publish.h"
@@ -677,6 +678,21 @@ typedef struct commit_ctx_t {
     int placed;
 } commit_ctx_t;
 
+/* A tarball that could not be written: a full disk is the client's to
+ * know (507, nothing stored), anything else the server's. */
+static apr_status_t tarball_failed(apr_pool_t *p, apr_status_t rv,
+                                   const tsr_publish_t *pub,
+                                   tsr_error_t **perr)
+{
+    if (APR_STATUS_IS_ENOSPC(rv) || rv == APR_FROM_OS_ERROR(EDQUOT)) {
+        return tsr_error_set(perr, p, 507, NULL, "the registry's disk is "
+                             "full: %s@%s was not stored", pub->name,
+                             pub->version);
+    }
+    return tsr_error_internal(perr, p, rv, "could not store the tarball of "
+                              "%s@%s", pub->name, pub->version);
+}
+
 static void undo_place(void *baton)
 {
     commit_ctx_t *c = baton;
@@ -769,8 +785,7 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
     rv = tsr_store_tarball_place(c->store, p, c->staged,
                                  pub->dist.tarball_path);
     if (rv != APR_SUCCESS) {
-        return tsr_error_internal(perr, p, rv, "could not store the tarball "
-                                  "of %s@%s", pub->name, pub->version);
+        return tarball_failed(p, rv, pub, perr);
     }
     c->placed = 1;
     out->undo = undo_place;
@@ -797,8 +812,7 @@ apr_status_t tsr_publish_commit(tsr_publish_result_t *res, apr_pool_t *p,
     rv = tsr_store_tarball_stage(store, p, pub->tarball, pub->tarball_len,
                                  &c.staged);
     if (rv != APR_SUCCESS) {
-        return tsr_error_internal(perr, p, rv, "could not write the tarball "
-                                  "to the data directory");
+        return tarball_failed(p, rv, pub, perr);
     }
     rv = tsr_store_package_update(store, p, pub->name, apply, &c, perr);
     tsr_store_tarball_unstage(store, p, c.staged);

@@ -3,7 +3,24 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "tsr_store.h"
+#include <apr_atomic.h>
 #include "tsr_store_bdb.h"
+
+/* Count an operation in the process's busy counter while it runs. */
+static void enter(tsr_store_t *s)
+{
+    if (s->busy) {
+        apr_atomic_inc32(s->busy);
+    }
+}
+
+static apr_status_t leave(tsr_store_t *s, apr_status_t rv)
+{
+    if (s->busy) {
+        apr_atomic_dec32(s->busy);
+    }
+    return rv;
+}
 
 /* Every provider compiled in, by name. */
 static const tsr_store_provider_t *(*const providers[])(void) = {
@@ -63,7 +80,11 @@ apr_status_t tsr_store_session(tsr_store_t **psess, apr_pool_t *p,
 
 apr_status_t tsr_store_maintain(tsr_store_t *s, apr_pool_t *p)
 {
-    return s->provider->maintain ? s->provider->maintain(s, p) : APR_SUCCESS;
+    if (s->provider->maintain == NULL) {
+        return APR_SUCCESS;
+    }
+    enter(s);
+    return leave(s, s->provider->maintain(s, p));
 }
 
 int tsr_store_recovery_needed(const tsr_store_provider_t *provider,
@@ -109,7 +130,9 @@ apr_status_t tsr_store_package_view(tsr_store_t *s, apr_pool_t *p,
                                     const char *name, tsr_view_kind_e kind,
                                     const char **pblob, apr_size_t *plen)
 {
-    return s->provider->package_view(s, p, name, kind, pblob, plen);
+    enter(s);
+    return leave(s, s->provider->package_view(s, p, name, kind, pblob,
+                                              plen));
 }
 
 apr_status_t tsr_store_package_version_view(tsr_store_t *s, apr_pool_t *p,
@@ -121,15 +144,17 @@ apr_status_t tsr_store_package_version_view(tsr_store_t *s, apr_pool_t *p,
     if (s->provider->package_version_view == NULL) {
         return TSR_ENOTFOUND;
     }
-    return s->provider->package_version_view(s, p, name, version, pblob,
-                                             plen);
+    enter(s);
+    return leave(s, s->provider->package_version_view(s, p, name, version,
+                                                      pblob, plen));
 }
 
 apr_status_t tsr_store_package_doc(tsr_store_t *s, apr_pool_t *p,
                                    const char *name, const char **pdoc,
                                    apr_size_t *plen)
 {
-    return s->provider->package_doc(s, p, name, pdoc, plen);
+    enter(s);
+    return leave(s, s->provider->package_doc(s, p, name, pdoc, plen));
 }
 
 apr_status_t tsr_store_package_update(tsr_store_t *s, apr_pool_t *p,
@@ -137,47 +162,55 @@ apr_status_t tsr_store_package_update(tsr_store_t *s, apr_pool_t *p,
                                       tsr_package_update_fn *fn, void *baton,
                                       tsr_error_t **perr)
 {
-    return s->provider->package_update(s, p, name, fn, baton, perr);
+    enter(s);
+    return leave(s, s->provider->package_update(s, p, name, fn, baton,
+                                                perr));
 }
 
 apr_status_t tsr_store_user_get(tsr_store_t *s, apr_pool_t *p,
                                 const char *name, const char **prec,
                                 apr_size_t *plen)
 {
-    return s->provider->user_get(s, p, name, prec, plen);
+    enter(s);
+    return leave(s, s->provider->user_get(s, p, name, prec, plen));
 }
 
 apr_status_t tsr_store_user_create(tsr_store_t *s, apr_pool_t *p,
                                    const char *name, const char *rec,
                                    apr_size_t len)
 {
-    return s->provider->user_create(s, p, name, rec, len);
+    enter(s);
+    return leave(s, s->provider->user_create(s, p, name, rec, len));
 }
 
 apr_status_t tsr_store_token_put(tsr_store_t *s, apr_pool_t *p,
                                  const unsigned char key[32],
                                  const char *rec, apr_size_t len)
 {
-    return s->provider->token_put(s, p, key, rec, len);
+    enter(s);
+    return leave(s, s->provider->token_put(s, p, key, rec, len));
 }
 
 apr_status_t tsr_store_token_get(tsr_store_t *s, apr_pool_t *p,
                                  const unsigned char key[32],
                                  const char **prec, apr_size_t *plen)
 {
-    return s->provider->token_get(s, p, key, prec, plen);
+    enter(s);
+    return leave(s, s->provider->token_get(s, p, key, prec, plen));
 }
 
 apr_status_t tsr_store_token_delete(tsr_store_t *s, apr_pool_t *p,
                                     const unsigned char key[32])
 {
-    return s->provider->token_delete(s, p, key);
+    enter(s);
+    return leave(s, s->provider->token_delete(s, p, key));
 }
 
 apr_status_t tsr_store_stats(tsr_store_t *s, apr_pool_t *p,
                              tsr_store_stats_t *st)
 {
-    return s->provider->stats(s, p, st);
+    enter(s);
+    return leave(s, s->provider->stats(s, p, st));
 }
 
 void tsr_store_log(tsr_store_t *s, apr_pool_t *p, int level,

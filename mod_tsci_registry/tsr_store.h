@@ -15,6 +15,8 @@
 #define TSR_ENOTFOUND (APR_OS_START_USERERR + 7002)
 /* A create found the key already there. */
 #define TSR_EEXISTS   (APR_OS_START_USERERR + 7003)
+/* The store is broken until Apache's parent recovers it: try again. */
+#define TSR_EBROKEN   (APR_OS_START_USERERR + 7004)
 
 typedef struct tsr_store_t tsr_store_t;
 
@@ -156,6 +158,11 @@ struct tsr_store_t {
     const char *datadir;            /* absolute */
     void *impl;                     /* the provider's process handle */
     void *conn;                     /* the session's connection, or NULL */
+    /* When set (by the glue, on a process handle; sessions share it), a
+     * count of this process's operations under way: every dispatcher adds
+     * one while it runs, so a process that dies with a non-zero count died
+     * inside the store, and one that dies at zero held nothing of it. */
+    apr_uint32_t *busy;
     tsr_store_log_fn *log;
     void *log_baton;
 };

@@ -42,6 +42,10 @@ typedef struct bdb_t {
     tsr_store_t *store;
     apr_pool_t *pool;
     apr_time_t opened;
+    /* Set once the environment is known to need a recovery: from then on
+     * every operation fails at once (503), without touching the library
+     * or logging again, until the parent recovers and new children come. */
+    volatile int broken;
 } bdb_t;
 
 static const tsr_store_provider_t bdb_provider;
@@ -108,8 +112,18 @@ static int is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid,
 
 static void flag(bdb_t *b)
 {
+    if (b->broken) {
+        return;
+    }
+    b->broken = 1;
     if (b->store != NULL) {
         tsr_store_bdb_flag_recovery(NULL, b->store->datadir);
+        if (b->store->log) {
+            b->store->log(b->store->log_baton, TSR_LOG_ERR, APR_EGENERAL,
+                          "TSR00105: the Berkeley DB environment needs a "
+                          "recovery: this process stops using it, and "
+                          "Apache's parent recovers it");
+        }
     }
 }
 
@@ -129,12 +143,16 @@ static apr_status_t map_err(bdb_t *b, int ret, const char *what)
     if (ret == DB_KEYEXIST) {
         return TSR_EEXISTS;
     }
+    if (b->broken) {
+        return TSR_EBROKEN;         /* said once, in flag() */
+    }
     if (ret == DB_LOCK_NOTGRANTED && b->env
         && b->env->failchk(b->env, 0) == DB_RUNRECOVERY) {
         ret = DB_RUNRECOVERY;
     }
     if (ret == DB_RUNRECOVERY) {
         flag(b);
+        return TSR_EBROKEN;
     }
     if (b->store && b->store->log) {
         snprintf(msg, sizeof(msg), "TSR00101: Berkeley DB %s: %s", what,
@@ -499,6 +517,9 @@ static apr_status_t get(bdb_t *b, apr_pool_t *p, int which, const void *k,
     DBT key, data;
     int ret;
 
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
     memset(&key, 0, sizeof(key));
     memset(&data, 0, sizeof(data));
     key.data = (void *)k;
@@ -606,6 +627,9 @@ static apr_status_t put1(bdb_t *b, int which, const void *k, apr_size_t klen,
     DBT key, data;
     int ret, i;
 
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
     for (i = 0; i < MAX_RETRIES; i++) {
         set_dbt(&key, k, klen);
         set_dbt(&data, v, vlen);
@@ -774,7 +798,12 @@ static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
 {
     bdb_t *b = s->impl;
     int attempt, ret = 0;
+    apr_status_t mapped;
 
+    if (b->broken) {
+        return tsr_error_set(perr, p, 503, NULL, "the registry store is "
+                             "being recovered: try again in a moment");
+    }
     for (attempt = 0; attempt < MAX_RETRIES; attempt++) {
         apr_pool_t *sub;
         DB_TXN *txn = NULL;
@@ -846,7 +875,16 @@ static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
         apr_pool_destroy(sub);
         break;
     }
-    return tsr_error_internal(perr, p, map_err(b, ret, "update"),
+    mapped = map_err(b, ret, "update");
+    if (mapped == TSR_EBROKEN) {
+        return tsr_error_set(perr, p, 503, NULL, "the registry store is "
+                             "being recovered: try again in a moment");
+    }
+    if (ret == ENOSPC) {
+        return tsr_error_set(perr, p, 507, NULL, "the registry's disk is "
+                             "full: nothing was stored");
+    }
+    return tsr_error_internal(perr, p, mapped,
                               "the store could not complete the write");
 }
 
@@ -877,6 +915,9 @@ static apr_status_t bdb_stats(tsr_store_t *s, apr_pool_t *p,
     apr_uint64_t m[M_COUNT];
     int ret;
 
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
     if ((ret = read_meta(b, NULL, m, 0)) != 0) {
         return map_err(b, ret, "read of counters");
     }

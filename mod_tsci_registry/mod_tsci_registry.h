@@ -57,11 +57,6 @@ const char *tsr_map_relative_path(request_rec *r, const tsr_dir_conf_t *d);
 void tsr_store_register_hooks(apr_pool_t *p);
 /* This process's store for r's server, or NULL (logged) if unusable. */
 tsr_store_t *tsr_request_store(request_rec *r);
-/* In the parent: 1 if a process flagged any store as needing recovery. */
-int tsr_store_recovery_flagged(apr_pool_t *p, server_rec *main);
-/* In the parent, with no child left: recover every store (and give its
- * files to the children's user again). */
-apr_status_t tsr_store_recover_all(apr_pool_t *p, server_rec *main);
 /* The token revocation generation, shared by all of Apache's processes:
  * read it before looking a token up, bump it after revoking one. */
 apr_uint32_t tsr_token_generation(void);
@@ -69,6 +64,15 @@ void tsr_token_generation_bump(void);
 
 /* mod_tsci_registry_watch.c: the parent watches children for the store. */
 void tsr_watch_register_hooks(apr_pool_t *p);
+/* What the watcher asks of the stores, in the parent: has a process
+ * flagged one as needing recovery; and, with no child left, recover them
+ * all (giving their files to the children's user again). */
+typedef struct tsr_watch_stores_t {
+    int (*recovery_flagged)(apr_pool_t *p, server_rec *main);
+    apr_status_t (*recover_all)(apr_pool_t *p, server_rec *main);
+} tsr_watch_stores_t;
+/* In post_config: the stores to recover (the functions must stay). */
+void tsr_watch_set_stores(const tsr_watch_stores_t *stores);
 /* In child_init, before the stores open: this child's count of store
  * operations under way (for tsr_store_t.busy), or NULL when unwatched. */
 apr_uint32_t *tsr_watch_claim(apr_pool_t *pchild);
@@ -121,7 +125,8 @@ typedef struct tsr_request_t {
     int store_tried;
 } tsr_request_t;
 
-/* r's record (made on first use, in r->pool). */
+/* mod_tsci_registry_request.c: r's record (made on first use, in
+ * r->pool). */
 tsr_request_t *tsr_request_of(request_rec *r);
 
 /* Who r is, as far as the registry trusts it: a user from a token, or one

@@ -14,18 +14,6 @@
 
 APLOG_USE_MODULE(tsci_registry);
 
-tsr_request_t *tsr_request_of(request_rec *r)
-{
-    tsr_request_t *q = ap_get_module_config(r->request_config,
-                                            &tsci_registry_module);
-
-    if (q == NULL) {
-        q = apr_pcalloc(r->pool, sizeof(*q));
-        ap_set_module_config(r->request_config, &tsci_registry_module, q);
-    }
-    return q;
-}
-
 static const tsr_api_ops_t *api_ops(tsr_api_e api)
 {
     switch (api) {

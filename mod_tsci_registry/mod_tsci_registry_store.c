@@ -132,7 +132,7 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-int tsr_store_recovery_flagged(apr_pool_t *p, server_rec *main)
+static int recovery_flagged(apr_pool_t *p, server_rec *main)
 {
     apr_hash_t *dirs = datadirs(p, main);
     apr_hash_index_t *hi;
@@ -190,10 +190,12 @@ static apr_status_t prepare_all(apr_pool_t *p, server_rec *main,
     return APR_SUCCESS;
 }
 
-apr_status_t tsr_store_recover_all(apr_pool_t *p, server_rec *main)
+static apr_status_t recover_all(apr_pool_t *p, server_rec *main)
 {
     return prepare_all(p, main, datadirs(p, main), 1);
 }
+
+static const tsr_watch_stores_t watched = { recovery_flagged, recover_all };
 
 /* The upkeep, in whichever child holds mod_watchdog's singleton: every
  * store this process has open, once each. */
@@ -303,11 +305,12 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
     /* A store flagged broken while the last generation ran: a child killed
      * holding a region mutex leaves every environment it had open
      * unusable, so all are recovered then. */
-    if (prepare_all(ptemp, main, dirs, first || tsr_store_recovery_flagged(
-                                                   ptemp, main))
+    if (prepare_all(ptemp, main, dirs, first || recovery_flagged(ptemp,
+                                                                  main))
         != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    tsr_watch_set_stores(&watched);
     return watch(pconf, main, dirs) == APR_SUCCESS
                ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }

@@ -48,6 +48,14 @@ static table_t *table;
 /* This child's slot. */
 static slot_t *mine;
 
+/* How to recover the stores (mod_tsci_registry_store.c says). */
+static const tsr_watch_stores_t *stores;
+
+void tsr_watch_set_stores(const tsr_watch_stores_t *s)
+{
+    stores = s;
+}
+
 static int watch_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp, server_rec *main)
 {
@@ -168,7 +176,7 @@ static void recover(apr_pool_t *p, server_rec *main, const char *why)
             ap_mpm_safe_kill(pid, SIGKILL);
         }
     }
-    rv = tsr_store_recover_all(p, main);
+    rv = stores ? stores->recover_all(p, main) : APR_ENOTIMPL;
     /* The children that held slots are gone, whatever the MPM says of them
      * when it reaps them. */
     for (i = 0; table && i < table->nslots; i++) {
@@ -218,7 +226,7 @@ static int monitor(apr_pool_t *p, server_rec *main)
 {
     apr_uint32_t i;
 
-    if (tsr_store_recovery_flagged(p, main)) {
+    if (stores && stores->recovery_flagged(p, main)) {
         recover(p, main, "a child found the registry store broken");
         return DECLINED;
     }

@@ -18,6 +18,7 @@
 #include "tsr_name.h"
 #include "tsr_packument.h"
 #include "tsr_publish.h"
+#include "tsr_semver.h"
 #include "tsr_view.h"
 
 APLOG_USE_MODULE(tsci_registry);
@@ -208,12 +209,15 @@ static int send_view(request_rec *r, const tsr_view_t *v, const char *base,
                ? OK : AP_FILTER_ERROR;
 }
 
-/* GET /<name>/<version or tag>: the one manifest. */
+/* GET /<name>/<version or tag>: the one manifest, sent from its ready
+ * view; a tag is resolved from the package's small tags record.  Only a
+ * version published before views were kept needs the whole document. */
 static int op_version(tsr_req_t *q)
 {
-    const char *text;
+    const char *name = param(q, "name"), *spec = param(q, "spec");
+    const char *version = spec, *text;
     apr_size_t len;
-    json_object *doc, *m;
+    json_object *doc, *m, *tags;
     tsr_view_t v;
     apr_status_t rv;
     int rc;
@@ -221,10 +225,24 @@ static int op_version(tsr_req_t *q)
     if ((rc = check_name(q)) != OK) {
         return rc;
     }
-    /* A version's view is ready since it was published; a dist-tag, or a
-     * version published before views were kept, is found in the document. */
-    if (tsr_store_package_version_view(q->store, q->r->pool,
-                                       param(q, "name"), param(q, "spec"),
+    if (!tsr_semver_is_valid(spec)) {
+        rv = tsr_store_package_view(q->store, q->r->pool, name,
+                                    TSR_VIEW_TAGS, &text, &len);
+        if (rv == APR_SUCCESS) {
+            if (tsr_json_parse(&tags, q->r->pool, text, len, 4, NULL)
+                != APR_SUCCESS) {
+                return unreadable(q);
+            }
+            if ((version = tsr_json_str(tags, spec)) == NULL) {
+                return tsr_io_refuse(q->r, 404, "version not found: %s@%s",
+                                     name, spec);
+            }
+        }
+        else if (rv != TSR_ENOTFOUND) {
+            return store_failed(q, rv);
+        }
+    }
+    if (tsr_store_package_version_view(q->store, q->r->pool, name, version,
                                        &text, &len) == APR_SUCCESS
         && tsr_view_decode(&v, text, len) == APR_SUCCESS) {
         const char *base = base_url(q);

@@ -770,6 +770,8 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
         return rv;
     }
     out->version = pub->version;
+    out->tags = tsr_json_serialize(p, tsr_json_obj(doc, "dist-tags"),
+                                   &out->tags_len);
     rv = render_version(p, doc, pub->version, now, &out->version_view,
                         &out->version_view_len);
     if (rv == APR_SUCCESS) {

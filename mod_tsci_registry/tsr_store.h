@@ -23,7 +23,10 @@ typedef struct tsr_store_t tsr_store_t;
 /* Views of a package document (see tsr_view.h). */
 typedef enum {
     TSR_VIEW_FULL = 'f',
-    TSR_VIEW_ABBREV = 'a'
+    TSR_VIEW_ABBREV = 'a',
+    /* Not a view blob: the package's dist-tags object as JSON text, so
+     * that a tag is resolved without reading the whole document. */
+    TSR_VIEW_TAGS = 't'
 } tsr_view_kind_e;
 
 typedef struct tsr_store_stats_t {
@@ -49,6 +52,9 @@ typedef struct tsr_package_write_t {
     const char *version;
     const char *version_view;
     apr_size_t version_view_len;
+    /* When set, the document's dist-tags as JSON (TSR_VIEW_TAGS). */
+    const char *tags;
+    apr_size_t tags_len;
     /* Called before the transaction is abandoned for any reason after the
      * callback succeeded (and before it is retried), to undo side effects
      * such as a placed tarball.  May be NULL. */

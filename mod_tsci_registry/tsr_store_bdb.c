@@ -764,6 +764,15 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
         != 0) {
         return ret;
     }
+    if (w->tags) {
+        view_key(p, name, TSR_VIEW_TAGS, &vk, &vklen);
+        set_dbt(&key, vk, vklen);
+        set_dbt(&data, w->tags, w->tags_len);
+        if ((ret = b->db[DB_VIEWS]->put(b->db[DB_VIEWS], txn, &key, &data,
+                                        0)) != 0) {
+            return ret;
+        }
+    }
     if (w->version && w->version_view) {
         version_key(p, name, w->version, &vk, &vklen);
         set_dbt(&key, vk, vklen);

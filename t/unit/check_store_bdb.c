@@ -1100,6 +1100,23 @@ START_TEST(version_views)
     ck_assert_ptr_null(version_view_of("@s/vv", "3.0.0", "http://h/"));
     ck_assert_ptr_null(version_view_of("@s/v", "1.0.0", "http://h/"));
     ck_assert_ptr_null(version_view_of("@s/vv", "latest", "http://h/"));
+    /* Tags are resolved from their own small record, written with the
+     * document and equal to its dist-tags. */
+    {
+        const char *tags;
+        apr_size_t tlen;
+
+        ck_assert_int_eq(tsr_store_package_view(store, fx_pool, "@s/vv",
+                                                TSR_VIEW_TAGS, &tags, &tlen),
+                         APR_SUCCESS);
+        ck_assert_str_eq(tsr_json_serialize(fx_pool, fx_json(fx_pool,
+                             apr_pstrmemdup(fx_pool, tags, tlen)), NULL),
+                         tsr_json_serialize(fx_pool,
+                             tsr_json_obj(doc, "dist-tags"), NULL));
+        ck_assert_int_eq(tsr_store_package_view(store, fx_pool, "@s/none",
+                                                TSR_VIEW_TAGS, &tags, &tlen),
+                         TSR_ENOTFOUND);
+    }
 
     /* a refused publish writes none */
     {

@@ -76,6 +76,9 @@ void tsr_watch_set_stores(const tsr_watch_stores_t *stores);
 /* In child_init, before the stores open: this child's count of store
  * operations under way (for tsr_store_t.busy), or NULL when unwatched. */
 apr_uint32_t *tsr_watch_claim(apr_pool_t *pchild);
+/* In child_init, before the stores open: wait while a process that died
+ * inside a store awaits the parent's recovery (it stops this child). */
+void tsr_watch_wait_sound(server_rec *s);
 /* In child_init, once the stores are open: closing them counts too. */
 void tsr_watch_stores_open(apr_pool_t *pchild);
 

@@ -5,7 +5,9 @@
  * (a singleton mod_watchdog callback, in one child at a time) does the
  * upkeep.  When a store breaks, mod_tsci_registry_watch.c stops the
  * children and has it recovered here. */
+#include <setjmp.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 #include "apr_strings.h"
 #include "apr_hash.h"
@@ -149,6 +151,41 @@ static int recovery_flagged(apr_pool_t *p, server_rec *main)
     return 0;
 }
 
+/* Berkeley DB maps its shared regions from files in the data directory:
+ * on a full file system, making them is a SIGBUS, which would kill the
+ * parent with nothing in the log.  While the parent prepares a store, a
+ * SIGBUS comes back here as a refusal instead. */
+static sigjmp_buf bus_jump;
+
+static void bus_error(int sig)
+{
+    siglongjmp(bus_jump, 1);
+}
+
+static apr_status_t guarded_prepare(const tsr_store_provider_t *provider,
+                                    apr_pool_t *p, tsr_store_config_t *cfg,
+                                    int recover, long uid, long gid,
+                                    int *bus)
+{
+    struct sigaction sa, old;
+    apr_status_t rv;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = bus_error;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &old);
+    *bus = 0;
+    if (sigsetjmp(bus_jump, 1) == 0) {
+        rv = tsr_store_prepare(provider, p, cfg, recover, uid, gid);
+    }
+    else {
+        *bus = 1;
+        rv = APR_ENOSPC;
+    }
+    sigaction(SIGBUS, &old, NULL);
+    return rv;
+}
+
 /* Prepare every store of dirs, recovering them when recover is set: only
  * when no child can be attached (the first start, or the parent has just
  * stopped them all).  A graceful restart never recovers under its old
@@ -166,6 +203,7 @@ static apr_status_t prepare_all(apr_pool_t *p, server_rec *main,
         tsr_store_config_t *cfg = store_config(p, dir, owner);
         long uid = -1, gid = -1;
         apr_time_t t0 = apr_time_now();
+        int bus;
 
         if (geteuid() == 0) {
             uid = (long)ap_unixd_config.user_id;
@@ -174,11 +212,12 @@ static apr_status_t prepare_all(apr_pool_t *p, server_rec *main,
         if (recover) {
             tsr_store_recovery_clear(provider, p, cfg);
         }
-        rv = tsr_store_prepare(provider, p, cfg, recover, uid, gid);
+        rv = guarded_prepare(provider, p, cfg, recover, uid, gid, &bus);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, owner,
                          "TSR00002: cannot prepare the registry store in "
-                         "%s", dir);
+                         "%s%s", dir, bus ? ": its file system is full (no "
+                         "room for the store's shared memory files)" : "");
             return rv;
         }
         ap_log_error(APLOG_MARK, recover ? APLOG_NOTICE : APLOG_INFO,
@@ -315,6 +354,19 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
                ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* The store found itself broken in this child: the child dies inside it,
+ * on purpose, and the parent, which reaps it within milliseconds and sees
+ * the count, stops the other children and recovers the store at once.
+ * Staying would only answer 503 until the parent's next look at the
+ * flag. */
+static void die_inside(tsr_store_t *s)
+{
+    if (s->busy) {
+        apr_atomic_inc32(s->busy);
+    }
+    _exit(0);
+}
+
 /* Marks a data directory whose store failed to open in this child. */
 static const char unusable = 0;
 
@@ -334,6 +386,7 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
     if ((busy = tsr_watch_claim(pchild)) != NULL) {
         apr_atomic_inc32(busy);
     }
+    tsr_watch_wait_sound(main);
     for (hi = apr_hash_first(pchild, dirs); hi; hi = apr_hash_next(hi)) {
         const char *dir = apr_hash_this_key(hi);
         server_rec *owner = apr_hash_this_val(hi);
@@ -342,6 +395,15 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
 
         rv = tsr_store_open(provider_of(owner), &store, pchild,
                             store_config(pchild, dir, owner));
+        if (rv == TSR_EBROKEN && busy) {
+            /* Another process left it needing a recovery: serving 503
+             * until the parent notices would help no one. */
+            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, owner,
+                         "TSR00015: the registry store in %s needs a "
+                         "recovery: this new child leaves it to the parent",
+                         dir);
+            _exit(0);
+        }
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, owner,
                          "TSR00004: cannot open the registry store in %s "
@@ -350,6 +412,9 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
         }
         else {
             store->busy = busy;
+            if (busy) {
+                store->on_broken = die_inside;
+            }
         }
         apr_hash_set(dirs, dir, APR_HASH_KEY_STRING,
                      store ? (void *)store : (void *)&unusable);

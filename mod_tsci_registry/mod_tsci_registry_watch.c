@@ -1,17 +1,25 @@
 /* mod_tsci_registry_watch.c: Apache's parent watches its children for the
- * store.  Each child claims a slot in shared memory and keeps there the
- * count of its store operations under way (tsr_store_t.busy).  When a
- * child dies while that count is not zero, it may have died holding one
- * of Berkeley DB's region mutexes, and every process that touches the
- * environment after it would wait for ever: the parent, told at once by
- * the MPM (child_status), stops every child and recovers the store before
- * the MPM starts new ones.  A child that dies outside the store held
- * nothing of it, and nothing is done.  The monitor does the same for a
- * child that found the store broken (the recovery flag) and for a death
- * the MPM did not report.  No state of the store needs an administrator. */
+ * store.  Each child claims a slot in shared memory while it has a store
+ * open, and keeps there the count of its store operations under way
+ * (tsr_store_t.busy), which the log reports.  A child that ends without
+ * releasing its slot died holding handles of the store: inside the
+ * library it may have held one of Berkeley DB's region mutexes, and even
+ * outside it left lockers and thread entries that only failchk cleans up,
+ * which Berkeley DB 5.3 itself can crash on (t/store/durability.t saw
+ * SIGSEGV in __lock_failchk and heap corruption in __lock_detect in new
+ * children).  So every such death is handled the same way: the parent,
+ * woken at once by the MPM's reaping (child_status), stops every child and
+ * recovers the store before new children start, and new children never
+ * attach to an environment a dead process held.  The monitor does the
+ * same for a child that found the store broken (the recovery flag) and
+ * for a death the MPM did not report.  No state of the store needs an
+ * administrator. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <stdio.h>
 #include <unistd.h>
 #include "apr_atomic.h"
 #include "apr_shm.h"
@@ -56,6 +64,27 @@ void tsr_watch_set_stores(const tsr_watch_stores_t *s)
     stores = s;
 }
 
+/* The MPM reaps children between one-second sleeps, and only a signal
+ * with a handler cuts such a sleep short: with this one, a child's death
+ * wakes the parent at once, so that a store left half updated is recovered
+ * in milliseconds rather than up to a second later (meanwhile other
+ * children would block on it, and new ones could attach to it). */
+static void child_died(int sig)
+{
+    (void)sig;
+}
+
+static void wake_on_child_death(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = child_died;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_NOCLDSTOP;     /* and no SA_RESTART: that is the point */
+    sigaction(SIGCHLD, &sa, NULL);
+}
+
 static int watch_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp, server_rec *main)
 {
@@ -67,6 +96,7 @@ static int watch_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
+    wake_on_child_death();
     table = NULL;
     apr_pool_userdata_get((void **)&table, SHM_KEY, pproc);
     if (table != NULL) {
@@ -128,6 +158,65 @@ apr_uint32_t *tsr_watch_claim(apr_pool_t *pchild)
     return NULL;
 }
 
+/* 1 when pid is gone or a zombie: dead, whether or not reaped yet. */
+static int dead(pid_t pid)
+{
+    char path[64], buf[256];
+    const char *state;
+    FILE *f;
+    size_t n;
+
+    if (kill(pid, 0) != 0) {
+        return errno == ESRCH;
+    }
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    if ((f = fopen(path, "r")) == NULL) {
+        return 0;
+    }
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* "pid (comm) S ...": the state follows the last ')'. */
+    state = strrchr(buf, ')');
+    return state && state[1] == ' ' && state[2] == 'Z';
+}
+
+/* The pid of a process that died holding a store and whose death the
+ * parent has not handled yet, or 0. */
+static pid_t died_inside(void)
+{
+    apr_uint32_t i;
+
+    for (i = 0; table && i < table->nslots; i++) {
+        slot_t *sl = &table->slots[i];
+        pid_t pid = (pid_t)apr_atomic_read32(&sl->pid);
+
+        if (sl != mine && pid > 0 && dead(pid)) {
+            return pid;
+        }
+    }
+    return 0;
+}
+
+void tsr_watch_wait_sound(server_rec *s)
+{
+    apr_time_t until = apr_time_now() + apr_time_from_sec(10);
+    pid_t pid;
+
+    /* Between a death and the parent's recovery (milliseconds: the MPM
+     * reaps at once), the environment holds what the dead process left,
+     * and attaching to it then can corrupt this process.  The recovery
+     * stops this child too: it waits until then. */
+    while ((pid = died_inside()) != 0 && apr_time_now() < until) {
+        apr_sleep(apr_time_from_msec(20));
+    }
+    if (pid != 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "TSR00013: process %"
+                     APR_PID_T_FMT " died holding the registry store and no "
+                     "recovery came in 10 s: opening it anyway", pid);
+    }
+}
+
 void tsr_watch_stores_open(apr_pool_t *pchild)
 {
     if (mine) {
@@ -148,16 +237,58 @@ static slot_t *slot_of(apr_uint32_t pid)
     return NULL;
 }
 
+/* Once every child is gone, the MPM starts new ones from its maintenance,
+ * which runs each time its one-second sleep ends: left alone, that is a
+ * second with no child at all after a recovery, then one child, then two.
+ * This thread ends the sleep a few times early (a signal with a handler
+ * does, child_died's), and each maintenance spawns more than the last. */
+static void *nudge(void *data)
+{
+    static const int after_ms[] = { 20, 60, 120, 240 };
+    pthread_t main_thread = *(pthread_t *)data;
+    apr_size_t i;
+
+    free(data);
+    for (i = 0; i < sizeof(after_ms) / sizeof(after_ms[0]); i++) {
+        apr_sleep(apr_time_from_msec(after_ms[i]));
+        pthread_kill(main_thread, SIGCHLD);
+    }
+    return NULL;
+}
+
+static void nudge_mpm(void)
+{
+    pthread_t *self = malloc(sizeof(*self)), t;
+    pthread_attr_t attr;
+
+    if (self == NULL) {
+        return;
+    }
+    *self = pthread_self();
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, nudge, self) != 0) {
+        free(self);
+    }
+    pthread_attr_destroy(&attr);
+}
+
 /* In the parent: stop every child, recover every store, and let the MPM
  * start new children (it does so from its own loop, after this returns:
  * no child can start meanwhile). */
 static void recover(apr_pool_t *p, server_rec *main, const char *why)
 {
+    static apr_time_t failed_at;
     apr_time_t t0 = apr_time_now();
     apr_uint32_t i;
     int limit = 0, n;
     apr_status_t rv;
 
+    /* A recovery that failed (a full disk, say) is tried again by the
+     * monitor, not for every child that cannot open the store meanwhile. */
+    if (failed_at && t0 - failed_at < apr_time_from_sec(5)) {
+        return;
+    }
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main, "TSR00011: %s: "
                  "stopping every child and recovering the registry store",
                  why);
@@ -186,16 +317,18 @@ static void recover(apr_pool_t *p, server_rec *main, const char *why)
     if (table) {
         apr_atomic_inc32(&table->recoveries);
     }
+    failed_at = rv == APR_SUCCESS ? 0 : apr_time_now();
     ap_log_error(APLOG_MARK, rv == APR_SUCCESS ? APLOG_NOTICE : APLOG_ERR,
                  rv, main, "TSR00012: registry store %s in %" APR_TIME_T_FMT
                  " ms (recovery %u); new children start now",
                  rv == APR_SUCCESS ? "recovered" : "NOT recovered",
                  apr_time_as_msec(apr_time_now() - t0),
                  table ? apr_atomic_read32(&table->recoveries) : 0);
+    nudge_mpm();
 }
 
 /* The MPM reaped a child.  One that exited cleanly released its slot; one
- * that still holds it died, and the count says where. */
+ * that still holds it died holding the store. */
 static void child_status(server_rec *s, pid_t pid, ap_generation_t gen,
                          int slot, mpm_child_status status)
 {
@@ -210,11 +343,8 @@ static void child_status(server_rec *s, pid_t pid, ap_generation_t gen,
     busy = apr_atomic_read32(&sl->busy);
     apr_atomic_set32(&sl->busy, 0);
     apr_atomic_set32(&sl->pid, 0);
-    if (busy == 0) {
-        return;
-    }
     apr_pool_create(&p, s->process->pool);
-    recover(p, s, apr_psprintf(p, "child %" APR_PID_T_FMT " died inside "
+    recover(p, s, apr_psprintf(p, "child %" APR_PID_T_FMT " died holding "
                                "the registry store (%u operations under "
                                "way)", pid, busy));
     apr_pool_destroy(p);
@@ -235,16 +365,12 @@ static int monitor(apr_pool_t *p, server_rec *main)
         pid_t pid = (pid_t)apr_atomic_read32(&sl->pid);
 
         if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) {
-            apr_uint32_t busy = apr_atomic_read32(&sl->busy);
-
             apr_atomic_set32(&sl->busy, 0);
             apr_atomic_set32(&sl->pid, 0);
-            if (busy) {
-                recover(p, main, apr_psprintf(p, "process %" APR_PID_T_FMT
-                                              " died inside the registry "
-                                              "store", pid));
-                break;
-            }
+            recover(p, main, apr_psprintf(p, "process %" APR_PID_T_FMT
+                                          " died holding the registry store",
+                                          pid));
+            break;
         }
     }
     return DECLINED;

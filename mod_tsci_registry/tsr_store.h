@@ -107,8 +107,8 @@ typedef struct tsr_store_provider_t {
      * handle is the session. */
     apr_status_t (*session)(tsr_store_t **psess, apr_pool_t *p,
                             tsr_store_t *proc, void *conn);
-    /* Upkeep, from one background worker at a time (checkpoints, old
-     * logs).  May be NULL. */
+    /* Upkeep, from one background worker at a time, every 30 s or so
+     * (checkpoints, old logs).  May be NULL. */
     apr_status_t (*maintain)(tsr_store_t *s, apr_pool_t *p);
     /* Has a process found the store broken (so that the parent must stop
      * every child and recover)?  And forget that, once recovered. */
@@ -169,6 +169,10 @@ struct tsr_store_t {
      * one while it runs, so a process that dies with a non-zero count died
      * inside the store, and one that dies at zero held nothing of it. */
     apr_uint32_t *busy;
+    /* When set (by the glue), called once when the provider finds the
+     * store broken beyond what the process can mend (a recovery is
+     * needed). */
+    void (*on_broken)(tsr_store_t *s);
     tsr_store_log_fn *log;
     void *log_baton;
 };

@@ -1,7 +1,9 @@
 /* tsr_store_bdb: Berkeley DB provider.  Every write is one transaction with
  * retry on deadlock; reads take no transaction.  A process that finds the
- * environment broken (panic, or failchk seeing a process that died inside
- * the library) leaves TSR_BDB_RECOVERY_FLAG for the parent to act on. */
+ * environment broken (DB_RUNRECOVERY, a panic) leaves TSR_BDB_RECOVERY_FLAG
+ * for the parent to act on, and tells the glue (on_broken).  Processes
+ * that die holding the environment are the glue's to see: the parent
+ * recovers before anyone attaches again, so no process runs failchk. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <db.h>
+#include <apr_atomic.h>
 #include <apr_strings.h>
 #include <apr_file_info.h>
 #include "tsr_store_bdb.h"
@@ -124,12 +127,15 @@ static void flag(bdb_t *b)
                           "recovery: this process stops using it, and "
                           "Apache's parent recovers it");
         }
+        /* Whoever watches processes may want to know now, not at its
+         * next look at the flag. */
+        if (b->store->on_broken) {
+            b->store->on_broken(b->store);
+        }
     }
 }
 
-/* Map a Berkeley DB result; broken environments are flagged.  A lock wait
- * that timed out may be held by a process that died: failchk tells, and
- * such a death inside the library needs a recovery. */
+/* Map a Berkeley DB result; broken environments are flagged. */
 static apr_status_t map_err(bdb_t *b, int ret, const char *what)
 {
     char msg[512];
@@ -146,10 +152,6 @@ static apr_status_t map_err(bdb_t *b, int ret, const char *what)
     if (b->broken) {
         return TSR_EBROKEN;         /* said once, in flag() */
     }
-    if (ret == DB_LOCK_NOTGRANTED && b->env
-        && b->env->failchk(b->env, 0) == DB_RUNRECOVERY) {
-        ret = DB_RUNRECOVERY;
-    }
     if (ret == DB_RUNRECOVERY) {
         flag(b);
         return TSR_EBROKEN;
@@ -163,7 +165,7 @@ static apr_status_t map_err(bdb_t *b, int ret, const char *what)
 }
 
 /* A deadlock victim may simply try again.  A lock wait that timed out is
- * not retried: its holder may be a process that died (see map_err). */
+ * not retried: something holds the lock far longer than any operation. */
 static int retryable(int ret)
 {
     return ret == DB_LOCK_DEADLOCK;
@@ -222,15 +224,10 @@ static apr_status_t open_env(bdb_t *b, const char *home,
     if ((ret = b->env->open(b->env, home, flags, 0640)) != 0) {
         return map_err(b, ret, "environment open");
     }
-    if (!opts->recover) {
-        /* Clean up after processes that died outside the library; one
-         * that died inside it makes this DB_RUNRECOVERY.  5.3 answers
-         * EBUSY after it has cleaned a dead transaction: that is done. */
-        ret = b->env->failchk(b->env, 0);
-        if (ret != 0 && ret != EBUSY) {
-            return map_err(b, ret, "failchk");
-        }
-    }
+    /* No failchk here: Berkeley DB 5.3 can crash or block in it after a
+     * process was killed, so the glue never lets a process attach to an
+     * environment a dead process held; it is recovered first
+     * (mod_tsci_registry_watch.c). */
     return APR_SUCCESS;
 }
 
@@ -969,8 +966,17 @@ static apr_status_t bdb_open_child(tsr_store_t **ps, apr_pool_t *p,
     return tsr_store_bdb_open(ps, p, cfg->datadir, &o);
 }
 
+/* A checkpoint, which also lets old log files go.  No failchk here: one
+ * run while another process dies inside the library can wait for ever
+ * (a dead waiter's condition variable), and a death inside the store is
+ * the parent's to handle anyway (mod_tsci_registry_watch.c). */
 static apr_status_t bdb_maintain(tsr_store_t *s, apr_pool_t *p)
 {
+    bdb_t *b = s->impl;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
     return tsr_store_bdb_checkpoint(s);
 }
 

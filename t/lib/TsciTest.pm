@@ -18,10 +18,14 @@ use LWP::UserAgent ();
 use HTTP::Request ();
 use Apache::Test ();
 use Apache::TestRequest ();
+use POSIX ();
+use Time::HiRes ();
 
 our @EXPORT_OK = qw(base_url req json_of make_tarball publish_body
                     adduser publish store_state data_dir t_var npm_env
-                    run_npm npm_adduser sri512 unique);
+                    run_npm npm_adduser sri512 unique children_of
+                    signal_deaths own_apache start_reader read_report
+                    start_writers);
 
 my $json = JSON::PP->new->canonical->allow_nonref;
 
@@ -220,6 +224,261 @@ sub npm_adduser {
     my $text = ($e->before // '') . ($e->match // '') . ($e->after // '');
     $e->soft_close;
     return ($ok && ($e->exitstatus // 1) == 0, $text);
+}
+
+# The processes whose parent is $ppid (Apache's children), from /proc.
+sub children_of {
+    my $ppid = shift;
+    my @kids;
+    # One small read where the kernel offers it (Apache forks children
+    # from its main thread), else a scan of every process.
+    if (open my $c, '<', "/proc/$ppid/task/$ppid/children") {
+        my $line = <$c> // '';
+        return split ' ', $line;
+    }
+    for my $status (glob '/proc/[0-9]*/status') {
+        open my $fh, '<', $status or next;
+        my ($pid, $pp);
+        while (<$fh>) {
+            $pid = $1 if /^Pid:\s+(\d+)/;
+            $pp = $1 if /^PPid:\s+(\d+)/;
+        }
+        push @kids, $pid if defined $pp && $pp == $ppid;
+    }
+    return @kids;
+}
+
+# The error log's lines saying a child died of a signal, after the line
+# number $from: [pid, signal name, line].  Apache names them as strsignal
+# does ("Killed", "Segmentation fault", "Aborted", "Bus error").
+sub signal_deaths {
+    my ($errlog, $from) = @_;
+    my @deaths;
+    open my $el, '<', $errlog or return;
+    while (<$el>) {
+        next if $from && $. <= $from;
+        push @deaths, [$1, $2, $_] if /child pid (\d+) exit signal ([^(,]+?)\s*\(\d+\)/;
+    }
+    return @deaths;
+}
+
+# An Apache of a test's own, with the module under test: its own config,
+# data directory and logs under t/var/<name>, its own port.  %o: name,
+# port, conf (lines added to the config), mpm lines, datadir, wrap (a
+# command line put before httpd, e.g. unshare), setup (shell run first in
+# the same command, before httpd starts), db_config (the text of a
+# DB_CONFIG file put in the environment's home first), foreground (run httpd with
+# -DFOREGROUND in a process of ours, so that how its parent ended is
+# known: exited (a sub) returns its wait status once it has ended).
+# Returns a hash: base, dir, datadir, errlog, pidfile, pid (a sub), stop
+# (a sub, always safe), up (it answered).
+sub own_apache {
+    my (%o) = @_;
+    my $cfg = Apache::Test::config();
+    my $httpd = $cfg->{vars}{httpd};
+    my $so = $cfg->{vars}{top_dir}
+             . '/mod_tsci_registry/.libs/mod_tsci_registry.so';
+    my $mods = -d '/usr/lib/apache2/modules' ? '/usr/lib/apache2/modules'
+             : $cfg->{vars}{libexecdir};
+    my $dir = t_var() . "/$o{name}";
+    File::Path::rmtree($dir);
+    File::Path::mkpath("$dir/logs");
+    my $datadir = $o{datadir} // "$dir/data";
+    my $mpm = $o{mpm} // "StartServers 1\nServerLimit 1\n"
+        . "ThreadsPerChild 25\nMaxRequestWorkers 25\n"
+        . "MinSpareThreads 1\nMaxSpareThreads 25\n";
+    my $conf = "$dir/httpd.conf";
+    open my $fh, '>', $conf or die "$conf: $!";
+    print $fh <<"EOC";
+ServerRoot $dir
+ServerName 127.0.0.1
+PidFile $dir/logs/httpd.pid
+DefaultRuntimeDir $dir/logs
+ErrorLog $dir/logs/error_log
+LogLevel notice
+Listen 127.0.0.1:$o{port}
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule tsci_registry_module $so
+$mpm
+TsciRegistryDataDir $datadir
+<Location /npm/>
+    TsciRegistry On
+</Location>
+@{[ $o{conf} // '' ]}
+EOC
+    close $fh;
+    if (defined $o{db_config}) {
+        File::Path::mkpath("$datadir/db");
+        open my $dc, '>', "$datadir/db/DB_CONFIG" or die "DB_CONFIG: $!";
+        print $dc $o{db_config};
+        close $dc;
+    }
+    my $me = { base => "http://127.0.0.1:$o{port}/npm/", dir => $dir,
+               datadir => $datadir, errlog => "$dir/logs/error_log",
+               pidfile => "$dir/logs/httpd.pid", port => $o{port} };
+    $me->{pid} = sub {
+        open my $p, '<', $me->{pidfile} or return;
+        my $pid = <$p>;
+        return $pid && $pid =~ /(\d+)/ ? $1 : undef;
+    };
+    # Stop it whatever state it is in: SIGTERM to the parent, then
+    # SIGKILL to what is left of it and its children.
+    $me->{stop} = sub {
+        my $pid = $me->{pid}->() or return;
+        return unless kill 0, $pid;
+        my @kids = children_of($pid);
+        kill 'TERM', $pid;
+        for (1 .. 100) {
+            last unless kill 0, $pid;
+            last if $me->{exited} && defined $me->{exited}->();
+            select undef, undef, undef, 0.1;
+        }
+        kill 'KILL', $pid, @kids, children_of($pid);
+        unlink $me->{pidfile};
+    };
+    my $cmd = join ' ', ($o{setup} ? "$o{setup} && " : '') . 'exec',
+        quotemeta($httpd), '-f', quotemeta($conf),
+        $o{foreground} ? '-DFOREGROUND' : ('-k', 'start');
+    $cmd = "$o{wrap} sh -c " . quotemeta($cmd) if $o{wrap};
+    if ($o{foreground}) {
+        # unshare and sh exec, so this pid ends up being httpd's parent.
+        my $fg = fork // die "fork: $!";
+        if ($fg == 0) {
+            open STDOUT, '>>', "$dir/logs/stdout";
+            open STDERR, '>&', \*STDOUT;
+            exec 'sh', '-c', $cmd or POSIX::_exit(127);
+        }
+        $me->{fg_pid} = $fg;
+        $me->{exited} = sub {
+            return $me->{status} if defined $me->{status};
+            my $w = waitpid $fg, POSIX::WNOHANG();
+            $me->{status} = $? if $w == $fg;
+            return $me->{status};
+        };
+        my $stop = $me->{stop};
+        $me->{stop} = sub {
+            $stop->();
+            if (!defined $me->{exited}->()) {
+                kill 'KILL', $fg;
+                waitpid $fg, 0;
+                $me->{status} //= $?;
+            }
+        };
+    }
+    else {
+        $me->{start_out} = `$cmd 2>&1`;
+        $me->{start_rc} = $? >> 8;
+    }
+    my $ua = LWP::UserAgent->new(timeout => 2);
+    for (1 .. 100) {
+        my $r = $ua->get($me->{base});
+        $me->{up} = 1, last if $r->code == 200;
+        last if $me->{exited} && defined $me->{exited}->();
+        select undef, undef, undef, 0.1;
+    }
+    return $me;
+}
+
+# Writers: $n processes publishing new packages for $seconds, each on a
+# connection of its own; returns their pids.  Each writes "name sha1"
+# of every acknowledged publish to "$log.<n>" when $log is given.  With
+# shared => 1 they all publish new versions of one package, so their
+# transactions wait for each other's locks.
+sub start_writers {
+    my (%o) = @_;
+    my @pids;
+    for my $w (1 .. $o{n}) {
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            my $ua = LWP::UserAgent->new(timeout => $o{timeout} // 20,
+                                         keep_alive => 1);
+            my $out;
+            if ($o{log}) {
+                open $out, '>>', "$o{log}.$w" or die $!;
+                $out->autoflush(1);
+            }
+            my $end = Time::HiRes::time() + $o{seconds};
+            my $n = 0;
+            while (Time::HiRes::time() < $end) {
+                my $name = sprintf '%s-%d-%d-%d', $o{prefix} // 'storm',
+                                   $$, $w, $n++;
+                my $version = '1.0.0';
+                if ($o{shared}) {
+                    $name = ($o{prefix} // 'storm') . '-shared';
+                    $version = "1.$w$$.$n";
+                }
+                my $tgz = make_tarball(name => $name, version => $version,
+                    index => "module.exports = $n;\n"
+                             . ('x' x (500 * ($n % 20))));
+                my $r = HTTP::Request->new(PUT => "$o{base}$name");
+                $r->header(Authorization => "Bearer $o{token}");
+                $r->header('Content-Type' => 'application/json');
+                $r->content($json->encode(publish_body(name => $name,
+                    version => $version, tarball => $tgz)));
+                my $res = $ua->request($r);
+                print $out "$name ", sha1_hex($tgz), "\n"
+                    if $out && $res->is_success;
+            }
+            POSIX::_exit(0);
+        }
+        push @pids, $pid;
+    }
+    return @pids;
+}
+
+# A reader: GETs $url on a fresh connection each time until $seconds
+# have passed, writing "start end status" per request to $file (times
+# from Time::HiRes).  Returns its pid.
+sub start_reader {
+    my ($url, $file, $seconds) = @_;
+    my $pid = fork // die "fork: $!";
+    return $pid if $pid;
+    my $ua = LWP::UserAgent->new(timeout => 5, keep_alive => 0);
+    open my $out, '>', $file or die "$file: $!";
+    $out->autoflush(1);
+    my $end = Time::HiRes::time() + $seconds;
+    while (Time::HiRes::time() < $end) {
+        my $t0 = Time::HiRes::time();
+        my $r = $ua->get($url);
+        # LWP makes up a 500 when the connection fails or times out.
+        my $code = $r->code;
+        $code = 599 if ($r->header('Client-Warning') // '') eq 'Internal response';
+        printf $out "%.3f %.3f %d\n", $t0, Time::HiRes::time(), $code;
+        Time::HiRes::sleep(0.02);
+    }
+    POSIX::_exit(0);
+}
+
+# What a reader saw: { gap => longest time in seconds without a 200
+# answer (from the first request to the last), n => requests, ok => 200s,
+# s5xx => 5xx answered by the server, failed => connections that got no
+# answer, statuses => "code:count ..." }.
+sub read_report {
+    my $file = shift;
+    my (%rep, %count, $last_ok, $first, $last);
+    $rep{gap} = 0;
+    open my $in, '<', $file or return { gap => 1e9, n => 0 };
+    while (<$in>) {
+        my ($t0, $t1, $code) = split;
+        $first //= $t0;
+        $last = $t1;
+        $rep{n}++;
+        $count{$code}++;
+        if ($code == 200) {
+            my $since = $last_ok // $first;
+            $rep{gap} = $t1 - $since if $t1 - $since > $rep{gap};
+            $last_ok = $t1;
+        }
+    }
+    $rep{gap} = $last - ($last_ok // $first)
+        if defined $last && $last - ($last_ok // $first) > $rep{gap};
+    $rep{ok} = $count{200} // 0;
+    $rep{s5xx} = 0;
+    $rep{s5xx} += $count{$_} for grep { $_ >= 500 && $_ < 599 } keys %count;
+    $rep{failed} = $count{599} // 0;
+    $rep{statuses} = join ' ', map { "$_:$count{$_}" } sort keys %count;
+    return \%rep;
 }
 
 1;

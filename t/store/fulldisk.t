@@ -1,0 +1,143 @@
+# A full file system under the data directory.  Publishes get a clear 507
+# or 503 and leave the store as it was, reads keep working, no process of
+# Apache dies of a signal (Berkeley DB maps its region files from the data
+# directory: a page it cannot get is a SIGBUS), and freeing space is all it
+# takes for publishes to work again.  At start-up on a full file system
+# the parent says so and exits, or starts; it never dies of a signal.
+#
+# The file system is a small tmpfs in a user and mount namespace of the
+# Apache under test (unshare --user --map-current-user --keep-caps
+# --mount), so the test runs unprivileged; it is skipped where the kernel
+# refuses unprivileged user namespaces.  The test reaches the tmpfs
+# through /proc/<httpd>/root.  Ports 8691 and 8692.
+use strict;
+use warnings;
+use Apache::Test qw(-withtestmore have_lwp);
+use Test::More;
+use LWP::UserAgent ();
+use JSON::PP ();
+use POSIX ();
+use Time::HiRes qw(sleep time);
+use TsciTest qw(json_of publish_body adduser unique signal_deaths
+                own_apache make_tarball);
+
+my $unshare = 'unshare --user --map-current-user --keep-caps --mount';
+my $probe = t_var_probe();
+sub t_var_probe {
+    my $d = Apache::Test::vars('t_dir') . '/var/fulldisk-probe';
+    mkdir $d;
+    my $out = `$unshare sh -c 'mount -t tmpfs -o size=1m tmpfs $d && touch $d/x && echo mounted' 2>&1`;
+    rmdir $d;
+    return $out =~ /mounted/ ? '' : $out;
+}
+plan skip_all => "no unprivileged user and mount namespaces here: $probe"
+    if $probe;
+plan tests => 17, have_lwp;
+
+my $port = $ENV{TSCI_FULLDISK_PORT} // 8691;
+my $json = JSON::PP->new->canonical;
+my $ua = LWP::UserAgent->new(timeout => 10, keep_alive => 0);
+
+sub start_on_tmpfs {
+    my ($name, $port, $size) = @_;
+    my $dir = Apache::Test::vars('t_dir') . "/var/$name";
+    return own_apache(name => $name, port => $port, foreground => 1,
+        wrap => $unshare,
+        setup => "mkdir -p $dir/data && mount -t tmpfs -o size=$size "
+                 . "tmpfs $dir/data");
+}
+
+# 1. Start-up on a file system too small for the environment's regions.
+{
+    my $ap = start_on_tmpfs('fulldisk-start', $port + 1, '4m');
+    my $t0 = time;
+    sleep 0.2 until defined $ap->{exited}->() || $ap->{up} || time - $t0 > 10;
+    my $st = $ap->{exited}->();
+    my $sig = defined $st ? $st & 127 : 0;
+    is $sig, 0, 'at start-up on a full disk the parent does not die of a '
+                . 'signal' . ($sig ? " (it died of signal $sig)" : '');
+    my $log = do { local (@ARGV, $/) = $ap->{errlog}; <> } // '';
+    ok $ap->{up} || (defined $st && $st != 0
+                     && $log =~ /\Q$ap->{datadir}\E/),
+       'it either serves, or exits non-zero saying which data directory'
+        or diag "status " . ($st // 'running') . ", log:\n$log";
+    $ap->{stop}->();
+}
+
+# 2. Running, then the disk fills.
+my $ap = start_on_tmpfs('fulldisk', $port, '96m');
+END { $ap->{stop}->() if $ap }
+ok $ap->{up}, "Apache with its data directory on a 96 MB tmpfs answers"
+    or diag do { local (@ARGV, $/) = $ap->{errlog}; <> };
+my $base = $ap->{base};
+my $token = eval { adduser($base, unique('full'), 'full-pass-1') };
+
+sub put_pkg {
+    my ($name, $big) = @_;
+    my $r = HTTP::Request->new(PUT => "$base$name");
+    $r->header(Authorization => "Bearer $token");
+    $r->header('Content-Type' => 'application/json');
+    my $tgz = make_tarball(name => $name, version => '1.0.0',
+        index => 'module.exports = 1;' . ($big ? join('', map { rand } 1 .. 20000) : ''));
+    $r->content($json->encode(publish_body(name => $name, version => '1.0.0',
+                                           tarball => $tgz)));
+    return $ua->request($r);
+}
+my $known = unique('full-known');
+is put_pkg($known)->code, 201, 'a package to read';
+my $before = $ua->get($base)->content;
+my $doc_before = $ua->get("$base$known")->content;
+
+# Fill the tmpfs from outside the namespace, through the parent's root.
+my $ppid = $ap->{pid}->() // 0;
+my $filler = "/proc/$ppid/root$ap->{datadir}/filler";
+my $filled = 0;
+if (open my $fh, '>', $filler) {
+    my $chunk = 'f' x (1 << 20);
+    while (syswrite $fh, $chunk) { $filled++ }
+    # The last bytes, down to the block.
+    my $small = 'f' x 4096;
+    1 while syswrite $fh, $small;
+    close $fh;
+}
+my $df = `df -k /proc/$ppid/root$ap->{datadir} 2>&1`;
+ok $filled > 0, "filled the file system ($filled MB)" or diag $df;
+
+my (@codes, $unclear);
+for my $i (1 .. 8) {
+    my $r = put_pkg(unique("full-$i"), $i % 2);
+    push @codes, $r->code;
+    my $d = json_of($r);
+    $unclear++ unless $d && $d->{error} && $d->{reason};
+}
+is scalar(grep { $_ != 507 && $_ != 503 } @codes), 0,
+   "publishes on a full disk get 507 or 503 (@codes)";
+ok !$unclear, 'each with an error and a reason';
+is $ua->get($base)->content, $before, 'GET / is as it was';
+my $r = $ua->get("$base$known");
+is $r->code, 200, 'reads keep working on a full disk';
+is $r->content, $doc_before, 'and answer what was there';
+my $alive = kill 0, $ppid;
+ok $alive && !defined $ap->{exited}->(), 'the parent is alive';
+my @deaths = signal_deaths($ap->{errlog});
+is scalar(@deaths), 0, 'no child died of a signal'
+    or diag join '', map { $_->[2] } @deaths[0 .. ($#deaths > 9 ? 9 : $#deaths)];
+
+# Freeing space is all it takes.
+unlink $filler;
+my ($code, $t0, $name) = (0, time, unique('full-after'));
+while (time - $t0 < 15) {
+    $code = put_pkg($name)->code;
+    last if $code == 201;
+    sleep 0.5;
+}
+is $code, 201, sprintf 'after freeing space a publish works (%.1f s)',
+                       time - $t0;
+is $ua->get("$base$name")->code, 200, 'and reads back';
+is $ua->get("$base$known")->content, $doc_before, 'the old package too';
+@deaths = signal_deaths($ap->{errlog});
+is scalar(@deaths), 0, 'still no child died of a signal';
+$ap->{stop}->();
+my $st = $ap->{exited}->();
+is $st & 127, 0, 'the parent never died of a signal' if defined $st;
+ok 1, 'parent status unknown' unless defined $st;

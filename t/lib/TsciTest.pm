@@ -345,6 +345,9 @@ EOC
         # unshare and sh exec, so this pid ends up being httpd's parent.
         my $fg = fork // die "fork: $!";
         if ($fg == 0) {
+            # A parent that dies of a signal leaves its core here, not in
+            # the checkout.
+            chdir $dir;
             open STDOUT, '>>', "$dir/logs/stdout";
             open STDERR, '>&', \*STDOUT;
             exec 'sh', '-c', $cmd or POSIX::_exit(127);

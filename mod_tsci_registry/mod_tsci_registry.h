@@ -70,6 +70,8 @@ void tsr_watch_register_hooks(apr_pool_t *p);
 typedef struct tsr_watch_stores_t {
     int (*recovery_flagged)(apr_pool_t *p, server_rec *main);
     apr_status_t (*recover_all)(apr_pool_t *p, server_rec *main);
+    /* 1 when every store's file system has room for a recovery. */
+    int (*room_to_recover)(apr_pool_t *p, server_rec *main);
 } tsr_watch_stores_t;
 /* In post_config: the stores to recover (the functions must stay). */
 void tsr_watch_set_stores(const tsr_watch_stores_t *stores);

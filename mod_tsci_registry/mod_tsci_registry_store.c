@@ -7,6 +7,7 @@
  * children and has it recovered here. */
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/statvfs.h>
 #include <string.h>
 #include <unistd.h>
 #include "apr_strings.h"
@@ -234,7 +235,28 @@ static apr_status_t recover_all(apr_pool_t *p, server_rec *main)
     return prepare_all(p, main, datadirs(p, main), 1);
 }
 
-static const tsr_watch_stores_t watched = { recovery_flagged, recover_all };
+/* A recovery writes log records and makes the shared regions anew: on a
+ * file system with less than this free it would fail half way, leaving
+ * no store at all where there was a working one. */
+#define RECOVERY_ROOM ((apr_uint64_t)32 * 1024 * 1024)
+
+static int room_to_recover(apr_pool_t *p, server_rec *main)
+{
+    apr_hash_t *dirs = datadirs(p, main);
+    apr_hash_index_t *hi;
+    struct statvfs fs;
+
+    for (hi = apr_hash_first(p, dirs); hi; hi = apr_hash_next(hi)) {
+        if (statvfs(apr_hash_this_key(hi), &fs) == 0
+            && (apr_uint64_t)fs.f_bavail * fs.f_frsize < RECOVERY_ROOM) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static const tsr_watch_stores_t watched = { recovery_flagged, recover_all,
+                                            room_to_recover };
 
 /* The upkeep, in whichever child holds mod_watchdog's singleton: every
  * store this process has open, once each. */

@@ -344,6 +344,17 @@ static void child_status(server_rec *s, pid_t pid, ap_generation_t gen,
     apr_atomic_set32(&sl->busy, 0);
     apr_atomic_set32(&sl->pid, 0);
     apr_pool_create(&p, s->process->pool);
+    /* Outside any operation the dead child held no mutex: the store still
+     * works, and a recovery that a full disk would break half way is not
+     * worth it. */
+    if (busy == 0 && stores && !stores->room_to_recover(p, s)) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "TSR00016: child %"
+                     APR_PID_T_FMT " died outside any store operation; "
+                     "the data directory's file system is nearly full, so "
+                     "the store is left as it is", pid);
+        apr_pool_destroy(p);
+        return;
+    }
     recover(p, s, apr_psprintf(p, "child %" APR_PID_T_FMT " died holding "
                                "the registry store (%u operations under "
                                "way)", pid, busy));

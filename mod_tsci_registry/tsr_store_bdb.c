@@ -209,10 +209,15 @@ static apr_status_t open_env(bdb_t *b, const char *home,
     b->env->set_thread_count(b->env, THREAD_SLOTS);
     b->env->set_isalive(b->env, is_alive);
     b->env->set_cachesize(b->env, 0, (u_int32_t)cache, 1);
-    b->env->set_lk_max_locks(b->env, 100000);
-    b->env->set_lk_max_lockers(b->env, 20000);
-    b->env->set_lk_max_objects(b->env, 100000);
-    b->env->set_tx_max(b->env, 2000);
+    /* Room for a few thousand threads' transactions, each of which locks
+     * a handful of pages.  The tables are made (and their pages touched)
+     * whenever the environment is created or recovered, so oversizing
+     * them costs a recovery disk space it may not have (the region file
+     * was 57 MB with ten times these). */
+    b->env->set_lk_max_locks(b->env, 10000);
+    b->env->set_lk_max_lockers(b->env, 4000);
+    b->env->set_lk_max_objects(b->env, 10000);
+    b->env->set_tx_max(b->env, 1000);
     b->env->set_timeout(b->env, (db_timeout_t)lt, DB_SET_LOCK_TIMEOUT);
     b->env->log_set_config(b->env, DB_LOG_AUTO_REMOVE, 1);
     if (opts->create) {
@@ -407,6 +412,42 @@ static apr_status_t drop_regions(apr_pool_t *p, const char *home,
     return APR_SUCCESS;
 }
 
+/* Give every shared region file of home its disk blocks now.  They are
+ * sparse files that every process maps: a page first touched when the file
+ * system is full is a SIGBUS in whoever touches it, inside the library,
+ * where nothing can be mended.  Allocated here, by the parent that made
+ * them, a full disk later shows only as write errors the store reports. */
+static apr_status_t allocate_regions(apr_pool_t *p, const char *home)
+{
+    apr_dir_t *dir;
+    apr_finfo_t fi;
+    apr_status_t rv = APR_SUCCESS;
+
+    if (apr_dir_open(&dir, home, p) != APR_SUCCESS) {
+        return APR_SUCCESS;
+    }
+    while (rv == APR_SUCCESS
+           && apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_SIZE, dir)
+                  == APR_SUCCESS) {
+        const char *path;
+        int fd, err;
+
+        if (strncmp(fi.name, "__db.", 5) != 0 || fi.size <= 0) {
+            continue;
+        }
+        path = apr_pstrcat(p, home, "/", fi.name, NULL);
+        if ((fd = open(path, O_RDWR)) < 0) {
+            continue;
+        }
+        if ((err = posix_fallocate(fd, 0, (off_t)fi.size)) != 0) {
+            rv = APR_FROM_OS_ERROR(err);
+        }
+        close(fd);
+    }
+    apr_dir_close(dir);
+    return rv;
+}
+
 /* Every database file is there. */
 static int environment_exists(apr_pool_t *p, const char *datadir)
 {
@@ -460,6 +501,12 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
         rv = tsr_store_bdb_open(&s, sub, datadir, &o);
         if (rv == APR_SUCCESS) {
             tsr_store_bdb_checkpoint(s);
+            rv = allocate_regions(sub, env_home(sub, datadir));
+            if (rv != APR_SUCCESS && opts->log) {
+                opts->log(opts->log_baton, TSR_LOG_ERR, rv, "TSR00106: no "
+                          "room on the file system for the store's shared "
+                          "regions");
+            }
         }
         /* No child runs yet: what publishes cut short left goes now.  A
          * failure leaves their intents for the next start, and is no

@@ -1,7 +1,8 @@
 # A stored document that does not decode is a server error (500, logged),
 # not a passing "try again" (503): retrying would not help.  The view is
 # overwritten behind the registry's back with Berkeley DB's own loader,
-# joining the running environment as Apache's children do.
+# joining the running environment as Apache's children do.  It happens in
+# the second server's store (t/var/root), which no other test reads whole.
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
@@ -10,7 +11,7 @@ use TsciTest qw(base_url req json_of adduser publish unique data_dir);
 
 plan tests => 6, have_lwp;
 
-my $base = base_url('/npm/');
+my $base = base_url('/', 'tsci_root');
 my $token = adduser($base, unique('corrupt'), 'corrupt-pass-1');
 my $name = unique('broken-view');
 is publish($base, $token, name => $name, version => '1.0.0')->code, 201,
@@ -20,8 +21,8 @@ is req(GET => "$base$name")->code, 200, 'the packument reads';
 # The full view's key is the name, a NUL and "f" (tsr_store_bdb.c).
 my $key = unpack('H*', "$name\0f");
 my $val = unpack('H*', 'this is not a ready view');
-my $home = data_dir() . '/db';
-my $in = data_dir() . '/corrupt.load';
+my $home = data_dir('root') . '/db';
+my $in = data_dir('root') . '/corrupt.load';
 open my $fh, '>', $in or die $!;
 print $fh "VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n"
     . " $key\n $val\nDATA=END\n";

@@ -8,6 +8,7 @@
 # and always stops it.
 use strict;
 use warnings;
+no warnings 'portable';    # 64-bit addresses from /proc/<pid>/maps
 use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use LWP::UserAgent ();

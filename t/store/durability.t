@@ -18,7 +18,7 @@ use JSON::PP ();
 use Time::HiRes qw(sleep time);
 use TsciTest qw(base_url req json_of make_tarball publish_body adduser
                 unique data_dir t_var publish signal_deaths start_reader
-                read_report);
+                read_report children_of);
 
 plan tests => 22, have_lwp;
 
@@ -67,21 +67,6 @@ sub parent_pid {
     my $pid = <$fh>;
     chomp $pid;
     return $pid;
-}
-
-sub children_of {
-    my $ppid = shift;
-    my @kids;
-    for my $status (glob '/proc/[0-9]*/status') {
-        open my $fh, '<', $status or next;
-        my ($pid, $pp);
-        while (<$fh>) {
-            $pid = $1 if /^Pid:\s+(\d+)/;
-            $pp = $1 if /^PPid:\s+(\d+)/;
-        }
-        push @kids, $pid if defined $pp && $pp == $ppid;
-    }
-    return @kids;
 }
 
 # Writers: publish new packages as fast as they can; log each one the

@@ -12,6 +12,8 @@
 
 extern module AP_MODULE_DECLARE_DATA tsci_registry_module;
 
+/* The realm of the registry's challenges (Bearer and Basic). */
+#define TSR_REALM "tsci-registry"
 /* The handler name requests of the registry are given. */
 #define TSR_HANDLER "tsci-registry"
 /* Note set on requests for a tarball file the core handler serves. */
@@ -139,8 +141,8 @@ tsr_request_t *tsr_request_of(request_rec *r);
 const tsr_identity_t *tsr_authn_identity(request_rec *r);
 
 /* Answer 401 with the challenge npm reads as "log in again" (a Bearer
- * one); message says why. */
-int tsr_authn_challenge(request_rec *r, const char *message);
+ * one), saying whether who's token was bad or missing. */
+int tsr_authn_challenge(request_rec *r, const tsr_identity_t *who);
 
 /* mod_tsci_registry_handler.c: routing and dispatch. */
 void tsr_handler_register_hooks(apr_pool_t *p);

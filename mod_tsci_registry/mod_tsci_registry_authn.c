@@ -24,8 +24,9 @@
 
 APLOG_USE_MODULE(tsci_registry);
 
-#define REALM "tsci-registry"
 #define AUTH_TYPE "Bearer"
+#define CHALLENGE AUTH_TYPE " realm=\"" TSR_REALM "\""
+#define BAD_TOKEN "the token is not valid: log in again with npm login"
 
 
 static const tsr_dir_conf_t *dir_conf(request_rec *r)
@@ -98,18 +99,18 @@ static int access_checker(request_rec *r)
     return DECLINED;
 }
 
-int tsr_authn_challenge(request_rec *r, const char *message)
+int tsr_authn_challenge(request_rec *r, const tsr_identity_t *who)
 {
-    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   AUTH_TYPE " realm=\"" REALM "\"");
-    return tsr_io_refuse(r, HTTP_UNAUTHORIZED, "%s", message);
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate", CHALLENGE);
+    return tsr_io_refuse(r, HTTP_UNAUTHORIZED, "%s", who->bad_token
+                         ? BAD_TOKEN
+                         : "this needs you to be logged in: run npm login");
 }
 
 /* Apache's own 401 page, but in JSON, for clients that print "error". */
 static int unauthorized(request_rec *r, const char *message)
 {
-    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   AUTH_TYPE " realm=\"" REALM "\"");
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate", CHALLENGE);
     ap_custom_response(r, HTTP_UNAUTHORIZED,
                        apr_pstrcat(r->pool, "{\"error\":\"", message,
                                    "\",\"reason\":\"", message,
@@ -131,8 +132,7 @@ static int check_authn(request_rec *r)
         return OK;
     }
     if (n->id.bad_token) {
-        return unauthorized(r, "the token is not valid: log in again "
-                               "with npm login");
+        return unauthorized(r, BAD_TOKEN);
     }
     if (n->id.store_failed) {
         return HTTP_SERVICE_UNAVAILABLE;

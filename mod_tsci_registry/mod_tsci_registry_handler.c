@@ -37,11 +37,7 @@ static int refused_by_flags(tsr_req_t *q, int *rc)
                                 "try again");
         }
         else {
-            *rc = tsr_authn_challenge(q->r, q->who->bad_token
-                                      ? "the token is not valid: log in "
-                                        "again with npm login"
-                                      : "this needs you to be logged in: "
-                                        "run npm login");
+            *rc = tsr_authn_challenge(q->r, q->who);
         }
         return 1;
     }

@@ -24,7 +24,6 @@
 APLOG_USE_MODULE(tsci_registry);
 
 #define ABBREV_TYPE "application/vnd.npm.install-v1+json"
-#define REALM "tsci-registry"
 
 static const char *param(tsr_req_t *q, const char *key)
 {
@@ -250,8 +249,7 @@ static int op_version(tsr_req_t *q)
         apr_table_setn(q->r->headers_out, "Cache-Control", "no-cache");
         return send_view(q->r, &v, base, strlen(base), "application/json");
     }
-    rv = tsr_store_package_doc(q->store, q->r->pool, param(q, "name"),
-                               &text, &len);
+    rv = tsr_store_package_doc(q->store, q->r->pool, name, &text, &len);
     if (rv == TSR_ENOTFOUND) {
         return not_found(q, "package");
     }
@@ -262,11 +260,10 @@ static int op_version(tsr_req_t *q)
         != APR_SUCCESS) {
         return unreadable(q);
     }
-    m = tsr_packument_version(q->r->pool, doc, param(q, "spec"),
-                              base_url(q));
+    m = tsr_packument_version(q->r->pool, doc, spec, base_url(q));
     if (m == NULL) {
-        return tsr_io_refuse(q->r, 404, "version not found: %s@%s",
-                             param(q, "name"), param(q, "spec"));
+        return tsr_io_refuse(q->r, 404, "version not found: %s@%s", name,
+                             spec);
     }
     apr_table_setn(q->r->headers_out, "Cache-Control", "no-cache");
     return tsr_io_send_json(q->r, 200, m);
@@ -349,7 +346,7 @@ static int op_adduser(tsr_req_t *q)
             && strcmp(err->code, TSR_AUTH_BAD_CREDENTIALS) == 0) {
             /* Basic makes npm print "Incorrect or missing password." */
             apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                           "Basic realm=\"" REALM "\"");
+                           "Basic realm=\"" TSR_REALM "\"");
             ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
                           "TSR00031: failed login for %s", param(q, "user"));
         }

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <db.h>
-#include <apr_atomic.h>
 #include <apr_strings.h>
 #include <apr_file_info.h>
 #include "tsr_store_bdb.h"
@@ -33,7 +32,11 @@ static const char *const db_files[DB_COUNT] = {
 
 /* How often a write is retried after a deadlock before it gives up. */
 #define MAX_RETRIES 50
-/* Threads of all processes that may be inside the library at once. */
+/* Threads of all processes that may be inside the library at once.  No
+ * process runs failchk any more, which is what thread tracking is for;
+ * it stays because the table it sizes is made with the regions: without
+ * it, a child's open on a full disk writes to the region files and fails
+ * (t/store/fulldisk.t). */
 #define THREAD_SLOTS 4000
 
 /* Counters kept in one record of the meta database. */

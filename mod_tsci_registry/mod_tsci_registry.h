@@ -102,6 +102,10 @@ apr_status_t tsr_io_read_body(request_rec *r, apr_off_t limit, int flags,
                               tsr_error_t **perr);
 /* Send obj with status as application/json. */
 int tsr_io_send_json(request_rec *r, int status, json_object *obj);
+/* Pass bb, a whole response body of len bytes, and its end; small bodies
+ * are pushed to the client at once.  OK or AP_FILTER_ERROR. */
+int tsr_io_pass_body(request_rec *r, apr_bucket_brigade *bb,
+                     apr_size_t len);
 /* Send a ready text with content type (len bytes, lives in r->pool). */
 int tsr_io_send_text(request_rec *r, int status, const char *ctype,
                      const char *text, apr_size_t len);

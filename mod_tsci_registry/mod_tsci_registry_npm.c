@@ -184,11 +184,12 @@ static int send_view(request_rec *r, const tsr_view_t *v, const char *base,
 {
     struct iovec *iov;
     apr_bucket_brigade *bb;
+    apr_size_t len = tsr_view_length(v, blen);
     int i, n;
 
     r->status = 200;
     ap_set_content_type(r, ctype);
-    ap_set_content_length(r, (apr_off_t)tsr_view_length(v, blen));
+    ap_set_content_length(r, (apr_off_t)len);
     if (r->header_only) {
         return OK;
     }
@@ -202,10 +203,7 @@ static int send_view(request_rec *r, const tsr_view_t *v, const char *base,
                                             r->connection->bucket_alloc));
         }
     }
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
-                                    r->connection->bucket_alloc));
-    return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS
-               ? OK : AP_FILTER_ERROR;
+    return tsr_io_pass_body(r, bb, len);
 }
 
 /* GET /<name>/<version or tag>: the one manifest, sent from its ready

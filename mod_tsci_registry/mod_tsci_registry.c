@@ -9,6 +9,7 @@ static void register_hooks(apr_pool_t *p)
     tsr_map_register_hooks(p);
     tsr_store_register_hooks(p);
     tsr_watch_register_hooks(p);
+    tsr_password_register_hooks(p);
     tsr_authn_register_hooks(p);
     tsr_handler_register_hooks(p);
 }

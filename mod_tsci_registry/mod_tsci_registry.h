@@ -5,7 +5,9 @@
 
 #include "httpd.h"
 #include "http_config.h"
+#include "mod_auth.h"
 #include <json-c/json.h>
+#include "tsr_auth.h"
 #include "tsr_store.h"
 #include "tsr_error.h"
 #include "tsr_route.h"
@@ -14,6 +16,9 @@ extern module AP_MODULE_DECLARE_DATA tsci_registry_module;
 
 /* The realm of the registry's challenges (Bearer and Basic). */
 #define TSR_REALM "tsci-registry"
+/* The name of the registry's own users as one of Apache's authn
+ * providers (AuthBasicProvider tsci-registry, TsciRegistryAuthnProvider). */
+#define TSR_OWN_USERS_PROVIDER "tsci-registry"
 /* The handler name requests of the registry are given. */
 #define TSR_HANDLER "tsci-registry"
 /* Note set on requests for a tarball file the core handler serves. */
@@ -35,7 +40,14 @@ typedef struct tsr_dir_conf_t {
     const char *base_url;       /* NULL unset; ends in '/' */
     apr_off_t max_body;         /* -1 unset */
     int allow_signup;           /* -1 unset */
+    apr_array_header_t *authn;  /* of tsr_authn_named_t; NULL unset */
 } tsr_dir_conf_t;
+
+/* One of Apache's authn providers, as TsciRegistryAuthnProvider names it. */
+typedef struct tsr_authn_named_t {
+    const char *name;
+    const authn_provider *provider;
+} tsr_authn_named_t;
 
 /* mod_tsci_registry_config.c */
 extern const command_rec tsr_cmds[];
@@ -111,9 +123,23 @@ int tsr_io_send_text(request_rec *r, int status, const char *ctype,
                      const char *text, apr_size_t len);
 /* Send err as {"error":..., "reason":...}; 5xx are logged once here. */
 int tsr_io_send_error(request_rec *r, const tsr_error_t *err);
+/* err as the answer of a hook that runs before the handler (check_authn):
+ * the same JSON body, as the error document Apache sends for the status
+ * returned. */
+int tsr_io_early_error(request_rec *r, const tsr_error_t *err);
 /* Shorthand: build and send an error. */
 int tsr_io_refuse(request_rec *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* mod_tsci_registry_password.c: passwords through Apache's authn
+ * providers.  Registers the provider of the registry's own users. */
+void tsr_password_register_hooks(apr_pool_t *p);
+/* Check user's password with the providers of r's Location, in order. */
+tsr_auth_verdict_e tsr_password_check(request_rec *r, const char *user,
+                                      const char *password);
+/* May a login at r sign a new user up (TsciRegistryAllowSignup, and the
+ * registry's own users among the providers)? */
+int tsr_password_signup_allowed(request_rec *r);
 
 /* mod_tsci_registry_authn.c: who a request is.  A Bearer token becomes
  * r->user (and "Bearer" its auth type) before Apache's Require is
@@ -132,6 +158,10 @@ typedef struct tsr_request_t {
     tsr_identity_t id;          /* mod_tsci_registry_authn.c's */
     int identified;             /* the token was looked at */
     int providers_asked;        /* check_authn let a provider decide */
+    /* A login whose password check_authn checked (under a Require): its
+     * credentials and what the check said, for the handler to finish. */
+    const tsr_auth_creds_t *login;
+    tsr_auth_verdict_e login_verdict;
     tsr_store_t *store;         /* this request's store session */
     int store_tried;
 } tsr_request_t;
@@ -147,6 +177,10 @@ const tsr_identity_t *tsr_authn_identity(request_rec *r);
 /* Answer 401 with the challenge npm reads as "log in again" (a Bearer
  * one), saying whether who's token was bad or missing. */
 int tsr_authn_challenge(request_rec *r, const tsr_identity_t *who);
+
+/* Log a refused login of user and add the challenge that makes npm say
+ * "Incorrect or missing password". */
+void tsr_authn_login_failed(request_rec *r, const char *user);
 
 /* mod_tsci_registry_handler.c: routing and dispatch. */
 void tsr_handler_register_hooks(apr_pool_t *p);

@@ -26,6 +26,9 @@ APLOG_USE_MODULE(tsci_registry);
 
 #define AUTH_TYPE "Bearer"
 #define CHALLENGE AUTH_TYPE " realm=\"" TSR_REALM "\""
+#define BASIC_CHALLENGE "Basic realm=\"" TSR_REALM "\""
+/* The auth type of a user who proved a password in a login's body. */
+#define PASSWORD_AUTH_TYPE "Password"
 #define BAD_TOKEN "the token is not valid: log in again with npm login"
 
 
@@ -108,31 +111,101 @@ int tsr_authn_challenge(request_rec *r, const tsr_identity_t *who)
 }
 
 /* Apache's own 401 page, but in JSON, for clients that print "error". */
-static int unauthorized(request_rec *r, const char *message)
+static int unauthorized(request_rec *r, const char *challenge,
+                        const char *message)
 {
-    apr_table_setn(r->err_headers_out, "WWW-Authenticate", CHALLENGE);
-    ap_custom_response(r, HTTP_UNAUTHORIZED,
-                       apr_pstrcat(r->pool, "{\"error\":\"", message,
-                                   "\",\"reason\":\"", message,
-                                   "\",\"code\":\"unauthorized\"}", NULL));
-    r->content_type = "application/json";
-    return HTTP_UNAUTHORIZED;
+    tsr_error_t err = { HTTP_UNAUTHORIZED, "unauthorized", NULL,
+                        APR_SUCCESS };
+
+    err.message = message;
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate", challenge);
+    return tsr_io_early_error(r, &err);
+}
+
+/* The route r asks for, when it is a login (npm's PUT
+ * /-/user/org.couchdb.user:<name>): its user parameter, else NULL. */
+static const char *login_user(request_rec *r, const tsr_dir_conf_t *d)
+{
+    const char *rel = tsr_map_relative_path(r, d);
+    tsr_route_t rt;
+
+    if (rel == NULL) {
+        return NULL;
+    }
+    tsr_route_match(&rt, r->pool, tsr_route_table(tsr_conf_api(d)),
+                    r->method, rel);
+    if (rt.status != 0 || !(rt.def->flags & TSR_RF_LOGIN)) {
+        return NULL;
+    }
+    return tsr_route_param(&rt, "user");
+}
+
+void tsr_authn_login_failed(request_rec *r, const char *user)
+{
+    /* Basic makes npm print "Incorrect or missing password." */
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate", BASIC_CHALLENGE);
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                  "TSR00031: failed login for %s", user);
+}
+
+/* A login where a Require asks for a user: the password in its body is
+ * its authentication, checked here so that logging in needs no exception
+ * in the configuration; the handler then mints the token (or signs a new
+ * user up) only if authorization lets the user in. */
+static int login_authn(request_rec *r, tsr_request_t *n, const char *user)
+{
+    tsr_error_t *err = NULL;
+    tsr_auth_creds_t *c = apr_pcalloc(r->pool, sizeof(*c));
+    json_object *body;
+
+    if (tsr_io_read_json(r, TSR_LOGIN_BODY_MAX, &body, &err) != APR_SUCCESS
+        || tsr_auth_creds_parse(c, r->pool, user, body, &err)
+               != APR_SUCCESS) {
+        return tsr_io_early_error(r, err);
+    }
+    n->login = c;
+    n->login_verdict = tsr_password_check(r, c->user, c->password);
+    switch (n->login_verdict) {
+    case TSR_AUTH_GRANTED:
+        break;
+    case TSR_AUTH_NO_USER:
+        /* Open signup lets anyone become a user, here too. */
+        if (tsr_password_signup_allowed(r)) {
+            break;
+        }
+        /* fall through */
+    case TSR_AUTH_DENIED:
+        tsr_authn_login_failed(r, c->user);
+        return unauthorized(r, BASIC_CHALLENGE,
+                            "incorrect user name or password");
+    default:
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    n->id.user = c->user;
+    r->user = (char *)c->user;
+    r->ap_auth_type = PASSWORD_AUTH_TYPE;
+    return OK;
 }
 
 /* Runs when a Require needs a user and none is known yet. */
 static int check_authn(request_rec *r)
 {
+    const tsr_dir_conf_t *d = dir_conf(r);
+    const char *user;
     tsr_request_t *n;
 
-    if (!tsr_conf_enabled(dir_conf(r))) {
+    if (!tsr_conf_enabled(d)) {
         return DECLINED;
+    }
+    if ((user = login_user(r, d)) != NULL) {
+        return login_authn(r, tsr_request_of(r), user);
     }
     n = identify(r);
     if (n->id.user) {
         return OK;
     }
     if (n->id.bad_token) {
-        return unauthorized(r, BAD_TOKEN);
+        return unauthorized(r, CHALLENGE, BAD_TOKEN);
     }
     if (n->id.store_failed) {
         return HTTP_SERVICE_UNAVAILABLE;
@@ -143,8 +216,8 @@ static int check_authn(request_rec *r)
         n->providers_asked = 1;
         return DECLINED;
     }
-    return unauthorized(r, "this registry needs you to be logged in: run "
-                           "npm login");
+    return unauthorized(r, CHALLENGE, "this registry needs you to be logged "
+                                      "in: run npm login");
 }
 
 const tsr_identity_t *tsr_authn_identity(request_rec *r)

@@ -4,6 +4,7 @@
 #include "apr_strings.h"
 #include "apr_uri.h"
 #include "httpd.h"
+#include "ap_provider.h"
 #include "http_config.h"
 #include "mod_tsci_registry.h"
 
@@ -48,6 +49,7 @@ void *tsr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     d->max_body = add->max_body != -1 ? add->max_body : base->max_body;
     d->allow_signup = add->allow_signup != -1 ? add->allow_signup
                                               : base->allow_signup;
+    d->authn = add->authn ? add->authn : base->authn;
     return d;
 }
 
@@ -68,7 +70,7 @@ apr_off_t tsr_conf_max_body(const tsr_dir_conf_t *d)
 
 int tsr_conf_allow_signup(const tsr_dir_conf_t *d)
 {
-    return d->allow_signup != 0;
+    return d->allow_signup == 1;
 }
 
 /* TsciRegistry On|Off|npm: which API this Location serves ("On" is npm's,
@@ -172,6 +174,33 @@ static const char *set_max_body(cmd_parms *cmd, void *dv, const char *arg)
     return NULL;
 }
 
+/* TsciRegistryAuthnProvider: found now, as AuthBasicProvider does, so a
+ * name without its module is a configuration error, not a failed login. */
+static const char *add_authn_provider(cmd_parms *cmd, void *dv,
+                                      const char *name)
+{
+    tsr_dir_conf_t *d = dv;
+    tsr_authn_named_t *n;
+    const authn_provider *prov;
+
+    prov = ap_lookup_provider(AUTHN_PROVIDER_GROUP, name,
+                              AUTHN_PROVIDER_VERSION);
+    if (prov == NULL || prov->check_password == NULL) {
+        return apr_pstrcat(cmd->pool, "TsciRegistryAuthnProvider: no authn "
+                           "provider '", name, "' that checks passwords "
+                           "(is its module, such as mod_authn_file for "
+                           "'file' or mod_authnz_ldap for 'ldap', loaded "
+                           "before this line?)", NULL);
+    }
+    if (d->authn == NULL) {
+        d->authn = apr_array_make(cmd->pool, 2, sizeof(*n));
+    }
+    n = apr_array_push(d->authn);
+    n->name = name;
+    n->provider = prov;
+    return NULL;
+}
+
 static const char *set_allow_signup(cmd_parms *cmd, void *dv, int flag)
 {
     ((tsr_dir_conf_t *)dv)->allow_signup = flag;
@@ -196,6 +225,11 @@ const command_rec tsr_cmds[] = {
                   "Largest publish body in bytes (default 100000000)"),
     AP_INIT_FLAG("TsciRegistryAllowSignup", set_allow_signup, NULL,
                  RSRC_CONF | ACCESS_CONF,
-                 "On to let npm adduser create new users (default On)"),
+                 "On to let npm adduser create new users (default Off)"),
+    AP_INIT_ITERATE("TsciRegistryAuthnProvider", add_authn_provider, NULL,
+                    RSRC_CONF | ACCESS_CONF,
+                    "Apache authn providers that check login passwords, in "
+                    "order (default: tsci-registry, the registry's own "
+                    "users)"),
     { NULL }
 };

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "apr_strings.h"
 #include "httpd.h"
+#include "http_core.h"
 #include "http_config.h"
 #include "http_log.h"
 #include "http_protocol.h"
@@ -144,16 +145,43 @@ int tsr_io_send_json(request_rec *r, int status, json_object *obj)
     return tsr_io_send_text(r, status, "application/json", text, len);
 }
 
-int tsr_io_send_error(request_rec *r, const tsr_error_t *err)
+static const tsr_error_t unknown_error = {
+    500, "internal_error", "the request failed for an unknown reason",
+    APR_EGENERAL
+};
+
+/* The JSON body of err.  npm prints only "error": it carries the
+ * sentence, as the public registry does; "reason" repeats it under
+ * CouchDB's name, and "code" is a stable word for programs. */
+static json_object *error_json(request_rec *r, const tsr_error_t *err)
 {
     json_object *o = tsr_json_own(r->pool, json_object_new_object());
-    static const tsr_error_t unknown = {
-        500, "internal_error", "the request failed for an unknown reason",
-        APR_EGENERAL
-    };
+
+    tsr_json_set_str(o, "error", err->message);
+    tsr_json_set_str(o, "reason", err->message);
+    tsr_json_set_str(o, "code", err->code);
+    return o;
+}
+
+int tsr_io_early_error(request_rec *r, const tsr_error_t *err)
+{
+    apr_size_t len;
 
     if (err == NULL) {
-        err = &unknown;
+        err = &unknown_error;
+    }
+    ap_custom_response(r, err->http_status,
+                       tsr_json_serialize(r->pool, error_json(r, err), &len));
+    r->content_type = "application/json";
+    return err->http_status;
+}
+
+int tsr_io_send_error(request_rec *r, const tsr_error_t *err)
+{
+    json_object *o;
+
+    if (err == NULL) {
+        err = &unknown_error;
     }
 
     if (err->http_status >= 500) {
@@ -166,12 +194,7 @@ int tsr_io_send_error(request_rec *r, const tsr_error_t *err)
                       "TSR00021: refused %s %s with %d: %s", r->method,
                       r->uri, err->http_status, err->message);
     }
-    /* npm prints only "error": it carries the sentence, as the public
-     * registry does; "reason" repeats it under CouchDB's name, and "code"
-     * is a stable word for programs. */
-    tsr_json_set_str(o, "error", err->message);
-    tsr_json_set_str(o, "reason", err->message);
-    tsr_json_set_str(o, "code", err->code);
+    o = error_json(r, err);
     /* The client may still be sending a body we will not read: drain a
      * small one to keep the connection, drop the connection under a large
      * one. */

@@ -329,24 +329,37 @@ static int op_whoami(tsr_req_t *q)
     return tsr_io_send_json(q->r, 200, res);
 }
 
-/* npm's legacy login and signup: PUT /-/user/org.couchdb.user:<name>. */
+/* npm's legacy login and signup: PUT /-/user/org.couchdb.user:<name>.
+ * The password goes to Apache's authn providers (TsciRegistryAuthnProvider);
+ * under a Require, check_authn has checked it already. */
 static int op_adduser(tsr_req_t *q)
 {
     request_rec *r = q->r;
+    tsr_request_t *n = tsr_request_of(r);
     tsr_error_t *err = NULL;
+    tsr_auth_creds_t creds;
+    tsr_auth_verdict_e verdict;
     tsr_auth_login_t login;
     json_object *body, *res;
 
-    if (tsr_io_read_json(r, 64 * 1024, &body, &err) != APR_SUCCESS
-        || tsr_auth_login(&login, r->pool, q->store, param(q, "user"), body,
-                          tsr_conf_allow_signup(q->d), &err) != APR_SUCCESS) {
+    if (n->login) {
+        creds = *n->login;
+        verdict = n->login_verdict;
+    }
+    else {
+        if (tsr_io_read_json(r, TSR_LOGIN_BODY_MAX, &body, &err) != APR_SUCCESS
+            || tsr_auth_creds_parse(&creds, r->pool, param(q, "user"), body,
+                                    &err) != APR_SUCCESS) {
+            return tsr_io_send_error(r, err);
+        }
+        verdict = tsr_password_check(r, creds.user, creds.password);
+    }
+    if (tsr_auth_login(&login, r->pool, q->store, &creds, verdict,
+                       tsr_password_signup_allowed(r), &err)
+        != APR_SUCCESS) {
         if (err && err->code
             && strcmp(err->code, TSR_AUTH_BAD_CREDENTIALS) == 0) {
-            /* Basic makes npm print "Incorrect or missing password." */
-            apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                           "Basic realm=\"" TSR_REALM "\"");
-            ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
-                          "TSR00031: failed login for %s", param(q, "user"));
+            tsr_authn_login_failed(r, creds.user);
         }
         return tsr_io_send_error(r, err);
     }

@@ -176,70 +176,119 @@ static apr_status_t refuse_credentials(apr_pool_t *p, int allow_signup,
                                "registry does not let new users sign up)");
 }
 
-apr_status_t tsr_auth_login(tsr_auth_login_t *out, apr_pool_t *p,
-                            tsr_store_t *store, const char *user,
-                            json_object *body, int allow_signup,
-                            tsr_error_t **perr)
+/* A bcrypt hash of no one's password, at the cost new hashes get: an
+ * unknown user is checked against it. */
+#define NOBODY_HASH \
+    "$2y$10$2ATZGQ2CGQAlaIZSJjJLN.2HqWkWWz.OmLhz4TcC77YMpJcRmKgPu"
+
+tsr_auth_verdict_e tsr_auth_user_check(apr_pool_t *p, tsr_store_t *store,
+                                       const char *user,
+                                       const char *password)
 {
-    const char *name, *password, *email, *stored, *hash;
+    const char *stored;
     apr_size_t len;
     json_object *rec;
     apr_status_t rv;
 
-    memset(out, 0, sizeof(*out));
+    rv = tsr_store_user_get(store, p, user, &stored, &len);
+    if (rv == TSR_ENOTFOUND) {
+        (void)tsr_auth_password_check(p, password, NOBODY_HASH);
+        return TSR_AUTH_NO_USER;
+    }
+    if (rv != APR_SUCCESS) {
+        return TSR_AUTH_FAILED;
+    }
+    if (tsr_json_parse(&rec, p, stored, len, 8, NULL) != APR_SUCCESS) {
+        return TSR_AUTH_FAILED;
+    }
+    return tsr_auth_password_check(p, password, tsr_json_str(rec, "password"))
+                   == APR_SUCCESS
+               ? TSR_AUTH_GRANTED : TSR_AUTH_DENIED;
+}
+
+apr_status_t tsr_auth_creds_parse(tsr_auth_creds_t *c, apr_pool_t *p,
+                                  const char *user, json_object *body,
+                                  tsr_error_t **perr)
+{
+    apr_status_t rv;
+
+    memset(c, 0, sizeof(*c));
     if ((rv = tsr_name_check_user(p, user, perr)) != APR_SUCCESS) {
         return rv;
     }
     /* tsr_json_str gives no string that holds a NUL byte: a password
      * "a\u0000secret" is no password rather than the password "a". */
-    name = tsr_json_str(body, "name");
-    password = tsr_json_str(body, "password");
-    email = tsr_json_str(body, "email");
-    if (name == NULL || strcmp(name, user) != 0) {
+    c->user = tsr_json_str(body, "name");
+    c->password = tsr_json_str(body, "password");
+    c->email = tsr_json_str(body, "email");
+    if (c->user == NULL || strcmp(c->user, user) != 0) {
         return tsr_error_set(perr, p, 400, NULL, "the body's \"name\" must "
                              "be the user named in the URL, %s", user);
     }
-    if (password == NULL || *password == '\0'
-        || strlen(password) > TSR_PASSWORD_MAX) {
+    if (c->password == NULL || *c->password == '\0'
+        || strlen(c->password) > TSR_PASSWORD_MAX) {
         return tsr_error_set(perr, p, 400, NULL, "a password of 1 to %d "
                              "characters is required", TSR_PASSWORD_MAX);
     }
-    if (email && strlen(email) > EMAIL_MAX) {
+    if (c->email && strlen(c->email) > EMAIL_MAX) {
         return tsr_error_set(perr, p, 400, NULL,
                              "the email address is too long");
     }
-    out->user = user;
-    rv = tsr_store_user_get(store, p, user, &stored, &len);
-    if (rv == APR_SUCCESS) {
-        if (tsr_json_parse(&rec, p, stored, len, 8, NULL) != APR_SUCCESS
-            || tsr_auth_password_check(p, password,
-                                       tsr_json_str(rec, "password"))
-                   != APR_SUCCESS) {
-            return refuse_credentials(p, allow_signup, perr);
-        }
-        return tsr_auth_token_issue(&out->token, p, store, user, 0, perr);
-    }
-    if (rv != TSR_ENOTFOUND) {
-        return tsr_error_set(perr, p, 503, NULL,
-                             "the user store is unavailable, try again");
-    }
-    if (!allow_signup) {
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_auth_login(tsr_auth_login_t *out, apr_pool_t *p,
+                            tsr_store_t *store, const tsr_auth_creds_t *c,
+                            tsr_auth_verdict_e verdict, int allow_signup,
+                            tsr_error_t **perr)
+{
+    apr_status_t rv;
+
+    memset(out, 0, sizeof(*out));
+    out->user = c->user;
+    switch (verdict) {
+    case TSR_AUTH_GRANTED:
+        return tsr_auth_token_issue(&out->token, p, store, c->user, 0, perr);
+    case TSR_AUTH_DENIED:
         return refuse_credentials(p, allow_signup, perr);
+    case TSR_AUTH_NO_USER:
+        if (allow_signup) {
+            break;
+        }
+        return refuse_credentials(p, allow_signup, perr);
+    default:
+        return tsr_error_set(perr, p, 503, NULL, "the password could not "
+                             "be checked, try again");
     }
-    if ((rv = tsr_auth_password_hash(&hash, p, password)) != APR_SUCCESS) {
+    if ((rv = tsr_auth_user_add(p, store, c, perr)) != APR_SUCCESS) {
+        return rv;
+    }
+    out->created = 1;
+    return tsr_auth_token_issue(&out->token, p, store, c->user, 0, perr);
+}
+
+apr_status_t tsr_auth_user_add(apr_pool_t *p, tsr_store_t *store,
+                               const tsr_auth_creds_t *c, tsr_error_t **perr)
+{
+    const char *stored, *hash;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if ((rv = tsr_auth_password_hash(&hash, p, c->password))
+        != APR_SUCCESS) {
         return tsr_error_internal(perr, p, rv, "could not hash the password");
     }
-    stored = tsr_json_serialize(p, tsr_auth_user_record(p, user, email, hash,
-                                    tsr_json_time(p, apr_time_now())), &len);
-    rv = tsr_store_user_create(store, p, user, stored, len);
+    stored = tsr_json_serialize(p, tsr_auth_user_record(p, c->user, c->email,
+                                    hash, tsr_json_time(p, apr_time_now())),
+                                &len);
+    rv = tsr_store_user_create(store, p, c->user, stored, len);
     if (rv == TSR_EEXISTS) {
-        return tsr_error_set(perr, p, 409, NULL, "the user %s was created at "
-                             "the same time by another request", user);
+        return tsr_error_set(perr, p, 409, NULL, "the user %s exists "
+                             "already", c->user);
     }
     if (rv != APR_SUCCESS) {
         return tsr_error_set(perr, p, 503, NULL,
                              "the user store is unavailable, try again");
     }
-    out->created = 1;
-    return tsr_auth_token_issue(&out->token, p, store, user, 0, perr);
+    return APR_SUCCESS;
 }

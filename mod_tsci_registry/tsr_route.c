@@ -13,7 +13,7 @@ static const tsr_route_def_t npm_routes[] = {
     { TSR_M_GET, "-/ping", TSR_NPM_PING, 0 },
     { TSR_M_GET, "-/whoami", TSR_NPM_WHOAMI, TSR_RF_USER },
     { TSR_M_PUT, "-/user/org.couchdb.user:{user}", TSR_NPM_ADDUSER,
-      TSR_RF_BODY },
+      TSR_RF_BODY | TSR_RF_LOGIN },
     /* Knowing a token is the right to revoke it: no user needed. */
     { TSR_M_DELETE, "-/user/token/{token}", TSR_NPM_LOGOUT, 0 },
     { TSR_M_GET, "{name}/-/{file}", TSR_NPM_TARBALL, TSR_RF_FILE },

@@ -27,6 +27,8 @@ typedef enum {
 #define TSR_RF_WRITE   0x02u    /* changes the store: no read-only token */
 #define TSR_RF_BODY    0x04u    /* reads a request body */
 #define TSR_RF_FILE    0x08u    /* a file Apache's core handler serves */
+#define TSR_RF_LOGIN   0x10u    /* proves who it is by a password in its
+                                 * body, not by a token */
 
 /* A route.  The pattern is '/'-separated segments below the registry's
  * prefix ("" is the root); a segment is a literal, or a parameter:

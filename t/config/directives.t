@@ -48,12 +48,18 @@ my @bad = (
      qr/TsciRegistryMaxBodySize must be a number of bytes/],
     ['TsciRegistryAllowSignup not a flag', 'TsciRegistryAllowSignup sometimes',
      qr/TsciRegistryAllowSignup must be On or Off/],
+    ['TsciRegistryAuthnProvider naming no loaded provider',
+     "<Location /r/>\n TsciRegistry On\n TsciRegistryAuthnProvider ldap\n</Location>",
+     qr/TsciRegistryAuthnProvider: no authn provider 'ldap'/],
+    ['TsciRegistryAuthnProvider without a name',
+     "<Location /r/>\n TsciRegistry On\n TsciRegistryAuthnProvider\n</Location>",
+     qr/TsciRegistryAuthnProvider requires at least one argument/],
     ['TsciRegistry On without a data directory',
      "<Location /r/>\n TsciRegistry On\n</Location>",
      qr/TSR00001: TsciRegistry On needs TsciRegistryDataDir/],
 );
 
-plan tests => 2 * @bad + 9, have_lwp;
+plan tests => 2 * @bad + 10, have_lwp;
 
 sub configtest {
     my ($label, $body, $datadir) = @_;
@@ -93,6 +99,8 @@ is $rc, 0, 'LoadModule, DataDir and a Location: Syntax OK' or diag $out;
 is $rc, 0, 'TsciRegistry npm: Syntax OK' or diag $out;
 ($rc, $out) = configtest('off', "<Location />\n TsciRegistry Off\n</Location>", 1);
 is $rc, 0, 'TsciRegistry Off: Syntax OK' or diag $out;
+($rc, $out) = configtest('own-users', "TsciRegistryAuthnProvider tsci-registry\n<Location />\n TsciRegistry npm\n</Location>", 1);
+is $rc, 0, 'TsciRegistryAuthnProvider tsci-registry (the registry\'s own users), no other module: Syntax OK' or diag $out;
 ($rc, $out) = configtest('store', "TsciRegistryStore bdb\n<Location />\n TsciRegistry npm\n</Location>", 1);
 is $rc, 0, 'TsciRegistryStore bdb: Syntax OK' or diag $out;
 

@@ -200,7 +200,8 @@ sub run_npm {
 }
 
 # npm adduser --auth-type=legacy, answering its prompts on a terminal as a
-# person would (npm reads them from a TTY).  Returns (ok, transcript).
+# person would (npm reads them from a TTY); without $email, npm login
+# --auth-type=legacy (no Email prompt).  Returns (ok, transcript).
 sub npm_adduser {
     my ($env, $registry, $user, $pass, $email) = @_;
     require Expect;
@@ -208,20 +209,26 @@ sub npm_adduser {
     my $e = Expect->new;
     $e->raw_pty(1);
     $e->log_stdout(0);
-    $e->spawn('npm', 'adduser', '--auth-type=legacy',
+    $e->spawn('npm', defined $email ? 'adduser' : 'login',
+              '--auth-type=legacy',
               "--registry=$registry", "--userconfig=$env->{userconfig}",
               "--cache=$env->{cache}") or return (0, "spawn: $!");
     my $ok = 1;
-    for my $step (['Username:', $user], ['Password:', $pass],
-                  ['Email', $email]) {
+    my @steps = (['Username:', $user], ['Password:', $pass]);
+    push @steps, ['Email', $email] if defined $email;
+    for my $step (@steps) {
         if (!$e->expect(60, $step->[0])) {
             $ok = 0;
             last;
         }
         $e->send("$step->[1]\r");
     }
-    $ok &&= defined $e->expect(60, 'Logged in');
+    # A refusal ends the run with npm's error: no need to wait it out.
+    my $which = $ok ? $e->expect(60, 'Logged in', 'npm error') : undef;
+    $ok &&= defined $which && $which == 1;
     my $text = ($e->before // '') . ($e->match // '') . ($e->after // '');
+    $e->expect(10, 'never') unless $ok;     # the rest of the error
+    $text .= $e->before // '';
     $e->soft_close;
     return ($ok && ($e->exitstatus // 1) == 0, $text);
 }
@@ -304,6 +311,7 @@ $mpm
 TsciRegistryDataDir $datadir
 <Location /npm/>
     TsciRegistry On
+    TsciRegistryAllowSignup On
 </Location>
 @{[ $o{conf} // '' ]}
 EOC

@@ -223,7 +223,11 @@ START_TEST(flags)
     ck_assert_uint_eq(rt.def->flags, TSR_RF_USER);
     tsr_route_match(&rt, fx_pool, npm(), "PUT",
                     "-/user/org.couchdb.user:bob");
-    ck_assert_uint_eq(rt.def->flags, TSR_RF_BODY);
+    /* A login proves who it is by its password, so check_authn knows to
+     * read the body rather than ask for a token. */
+    ck_assert_uint_eq(rt.def->flags, TSR_RF_BODY | TSR_RF_LOGIN);
+    tsr_route_match(&rt, fx_pool, npm(), "PUT", "somepkg");
+    ck_assert_uint_eq(rt.def->flags & TSR_RF_LOGIN, 0);
 }
 END_TEST
 

@@ -32,7 +32,14 @@ typedef struct tsr_server_conf_t {
     int enabled_somewhere;      /* some Location says TsciRegistry On */
     tsr_store_t *store;         /* this process's handle (child_init) */
     struct tsr_tokencache_t *tokens;    /* this process's token cache */
+    int login_limit_user;       /* TsciRegistryLoginLimit; -1 unset */
+    int login_limit_addr;
 } tsr_server_conf_t;
+
+/* Failed sign-ins are counted over this many seconds. */
+#define TSR_LOGIN_WINDOW 900
+#define TSR_DEFAULT_LOGIN_LIMIT_USER 10
+#define TSR_DEFAULT_LOGIN_LIMIT_ADDR 100
 
 typedef struct tsr_dir_conf_t {
     int api;                    /* tsr_api_e; -1 unset, TSR_API_NONE off */
@@ -60,6 +67,8 @@ int tsr_conf_enabled(const tsr_dir_conf_t *d);
 tsr_api_e tsr_conf_api(const tsr_dir_conf_t *d);
 apr_off_t tsr_conf_max_body(const tsr_dir_conf_t *d);
 int tsr_conf_allow_signup(const tsr_dir_conf_t *d);
+void tsr_conf_login_limits(const tsr_server_conf_t *sc, int *per_user,
+                           int *per_addr);
 
 /* mod_tsci_registry_map.c: URL to registry path and tarball file. */
 void tsr_map_register_hooks(apr_pool_t *p);
@@ -137,6 +146,8 @@ void tsr_password_register_hooks(apr_pool_t *p);
 /* Check user's password with the providers of r's Location, in order. */
 tsr_auth_verdict_e tsr_password_check(request_rec *r, const char *user,
                                       const char *password);
+/* The 429 for a check that said TSR_AUTH_THROTTLED (with Retry-After). */
+void tsr_password_throttled_error(request_rec *r, tsr_error_t *err);
 /* May a login at r sign a new user up (TsciRegistryAllowSignup, and the
  * registry's own users among the providers)? */
 int tsr_password_signup_allowed(request_rec *r);
@@ -150,6 +161,7 @@ typedef struct tsr_identity_t {
     const char *user;           /* authenticated user, or NULL */
     int readonly;               /* a read-only token: never writes */
     int bad_token;              /* a Bearer token nobody has */
+    int wrong_address;          /* a token not good from this client */
     int store_failed;           /* the token could not be looked up */
 } tsr_identity_t;
 
@@ -161,6 +173,10 @@ typedef struct tsr_request_t {
     /* A login whose password check_authn checked (under a Require): its
      * credentials and what the check said, for the handler to finish. */
     const tsr_auth_creds_t *login;
+    int in_password_chain;      /* tsr_password_check is asking */
+    apr_uint32_t retry_after;   /* seconds, when sign-ins are throttled */
+    /* A token the request's URL held, before it was masked for logs. */
+    const char *url_token;
     tsr_auth_verdict_e login_verdict;
     tsr_store_t *store;         /* this request's store session */
     int store_tried;
@@ -178,9 +194,13 @@ const tsr_identity_t *tsr_authn_identity(request_rec *r);
  * one), saying whether who's token was bad or missing. */
 int tsr_authn_challenge(request_rec *r, const tsr_identity_t *who);
 
-/* Log a refused login of user and add the challenge that makes npm say
- * "Incorrect or missing password". */
-void tsr_authn_login_failed(request_rec *r, const char *user);
+/* The token a logout or revocation URL named (the URL itself now shows
+ * only its first characters), or param when the URL held none. */
+const char *tsr_authn_url_token(request_rec *r, const char *param);
+
+/* Add the challenge that makes npm say "Incorrect or missing password"
+ * to a refused login. */
+void tsr_authn_login_failed(request_rec *r);
 
 /* mod_tsci_registry_handler.c: routing and dispatch. */
 void tsr_handler_register_hooks(apr_pool_t *p);
@@ -206,5 +226,10 @@ typedef struct tsr_api_ops_t {
 
 /* mod_tsci_registry_npm.c: the npm registry's operations. */
 extern const tsr_api_ops_t tsr_npm_ops;
+
+/* mod_tsci_registry_tokens.c: npm's token commands. */
+int tsr_npm_token_list(tsr_req_t *q);
+int tsr_npm_token_create(tsr_req_t *q);
+int tsr_npm_token_revoke(tsr_req_t *q);
 
 #endif

@@ -56,7 +56,7 @@ static tsr_request_t *identify(request_rec *r)
     tsr_request_t *n = tsr_request_of(r);
     tsr_server_conf_t *sc;
     tsr_store_t *store;
-    tsr_auth_identity_t id;
+    tsr_token_identity_t id;
     const char *token;
     apr_status_t rv;
 
@@ -73,15 +73,20 @@ static tsr_request_t *identify(request_rec *r)
     }
     sc = ap_get_module_config(r->server->module_config,
                               &tsci_registry_module);
-    rv = tsr_auth_token_lookup(&id, r->pool, store, sc->tokens,
-                               tsr_token_generation(), token,
-                               strlen(token));
+    rv = tsr_token_lookup(&id, r->pool, store, sc->tokens,
+                          tsr_token_generation(), token, strlen(token));
     if (rv == TSR_ENOTFOUND) {
         n->id.bad_token = 1;
         return n;
     }
     if (rv != APR_SUCCESS) {
         n->id.store_failed = 1;
+        return n;
+    }
+    /* The client address as Apache sees it: behind a proxy, mod_remoteip
+     * makes it the one the proxy reports. */
+    if (!tsr_token_cidr_allows(r->pool, id.cidr, r->useragent_addr)) {
+        n->id.wrong_address = 1;
         return n;
     }
     n->id.user = id.user;
@@ -95,10 +100,20 @@ static tsr_request_t *identify(request_rec *r)
 
 static int access_checker(request_rec *r)
 {
+    tsr_request_t *n;
+    tsr_error_t err = { HTTP_FORBIDDEN, "forbidden", NULL, APR_SUCCESS };
+
     if (tsr_conf_enabled(dir_conf(r))) {
-        identify(r);
+        n = identify(r);
+        /* Never served as anonymous instead: the holder should learn that
+         * the token is refused here, not find its packages missing. */
+        if (n->id.wrong_address) {
+            err.message = apr_psprintf(r->pool, "this token may not be used "
+                                       "from %s", r->useragent_ip);
+            return tsr_io_early_error(r, &err);
+        }
     }
-    /* Never a verdict: Require decides, with the user now known. */
+    /* Otherwise no verdict: Require decides, with the user now known. */
     return DECLINED;
 }
 
@@ -140,12 +155,11 @@ static const char *login_user(request_rec *r, const tsr_dir_conf_t *d)
     return tsr_route_param(&rt, "user");
 }
 
-void tsr_authn_login_failed(request_rec *r, const char *user)
+void tsr_authn_login_failed(request_rec *r)
 {
-    /* Basic makes npm print "Incorrect or missing password." */
+    /* Basic makes npm print "Incorrect or missing password." (the failure
+     * was logged where the password was checked). */
     apr_table_setn(r->err_headers_out, "WWW-Authenticate", BASIC_CHALLENGE);
-    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
-                  "TSR00031: failed login for %s", user);
 }
 
 /* A login where a Require asks for a user: the password in its body is
@@ -166,6 +180,12 @@ static int login_authn(request_rec *r, tsr_request_t *n, const char *user)
     n->login = c;
     n->login_verdict = tsr_password_check(r, c->user, c->password);
     switch (n->login_verdict) {
+    case TSR_AUTH_THROTTLED: {
+        tsr_error_t e;
+
+        tsr_password_throttled_error(r, &e);
+        return tsr_io_early_error(r, &e);
+    }
     case TSR_AUTH_GRANTED:
         break;
     case TSR_AUTH_NO_USER:
@@ -175,7 +195,7 @@ static int login_authn(request_rec *r, tsr_request_t *n, const char *user)
         }
         /* fall through */
     case TSR_AUTH_DENIED:
-        tsr_authn_login_failed(r, c->user);
+        tsr_authn_login_failed(r);
         return unauthorized(r, BASIC_CHALLENGE,
                             "incorrect user name or password");
     default:
@@ -234,8 +254,70 @@ const tsr_identity_t *tsr_authn_identity(request_rec *r)
     return &n->id;
 }
 
+/* Replace every copy of token in *ps with masked (in r->pool). */
+static void mask_in(request_rec *r, char **ps, const char *token,
+                    const char *masked)
+{
+    char *at;
+
+    while (*ps && (at = strstr(*ps, token)) != NULL) {
+        *ps = apr_pstrcat(r->pool, apr_pstrndup(r->pool, *ps,
+                                                (apr_size_t)(at - *ps)),
+                          masked, at + strlen(token), NULL);
+    }
+}
+
+/* npm puts a token in the URL to log out (DELETE /-/user/token/<token>)
+ * and may to revoke one (/-/npm/v1/tokens/token/<token>).  Before any
+ * module logs the request line or the URI, keep the token aside and leave
+ * only its first characters in them, so no access or error log ever holds
+ * a working token.  Tokens need no escaping in a URL, so they are found
+ * as they are. */
+static int hide_url_token(request_rec *r)
+{
+    static const char *const spots[] = {
+        "/-/user/token/", "/-/npm/v1/tokens/token/", NULL
+    };
+    const char *const *spot;
+    const char *at, *end, *token, *masked;
+
+    if (r->unparsed_uri == NULL || strstr(r->unparsed_uri, "/-/") == NULL) {
+        return DECLINED;
+    }
+    for (spot = spots; *spot; spot++) {
+        if ((at = strstr(r->unparsed_uri, *spot)) == NULL) {
+            continue;
+        }
+        at += strlen(*spot);
+        end = at + strcspn(at, "?#/");
+        if ((apr_size_t)(end - at) <= TSR_TOKEN_SHOWN
+            || strncmp(at, TSR_TOKEN_PREFIX, strlen(TSR_TOKEN_PREFIX)) != 0) {
+            continue;
+        }
+        token = apr_pstrndup(r->pool, at, (apr_size_t)(end - at));
+        masked = apr_pstrcat(r->pool, apr_pstrndup(r->pool, token,
+                                                   TSR_TOKEN_SHOWN),
+                             "...", NULL);
+        tsr_request_of(r)->url_token = token;
+        mask_in(r, (char **)&r->the_request, token, masked);
+        mask_in(r, &r->unparsed_uri, token, masked);
+        mask_in(r, &r->uri, token, masked);
+        mask_in(r, &r->parsed_uri.path, token, masked);
+        break;
+    }
+    return DECLINED;
+}
+
+const char *tsr_authn_url_token(request_rec *r, const char *param)
+{
+    const char *token = tsr_request_of(r)->url_token;
+
+    return token ? token : param;
+}
+
 void tsr_authn_register_hooks(apr_pool_t *p)
 {
+    ap_hook_post_read_request(hide_url_token, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_access_checker(access_checker, NULL, NULL, APR_HOOK_FIRST);
     /* Before mod_auth_basic, which would refuse a Bearer header. */
     ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_FIRST,

@@ -1,5 +1,6 @@
 /* mod_tsci_registry_config.c: the directives, their checks and the merge of
  * configuration records. */
+#include <stdlib.h>
 #include <string.h>
 #include "apr_strings.h"
 #include "apr_uri.h"
@@ -14,7 +15,11 @@
 
 void *tsr_create_server_conf(apr_pool_t *p, server_rec *s)
 {
-    return apr_pcalloc(p, sizeof(tsr_server_conf_t));
+    tsr_server_conf_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->login_limit_user = -1;
+    c->login_limit_addr = -1;
+    return c;
 }
 
 void *tsr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
@@ -25,6 +30,10 @@ void *tsr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->datadir = add->datadir ? add->datadir : base->datadir;
     c->provider = add->provider ? add->provider : base->provider;
     c->enabled_somewhere = add->enabled_somewhere || base->enabled_somewhere;
+    c->login_limit_user = add->login_limit_user != -1 ? add->login_limit_user
+                                                      : base->login_limit_user;
+    c->login_limit_addr = add->login_limit_addr != -1 ? add->login_limit_addr
+                                                      : base->login_limit_addr;
     return c;
 }
 
@@ -66,6 +75,15 @@ int tsr_conf_enabled(const tsr_dir_conf_t *d)
 apr_off_t tsr_conf_max_body(const tsr_dir_conf_t *d)
 {
     return d->max_body != -1 ? d->max_body : TSR_DEFAULT_MAX_BODY;
+}
+
+void tsr_conf_login_limits(const tsr_server_conf_t *sc, int *per_user,
+                           int *per_addr)
+{
+    *per_user = sc->login_limit_user != -1 ? sc->login_limit_user
+                                           : TSR_DEFAULT_LOGIN_LIMIT_USER;
+    *per_addr = sc->login_limit_addr != -1 ? sc->login_limit_addr
+                                           : TSR_DEFAULT_LOGIN_LIMIT_ADDR;
 }
 
 int tsr_conf_allow_signup(const tsr_dir_conf_t *d)
@@ -174,6 +192,28 @@ static const char *set_max_body(cmd_parms *cmd, void *dv, const char *arg)
     return NULL;
 }
 
+/* TsciRegistryLoginLimit <per user> <per address>: failures in 15
+ * minutes; 0 lifts a limit. */
+static const char *set_login_limit(cmd_parms *cmd, void *dv, const char *u,
+                                   const char *a)
+{
+    tsr_server_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                                 &tsci_registry_module);
+    char *end1, *end2;
+    long nu = strtol(u, &end1, 10), na = strtol(a, &end2, 10);
+
+    if (*u == '\0' || *end1 != '\0' || *a == '\0' || *end2 != '\0'
+        || nu < 0 || na < 0 || nu > 1000000 || na > 1000000) {
+        return apr_pstrcat(cmd->pool, "TsciRegistryLoginLimit takes two "
+                           "counts of failed sign-ins (per user, per "
+                           "address; 0 for no limit), not '", u, " ", a,
+                           "'", NULL);
+    }
+    sc->login_limit_user = (int)nu;
+    sc->login_limit_addr = (int)na;
+    return NULL;
+}
+
 /* TsciRegistryAuthnProvider: found now, as AuthBasicProvider does, so a
  * name without its module is a configuration error, not a failed login. */
 static const char *add_authn_provider(cmd_parms *cmd, void *dv,
@@ -226,6 +266,9 @@ const command_rec tsr_cmds[] = {
     AP_INIT_FLAG("TsciRegistryAllowSignup", set_allow_signup, NULL,
                  RSRC_CONF | ACCESS_CONF,
                  "On to let npm adduser create new users (default Off)"),
+    AP_INIT_TAKE2("TsciRegistryLoginLimit", set_login_limit, NULL, RSRC_CONF,
+                  "Failed sign-ins allowed per user and per client address "
+                  "in 15 minutes (default 10 and 100; 0: no limit)"),
     AP_INIT_ITERATE("TsciRegistryAuthnProvider", add_authn_provider, NULL,
                     RSRC_CONF | ACCESS_CONF,
                     "Apache authn providers that check login passwords, in "

@@ -354,12 +354,18 @@ static int op_adduser(tsr_req_t *q)
         }
         verdict = tsr_password_check(r, creds.user, creds.password);
     }
+    if (verdict == TSR_AUTH_THROTTLED) {
+        tsr_error_t e;
+
+        tsr_password_throttled_error(r, &e);
+        return tsr_io_send_error(r, &e);
+    }
     if (tsr_auth_login(&login, r->pool, q->store, &creds, verdict,
                        tsr_password_signup_allowed(r), &err)
         != APR_SUCCESS) {
         if (err && err->code
             && strcmp(err->code, TSR_AUTH_BAD_CREDENTIALS) == 0) {
-            tsr_authn_login_failed(r, creds.user);
+            tsr_authn_login_failed(r);
         }
         return tsr_io_send_error(r, err);
     }
@@ -381,7 +387,8 @@ static int op_logout(tsr_req_t *q)
     tsr_error_t *err = NULL;
     json_object *res;
 
-    if (tsr_auth_token_revoke(q->r->pool, q->store, param(q, "token"), &err)
+    if (tsr_token_revoke(q->r->pool, q->store,
+                         tsr_authn_url_token(q->r, param(q, "token")), &err)
         != APR_SUCCESS) {
         return tsr_io_send_error(q->r, err);
     }
@@ -408,6 +415,9 @@ static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
     [TSR_NPM_PUBLISH] = op_publish,
     [TSR_NPM_VERSION] = op_version,
     [TSR_NPM_TARBALL] = op_tarball,
+    [TSR_NPM_TOKEN_LIST] = tsr_npm_token_list,
+    [TSR_NPM_TOKEN_CREATE] = tsr_npm_token_create,
+    [TSR_NPM_TOKEN_REVOKE] = tsr_npm_token_revoke,
 };
 
 const tsr_api_ops_t tsr_npm_ops = {

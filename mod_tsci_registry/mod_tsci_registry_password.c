@@ -8,23 +8,189 @@
 #include <string.h>
 #include "httpd.h"
 #include "http_config.h"
+#include "http_core.h"
 #include "http_log.h"
 #include "http_request.h"
 #include "mod_auth.h"
+#include "apr_shm.h"
+#include "apr_strings.h"
 #include "mod_tsci_registry.h"
 #include "tsr_auth.h"
+#include "tsr_ratelimit.h"
 
 APLOG_USE_MODULE(tsci_registry);
 
-static authn_status own_users_check(request_rec *r, const char *user,
-                                    const char *password)
+/* Failed sign-ins of all of Apache's processes, in shared memory made
+ * once per Apache (it outlives restarts, like the counts it keeps). */
+#define LIMIT_SHM_KEY "tsci-registry-login-limits"
+#define LIMIT_SLOTS 16384
+static tsr_ratelimit_t *limits;
+
+static int limit_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp, server_rec *main)
+{
+    apr_pool_t *pproc = main->process->pool;
+    apr_size_t size = tsr_ratelimit_size(LIMIT_SLOTS);
+    apr_shm_t *shm;
+
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    limits = NULL;
+    apr_pool_userdata_get((void **)&limits, LIMIT_SHM_KEY, pproc);
+    if (limits != NULL) {
+        return OK;
+    }
+    if (apr_shm_create(&shm, size, NULL, pproc) != APR_SUCCESS
+        || tsr_ratelimit_init(&limits, apr_shm_baseaddr_get(shm),
+                              LIMIT_SLOTS) != APR_SUCCESS) {
+        limits = NULL;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main, "TSR00037: no "
+                     "shared memory to count failed sign-ins in: they are "
+                     "not limited");
+        return OK;
+    }
+    apr_pool_userdata_set(limits, LIMIT_SHM_KEY, apr_pool_cleanup_null,
+                          pproc);
+    return OK;
+}
+
+static const tsr_server_conf_t *server_conf(request_rec *r)
+{
+    return ap_get_module_config(r->server->module_config,
+                                &tsci_registry_module);
+}
+
+static apr_uint32_t now_s(void)
+{
+    return (apr_uint32_t)apr_time_sec(apr_time_now());
+}
+
+/* The two counts a sign-in is held to: the user's and the address's. */
+static const char *user_key(request_rec *r, const char *user)
+{
+    return apr_pstrcat(r->pool, "u:", user, NULL);
+}
+
+static const char *addr_key(request_rec *r)
+{
+    return apr_pstrcat(r->pool, "a:", r->useragent_ip, NULL);
+}
+
+/* Has user, or this client address, failed too often of late?  Then the
+ * password is not checked at all. */
+static int throttled(request_rec *r, const char *user)
+{
+    const tsr_server_conf_t *sc = server_conf(r);
+    const char *uk, *ak;
+    apr_uint32_t now = now_s(), uwait = 0, await = 0;
+    tsr_request_t *n;
+    int per_user, per_addr;
+
+    if (limits == NULL) {
+        return 0;
+    }
+    tsr_conf_login_limits(sc, &per_user, &per_addr);
+    uk = user_key(r, user);
+    ak = addr_key(r);
+    if (per_user > 0
+        && tsr_ratelimit_failures(limits, uk, strlen(uk), now,
+                                  TSR_LOGIN_WINDOW) >= (apr_uint32_t)per_user) {
+        uwait = tsr_ratelimit_wait(limits, uk, strlen(uk), now,
+                                   TSR_LOGIN_WINDOW);
+    }
+    if (per_addr > 0
+        && tsr_ratelimit_failures(limits, ak, strlen(ak), now,
+                                  TSR_LOGIN_WINDOW) >= (apr_uint32_t)per_addr) {
+        await = tsr_ratelimit_wait(limits, ak, strlen(ak), now,
+                                   TSR_LOGIN_WINDOW);
+    }
+    if (uwait == 0 && await == 0) {
+        return 0;
+    }
+    n = tsr_request_of(r);
+    n->retry_after = uwait > await ? uwait : await;
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "TSR00036: sign-in of %s "
+                  "not tried: too many failures of late for %s", user,
+                  uwait ? "this user" : "this address");
+    return 1;
+}
+
+/* Count what a password check said. */
+static void count(request_rec *r, const char *user, tsr_auth_verdict_e v)
+{
+    const char *uk, *ak;
+    apr_uint32_t now = now_s();
+
+    if (limits == NULL) {
+        return;
+    }
+    uk = user_key(r, user);
+    if (v == TSR_AUTH_GRANTED) {
+        tsr_ratelimit_clear(limits, uk, strlen(uk));
+        return;
+    }
+    /* A name nobody has is a failure, unless it is about to sign up. */
+    if (v == TSR_AUTH_DENIED
+        || (v == TSR_AUTH_NO_USER && !tsr_password_signup_allowed(r))) {
+        ak = addr_key(r);
+        tsr_ratelimit_fail(limits, uk, strlen(uk), now, TSR_LOGIN_WINDOW);
+        tsr_ratelimit_fail(limits, ak, strlen(ak), now, TSR_LOGIN_WINDOW);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "TSR00031: failed "
+                      "sign-in for %s", user);
+    }
+}
+
+void tsr_password_throttled_error(request_rec *r, tsr_error_t *err)
+{
+    apr_uint32_t wait = tsr_request_of(r)->retry_after;
+    apr_uint32_t minutes = (wait + 59) / 60;
+
+    apr_table_setn(r->err_headers_out, "Retry-After",
+                   apr_psprintf(r->pool, "%u", wait ? wait : 1));
+    err->http_status = HTTP_TOO_MANY_REQUESTS;
+    err->code = "too_many_failures";
+    err->message = apr_psprintf(r->pool, "too many failed sign-ins for this "
+                                "user or from this address: try again in "
+                                "%u minute%s", minutes ? minutes : 1,
+                                minutes > 1 ? "s" : "");
+    err->cause = APR_SUCCESS;
+}
+
+static tsr_auth_verdict_e own_users_verdict(request_rec *r, const char *user,
+                                            const char *password)
 {
     tsr_store_t *store = tsr_request_store(r);
 
     if (store == NULL) {
-        return AUTH_GENERAL_ERROR;
+        return TSR_AUTH_FAILED;
     }
-    switch (tsr_auth_user_check(r->pool, store, user, password)) {
+    return tsr_auth_user_check(r->pool, store, user, password);
+}
+
+static authn_status own_users_check(request_rec *r, const char *user,
+                                    const char *password)
+{
+    tsr_request_t *n = tsr_request_of(r);
+    tsr_auth_verdict_e v;
+
+    /* Asked by mod_auth_basic (AuthBasicProvider tsci-registry), not by
+     * the registry's own chain: the same limits apply. */
+    if (!n->in_password_chain) {
+        /* Other providers may follow this one there: a name it does not
+         * know is no failure yet, and a throttled one is left to them. */
+        if (throttled(r, user)) {
+            return AUTH_USER_NOT_FOUND;
+        }
+        v = own_users_verdict(r, user, password);
+        if (v != TSR_AUTH_NO_USER) {
+            count(r, user, v);
+        }
+    }
+    else {
+        v = own_users_verdict(r, user, password);
+    }
+    switch (v) {
     case TSR_AUTH_GRANTED:
         return AUTH_GRANTED;
     case TSR_AUTH_DENIED:
@@ -53,8 +219,8 @@ static const tsr_authn_named_t *chain(const tsr_dir_conf_t *d, int *n)
     return (const tsr_authn_named_t *)d->authn->elts;
 }
 
-tsr_auth_verdict_e tsr_password_check(request_rec *r, const char *user,
-                                      const char *password)
+static tsr_auth_verdict_e ask_chain(request_rec *r, const char *user,
+                                    const char *password)
 {
     const tsr_dir_conf_t *d = ap_get_module_config(r->per_dir_config,
                                                    &tsci_registry_module);
@@ -89,6 +255,22 @@ tsr_auth_verdict_e tsr_password_check(request_rec *r, const char *user,
     return TSR_AUTH_NO_USER;
 }
 
+tsr_auth_verdict_e tsr_password_check(request_rec *r, const char *user,
+                                      const char *password)
+{
+    tsr_auth_verdict_e v;
+    tsr_request_t *n = tsr_request_of(r);
+
+    if (throttled(r, user)) {
+        return TSR_AUTH_THROTTLED;
+    }
+    n->in_password_chain = 1;
+    v = ask_chain(r, user, password);
+    n->in_password_chain = 0;
+    count(r, user, v);
+    return v;
+}
+
 int tsr_password_signup_allowed(request_rec *r)
 {
     const tsr_dir_conf_t *d = ap_get_module_config(r->per_dir_config,
@@ -112,6 +294,7 @@ int tsr_password_signup_allowed(request_rec *r)
 
 void tsr_password_register_hooks(apr_pool_t *p)
 {
+    ap_hook_post_config(limit_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP,
                               TSR_OWN_USERS_PROVIDER,
                               AUTHN_PROVIDER_VERSION, &own_users,

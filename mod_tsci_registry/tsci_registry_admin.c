@@ -136,6 +136,7 @@ static int token_create(apr_pool_t *p, const char *datadir, const char *user,
 {
     tsr_store_t *store;
     tsr_error_t *err = NULL;
+    tsr_token_opts_t opts = { 0 };
     const char *rec, *token;
     apr_size_t len;
     apr_status_t rv;
@@ -148,8 +149,9 @@ static int token_create(apr_pool_t *p, const char *datadir, const char *user,
         fprintf(stderr, "tsci-registry-admin: no user %s\n", user);
         return 1;
     }
+    opts.readonly = readonly;
     if (rv != APR_SUCCESS
-        || tsr_auth_token_issue(&token, p, store, user, readonly, &err)
+        || tsr_token_issue(&token, p, store, user, &opts, &err)
                != APR_SUCCESS) {
         fprintf(stderr, "tsci-registry-admin: %s\n",
                 err ? err->message : "the store failed");

@@ -1,4 +1,4 @@
-/* tsr_auth: passwords (APR's bcrypt) and tokens (random, stored hashed). */
+/* tsr_auth: passwords (APR's bcrypt), users and logins. */
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_time.h>
@@ -48,26 +48,6 @@ apr_status_t tsr_auth_password_check(apr_pool_t *p, const char *password,
                ? APR_SUCCESS : APR_EMISMATCH;
 }
 
-apr_status_t tsr_auth_token_new(const char **ptoken, unsigned char key[32],
-                                apr_pool_t *p)
-{
-    unsigned char raw[TSR_TOKEN_BYTES];
-    apr_status_t rv;
-
-    if ((rv = tsr_integrity_random(raw, sizeof(raw))) != APR_SUCCESS) {
-        return rv;
-    }
-    *ptoken = apr_pstrcat(p, TSR_TOKEN_PREFIX,
-                          tsr_integrity_base64url(p, raw, sizeof(raw)), NULL);
-    tsr_auth_token_key(key, *ptoken);
-    return APR_SUCCESS;
-}
-
-void tsr_auth_token_key(unsigned char key[32], const char *token)
-{
-    tsr_integrity_sha256(key, token, strlen(token));
-}
-
 json_object *tsr_auth_user_record(apr_pool_t *p, const char *name,
                                   const char *email, const char *pwhash,
                                   const char *created)
@@ -81,89 +61,6 @@ json_object *tsr_auth_user_record(apr_pool_t *p, const char *name,
     tsr_json_set_str(u, "password", pwhash);
     tsr_json_set_str(u, "created", created);
     return u;
-}
-
-json_object *tsr_auth_token_record(apr_pool_t *p, const char *user,
-                                   int readonly, const char *created)
-{
-    json_object *t = tsr_json_own(p, json_object_new_object());
-
-    tsr_json_set_str(t, "user", user);
-    json_object_object_add(t, "readonly", json_object_new_boolean(readonly));
-    tsr_json_set_str(t, "created", created);
-    return t;
-}
-
-apr_status_t tsr_auth_token_lookup(tsr_auth_identity_t *id, apr_pool_t *p,
-                                   tsr_store_t *store,
-                                   tsr_tokencache_t *cache, apr_uint32_t gen,
-                                   const char *token, apr_size_t len)
-{
-    unsigned char key[32];
-    const char *rec, *user;
-    apr_size_t rlen;
-    json_object *obj, *ro;
-    apr_status_t rv;
-
-    if (len == 0 || memchr(token, '\0', len) != NULL) {
-        return TSR_ENOTFOUND;
-    }
-    tsr_integrity_sha256(key, token, len);
-    if (cache && gen
-        && tsr_tokencache_get(cache, p, key, gen, &id->user, &id->readonly)) {
-        return APR_SUCCESS;
-    }
-    rv = tsr_store_token_get(store, p, key, &rec, &rlen);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    if (tsr_json_parse(&obj, p, rec, rlen, 8, NULL) != APR_SUCCESS
-        || (user = tsr_json_str(obj, "user")) == NULL) {
-        return TSR_ENOTFOUND;
-    }
-    id->user = user;
-    id->readonly = json_object_object_get_ex(obj, "readonly", &ro)
-                   && json_object_get_boolean(ro);
-    if (cache && gen) {
-        tsr_tokencache_put(cache, key, id->user, id->readonly, gen);
-    }
-    return APR_SUCCESS;
-}
-
-apr_status_t tsr_auth_token_issue(const char **ptoken, apr_pool_t *p,
-                                  tsr_store_t *store, const char *user,
-                                  int readonly, tsr_error_t **perr)
-{
-    unsigned char key[32];
-    const char *token, *rec;
-    apr_size_t len;
-    apr_status_t rv;
-
-    if ((rv = tsr_auth_token_new(&token, key, p)) != APR_SUCCESS) {
-        return tsr_error_internal(perr, p, rv, "could not make a new token "
-                                  "(no randomness)");
-    }
-    rec = tsr_json_serialize(p, tsr_auth_token_record(p, user, readonly,
-                                  tsr_json_time(p, apr_time_now())), &len);
-    if ((rv = tsr_store_token_put(store, p, key, rec, len)) != APR_SUCCESS) {
-        return tsr_error_set(perr, p, 503, NULL, "the token store is "
-                             "unavailable, try again");
-    }
-    *ptoken = token;
-    return APR_SUCCESS;
-}
-
-apr_status_t tsr_auth_token_revoke(apr_pool_t *p, tsr_store_t *store,
-                                   const char *token, tsr_error_t **perr)
-{
-    unsigned char key[32];
-
-    tsr_auth_token_key(key, token);
-    if (tsr_store_token_delete(store, p, key) != APR_SUCCESS) {
-        return tsr_error_set(perr, p, 503, NULL, "the token store is "
-                             "unavailable, try again");
-    }
-    return APR_SUCCESS;
 }
 
 static apr_status_t refuse_credentials(apr_pool_t *p, int allow_signup,
@@ -248,7 +145,7 @@ apr_status_t tsr_auth_login(tsr_auth_login_t *out, apr_pool_t *p,
     out->user = c->user;
     switch (verdict) {
     case TSR_AUTH_GRANTED:
-        return tsr_auth_token_issue(&out->token, p, store, c->user, 0, perr);
+        return tsr_token_issue(&out->token, p, store, c->user, NULL, perr);
     case TSR_AUTH_DENIED:
         return refuse_credentials(p, allow_signup, perr);
     case TSR_AUTH_NO_USER:
@@ -264,7 +161,7 @@ apr_status_t tsr_auth_login(tsr_auth_login_t *out, apr_pool_t *p,
         return rv;
     }
     out->created = 1;
-    return tsr_auth_token_issue(&out->token, p, store, c->user, 0, perr);
+    return tsr_token_issue(&out->token, p, store, c->user, NULL, perr);
 }
 
 apr_status_t tsr_auth_user_add(apr_pool_t *p, tsr_store_t *store,

@@ -1,7 +1,7 @@
-/* tsr_auth: the registry's own users and their tokens: password hashing,
- * token minting, the records the store keeps for both, logging in and
- * finding who a token belongs to.  Every API (npm's, tscircuit's) logs in
- * and looks tokens up through these functions. */
+/* tsr_auth: the registry's own users and logging in: password hashing,
+ * user records, checking a password, and a login's end (a new token, or a
+ * new user where signup is allowed).  Every API (npm's, tscircuit's) logs
+ * in through these functions; tokens themselves are tsr_token's. */
 #ifndef TSR_AUTH_H
 #define TSR_AUTH_H
 
@@ -9,7 +9,7 @@
 #include <json-c/json.h>
 #include "tsr_error.h"
 #include "tsr_store.h"
-#include "tsr_tokencache.h"
+#include "tsr_token.h"
 
 /* Longest password accepted (it is hashed first, so length is no risk to
  * bcrypt's 72-byte window; the bound keeps hashing cheap). */
@@ -18,9 +18,6 @@
 #define TSR_LOGIN_BODY_MAX (64 * 1024)
 /* bcrypt cost for new password hashes. */
 #define TSR_BCRYPT_COST 10
-/* Bytes of randomness in a token, and its printed prefix. */
-#define TSR_TOKEN_BYTES 32
-#define TSR_TOKEN_PREFIX "tsr_"
 
 /* Hash password for storage (bcrypt over its SHA-256, so that every byte
  * counts).  The result lives in p. */
@@ -31,51 +28,11 @@ apr_status_t tsr_auth_password_hash(const char **phash, apr_pool_t *p,
 apr_status_t tsr_auth_password_check(apr_pool_t *p, const char *password,
                                      const char *hash);
 
-/* Mint a new token: *ptoken is what the client gets (in p), key[32] is
- * what the store keys it by (its SHA-256; the token itself is never
- * stored). */
-apr_status_t tsr_auth_token_new(const char **ptoken, unsigned char key[32],
-                                apr_pool_t *p);
-
-/* The store key of a token the client presented. */
-void tsr_auth_token_key(unsigned char key[32], const char *token);
-
 /* A user record as stored: {"name","email","password","created"} (json-c,
  * owned by p). */
 json_object *tsr_auth_user_record(apr_pool_t *p, const char *name,
                                   const char *email, const char *pwhash,
                                   const char *created);
-
-/* A token record as stored: {"user","readonly","created"}. */
-json_object *tsr_auth_token_record(apr_pool_t *p, const char *user,
-                                   int readonly, const char *created);
-
-/* Who a token says a request is. */
-typedef struct tsr_auth_identity_t {
-    const char *user;
-    int readonly;               /* the token may not write */
-} tsr_auth_identity_t;
-
-/* Find the owner of token (len bytes; a token holding a NUL byte is
- * nobody's): the process's cache first when cache is not NULL and gen is
- * not 0, else the store, remembering the answer.  APR_SUCCESS with *id
- * filled (in p); TSR_ENOTFOUND for a token the store does not know (or
- * whose record is unreadable); another status when the store failed. */
-apr_status_t tsr_auth_token_lookup(tsr_auth_identity_t *id, apr_pool_t *p,
-                                   tsr_store_t *store,
-                                   tsr_tokencache_t *cache, apr_uint32_t gen,
-                                   const char *token, apr_size_t len);
-
-/* Mint a token for user, store its record, and return it (in p): the only
- * time the token itself exists on the server. */
-apr_status_t tsr_auth_token_issue(const char **ptoken, apr_pool_t *p,
-                                  tsr_store_t *store, const char *user,
-                                  int readonly, tsr_error_t **perr);
-
-/* Forget token (unknown tokens too: knowing a token is the right to
- * revoke it).  The caller tells other processes' caches. */
-apr_status_t tsr_auth_token_revoke(apr_pool_t *p, tsr_store_t *store,
-                                   const char *token, tsr_error_t **perr);
 
 /* The error code of a refused password: the glue answers it with a
  * challenge clients read as "wrong password", not "bad token". */
@@ -88,7 +45,8 @@ typedef enum tsr_auth_verdict_e {
     TSR_AUTH_GRANTED,           /* the password is the user's */
     TSR_AUTH_DENIED,            /* the user exists; wrong password */
     TSR_AUTH_NO_USER,           /* nobody of that name */
-    TSR_AUTH_FAILED             /* the check could not be made */
+    TSR_AUTH_FAILED,            /* the check could not be made */
+    TSR_AUTH_THROTTLED          /* not checked: too many failures of late */
 } tsr_auth_verdict_e;
 
 /* Check password against the registry's own users (bcrypt).  A user that

@@ -16,6 +16,11 @@ static const tsr_route_def_t npm_routes[] = {
       TSR_RF_BODY | TSR_RF_LOGIN },
     /* Knowing a token is the right to revoke it: no user needed. */
     { TSR_M_DELETE, "-/user/token/{token}", TSR_NPM_LOGOUT, 0 },
+    { TSR_M_GET, "-/npm/v1/tokens", TSR_NPM_TOKEN_LIST, TSR_RF_USER },
+    { TSR_M_POST, "-/npm/v1/tokens", TSR_NPM_TOKEN_CREATE,
+      TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
+    { TSR_M_DELETE, "-/npm/v1/tokens/token/{id}", TSR_NPM_TOKEN_REVOKE,
+      TSR_RF_USER | TSR_RF_WRITE },
     { TSR_M_GET, "{name}/-/{file}", TSR_NPM_TARBALL, TSR_RF_FILE },
     { TSR_M_GET, "{name}/{spec}", TSR_NPM_VERSION, 0 },
     { TSR_M_GET, "{name}", TSR_NPM_PACKUMENT, 0 },

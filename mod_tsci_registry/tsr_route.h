@@ -70,6 +70,9 @@ typedef enum {
     TSR_NPM_PUBLISH,            /* PUT /{name} */
     TSR_NPM_VERSION,            /* GET /{name}/{spec} */
     TSR_NPM_TARBALL,            /* GET /{name}/-/{file} */
+    TSR_NPM_TOKEN_LIST,         /* GET /-/npm/v1/tokens */
+    TSR_NPM_TOKEN_CREATE,       /* POST /-/npm/v1/tokens */
+    TSR_NPM_TOKEN_REVOKE,       /* DELETE /-/npm/v1/tokens/token/{id} */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
 

@@ -185,10 +185,11 @@ apr_status_t tsr_store_user_create(tsr_store_t *s, apr_pool_t *p,
 
 apr_status_t tsr_store_token_put(tsr_store_t *s, apr_pool_t *p,
                                  const unsigned char key[32],
-                                 const char *rec, apr_size_t len)
+                                 const char *user, const char *rec,
+                                 apr_size_t len)
 {
     enter(s);
-    return leave(s, s->provider->token_put(s, p, key, rec, len));
+    return leave(s, s->provider->token_put(s, p, key, user, rec, len));
 }
 
 apr_status_t tsr_store_token_get(tsr_store_t *s, apr_pool_t *p,
@@ -200,10 +201,19 @@ apr_status_t tsr_store_token_get(tsr_store_t *s, apr_pool_t *p,
 }
 
 apr_status_t tsr_store_token_delete(tsr_store_t *s, apr_pool_t *p,
-                                    const unsigned char key[32])
+                                    const unsigned char key[32],
+                                    const char *user)
 {
     enter(s);
-    return leave(s, s->provider->token_delete(s, p, key));
+    return leave(s, s->provider->token_delete(s, p, key, user));
+}
+
+apr_status_t tsr_store_token_list(tsr_store_t *s, apr_pool_t *p,
+                                  const char *user,
+                                  apr_array_header_t **pkeys)
+{
+    enter(s);
+    return leave(s, s->provider->token_list(s, p, user, pkeys));
 }
 
 apr_status_t tsr_store_stats(tsr_store_t *s, apr_pool_t *p,

@@ -8,6 +8,7 @@
 #define TSR_STORE_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <apr_file_io.h>
 #include "tsr_error.h"
 
@@ -141,14 +142,20 @@ typedef struct tsr_store_provider_t {
     apr_status_t (*user_create)(tsr_store_t *s, apr_pool_t *p,
                                 const char *name, const char *rec,
                                 apr_size_t len);
+    /* Tokens are kept by key (their SHA-256) and listed by user: put and
+     * delete keep both in one transaction. */
     apr_status_t (*token_put)(tsr_store_t *s, apr_pool_t *p,
-                              const unsigned char key[32], const char *rec,
-                              apr_size_t len);
+                              const unsigned char key[32], const char *user,
+                              const char *rec, apr_size_t len);
     apr_status_t (*token_get)(tsr_store_t *s, apr_pool_t *p,
                               const unsigned char key[32], const char **prec,
                               apr_size_t *plen);
     apr_status_t (*token_delete)(tsr_store_t *s, apr_pool_t *p,
-                                 const unsigned char key[32]);
+                                 const unsigned char key[32],
+                                 const char *user);
+    /* The keys (32 bytes each) of user's tokens, in p. */
+    apr_status_t (*token_list)(tsr_store_t *s, apr_pool_t *p,
+                               const char *user, apr_array_header_t **pkeys);
     apr_status_t (*stats)(tsr_store_t *s, apr_pool_t *p,
                           tsr_store_stats_t *st);
     apr_status_t (*package_version_view)(tsr_store_t *s, apr_pool_t *p,
@@ -237,12 +244,17 @@ apr_status_t tsr_store_user_create(tsr_store_t *s, apr_pool_t *p,
                                    apr_size_t len);
 apr_status_t tsr_store_token_put(tsr_store_t *s, apr_pool_t *p,
                                  const unsigned char key[32],
-                                 const char *rec, apr_size_t len);
+                                 const char *user, const char *rec,
+                                 apr_size_t len);
 apr_status_t tsr_store_token_get(tsr_store_t *s, apr_pool_t *p,
                                  const unsigned char key[32],
                                  const char **prec, apr_size_t *plen);
 apr_status_t tsr_store_token_delete(tsr_store_t *s, apr_pool_t *p,
-                                    const unsigned char key[32]);
+                                    const unsigned char key[32],
+                                    const char *user);
+apr_status_t tsr_store_token_list(tsr_store_t *s, apr_pool_t *p,
+                                  const char *user,
+                                  apr_array_header_t **pkeys);
 apr_status_t tsr_store_stats(tsr_store_t *s, apr_pool_t *p,
                              tsr_store_stats_t *st);
 

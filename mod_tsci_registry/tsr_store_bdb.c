@@ -23,11 +23,12 @@
 #define DB_TOKENS   3
 #define DB_META     4
 #define DB_CHANGES  5
-#define DB_COUNT    6
+#define DB_USER_TOKENS 6
+#define DB_COUNT    7
 
 static const char *const db_files[DB_COUNT] = {
     "packages.db", "views.db", "users.db", "tokens.db", "meta.db",
-    "changes.db"
+    "changes.db", "user-tokens.db"
 };
 
 /* How often a write is retried after a deadlock before it gives up. */
@@ -247,9 +248,17 @@ static apr_status_t open_dbs(bdb_t *b, int create)
         if ((ret = db_create(&b->db[i], b->env, 0)) != 0) {
             return map_err(b, ret, "db create");
         }
+        /* A user's tokens: the user's name, once per token key, sorted. */
+        if (i == DB_USER_TOKENS) {
+            b->db[i]->set_flags(b->db[i], DB_DUP | DB_DUPSORT);
+        }
+        /* The token index came after the first stores: a store made
+         * before it gets it from whichever process opens it first (the
+         * creation is a transaction of its own). */
         ret = b->db[i]->open(b->db[i], NULL, db_files[i], NULL, DB_BTREE,
                              DB_AUTO_COMMIT | DB_THREAD
-                                 | (create ? DB_CREATE : 0), 0640);
+                                 | (create || i == DB_USER_TOKENS
+                                        ? DB_CREATE : 0), 0640);
         if (ret != 0) {
             return map_err(b, ret, db_files[i]);
         }
@@ -702,17 +711,146 @@ static apr_status_t bdb_user_create(tsr_store_t *s, apr_pool_t *p,
                 DB_NOOVERWRITE);
 }
 
+/* Run step (one transaction's worth of work) until it commits, retrying
+ * deadlocks. */
+typedef int txn_step_fn(bdb_t *b, DB_TXN *txn, void *baton);
+
+static apr_status_t in_txn(bdb_t *b, txn_step_fn *step, void *baton,
+                           const char *what)
+{
+    DB_TXN *txn;
+    int ret = 0, i;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
+    for (i = 0; i < MAX_RETRIES; i++) {
+        if ((ret = b->env->txn_begin(b->env, NULL, &txn, 0)) != 0) {
+            break;
+        }
+        if ((ret = step(b, txn, baton)) != 0) {
+            txn->abort(txn);
+            if (retryable(ret)) {
+                continue;
+            }
+            break;
+        }
+        ret = txn->commit(txn, 0);
+        break;
+    }
+    return map_err(b, ret, what);
+}
+
+typedef struct token_op_t {
+    const unsigned char *key;
+    const char *user;
+    const char *rec;
+    apr_size_t len;
+} token_op_t;
+
+static int token_put_step(bdb_t *b, DB_TXN *txn, void *baton)
+{
+    token_op_t *o = baton;
+    DBT key, data;
+    int ret;
+
+    set_dbt(&key, o->key, 32);
+    set_dbt(&data, o->rec, o->len);
+    if ((ret = b->db[DB_TOKENS]->put(b->db[DB_TOKENS], txn, &key, &data,
+                                     0)) != 0) {
+        return ret;
+    }
+    set_dbt(&key, o->user, strlen(o->user));
+    set_dbt(&data, o->key, 32);
+    ret = b->db[DB_USER_TOKENS]->put(b->db[DB_USER_TOKENS], txn, &key,
+                                     &data, DB_NODUPDATA);
+    return ret == DB_KEYEXIST ? 0 : ret;
+}
+
+static int token_delete_step(bdb_t *b, DB_TXN *txn, void *baton)
+{
+    token_op_t *o = baton;
+    DBT key, data;
+    DBC *c;
+    int ret, cret;
+
+    set_dbt(&key, o->key, 32);
+    ret = b->db[DB_TOKENS]->del(b->db[DB_TOKENS], txn, &key, 0);
+    if (ret != 0 && ret != DB_NOTFOUND) {
+        return ret;
+    }
+    if ((ret = b->db[DB_USER_TOKENS]->cursor(b->db[DB_USER_TOKENS], txn,
+                                             &c, 0)) != 0) {
+        return ret;
+    }
+    set_dbt(&key, o->user, strlen(o->user));
+    set_dbt(&data, o->key, 32);
+    ret = c->get(c, &key, &data, DB_GET_BOTH | DB_RMW);
+    if (ret == 0) {
+        ret = c->del(c, 0);
+    }
+    cret = c->close(c);
+    if (ret == DB_NOTFOUND) {
+        ret = 0;
+    }
+    return ret ? ret : cret;
+}
+
 static apr_status_t bdb_token_put(tsr_store_t *s, apr_pool_t *p,
                                   const unsigned char key[32],
-                                  const char *rec, apr_size_t len)
+                                  const char *user, const char *rec,
+                                  apr_size_t len)
 {
-    return put1(s->impl, DB_TOKENS, key, 32, rec, len, 0);
+    token_op_t o = { key, user, rec, len };
+
+    return in_txn(s->impl, token_put_step, &o, "token write");
 }
 
 static apr_status_t bdb_token_delete(tsr_store_t *s, apr_pool_t *p,
-                                     const unsigned char key[32])
+                                     const unsigned char key[32],
+                                     const char *user)
 {
-    return put1(s->impl, DB_TOKENS, key, 32, NULL, 0, 0);
+    token_op_t o = { key, user, NULL, 0 };
+
+    return in_txn(s->impl, token_delete_step, &o, "token delete");
+}
+
+/* The keys of user's tokens, read with a cursor over the user's own
+ * entries of the index: a keyed lookup, whatever the number of users. */
+static apr_status_t bdb_token_list(tsr_store_t *s, apr_pool_t *p,
+                                   const char *user,
+                                   apr_array_header_t **pkeys)
+{
+    bdb_t *b = s->impl;
+    apr_array_header_t *keys = apr_array_make(p, 4, 32);
+    DBT key, data;
+    DBC *c;
+    int ret, cret;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
+    if ((ret = b->db[DB_USER_TOKENS]->cursor(b->db[DB_USER_TOKENS], NULL,
+                                             &c, 0)) != 0) {
+        return map_err(b, ret, "token list");
+    }
+    set_dbt(&key, user, strlen(user));
+    memset(&data, 0, sizeof(data));
+    for (ret = c->get(c, &key, &data, DB_SET); ret == 0;
+         ret = c->get(c, &key, &data, DB_NEXT_DUP)) {
+        if (data.size == 32) {
+            memcpy(apr_array_push(keys), data.data, 32);
+        }
+    }
+    cret = c->close(c);
+    if (ret == DB_NOTFOUND) {
+        ret = cret;
+    }
+    if (ret != 0) {
+        return map_err(b, ret, "token list");
+    }
+    *pkeys = keys;
+    return APR_SUCCESS;
 }
 
 static void enc64(unsigned char *b, apr_uint64_t v)
@@ -1060,6 +1198,7 @@ static const tsr_store_provider_t bdb_provider = {
     bdb_token_put,
     bdb_token_get,
     bdb_token_delete,
+    bdb_token_list,
     bdb_stats,
     bdb_package_version_view
 };

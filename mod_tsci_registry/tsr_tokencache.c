@@ -10,8 +10,7 @@
 
 typedef struct slot_t {
     unsigned char key[32];
-    const char *user;           /* NULL: empty slot */
-    int readonly;
+    tsr_token_owner_t o;        /* o.user NULL: empty slot */
 } slot_t;
 
 struct tsr_tokencache_t {
@@ -70,7 +69,7 @@ static slot_t *find(tsr_tokencache_t *c, const unsigned char *key)
 {
     apr_size_t i = home(c, key);
 
-    while (c->slots[i].user != NULL
+    while (c->slots[i].o.user != NULL
            && CRYPTO_memcmp(c->slots[i].key, key, 32) != 0) {
         i = (i + 1) & (c->nslots - 1);
     }
@@ -79,7 +78,7 @@ static slot_t *find(tsr_tokencache_t *c, const unsigned char *key)
 
 int tsr_tokencache_get(tsr_tokencache_t *c, apr_pool_t *p,
                        const unsigned char key[32], apr_uint32_t gen,
-                       const char **puser, int *preadonly)
+                       tsr_token_owner_t *out)
 {
     slot_t *s;
     int hit = 0;
@@ -87,9 +86,10 @@ int tsr_tokencache_get(tsr_tokencache_t *c, apr_pool_t *p,
     apr_thread_mutex_lock(c->lock);
     if (c->gen == gen) {
         s = find(c, key);
-        if (s->user) {
-            *puser = apr_pstrdup(p, s->user);
-            *preadonly = s->readonly;
+        if (s->o.user) {
+            out->user = apr_pstrdup(p, s->o.user);
+            out->readonly = s->o.readonly;
+            out->cidr = s->o.cidr ? apr_pstrdup(p, s->o.cidr) : NULL;
             hit = 1;
         }
     }
@@ -98,7 +98,7 @@ int tsr_tokencache_get(tsr_tokencache_t *c, apr_pool_t *p,
 }
 
 void tsr_tokencache_put(tsr_tokencache_t *c, const unsigned char key[32],
-                        const char *user, int readonly, apr_uint32_t gen)
+                        const tsr_token_owner_t *o, apr_uint32_t gen)
 {
     slot_t *s;
 
@@ -112,11 +112,12 @@ void tsr_tokencache_put(tsr_tokencache_t *c, const unsigned char key[32],
         start_over(c, gen);
     }
     s = find(c, key);
-    if (s->user == NULL) {
+    if (s->o.user == NULL) {
         memcpy(s->key, key, 32);
         c->count++;
     }
-    s->user = apr_pstrdup(c->pool, user);
-    s->readonly = readonly;
+    s->o.user = apr_pstrdup(c->pool, o->user);
+    s->o.readonly = o->readonly;
+    s->o.cidr = o->cidr ? apr_pstrdup(c->pool, o->cidr) : NULL;
     apr_thread_mutex_unlock(c->lock);
 }

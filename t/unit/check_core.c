@@ -18,6 +18,8 @@ int main(void)
     srunner_add_suite(sr, make_json_suite());
     srunner_add_suite(sr, make_tarball_suite());
     srunner_add_suite(sr, make_auth_suite());
+    srunner_add_suite(sr, make_token_suite());
+    srunner_add_suite(sr, make_ratelimit_suite());
     srunner_add_suite(sr, make_view_suite());
     srunner_add_suite(sr, make_packument_suite());
     srunner_add_suite(sr, make_publish_suite());

@@ -34,6 +34,8 @@ Suite *make_integrity_suite(void);
 Suite *make_json_suite(void);
 Suite *make_tarball_suite(void);
 Suite *make_auth_suite(void);
+Suite *make_token_suite(void);
+Suite *make_ratelimit_suite(void);
 Suite *make_view_suite(void);
 Suite *make_packument_suite(void);
 Suite *make_publish_suite(void);

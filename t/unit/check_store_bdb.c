@@ -353,37 +353,65 @@ END_TEST
 START_TEST(tokens)
 {
     const char *token, *rec;
-    unsigned char key[32], other[32];
+    unsigned char key[32], other[32], k2[32];
+    apr_array_header_t *keys;
     apr_size_t len;
 
-    ck_assert_int_eq(tsr_auth_token_new(&token, key, fx_pool), APR_SUCCESS);
-    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, key, "rec1", 4),
-                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_token_new(&token, key, fx_pool), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, key, "amy", "rec1",
+                                         4), APR_SUCCESS);
     ck_assert_int_eq(tsr_store_token_get(store, fx_pool, key, &rec, &len),
                      APR_SUCCESS);
     ck_assert_uint_eq(len, 4);
     ck_assert_mem_eq(rec, "rec1", 4);
     /* the key the client's token maps to finds it */
-    tsr_auth_token_key(other, token);
+    tsr_token_key(other, token);
     ck_assert_int_eq(tsr_store_token_get(store, fx_pool, other, &rec, &len),
                      APR_SUCCESS);
-    /* a put replaces */
-    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, key, "record2", 7),
-                     APR_SUCCESS);
+    /* a put replaces, and the user's list holds the key once */
+    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, key, "amy",
+                                         "record2", 7), APR_SUCCESS);
     ck_assert_int_eq(tsr_store_token_get(store, fx_pool, key, &rec, &len),
                      APR_SUCCESS);
     ck_assert_uint_eq(len, 7);
     ck_assert_mem_eq(rec, "record2", 7);
+    ck_assert_int_eq(tsr_store_token_list(store, fx_pool, "amy", &keys),
+                     APR_SUCCESS);
+    ck_assert_int_eq(keys->nelts, 1);
+    ck_assert_mem_eq(keys->elts, key, 32);
+    /* a second token of amy's, one of another user (whose name amy's
+     * starts with), and a user with none */
+    memset(k2, 0x11, sizeof(k2));
+    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, k2, "amy", "r", 1),
+                     APR_SUCCESS);
+    memset(other, 0x22, sizeof(other));
+    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, other, "amyx", "r",
+                                         1), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_token_list(store, fx_pool, "amy", &keys),
+                     APR_SUCCESS);
+    ck_assert_int_eq(keys->nelts, 2);
+    ck_assert_int_eq(tsr_store_token_list(store, fx_pool, "amyx", &keys),
+                     APR_SUCCESS);
+    ck_assert_int_eq(keys->nelts, 1);
+    ck_assert_mem_eq(keys->elts, other, 32);
+    ck_assert_int_eq(tsr_store_token_list(store, fx_pool, "nobody", &keys),
+                     APR_SUCCESS);
+    ck_assert_int_eq(keys->nelts, 0);
     /* another key finds nothing */
-    tsr_auth_token_key(other, "tsr_guess");
+    tsr_token_key(other, "tsr_guess");
     ck_assert_int_eq(tsr_store_token_get(store, fx_pool, other, &rec, &len),
                      TSR_ENOTFOUND);
-    /* delete, then it is gone; deleting again is no error */
-    ck_assert_int_eq(tsr_store_token_delete(store, fx_pool, key),
+    /* delete: the record and its place in the list go together; deleting
+     * again is no error */
+    ck_assert_int_eq(tsr_store_token_delete(store, fx_pool, key, "amy"),
                      APR_SUCCESS);
     ck_assert_int_eq(tsr_store_token_get(store, fx_pool, key, &rec, &len),
                      TSR_ENOTFOUND);
-    ck_assert_int_eq(tsr_store_token_delete(store, fx_pool, key),
+    ck_assert_int_eq(tsr_store_token_list(store, fx_pool, "amy", &keys),
+                     APR_SUCCESS);
+    ck_assert_int_eq(keys->nelts, 1);
+    ck_assert_mem_eq(keys->elts, k2, 32);
+    ck_assert_int_eq(tsr_store_token_delete(store, fx_pool, key, "amy"),
                      APR_SUCCESS);
 }
 END_TEST
@@ -404,8 +432,8 @@ static void fill(void)
     ck_assert_int_eq(tsr_store_user_create(store, fx_pool, "alice", "u", 1),
                      APR_SUCCESS);
     memset(key, 0xab, sizeof(key));
-    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, key, "t", 1),
-                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, key, "alice", "t",
+                                         1), APR_SUCCESS);
 }
 
 static void check_filled(const tsr_store_stats_t *want)

@@ -25,6 +25,29 @@ static const unsigned char *key(const char *token)
     return k;
 }
 
+/* The cache's calls with a user and a read-only flag, no ranges. */
+static void put(tsr_tokencache_t *c, const unsigned char *k,
+                const char *user, int readonly, apr_uint32_t gen)
+{
+    tsr_token_owner_t o = { user, readonly, NULL };
+
+    tsr_tokencache_put(c, k, &o, gen);
+}
+
+static int get_key(tsr_tokencache_t *c, const unsigned char *k,
+                   apr_uint32_t gen, const char **puser, int *preadonly)
+{
+    tsr_token_owner_t o;
+
+    if (!tsr_tokencache_get(c, fx_pool, k, gen, &o)) {
+        return 0;
+    }
+    ck_assert_ptr_null(o.cidr);
+    *puser = o.user;
+    *preadonly = o.readonly;
+    return 1;
+}
+
 /* The user cached for token under gen, or NULL. */
 static const char *get(tsr_tokencache_t *c, const char *token,
                        apr_uint32_t gen, int *readonly)
@@ -32,7 +55,7 @@ static const char *get(tsr_tokencache_t *c, const char *token,
     const char *user = NULL;
     int ro = -1;
 
-    if (!tsr_tokencache_get(c, fx_pool, key(token), gen, &user, &ro)) {
+    if (!get_key(c, key(token), gen, &user, &ro)) {
         return NULL;
     }
     ck_assert(ro == 0 || ro == 1);
@@ -48,8 +71,8 @@ START_TEST(hit_within_generation)
     int ro = -1;
 
     ck_assert_ptr_null(get(c, "tsr_a", 1, NULL));
-    tsr_tokencache_put(c, key("tsr_a"), "alice", 0, 1);
-    tsr_tokencache_put(c, key("tsr_r"), "rita", 1, 1);
+    put(c, key("tsr_a"), "alice", 0, 1);
+    put(c, key("tsr_r"), "rita", 1, 1);
     ck_assert_str_eq(get(c, "tsr_a", 1, &ro), "alice");
     ck_assert_int_eq(ro, 0);
     ck_assert_str_eq(get(c, "tsr_r", 1, &ro), "rita");
@@ -72,16 +95,16 @@ START_TEST(same_slot_different_keys)
     k2[31] = 8;
     memcpy(k3, k1, 32);
     k3[5] = 9;
-    tsr_tokencache_put(c, k1, "one", 0, 1);
-    tsr_tokencache_put(c, k2, "two", 0, 1);
-    ck_assert(tsr_tokencache_get(c, fx_pool, k1, 1, &user, &ro));
+    put(c, k1, "one", 0, 1);
+    put(c, k2, "two", 0, 1);
+    ck_assert(get_key(c, k1, 1, &user, &ro));
     ck_assert_str_eq(user, "one");
-    ck_assert(tsr_tokencache_get(c, fx_pool, k2, 1, &user, &ro));
+    ck_assert(get_key(c, k2, 1, &user, &ro));
     ck_assert_str_eq(user, "two");
-    ck_assert(!tsr_tokencache_get(c, fx_pool, k3, 1, &user, &ro));
+    ck_assert(!get_key(c, k3, 1, &user, &ro));
     /* A second put of a key replaces, not duplicates. */
-    tsr_tokencache_put(c, k1, "uno", 1, 1);
-    ck_assert(tsr_tokencache_get(c, fx_pool, k1, 1, &user, &ro));
+    put(c, k1, "uno", 1, 1);
+    ck_assert(get_key(c, k1, 1, &user, &ro));
     ck_assert_str_eq(user, "uno");
     ck_assert_int_eq(ro, 1);
 }
@@ -91,12 +114,12 @@ START_TEST(revocation_forgets_everything)
 {
     tsr_tokencache_t *c = cache(16);
 
-    tsr_tokencache_put(c, key("tsr_a"), "alice", 0, 1);
-    tsr_tokencache_put(c, key("tsr_b"), "bob", 0, 1);
+    put(c, key("tsr_a"), "alice", 0, 1);
+    put(c, key("tsr_b"), "bob", 0, 1);
     /* Someone revoked a token: generation 2. */
     ck_assert_ptr_null(get(c, "tsr_a", 2, NULL));
     ck_assert_ptr_null(get(c, "tsr_b", 2, NULL));
-    tsr_tokencache_put(c, key("tsr_b"), "bob", 0, 2);
+    put(c, key("tsr_b"), "bob", 0, 2);
     ck_assert_str_eq(get(c, "tsr_b", 2, NULL), "bob");
     ck_assert_ptr_null(get(c, "tsr_a", 2, NULL));
 }
@@ -108,8 +131,8 @@ START_TEST(stale_put_is_ignored)
 
     /* A lookup that began before the revocation ends after a newer one
      * was cached: what it found must not come back. */
-    tsr_tokencache_put(c, key("tsr_b"), "bob", 0, 5);
-    tsr_tokencache_put(c, key("tsr_a"), "alice", 0, 4);
+    put(c, key("tsr_b"), "bob", 0, 5);
+    put(c, key("tsr_a"), "alice", 0, 4);
     ck_assert_ptr_null(get(c, "tsr_a", 5, NULL));
     ck_assert_ptr_null(get(c, "tsr_a", 4, NULL));
     ck_assert_str_eq(get(c, "tsr_b", 5, NULL), "bob");
@@ -122,12 +145,12 @@ START_TEST(bounded)
     int i;
 
     for (i = 0; i < 3; i++) {
-        tsr_tokencache_put(c, key(apr_psprintf(fx_pool, "tsr_%d", i)), "u",
+        put(c, key(apr_psprintf(fx_pool, "tsr_%d", i)), "u",
                            0, 1);
     }
     ck_assert_str_eq(get(c, "tsr_0", 1, NULL), "u");
     /* The fourth starts over: only it is remembered. */
-    tsr_tokencache_put(c, key("tsr_3"), "v", 0, 1);
+    put(c, key("tsr_3"), "v", 0, 1);
     ck_assert_ptr_null(get(c, "tsr_0", 1, NULL));
     ck_assert_str_eq(get(c, "tsr_3", 1, NULL), "v");
 }
@@ -141,7 +164,7 @@ START_TEST(many)
     int i;
 
     for (i = 0; i < 1000; i++) {
-        tsr_tokencache_put(c, key(apr_psprintf(fx_pool, "t%d", i)),
+        put(c, key(apr_psprintf(fx_pool, "t%d", i)),
                            apr_psprintf(fx_pool, "u%d", i), i & 1, 3);
     }
     for (i = 0; i < 1000; i++) {
@@ -160,12 +183,12 @@ START_TEST(result_is_a_copy)
     tsr_tokencache_t *c = cache(2);
     const char *user;
 
-    tsr_tokencache_put(c, key("tsr_a"), "alice", 0, 1);
+    put(c, key("tsr_a"), "alice", 0, 1);
     user = get(c, "tsr_a", 1, NULL);
     /* Starting over frees the cache's copy, not the caller's. */
-    tsr_tokencache_put(c, key("tsr_a"), "alice", 0, 2);
-    tsr_tokencache_put(c, key("tsr_b"), "b", 0, 2);
-    tsr_tokencache_put(c, key("tsr_c"), "c", 0, 2);
+    put(c, key("tsr_a"), "alice", 0, 2);
+    put(c, key("tsr_b"), "b", 0, 2);
+    put(c, key("tsr_c"), "c", 0, 2);
     ck_assert_str_eq(user, "alice");
 }
 END_TEST
@@ -178,12 +201,29 @@ START_TEST(no_empty_cache)
 }
 END_TEST
 
+/* A token's address ranges are cached with it, copied both ways. */
+START_TEST(ranges_kept)
+{
+    tsr_tokencache_t *c = cache(4);
+    char ranges[32];
+    tsr_token_owner_t in = { "ann", 0, ranges }, out;
+
+    strcpy(ranges, "10.0.0.0/8");
+    tsr_tokencache_put(c, key("tsr_c"), &in, 1);
+    strcpy(ranges, "overwritten");
+    ck_assert(tsr_tokencache_get(c, fx_pool, key("tsr_c"), 1, &out));
+    ck_assert_str_eq(out.user, "ann");
+    ck_assert_str_eq(out.cidr, "10.0.0.0/8");
+}
+END_TEST
+
 Suite *make_tokencache_suite(void)
 {
     Suite *s = suite_create("tokencache");
     TCase *tc = fx_tcase("tokencache");
 
     tcase_add_test(tc, hit_within_generation);
+    tcase_add_test(tc, ranges_kept);
     tcase_add_test(tc, same_slot_different_keys);
     tcase_add_test(tc, revocation_forgets_everything);
     tcase_add_test(tc, stale_put_is_ignored);

@@ -12,6 +12,7 @@
 #include <zlib.h>
 #include <apr_strings.h>
 #include "fixtures.h"
+#include "tsr_store_bdb.h"
 
 apr_pool_t *fx_pool;
 
@@ -386,4 +387,18 @@ int fx_exists(const char *path)
     struct stat st;
 
     return stat(path, &st) == 0;
+}
+
+struct tsr_store_t *fx_store(apr_pool_t *p)
+{
+    const char *dir = fx_tempdir(p);
+    tsr_bdb_options_t o;
+    tsr_store_t *s = NULL;
+
+    memset(&o, 0, sizeof(o));
+    o.create = 1;
+    o.cache_bytes = 1 << 20;
+    ck_assert_int_eq(tsr_store_bdb_prepare(p, dir, -1, -1, &o), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_bdb_open(&s, p, dir, &o), APR_SUCCESS);
+    return s;
 }

@@ -85,6 +85,11 @@ json_object *fx_json(apr_pool_t *p, const char *text);
  * under fork mode skips the clearing and leaves it for inspection. */
 const char *fx_tempdir(apr_pool_t *p);
 
+/* A Berkeley DB store in a new scratch data directory (small cache),
+ * prepared and opened as Apache's parent and a child would. */
+struct tsr_store_t;
+struct tsr_store_t *fx_store(apr_pool_t *p);
+
 /* The bytes of a file (in p), or NULL when it cannot be read. */
 const unsigned char *fx_read_file(apr_pool_t *p, const char *path,
                                   apr_size_t *plen);

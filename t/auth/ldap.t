@@ -5,7 +5,9 @@
 # directory user with Basic credentials and the registry records that user;
 # people outside the group, wrong passwords and anonymous requests are
 # refused, tarballs included; registry tokens are authorized by the same
-# directory group.
+# directory group.  With TsciRegistryAuthnProvider ldap, npm login checks
+# the password with the directory: a member logs in, gets a token and
+# publishes without ever being made a registry user.
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
@@ -15,7 +17,7 @@ use MIME::Base64 qw(encode_base64);
 use Digest::SHA qw(sha1_hex);
 use Time::HiRes qw(sleep);
 use TsciTest qw(base_url req json_of adduser publish publish_body unique
-                npm_env run_npm store_state data_dir t_var);
+                npm_env run_npm npm_adduser store_state data_dir t_var);
 use TsciLDAP ();
 
 my $no_npm = system('npm --version >/dev/null 2>&1') != 0;
@@ -24,7 +26,7 @@ my $no_slapd = TsciLDAP::missing();
 if (($no_npm || $no_slapd) && !$ENV{CI}) {
     plan skip_all => $no_slapd // 'npm is not installed';
 }
-plan tests => 54;
+plan tests => 72;
 
 my $cfg = Apache::Test::config();
 my $error_log = $cfg->{vars}{t_logs} . '/error_log';
@@ -82,8 +84,18 @@ sub nerf {
     return $n;
 }
 
+# npm's legacy login as a raw request.
+sub login {
+    my ($base, $user, $pass) = @_;
+    return req(PUT => "${base}-/user/org.couchdb.user:$user",
+               body => { _id => "org.couchdb.user:$user", name => $user,
+                         password => $pass, type => 'user', roles => [],
+                         date => '2026-11-30T00:00:00.000Z' });
+}
+
 my $ldap_base = base_url('/ldap/');
 my $team = base_url('/ldapteam/');
+my $ldaplogin = base_url('/ldaplogin/');
 my $alice = basic('ldap-alice', $pw{'ldap-alice'});
 
 # ---- Apache is up before the directory ----
@@ -93,6 +105,8 @@ my $t0 = Time::HiRes::time();
 my $res = req(GET => "${ldap_base}-/whoami", headers => $alice);
 is $res->code, 500, 'directory unreachable: the sign-in is a 500';
 ok Time::HiRes::time() - $t0 < 10, 'and it fails fast';
+$res = login($ldaplogin, 'ldap-alice', $pw{'ldap-alice'});
+is $res->code, 503, 'an npm login the directory cannot check: 503 (npm retries)';
 
 my $ldap = TsciLDAP->start(%directory);
 ok $ldap->pid, "slapd answers on " . $ldap->url;
@@ -269,6 +283,60 @@ is_deeply [ sort keys %{ (json_of($res) || {})->{versions} || {} } ],
    ['1.0.0'], 'only the member\'s version is there';
 is req(GET => "$team$tpkg/-/$tpkg-1.0.0.tgz")->code, 200,
    'team: anyone reads the tarball';
+
+# ---- npm login checked by the directory ----
+# TsciRegistryAuthnProvider ldap: the directory alone checks the login's
+# password, under Require ldap-group with no exception for logging in.
+my $lenv = npm_env('ldap-login');
+my ($ok, $tr) = npm_adduser($lenv, $ldaplogin, 'ldap-alice',
+                            $pw{'ldap-alice'});
+ok $ok, 'npm login --auth-type=legacy as ldap-alice' or diag $tr;
+open my $rcfh, '<', $lenv->{userconfig} or die $!;
+my $npmrc = do { local $/; <$rcfh> };
+my ($ltoken) = $npmrc =~ m{^\Q@{[nerf($ldaplogin)]}\E:_authToken=(tsr_\S+)$}m;
+ok $ltoken, 'npm keeps a registry token for the Location';
+unlike $npmrc, qr/\Q$pw{'ldap-alice'}\E|_auth=|_password/,
+       'and never the directory password';
+($rc, $out) = run_npm($lenv, $work, 'whoami', "--registry=$ldaplogin");
+is $rc, 0, 'npm whoami with that token' or diag $out;
+like $out, qr/^ldap-alice$/m, 'npm says ldap-alice';
+my $lpkg = unique('ldap-login');
+mkpath("$work/$lpkg");
+write_file("$work/$lpkg/package.json", qq({"name": "$lpkg", "version": "1.0.0", )
+    . qq("main": "index.js", "license": "MIT", "description": "after login"}\n));
+write_file("$work/$lpkg/index.js", "module.exports = 1;\n");
+($rc, $out) = run_npm($lenv, "$work/$lpkg", 'publish', "--registry=$ldaplogin");
+is $rc, 0, 'npm publish with the token from the directory login' or diag $out;
+$doc = json_of(req(GET => "$ldaplogin$lpkg", token => $ltoken)) || {};
+is $doc->{versions}{'1.0.0'}{_npmUser}{name}, 'ldap-alice',
+   'published as ldap-alice';
+my $none = `\Q$admin\E \Q@{[data_dir()]}\E token create ldap-alice 2>&1`;
+like $none, qr/no user ldap-alice/,
+     'and ldap-alice was never made a registry user';
+
+my $wrong = npm_env('ldap-login-wrong');
+($ok, $tr) = npm_adduser($wrong, $ldaplogin, 'ldap-alice', 'not-her-pw');
+ok !$ok, 'npm login with a wrong directory password fails';
+like $tr, qr/Incorrect or missing password/i, 'npm says the password is wrong';
+open my $w, '<', $wrong->{userconfig} or die $!;
+unlike do { local $/; <$w> }, qr/_authToken/, 'and keeps no token';
+# Only the directory is asked here: a registry user's own password does
+# not log in, whether the name is also a directory member's (carol) or not.
+my $stranger_name = unique('regonly');
+adduser($npm, $stranger_name, 'regonly-pw-2');
+my $senv = npm_env('ldap-login-stranger');
+($ok, $tr) = npm_adduser($senv, $ldaplogin, $stranger_name, 'regonly-pw-2');
+ok !$ok, 'a user only the registry knows cannot log in there';
+like $tr, qr/Incorrect or missing password/i, 'npm says why';
+$res = login($ldaplogin, 'ldap-carol', 'ldap-carol-registry-pw');
+is $res->code, 401, 'a member\'s registry password is not her directory one: 401';
+$res = login($ldaplogin, 'ldap-carol', $pw{'ldap-carol'});
+is $res->code, 201, 'her directory password is';
+# bob's password is right, but the Location's Require refuses him before
+# any token is minted; no AuthType here, so Apache says 403.
+$res = login($ldaplogin, 'ldap-bob', $pw{'ldap-bob'});
+is $res->code, 403, 'a directory user outside the group cannot log in: 403';
+ok !(json_of($res) || {})->{token}, 'and gets no token';
 
 my $slapd_pid = $ldap->pid;
 $ldap->stop;

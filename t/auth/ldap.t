@@ -32,7 +32,6 @@ my $cfg = Apache::Test::config();
 my $error_log = $cfg->{vars}{t_logs} . '/error_log';
 my $admin = Apache::Test::vars('top_dir')
     . '/mod_tsci_registry/tsci-registry-admin';
-my $group = 'cn=publishers,ou=groups,dc=tsci,dc=test';
 
 # The directory: alice and carol publish, bob is a colleague outside the
 # group.  The service account is the one t/conf/extra.conf.in binds with.

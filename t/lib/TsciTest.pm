@@ -209,8 +209,10 @@ sub npm_adduser {
     my $e = Expect->new;
     $e->raw_pty(1);
     $e->log_stdout(0);
+    # Without colours: npm paints "npm error" with escapes between the
+    # words, which the refusal's match below would then miss.
     $e->spawn('npm', defined $email ? 'adduser' : 'login',
-              '--auth-type=legacy',
+              '--auth-type=legacy', '--color=false',
               "--registry=$registry", "--userconfig=$env->{userconfig}",
               "--cache=$env->{cache}") or return (0, "spawn: $!");
     my $ok = 1;
@@ -227,10 +229,19 @@ sub npm_adduser {
     my $which = $ok ? $e->expect(60, 'Logged in', 'npm error') : undef;
     $ok &&= defined $which && $which == 1;
     my $text = ($e->before // '') . ($e->match // '') . ($e->after // '');
-    $e->expect(10, 'never') unless $ok;     # the rest of the error
-    $text .= $e->before // '';
-    $e->soft_close;
-    return ($ok && ($e->exitstatus // 1) == 0, $text);
+    if ($ok) {
+        $e->soft_close;
+        return (($e->exitstatus // 1) == 0, $text);
+    }
+    # After its error npm keeps waiting on the terminal and never exits
+    # while the terminal is open: read up to the last line it prints (where
+    # its log is), then close the terminal, which ends it.
+    if ($text !~ /A complete log of this run/) {
+        $e->expect(10, 'A complete log of this run');
+        $text .= ($e->before // '') . ($e->match // '');
+    }
+    $e->hard_close;
+    return (0, $text);
 }
 
 # The processes whose parent is $ppid (Apache's children), from /proc.

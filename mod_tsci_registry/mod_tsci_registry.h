@@ -48,6 +48,7 @@ typedef struct tsr_dir_conf_t {
     apr_off_t max_body;         /* -1 unset */
     int allow_signup;           /* -1 unset */
     apr_array_header_t *authn;  /* of tsr_authn_named_t; NULL unset */
+    apr_array_header_t *admins; /* TsciRegistryAdmin user: names */
 } tsr_dir_conf_t;
 
 /* One of Apache's authn providers, as TsciRegistryAuthnProvider names it. */
@@ -67,6 +68,8 @@ int tsr_conf_enabled(const tsr_dir_conf_t *d);
 tsr_api_e tsr_conf_api(const tsr_dir_conf_t *d);
 apr_off_t tsr_conf_max_body(const tsr_dir_conf_t *d);
 int tsr_conf_allow_signup(const tsr_dir_conf_t *d);
+/* Is user a registry administrator here (TsciRegistryAdmin user)? */
+int tsr_conf_is_admin(const tsr_dir_conf_t *d, const char *user);
 void tsr_conf_login_limits(const tsr_server_conf_t *sc, int *per_user,
                            int *per_addr);
 
@@ -226,6 +229,11 @@ typedef struct tsr_api_ops_t {
 
 /* mod_tsci_registry_npm.c: the npm registry's operations. */
 extern const tsr_api_ops_t tsr_npm_ops;
+
+/* mod_tsci_registry_orgs.c: npm's org commands. */
+int tsr_npm_org_list(tsr_req_t *q);
+int tsr_npm_org_set(tsr_req_t *q);
+int tsr_npm_org_remove(tsr_req_t *q);
 
 /* mod_tsci_registry_tokens.c: npm's token commands. */
 int tsr_npm_token_list(tsr_req_t *q);

@@ -59,6 +59,7 @@ void *tsr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     d->allow_signup = add->allow_signup != -1 ? add->allow_signup
                                               : base->allow_signup;
     d->authn = add->authn ? add->authn : base->authn;
+    d->admins = add->admins ? add->admins : base->admins;
     return d;
 }
 
@@ -75,6 +76,21 @@ int tsr_conf_enabled(const tsr_dir_conf_t *d)
 apr_off_t tsr_conf_max_body(const tsr_dir_conf_t *d)
 {
     return d->max_body != -1 ? d->max_body : TSR_DEFAULT_MAX_BODY;
+}
+
+int tsr_conf_is_admin(const tsr_dir_conf_t *d, const char *user)
+{
+    int i;
+
+    if (d->admins == NULL || user == NULL) {
+        return 0;
+    }
+    for (i = 0; i < d->admins->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(d->admins, i, const char *), user) == 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 void tsr_conf_login_limits(const tsr_server_conf_t *sc, int *per_user,
@@ -214,6 +230,24 @@ static const char *set_login_limit(cmd_parms *cmd, void *dv, const char *u,
     return NULL;
 }
 
+/* TsciRegistryAdmin user <name>...: who administers the registry here
+ * (organisations, every scope, every package). */
+static const char *add_admin(cmd_parms *cmd, void *dv, const char *kind,
+                             const char *name)
+{
+    tsr_dir_conf_t *d = dv;
+
+    if (strcmp(kind, "user") != 0) {
+        return apr_pstrcat(cmd->pool, "TsciRegistryAdmin takes 'user' and "
+                           "user names, not '", kind, "'", NULL);
+    }
+    if (d->admins == NULL) {
+        d->admins = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(d->admins, const char *) = name;
+    return NULL;
+}
+
 /* TsciRegistryAuthnProvider: found now, as AuthBasicProvider does, so a
  * name without its module is a configuration error, not a failed login. */
 static const char *add_authn_provider(cmd_parms *cmd, void *dv,
@@ -266,6 +300,10 @@ const command_rec tsr_cmds[] = {
     AP_INIT_FLAG("TsciRegistryAllowSignup", set_allow_signup, NULL,
                  RSRC_CONF | ACCESS_CONF,
                  "On to let npm adduser create new users (default Off)"),
+    AP_INIT_ITERATE2("TsciRegistryAdmin", add_admin, NULL,
+                     RSRC_CONF | ACCESS_CONF,
+                     "'user' and the names of the registry's "
+                     "administrators"),
     AP_INIT_TAKE2("TsciRegistryLoginLimit", set_login_limit, NULL, RSRC_CONF,
                   "Failed sign-ins allowed per user and per client address "
                   "in 15 minutes (default 10 and 100; 0: no limit)"),

@@ -12,6 +12,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "mod_tsci_registry.h"
+#include "tsr_org.h"
 #include "tsr_auth.h"
 #include "tsr_body.h"
 #include "tsr_json.h"
@@ -267,6 +268,26 @@ static int op_version(tsr_req_t *q)
     return tsr_io_send_json(q->r, 200, m);
 }
 
+/* Who publishes, and where (tsr_org: scopes belong to someone). */
+static int publisher_rights(tsr_req_t *q, const char *name,
+                            tsr_publisher_t *who)
+{
+    tsr_actor_t actor;
+    int failed = 0;
+
+    who->name = q->who->user;
+    who->admin = tsr_conf_is_admin(q->d, who->name);
+    actor.user = who->name;
+    actor.admin = who->admin;
+    who->no_create = tsr_org_may_create(q->r->pool, q->store, name, &actor,
+                                        &failed);
+    if (failed) {
+        return tsr_io_refuse(q->r, HTTP_SERVICE_UNAVAILABLE, "the "
+                             "organisation store is unavailable, try again");
+    }
+    return OK;
+}
+
 /* PUT /<name> with a tarball: npm publish. */
 static int op_publish(tsr_req_t *q)
 {
@@ -300,7 +321,9 @@ static int op_publish(tsr_req_t *q)
         != APR_SUCCESS) {
         return tsr_io_send_error(r, err);
     }
-    who.name = q->who->user;
+    if ((rc = publisher_rights(q, pub->name, &who)) != OK) {
+        return rc;
+    }
     if (tsr_store_user_get(q->store, r->pool, who.name, &rec, &len)
             == APR_SUCCESS
         && tsr_json_parse(&urec, r->pool, rec, len, 8, NULL) == APR_SUCCESS) {
@@ -418,6 +441,9 @@ static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
     [TSR_NPM_TOKEN_LIST] = tsr_npm_token_list,
     [TSR_NPM_TOKEN_CREATE] = tsr_npm_token_create,
     [TSR_NPM_TOKEN_REVOKE] = tsr_npm_token_revoke,
+    [TSR_NPM_ORG_LIST] = tsr_npm_org_list,
+    [TSR_NPM_ORG_SET] = tsr_npm_org_set,
+    [TSR_NPM_ORG_REMOVE] = tsr_npm_org_remove,
 };
 
 const tsr_api_ops_t tsr_npm_ops = {

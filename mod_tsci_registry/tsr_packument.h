@@ -20,6 +20,11 @@ typedef struct tsr_version_dist_t {
 typedef struct tsr_publisher_t {
     const char *name;
     const char *email;              /* may be NULL */
+    int admin;                      /* publishes where others maintain */
+    const char *no_create;          /* why this publisher may not create a
+                                     * new package of this name (its
+                                     * scope is someone else's); NULL:
+                                     * it may */
 } tsr_publisher_t;
 
 /* A new, empty document for name (owned by p). */

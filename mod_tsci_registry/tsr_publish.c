@@ -756,9 +756,16 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
         }
     }
     else {
+        /* Decided in the transaction: a package that appeared since the
+         * caller looked is published to under the maintainers' rule. */
+        if (c->who->no_create) {
+            return tsr_error_set(perr, p, 403, NULL, "%s may not create "
+                                 "%s: %s", c->who->name, pub->name,
+                                 c->who->no_create);
+        }
         doc = tsr_packument_new(p, pub->name);
     }
-    if (!tsr_packument_is_maintainer(doc, c->who->name)) {
+    if (!c->who->admin && !tsr_packument_is_maintainer(doc, c->who->name)) {
         return tsr_error_set(perr, p, 403, NULL,
                              "%s is not a maintainer of %s", c->who->name,
                              pub->name);

@@ -21,6 +21,12 @@ static const tsr_route_def_t npm_routes[] = {
       TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
     { TSR_M_DELETE, "-/npm/v1/tokens/token/{id}", TSR_NPM_TOKEN_REVOKE,
       TSR_RF_USER | TSR_RF_WRITE },
+    { TSR_M_GET, "-/org/{org}/user", TSR_NPM_ORG_LIST, TSR_RF_USER },
+    { TSR_M_PUT, "-/org/{org}/user", TSR_NPM_ORG_SET,
+      TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
+    /* npm sends the user to remove in a body, even on DELETE. */
+    { TSR_M_DELETE, "-/org/{org}/user", TSR_NPM_ORG_REMOVE,
+      TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
     { TSR_M_GET, "{name}/-/{file}", TSR_NPM_TARBALL, TSR_RF_FILE },
     { TSR_M_GET, "{name}/{spec}", TSR_NPM_VERSION, 0 },
     { TSR_M_GET, "{name}", TSR_NPM_PACKUMENT, 0 },

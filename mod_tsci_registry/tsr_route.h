@@ -73,6 +73,9 @@ typedef enum {
     TSR_NPM_TOKEN_LIST,         /* GET /-/npm/v1/tokens */
     TSR_NPM_TOKEN_CREATE,       /* POST /-/npm/v1/tokens */
     TSR_NPM_TOKEN_REVOKE,       /* DELETE /-/npm/v1/tokens/token/{id} */
+    TSR_NPM_ORG_LIST,           /* GET /-/org/{org}/user */
+    TSR_NPM_ORG_SET,            /* PUT /-/org/{org}/user */
+    TSR_NPM_ORG_REMOVE,         /* DELETE /-/org/{org}/user */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
 

@@ -216,6 +216,23 @@ apr_status_t tsr_store_token_list(tsr_store_t *s, apr_pool_t *p,
     return leave(s, s->provider->token_list(s, p, user, pkeys));
 }
 
+apr_status_t tsr_store_org_get(tsr_store_t *s, apr_pool_t *p,
+                               const char *name, const char **prec,
+                               apr_size_t *plen)
+{
+    enter(s);
+    return leave(s, s->provider->org_get(s, p, name, prec, plen));
+}
+
+apr_status_t tsr_store_org_update(tsr_store_t *s, apr_pool_t *p,
+                                  const char *name,
+                                  tsr_record_update_fn *fn, void *baton,
+                                  tsr_error_t **perr)
+{
+    enter(s);
+    return leave(s, s->provider->org_update(s, p, name, fn, baton, perr));
+}
+
 apr_status_t tsr_store_stats(tsr_store_t *s, apr_pool_t *p,
                              tsr_store_stats_t *st)
 {

@@ -89,6 +89,15 @@ typedef struct tsr_store_config_t {
     void *log_baton;
 } tsr_store_config_t;
 
+/* Decide a record's next value from its current one (cur NULL: none):
+ * *pnext (len *pnext_len, in p) is stored, NULL deletes it; a status
+ * other than APR_SUCCESS (with *perr) leaves the record as it was. */
+typedef apr_status_t tsr_record_update_fn(void *baton, apr_pool_t *p,
+                                          const char *cur, apr_size_t len,
+                                          const char **pnext,
+                                          apr_size_t *pnext_len,
+                                          tsr_error_t **perr);
+
 typedef struct tsr_store_provider_t {
     const char *name;
 
@@ -156,6 +165,12 @@ typedef struct tsr_store_provider_t {
     /* The keys (32 bytes each) of user's tokens, in p. */
     apr_status_t (*token_list)(tsr_store_t *s, apr_pool_t *p,
                                const char *user, apr_array_header_t **pkeys);
+    /* Organisations: a record per name, changed only by update. */
+    apr_status_t (*org_get)(tsr_store_t *s, apr_pool_t *p, const char *name,
+                            const char **prec, apr_size_t *plen);
+    apr_status_t (*org_update)(tsr_store_t *s, apr_pool_t *p,
+                               const char *name, tsr_record_update_fn *fn,
+                               void *baton, tsr_error_t **perr);
     apr_status_t (*stats)(tsr_store_t *s, apr_pool_t *p,
                           tsr_store_stats_t *st);
     apr_status_t (*package_version_view)(tsr_store_t *s, apr_pool_t *p,
@@ -255,6 +270,13 @@ apr_status_t tsr_store_token_delete(tsr_store_t *s, apr_pool_t *p,
 apr_status_t tsr_store_token_list(tsr_store_t *s, apr_pool_t *p,
                                   const char *user,
                                   apr_array_header_t **pkeys);
+apr_status_t tsr_store_org_get(tsr_store_t *s, apr_pool_t *p,
+                               const char *name, const char **prec,
+                               apr_size_t *plen);
+apr_status_t tsr_store_org_update(tsr_store_t *s, apr_pool_t *p,
+                                  const char *name,
+                                  tsr_record_update_fn *fn, void *baton,
+                                  tsr_error_t **perr);
 apr_status_t tsr_store_stats(tsr_store_t *s, apr_pool_t *p,
                              tsr_store_stats_t *st);
 

@@ -24,11 +24,12 @@
 #define DB_META     4
 #define DB_CHANGES  5
 #define DB_USER_TOKENS 6
-#define DB_COUNT    7
+#define DB_ORGS     7
+#define DB_COUNT    8
 
 static const char *const db_files[DB_COUNT] = {
     "packages.db", "views.db", "users.db", "tokens.db", "meta.db",
-    "changes.db", "user-tokens.db"
+    "changes.db", "user-tokens.db", "orgs.db"
 };
 
 /* How often a write is retried after a deadlock before it gives up. */
@@ -252,12 +253,13 @@ static apr_status_t open_dbs(bdb_t *b, int create)
         if (i == DB_USER_TOKENS) {
             b->db[i]->set_flags(b->db[i], DB_DUP | DB_DUPSORT);
         }
-        /* The token index came after the first stores: a store made
-         * before it gets it from whichever process opens it first (the
-         * creation is a transaction of its own). */
+        /* The token index and the organisations came after the first
+         * stores: a store made before them gets them from whichever
+         * process opens it first (the creation is a transaction of its
+         * own). */
         ret = b->db[i]->open(b->db[i], NULL, db_files[i], NULL, DB_BTREE,
                              DB_AUTO_COMMIT | DB_THREAD
-                                 | (create || i == DB_USER_TOKENS
+                                 | (create || i >= DB_USER_TOKENS
                                         ? DB_CREATE : 0), 0640);
         if (ret != 0) {
             return map_err(b, ret, db_files[i]);
@@ -815,6 +817,78 @@ static apr_status_t bdb_token_delete(tsr_store_t *s, apr_pool_t *p,
     return in_txn(s->impl, token_delete_step, &o, "token delete");
 }
 
+static apr_status_t bdb_org_get(tsr_store_t *s, apr_pool_t *p,
+                                const char *name, const char **prec,
+                                apr_size_t *plen)
+{
+    return get(s->impl, p, DB_ORGS, name, strlen(name), prec, plen);
+}
+
+typedef struct record_op_t {
+    const char *key;
+    tsr_record_update_fn *fn;
+    void *baton;
+    apr_pool_t *pool;
+    tsr_error_t **perr;
+    apr_status_t refused;       /* what fn returned, when it refused */
+} record_op_t;
+
+/* Read the record under a write lock, let fn decide, write what it says:
+ * one transaction, so two updates of one record never lose each other. */
+static int org_update_step(bdb_t *b, DB_TXN *txn, void *baton)
+{
+    record_op_t *o = baton;
+    DB *db = b->db[DB_ORGS];
+    DBT key, data;
+    const char *next = NULL;
+    apr_size_t next_len = 0;
+    apr_status_t rv;
+    int ret;
+
+    set_dbt(&key, o->key, strlen(o->key));
+    memset(&data, 0, sizeof(data));
+    data.flags = DB_DBT_MALLOC;
+    ret = db->get(db, txn, &key, &data, DB_RMW);
+    if (ret != 0 && ret != DB_NOTFOUND) {
+        return ret;
+    }
+    if (ret == 0) {
+        apr_pool_cleanup_register(o->pool, data.data, free_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    rv = o->fn(o->baton, o->pool, ret == 0 ? data.data : NULL,
+               ret == 0 ? data.size : 0, &next, &next_len, o->perr);
+    if (rv != APR_SUCCESS) {
+        o->refused = rv;
+        return DB_KEYEXIST;         /* any error: the caller knows why */
+    }
+    if (next == NULL) {
+        ret = db->del(db, txn, &key, 0);
+        return ret == DB_NOTFOUND ? 0 : ret;
+    }
+    set_dbt(&data, next, next_len);
+    return db->put(db, txn, &key, &data, 0);
+}
+
+static apr_status_t bdb_org_update(tsr_store_t *s, apr_pool_t *p,
+                                   const char *name,
+                                   tsr_record_update_fn *fn, void *baton,
+                                   tsr_error_t **perr)
+{
+    record_op_t o = { name, fn, baton, p, perr, APR_SUCCESS };
+    apr_status_t rv = in_txn(s->impl, org_update_step, &o,
+                             "organisation write");
+
+    if (o.refused != APR_SUCCESS) {
+        return o.refused;
+    }
+    if (rv != APR_SUCCESS) {
+        return tsr_error_set(perr, p, 503, NULL, "the organisation store is "
+                             "unavailable, try again");
+    }
+    return APR_SUCCESS;
+}
+
 /* The keys of user's tokens, read with a cursor over the user's own
  * entries of the index: a keyed lookup, whatever the number of users. */
 static apr_status_t bdb_token_list(tsr_store_t *s, apr_pool_t *p,
@@ -1199,6 +1273,8 @@ static const tsr_store_provider_t bdb_provider = {
     bdb_token_get,
     bdb_token_delete,
     bdb_token_list,
+    bdb_org_get,
+    bdb_org_update,
     bdb_stats,
     bdb_package_version_view
 };

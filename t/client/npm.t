@@ -45,7 +45,8 @@ rmtree($work);
 mkpath($work);
 my $user = unique('npmuser');
 my $lib = unique('greeting');
-my $scope = unique('corp');
+# A scope is someone's: the user's own name is theirs.
+my $scope = $user;
 my $scoped = "\@$scope/app-lib";
 
 # Log in the way a person does.

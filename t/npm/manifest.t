@@ -13,7 +13,8 @@ use TsciTest qw(base_url req json_of make_tarball publish_body adduser
 plan tests => 32, have_lwp;
 
 my $base = base_url('/npm/');
-my $token = adduser($base, unique('mc'), 'mc-pass-1');
+my $mc = unique('mc');
+my $token = adduser($base, $mc, 'mc-pass-1');
 my $json = JSON::PP->new->canonical;
 my $corgi = 'application/vnd.npm.install-v1+json';
 
@@ -87,7 +88,7 @@ ok !exists $abbrev->{dependencies} && !exists $abbrev->{hasInstallScript},
 
 # What npm itself rewrites keeps working: a string bin of a scoped package,
 # and the node-gyp default npm adds for a binding.gyp.
-$name = '@' . unique('scope') . '/tool';
+$name = "\@$mc/tool";     # the user's own scope
 $res = publish_with($name, '1.0.0', { bin => './bin/tool.js' },
                     { bin => { tool => 'bin/tool.js' } });
 is $res->code, 201, 'scoped package with a string bin: 201';

@@ -116,7 +116,7 @@ $res = publish($base, 'tsr_not-a-real-token', name => $name,
 is($res->code, 401, 'unknown token refused');
 
 # Scoped names, both URL forms, one store.
-my $scoped = '@' . unique('team') . '/widget';
+my $scoped = "\@$bob/widget";     # bob's own scope
 $res = publish($base, $tb, name => $scoped, version => '0.1.0');
 is($res->code, 201, 'scoped publish via %2f');
 (my $esc = $scoped) =~ s{/}{%2F};

@@ -13,7 +13,8 @@ use TsciTest qw(base_url req json_of adduser publish unique);
 plan tests => 63, have_lwp;
 
 my $base = base_url('/npm/');
-my $token = adduser($base, unique('routes'), 'routes-pass-1');
+my $ruser = unique('routes');
+my $token = adduser($base, $ruser, 'routes-pass-1');
 my $name = unique('routed');
 is publish($base, $token, name => $name, version => '1.0.0')->code, 201,
    'published';
@@ -69,7 +70,7 @@ $res = req(HEAD => "$base-/whoami", token => $token);
 is $res->code, 200, 'HEAD whoami with a token';
 
 # A scoped package named "-": its tarball URL has two "/-/" in it.
-my $scope = unique('dash');
+my $scope = $ruser;      # the user's own scope
 my $dash = "\@$scope/-";
 $res = publish($base, $token, name => $dash, version => '1.0.0');
 is $res->code, 201, "publish $dash";

@@ -10,8 +10,9 @@ use TsciTest qw(base_url req json_of make_tarball adduser publish unique);
 plan tests => 19, have_lwp;
 
 my $base = base_url('/npm/');
-my $token = adduser($base, unique('tar'), 'tar-pass-1');
-my $name = '@' . unique('files') . '/pkg';
+my $tuser = unique('tar');
+my $token = adduser($base, $tuser, 'tar-pass-1');
+my $name = "\@$tuser/pkg";     # the user's own scope
 my $tgz = make_tarball(name => $name, version => '1.2.3',
                        files => { 'data.txt' => 'x' x 5000 });
 is publish($base, $token, name => $name, version => '1.2.3',

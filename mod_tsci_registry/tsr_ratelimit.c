@@ -82,30 +82,32 @@ static int expired(const slot_t *s, apr_uint32_t now, apr_uint32_t window)
     return now - apr_atomic_read32((apr_uint32_t *)&s->start) >= window;
 }
 
-apr_uint32_t tsr_ratelimit_failures(tsr_ratelimit_t *t, const char *key,
-                                    apr_size_t len, apr_uint32_t now,
-                                    apr_uint32_t window)
+/* key's slot while its window is open, or NULL. */
+static slot_t *live(tsr_ratelimit_t *t, const char *key, apr_size_t len,
+                    apr_uint32_t now, apr_uint32_t window)
 {
     apr_uint32_t home, tag = tag_of(t, key, len, &home);
     slot_t *s = find(t, tag, home);
 
-    if (s == NULL || expired(s, now, window)) {
-        return 0;
-    }
-    return apr_atomic_read32(&s->count);
+    return s == NULL || expired(s, now, window) ? NULL : s;
+}
+
+apr_uint32_t tsr_ratelimit_failures(tsr_ratelimit_t *t, const char *key,
+                                    apr_size_t len, apr_uint32_t now,
+                                    apr_uint32_t window)
+{
+    slot_t *s = live(t, key, len, now, window);
+
+    return s ? apr_atomic_read32(&s->count) : 0;
 }
 
 apr_uint32_t tsr_ratelimit_wait(tsr_ratelimit_t *t, const char *key,
                                 apr_size_t len, apr_uint32_t now,
                                 apr_uint32_t window)
 {
-    apr_uint32_t home, tag = tag_of(t, key, len, &home);
-    slot_t *s = find(t, tag, home);
+    slot_t *s = live(t, key, len, now, window);
 
-    if (s == NULL || expired(s, now, window)) {
-        return 0;
-    }
-    return window - (now - apr_atomic_read32(&s->start));
+    return s ? window - (now - apr_atomic_read32(&s->start)) : 0;
 }
 
 /* The slot a new key takes: empty, else expired, else the oldest. */

@@ -17,7 +17,8 @@ use MIME::Base64 qw(encode_base64);
 use Digest::SHA qw(sha1_hex);
 use Time::HiRes qw(sleep);
 use TsciTest qw(base_url req json_of adduser publish publish_body unique
-                npm_env run_npm npm_adduser store_state data_dir t_var);
+                npm_env run_npm npm_adduser store_state data_dir t_var
+                write_file);
 use TsciLDAP ();
 
 my $no_npm = system('npm --version >/dev/null 2>&1') != 0;
@@ -58,13 +59,6 @@ sub log_since {
     seek $fh, $from, 0;
     local $/;
     return <$fh> // '';
-}
-
-sub write_file {
-    my ($path, $text) = @_;
-    open my $fh, '>', $path or die "$path: $!";
-    print $fh $text;
-    close $fh;
 }
 
 # An npm environment whose .npmrc points at $registry with extra lines.

@@ -7,20 +7,14 @@ use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use File::Path qw(mkpath rmtree);
-use TsciTest qw(base_url npm_env run_npm npm_adduser unique t_var);
+use TsciTest qw(base_url npm_env run_npm npm_adduser unique t_var
+                write_file);
 
 plan tests => 27, need_npm();
 
 sub need_npm {
     return 1 if system('npm --version >/dev/null 2>&1') == 0;
     return 0;
-}
-
-sub write_file {
-    my ($path, $text) = @_;
-    open my $fh, '>', $path or die "$path: $!";
-    print $fh $text;
-    close $fh;
 }
 
 # A package directory as an author has it.

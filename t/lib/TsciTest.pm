@@ -23,7 +23,7 @@ use Time::HiRes ();
 
 our @EXPORT_OK = qw(base_url req json_of make_tarball publish_body
                     adduser publish store_state data_dir t_var npm_env
-                    run_npm npm_adduser sri512 unique children_of
+                    run_npm npm_adduser sri512 unique children_of write_file
                     signal_deaths own_apache start_reader read_report
                     start_writers);
 
@@ -175,6 +175,13 @@ sub store_state {
     }
     return join "\n", "seq=$meta->{update_seq}", "docs=$meta->{doc_count}",
         "data=$meta->{data_size}", sort(@files), $doc;
+}
+
+sub write_file {
+    my ($path, $text) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $text;
+    close $fh;
 }
 
 # An npm environment of its own: user config and cache in t/var/npm-<tag>.

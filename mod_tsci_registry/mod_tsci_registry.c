@@ -11,6 +11,7 @@ static void register_hooks(apr_pool_t *p)
     tsr_watch_register_hooks(p);
     tsr_password_register_hooks(p);
     tsr_authn_register_hooks(p);
+    tsr_access_register_hooks(p);
     tsr_handler_register_hooks(p);
 }
 

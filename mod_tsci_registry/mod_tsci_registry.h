@@ -21,8 +21,10 @@ extern module AP_MODULE_DECLARE_DATA tsci_registry_module;
 #define TSR_OWN_USERS_PROVIDER "tsci-registry"
 /* The handler name requests of the registry are given. */
 #define TSR_HANDLER "tsci-registry"
-/* Note set on requests for a tarball file the core handler serves. */
+/* Note set on requests for a tarball file the core handler serves, and
+ * the package it belongs to. */
 #define TSR_NOTE_TARBALL "tsci-registry-tarball"
+#define TSR_NOTE_PACKAGE "tsci-registry-package"
 
 #define TSR_DEFAULT_MAX_BODY ((apr_off_t)100 * 1000 * 1000)
 
@@ -229,6 +231,16 @@ typedef struct tsr_api_ops_t {
 
 /* mod_tsci_registry_npm.c: the npm registry's operations. */
 extern const tsr_api_ops_t tsr_npm_ops;
+
+/* mod_tsci_registry_access.c: who may read a package (restricted ones:
+ * their maintainers and administrators), tarballs included. */
+void tsr_access_register_hooks(apr_pool_t *p);
+/* OK when r's user may read package name; HTTP_NOT_FOUND when not (the
+ * package then is missing to them); HTTP_SERVICE_UNAVAILABLE. */
+int tsr_access_check(request_rec *r, tsr_store_t *store, const char *name);
+int tsr_npm_visibility(tsr_req_t *q);
+int tsr_npm_access_set(tsr_req_t *q);
+int tsr_npm_collaborators(tsr_req_t *q);
 
 /* mod_tsci_registry_orgs.c: npm's org commands. */
 int tsr_npm_org_list(tsr_req_t *q);

@@ -41,7 +41,11 @@ const char *tsr_map_relative_path(request_rec *r, const tsr_dir_conf_t *d)
     return NULL;
 }
 
-/* In the first segment below the prefix, when it is a scope ("@" or its
+/* Where a package name may stand as one segment: first below the prefix,
+ * or after npm's "-/package/" (access, visibility, collaborators). */
+#define PACKAGE_PATH "-/package/"
+
+/* In the segment of a package name, when it is a scope ("@" or its
  * escape "%40"), turn the first "%2f" or "%2F" into '/'.  httpd refuses
  * an encoded slash when it unescapes the path, which comes after this. */
 static int pre_translate(request_rec *r)
@@ -58,6 +62,9 @@ static int pre_translate(request_rec *r)
         return DECLINED;
     }
     seg = r->uri + plen;
+    if (strncmp(seg, PACKAGE_PATH, strlen(PACKAGE_PATH)) == 0) {
+        seg += strlen(PACKAGE_PATH);
+    }
     if (!(seg[0] == '@' || strncmp(seg, "%40", 3) == 0)) {
         return DECLINED;
     }
@@ -99,6 +106,9 @@ static const char *route_file(request_rec *r, const tsr_dir_conf_t *d,
         || !tsr_store_tarball_name_check(name, file)) {
         return NULL;
     }
+    /* Who may read the file is decided once the user is known
+     * (mod_tsci_registry_access.c). */
+    apr_table_setn(r->notes, TSR_NOTE_PACKAGE, name);
     return tsr_store_tarball_file(r->pool, datadir,
                                   apr_pstrcat(r->pool, name, "/-/", file,
                                               NULL));

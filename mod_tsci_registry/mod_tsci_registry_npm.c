@@ -160,6 +160,11 @@ static int op_packument(tsr_req_t *q)
     if (tsr_view_decode(&v, blob, len) != APR_SUCCESS) {
         return unreadable(q);
     }
+    /* A restricted package is missing to whoever may not read it. */
+    if (v.readers && !tsr_view_readable_by(&v, q->who->user)
+        && !tsr_conf_is_admin(q->d, q->who->user)) {
+        return not_found(q, "package");
+    }
     base = base_url(q);
     blen = strlen(base);
     hlen = (apr_ssize_t)blen;
@@ -168,7 +173,8 @@ static int op_packument(tsr_req_t *q)
                    apr_psprintf(r->pool, "\"%.*s-%c%08x\"", (int)v.rev_len,
                                 v.rev, abbrev ? 'a' : 'f',
                                 apr_hashfunc_default(base, &hlen)));
-    apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
+    apr_table_setn(r->headers_out, "Cache-Control",
+                   v.readers ? "private, no-cache" : "no-cache");
     ap_update_mtime(r, v.mtime);
     ap_set_last_modified(r);
     if ((rc = ap_meets_conditions(r)) != OK) {
@@ -223,6 +229,11 @@ static int op_version(tsr_req_t *q)
     if ((rc = check_name(q)) != OK) {
         return rc;
     }
+    /* Before any answer that would tell a restricted package exists. */
+    if ((rc = tsr_access_check(q->r, q->store, name)) != OK) {
+        return rc == HTTP_NOT_FOUND ? not_found(q, "package")
+                                    : store_failed(q, APR_EGENERAL);
+    }
     if (!tsr_semver_is_valid(spec)) {
         rv = tsr_store_package_view(q->store, q->r->pool, name,
                                     TSR_VIEW_TAGS, &text, &len);
@@ -245,7 +256,8 @@ static int op_version(tsr_req_t *q)
         && tsr_view_decode(&v, text, len) == APR_SUCCESS) {
         const char *base = base_url(q);
 
-        apr_table_setn(q->r->headers_out, "Cache-Control", "no-cache");
+        apr_table_setn(q->r->headers_out, "Cache-Control",
+                       v.readers ? "private, no-cache" : "no-cache");
         return send_view(q->r, &v, base, strlen(base), "application/json");
     }
     rv = tsr_store_package_doc(q->store, q->r->pool, name, &text, &len);
@@ -264,7 +276,9 @@ static int op_version(tsr_req_t *q)
         return tsr_io_refuse(q->r, 404, "version not found: %s@%s", name,
                              spec);
     }
-    apr_table_setn(q->r->headers_out, "Cache-Control", "no-cache");
+    apr_table_setn(q->r->headers_out, "Cache-Control",
+                   tsr_packument_restricted(doc) ? "private, no-cache"
+                                                 : "no-cache");
     return tsr_io_send_json(q->r, 200, m);
 }
 
@@ -444,6 +458,9 @@ static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
     [TSR_NPM_ORG_LIST] = tsr_npm_org_list,
     [TSR_NPM_ORG_SET] = tsr_npm_org_set,
     [TSR_NPM_ORG_REMOVE] = tsr_npm_org_remove,
+    [TSR_NPM_VISIBILITY] = tsr_npm_visibility,
+    [TSR_NPM_ACCESS_SET] = tsr_npm_access_set,
+    [TSR_NPM_COLLABORATORS] = tsr_npm_collaborators,
 };
 
 const tsr_api_ops_t tsr_npm_ops = {

@@ -105,6 +105,49 @@ int tsr_packument_is_maintainer(json_object *doc, const char *user)
     return 0;
 }
 
+int tsr_packument_restricted(json_object *doc)
+{
+    const char *a = tsr_json_str(doc, "access");
+
+    return a && strcmp(a, "restricted") == 0;
+}
+
+void tsr_packument_set_restricted(json_object *doc, int restricted)
+{
+    if (restricted) {
+        json_object_object_add(doc, "access",
+                               json_object_new_string("restricted"));
+    }
+    else {
+        json_object_object_del(doc, "access");
+    }
+}
+
+const char *tsr_packument_readers(apr_pool_t *p, json_object *doc)
+{
+    json_object *m;
+    const char *out = "", *name;
+    size_t i, n;
+
+    if (!tsr_packument_restricted(doc)) {
+        return NULL;
+    }
+    if (json_object_object_get_ex(doc, "maintainers", &m)
+        && json_object_is_type(m, json_type_array)) {
+        n = json_object_array_length(m);
+        for (i = 0; i < n; i++) {
+            name = tsr_json_str(json_object_array_get_idx(m, i), "name");
+            /* A name with a comma would split: no valid user has one. */
+            if (name && *name && strchr(name, ',') == NULL) {
+                out = *out ? apr_pstrcat(p, out, ",", name, NULL) : name;
+            }
+        }
+    }
+    /* A restricted package nobody maintains is nobody's to read but the
+     * administrators': a reader no user can be. */
+    return *out ? out : ",";
+}
+
 /* Make sure doc[key] is an object and return it. */
 static json_object *member_obj(json_object *doc, const char *key)
 {
@@ -339,6 +382,7 @@ apr_status_t tsr_packument_render(apr_pool_t *p, json_object *doc,
                                   apr_size_t *pabbrev_len)
 {
     const char *marker = new_marker(p), *rev = tsr_packument_rev(doc), *text;
+    const char *readers;
     apr_time_t mtime = modified_time(doc);
     json_object *full, *abbrev, *versions, *av, *tags;
     apr_size_t len;
@@ -352,12 +396,16 @@ apr_status_t tsr_packument_render(apr_pool_t *p, json_object *doc,
     if (full == NULL) {
         return APR_ENOMEM;
     }
+    /* Who may read is the view's header, not the document's text. */
+    readers = tsr_packument_readers(p, doc);
+    json_object_object_del(full, "access");
     versions = tsr_json_obj(full, "versions");
     if (versions) {
         mark_tarballs(p, versions, marker);
     }
     text = tsr_json_serialize(p, full, &len);
-    rv = tsr_view_encode(pfull, pfull_len, p, rev, mtime, text, len, marker);
+    rv = tsr_view_encode(pfull, pfull_len, p, rev, mtime, text, len, marker,
+                         readers);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -393,7 +441,50 @@ apr_status_t tsr_packument_render(apr_pool_t *p, json_object *doc,
     }
     text = tsr_json_serialize(p, abbrev, &len);
     return tsr_view_encode(pabbrev, pabbrev_len, p, rev, mtime, text, len,
-                           marker);
+                           marker, readers);
+}
+
+apr_status_t tsr_packument_render_version(apr_pool_t *p, json_object *doc,
+                                          const char *version,
+                                          apr_time_t when,
+                                          const char **pblob,
+                                          apr_size_t *plen)
+{
+    json_object *m = tsr_json_obj(tsr_json_obj(doc, "versions"), version);
+    json_object *copy, *dist;
+    unsigned char rnd[12];
+    const char *marker, *path, *text;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (m == NULL || (copy = tsr_json_own(p, tsr_json_copy(m))) == NULL) {
+        return APR_EGENERAL;
+    }
+    if ((rv = tsr_integrity_random(rnd, sizeof(rnd))) != APR_SUCCESS) {
+        return rv;
+    }
+    marker = apr_pstrcat(p, "tsrBase", tsr_integrity_hex(p, rnd,
+                                                         sizeof(rnd)), NULL);
+    dist = tsr_json_obj(copy, "dist");
+    if ((path = tsr_json_str(dist, "tarball")) != NULL) {
+        tsr_json_set_str(dist, "tarball", apr_pstrcat(p, marker, path,
+                                                      NULL));
+    }
+    text = tsr_json_serialize(p, copy, &len);
+    return tsr_view_encode(pblob, plen, p, tsr_packument_rev(doc), when,
+                           text, len, marker, tsr_packument_readers(p, doc));
+}
+
+apr_status_t tsr_packument_touch(json_object *doc, apr_pool_t *p,
+                                 apr_time_t now)
+{
+    apr_status_t rv = next_rev(doc);
+
+    if (rv == APR_SUCCESS) {
+        tsr_json_set_str(member_obj(doc, "time"), "modified",
+                         tsr_json_time(p, now));
+    }
+    return rv;
 }
 
 json_object *tsr_packument_version(apr_pool_t *p, json_object *doc,

@@ -27,6 +27,28 @@ typedef struct tsr_publisher_t {
                                      * it may */
 } tsr_publisher_t;
 
+/* Is doc a restricted package (npm publish --access restricted, npm
+ * access set status=private): readable by its maintainers alone? */
+int tsr_packument_restricted(json_object *doc);
+void tsr_packument_set_restricted(json_object *doc, int restricted);
+
+/* The users who alone may read doc ("a,b": its maintainers), or NULL when
+ * everyone may. */
+const char *tsr_packument_readers(apr_pool_t *p, json_object *doc);
+
+/* The ready view of version in doc: its manifest as GET /<name>/<version>
+ * sends it, with the base URL's place before dist.tarball, readable by
+ * whoever may read doc. */
+apr_status_t tsr_packument_render_version(apr_pool_t *p, json_object *doc,
+                                          const char *version,
+                                          apr_time_t when,
+                                          const char **pblob,
+                                          apr_size_t *plen);
+
+/* doc changed without a new version: a new _rev and time.modified. */
+apr_status_t tsr_packument_touch(json_object *doc, apr_pool_t *p,
+                                 apr_time_t now);
+
 /* A new, empty document for name (owned by p). */
 json_object *tsr_packument_new(apr_pool_t *p, const char *name);
 

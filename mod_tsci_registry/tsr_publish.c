@@ -608,6 +608,22 @@ apr_status_t tsr_publish_parse_decoded(tsr_publish_t **ppub, apr_pool_t *p,
         pub->tag = apr_pstrdup(p, key);
     }
 
+    /* npm sends "access" (null, "public", "restricted") on every
+     * publish; it decides only when the package is created. */
+    if ((s = tsr_json_str(body, "access")) != NULL) {
+        if (strcmp(s, "restricted") == 0) {
+            if (url_name[0] != '@') {
+                return tsr_error_set(perr, p, 400, NULL, "only scoped "
+                                     "packages can be restricted");
+            }
+            pub->restricted = 1;
+        }
+        else if (strcmp(s, "public") != 0) {
+            return tsr_error_set(perr, p, 400, NULL, "access must be public "
+                                 "or restricted");
+        }
+    }
+
     if ((rv = find_attachment(&att, p, atts, perr)) != APR_SUCCESS
         || (rv = decode_attachment(pub, p, att, decoded, perr))
                != APR_SUCCESS) {
@@ -704,38 +720,6 @@ static void undo_place(void *baton)
     }
 }
 
-/* The ready view of version in doc (after it was added): its manifest as
- * GET /<name>/<version> sends it, with a random marker where the base URL
- * goes before dist.tarball. */
-static apr_status_t render_version(apr_pool_t *p, json_object *doc,
-                                   const char *version, apr_time_t when,
-                                   const char **pblob, apr_size_t *plen)
-{
-    json_object *m = tsr_json_obj(tsr_json_obj(doc, "versions"), version);
-    json_object *copy, *dist;
-    unsigned char rnd[12];
-    const char *marker, *path, *text;
-    apr_size_t len;
-    apr_status_t rv;
-
-    if (m == NULL || (copy = tsr_json_own(p, tsr_json_copy(m))) == NULL) {
-        return APR_EGENERAL;
-    }
-    if ((rv = tsr_integrity_random(rnd, sizeof(rnd))) != APR_SUCCESS) {
-        return rv;
-    }
-    marker = apr_pstrcat(p, "tsrBase", tsr_integrity_hex(p, rnd,
-                                                         sizeof(rnd)), NULL);
-    dist = tsr_json_obj(copy, "dist");
-    if ((path = tsr_json_str(dist, "tarball")) != NULL) {
-        tsr_json_set_str(dist, "tarball", apr_pstrcat(p, marker, path,
-                                                      NULL));
-    }
-    text = tsr_json_serialize(p, copy, &len);
-    return tsr_view_encode(pblob, plen, p, tsr_packument_rev(doc), when,
-                           text, len, marker);
-}
-
 static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
                           apr_size_t cur_len, tsr_package_write_t *out,
                           tsr_error_t **perr)
@@ -764,6 +748,7 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
                                  c->who->no_create);
         }
         doc = tsr_packument_new(p, pub->name);
+        tsr_packument_set_restricted(doc, pub->restricted);
     }
     if (!c->who->admin && !tsr_packument_is_maintainer(doc, c->who->name)) {
         return tsr_error_set(perr, p, 403, NULL,
@@ -779,7 +764,8 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
     out->version = pub->version;
     out->tags = tsr_json_serialize(p, tsr_json_obj(doc, "dist-tags"),
                                    &out->tags_len);
-    rv = render_version(p, doc, pub->version, now, &out->version_view,
+    rv = tsr_packument_render_version(p, doc, pub->version, now,
+                                      &out->version_view,
                         &out->version_view_len);
     if (rv == APR_SUCCESS) {
         rv = tsr_packument_render(p, doc, &out->full, &out->full_len,
@@ -789,6 +775,7 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
         return tsr_error_internal(perr, p, rv, "could not render %s",
                                   pub->name);
     }
+    out->readers = tsr_packument_readers(p, doc);
     out->doc = tsr_json_serialize(p, doc, &out->doc_len);
     out->tarball_bytes = (apr_int64_t)pub->tarball_len;
     rv = tsr_store_tarball_place(c->store, p, c->staged,

@@ -19,6 +19,8 @@ typedef struct tsr_publish_t {
     const unsigned char *tarball;   /* decoded attachment */
     apr_size_t tarball_len;
     tsr_version_dist_t dist;        /* what the registry computed */
+    int restricted;                 /* --access restricted: a new package
+                                     * only its maintainers read */
 } tsr_publish_t;
 
 /* Check body (the parsed PUT of npm publish) for the package url_name:

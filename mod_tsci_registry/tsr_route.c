@@ -27,6 +27,11 @@ static const tsr_route_def_t npm_routes[] = {
     /* npm sends the user to remove in a body, even on DELETE. */
     { TSR_M_DELETE, "-/org/{org}/user", TSR_NPM_ORG_REMOVE,
       TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
+    { TSR_M_GET, "-/package/{name}/visibility", TSR_NPM_VISIBILITY, 0 },
+    { TSR_M_POST, "-/package/{name}/access", TSR_NPM_ACCESS_SET,
+      TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
+    { TSR_M_GET, "-/package/{name}/collaborators", TSR_NPM_COLLABORATORS,
+      0 },
     { TSR_M_GET, "{name}/-/{file}", TSR_NPM_TARBALL, TSR_RF_FILE },
     { TSR_M_GET, "{name}/{spec}", TSR_NPM_VERSION, 0 },
     { TSR_M_GET, "{name}", TSR_NPM_PACKUMENT, 0 },

@@ -76,6 +76,9 @@ typedef enum {
     TSR_NPM_ORG_LIST,           /* GET /-/org/{org}/user */
     TSR_NPM_ORG_SET,            /* PUT /-/org/{org}/user */
     TSR_NPM_ORG_REMOVE,         /* DELETE /-/org/{org}/user */
+    TSR_NPM_VISIBILITY,         /* GET /-/package/{name}/visibility */
+    TSR_NPM_ACCESS_SET,         /* POST /-/package/{name}/access */
+    TSR_NPM_COLLABORATORS,      /* GET /-/package/{name}/collaborators */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
 

@@ -27,7 +27,11 @@ typedef enum {
     TSR_VIEW_ABBREV = 'a',
     /* Not a view blob: the package's dist-tags object as JSON text, so
      * that a tag is resolved without reading the whole document. */
-    TSR_VIEW_TAGS = 't'
+    TSR_VIEW_TAGS = 't',
+    /* Who alone may read a restricted package ("a,b"); no record for a
+     * public one, so checking a tarball's package costs a lookup that
+     * finds nothing. */
+    TSR_VIEW_READERS = 'r'
 } tsr_view_kind_e;
 
 typedef struct tsr_store_stats_t {
@@ -56,6 +60,15 @@ typedef struct tsr_package_write_t {
     /* When set, the document's dist-tags as JSON (TSR_VIEW_TAGS). */
     const char *tags;
     apr_size_t tags_len;
+    /* Who alone may read the package (TSR_VIEW_READERS), or NULL: anyone
+     * (the record is then removed). */
+    const char *readers;
+    /* More version views to write (when who may read changed, every
+     * version's): n entries of version, view and length. */
+    int n_more;
+    const char *const *more_versions;
+    const char *const *more_views;
+    const apr_size_t *more_lens;
     /* Called before the transaction is abandoned for any reason after the
      * callback succeeded (and before it is retried), to undo side effects
      * such as a placed tarball.  May be NULL. */

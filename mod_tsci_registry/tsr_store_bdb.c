@@ -1001,7 +1001,7 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
     char *vk;
     apr_size_t vklen, nlen = strlen(name);
     DBT key, data;
-    int ret;
+    int ret, i;
 
     set_dbt(&key, name, nlen);
     set_dbt(&data, w->doc, w->doc_len);
@@ -1040,6 +1040,28 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
                                         0)) != 0) {
             return ret;
         }
+    }
+    for (i = 0; i < w->n_more; i++) {
+        version_key(p, name, w->more_versions[i], &vk, &vklen);
+        set_dbt(&key, vk, vklen);
+        set_dbt(&data, w->more_views[i], w->more_lens[i]);
+        if ((ret = b->db[DB_VIEWS]->put(b->db[DB_VIEWS], txn, &key, &data,
+                                        0)) != 0) {
+            return ret;
+        }
+    }
+    view_key(p, name, TSR_VIEW_READERS, &vk, &vklen);
+    set_dbt(&key, vk, vklen);
+    if (w->readers) {
+        set_dbt(&data, w->readers, strlen(w->readers));
+        ret = b->db[DB_VIEWS]->put(b->db[DB_VIEWS], txn, &key, &data, 0);
+    }
+    else {
+        ret = b->db[DB_VIEWS]->del(b->db[DB_VIEWS], txn, &key, 0);
+        ret = ret == DB_NOTFOUND ? 0 : ret;
+    }
+    if (ret != 0) {
+        return ret;
     }
     if ((ret = read_meta(b, txn, m, DB_RMW)) != 0) {
         return ret;

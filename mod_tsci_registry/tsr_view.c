@@ -1,11 +1,15 @@
 /* tsr_view: encoding of ready-to-send documents.  Layout of a blob, all
  * integers big-endian: "TSV1", u32 rev_len, u64 mtime, u32 nsplice,
- * nsplice x u32 offset, rev bytes, payload bytes. */
+ * nsplice x u32 offset, rev bytes, payload bytes.  A view only some users
+ * may read is "TSV2", with u32 readers_len after nsplice and the readers
+ * (names separated by ',') after rev: views of public packages keep the
+ * first layout, byte for byte. */
 #include <string.h>
 #include <apr_strings.h>
 #include "tsr_view.h"
 
 #define MAGIC "TSV1"
+#define MAGIC_READERS "TSV2"
 #define HEADER (4 + 4 + 8 + 4)
 
 static void put32(unsigned char *b, apr_uint32_t v)
@@ -22,9 +26,11 @@ static apr_uint32_t get32(const unsigned char *b)
 apr_status_t tsr_view_encode(const char **pblob, apr_size_t *plen,
                              apr_pool_t *p, const char *rev, apr_time_t mtime,
                              const char *json, apr_size_t json_len,
-                             const char *marker)
+                             const char *marker, const char *readers)
 {
     apr_size_t mlen = strlen(marker), rlen = strlen(rev), n = 0, i;
+    apr_size_t rdlen = readers ? strlen(readers) : 0;
+    apr_size_t head = rdlen ? HEADER + 4 : HEADER;
     apr_size_t plen_out, cap;
     const char *s, *end = json + json_len;
     unsigned char *blob, *offs;
@@ -40,16 +46,20 @@ apr_status_t tsr_view_encode(const char **pblob, apr_size_t *plen,
             n++;
         }
     }
-    cap = HEADER + 4 * n + rlen + json_len;
+    cap = head + 4 * n + rlen + rdlen + json_len;
     blob = apr_palloc(p, cap);
-    memcpy(blob, MAGIC, 4);
+    memcpy(blob, rdlen ? MAGIC_READERS : MAGIC, 4);
     put32(blob + 4, (apr_uint32_t)rlen);
     put32(blob + 8, (apr_uint32_t)((apr_uint64_t)mtime >> 32));
     put32(blob + 12, (apr_uint32_t)mtime);
     put32(blob + 16, (apr_uint32_t)n);
-    offs = blob + HEADER;
+    if (rdlen) {
+        put32(blob + 20, (apr_uint32_t)rdlen);
+    }
+    offs = blob + head;
     memcpy(offs + 4 * n, rev, rlen);
-    out = (char *)offs + 4 * n + rlen;
+    memcpy(offs + 4 * n + rlen, readers, rdlen);
+    out = (char *)offs + 4 * n + rlen + rdlen;
     plen_out = 0;
     i = 0;
     for (s = json; s < end;) {
@@ -66,17 +76,29 @@ apr_status_t tsr_view_encode(const char **pblob, apr_size_t *plen,
         }
     }
     *pblob = (const char *)blob;
-    *plen = HEADER + 4 * n + rlen + plen_out;
+    *plen = head + 4 * n + rlen + rdlen + plen_out;
     return APR_SUCCESS;
 }
 
 apr_status_t tsr_view_decode(tsr_view_t *v, const char *blob, apr_size_t len)
 {
     const unsigned char *b = (const unsigned char *)blob;
-    apr_uint64_t hi, lo;
-    apr_size_t i;
+    apr_uint64_t hi, lo, fixed;
+    apr_size_t i, head = HEADER;
 
-    if (len < HEADER || memcmp(b, MAGIC, 4) != 0) {
+    if (len < HEADER) {
+        return APR_EINVAL;
+    }
+    v->readers = NULL;
+    v->readers_len = 0;
+    if (memcmp(b, MAGIC_READERS, 4) == 0) {
+        head = HEADER + 4;
+        if (len < head) {
+            return APR_EINVAL;
+        }
+        v->readers_len = get32(b + 20);
+    }
+    else if (memcmp(b, MAGIC, 4) != 0) {
         return APR_EINVAL;
     }
     v->rev_len = get32(b + 4);
@@ -84,14 +106,18 @@ apr_status_t tsr_view_decode(tsr_view_t *v, const char *blob, apr_size_t len)
     lo = get32(b + 12);
     v->mtime = (apr_time_t)((hi << 32) | lo);
     v->nsplice = get32(b + 16);
-    if ((apr_uint64_t)HEADER + 4 * (apr_uint64_t)v->nsplice + v->rev_len
-        > len) {
+    fixed = (apr_uint64_t)head + 4 * (apr_uint64_t)v->nsplice + v->rev_len
+            + v->readers_len;
+    if (fixed > len) {
         return APR_EINVAL;
     }
-    v->offsets = b + HEADER;
-    v->rev = blob + HEADER + 4 * v->nsplice;
-    v->payload = v->rev + v->rev_len;
-    v->payload_len = len - (HEADER + 4 * v->nsplice + v->rev_len);
+    v->offsets = b + head;
+    v->rev = blob + head + 4 * v->nsplice;
+    if (v->readers_len) {
+        v->readers = v->rev + v->rev_len;
+    }
+    v->payload = v->rev + v->rev_len + v->readers_len;
+    v->payload_len = len - (apr_size_t)fixed;
     for (i = 0; i < v->nsplice; i++) {
         if (get32(v->offsets + 4 * i) > v->payload_len
             || (i > 0 && get32(v->offsets + 4 * i)
@@ -100,6 +126,31 @@ apr_status_t tsr_view_decode(tsr_view_t *v, const char *blob, apr_size_t len)
         }
     }
     return APR_SUCCESS;
+}
+
+int tsr_view_readable_by(const tsr_view_t *v, const char *user)
+{
+    const char *at, *end;
+    apr_size_t ulen;
+
+    if (v->readers == NULL) {
+        return 1;
+    }
+    if (user == NULL || (ulen = strlen(user)) == 0) {
+        return 0;
+    }
+    end = v->readers + v->readers_len;
+    for (at = v->readers; at < end;) {
+        const char *comma = memchr(at, ',', (apr_size_t)(end - at));
+        apr_size_t n = comma ? (apr_size_t)(comma - at)
+                             : (apr_size_t)(end - at);
+
+        if (n == ulen && memcmp(at, user, n) == 0) {
+            return 1;
+        }
+        at += n + 1;
+    }
+    return 0;
 }
 
 apr_size_t tsr_view_length(const tsr_view_t *v, apr_size_t base_len)

@@ -16,20 +16,27 @@ typedef struct tsr_view_t {
     const unsigned char *offsets;   /* nsplice big-endian u32 offsets */
     const char *payload;        /* JSON text without the base URL */
     apr_size_t payload_len;
+    const char *readers;        /* who may read it ("a,b", not
+                                 * NUL-terminated); NULL: everyone */
+    apr_size_t readers_len;
 } tsr_view_t;
 
 /* Encode json (json_len bytes) into a blob (in p).  Every string in json
  * that starts with marker is a place for the base URL: the marker is cut
  * out and its offset remembered.  marker must be something no client can
- * guess (a random word), made only of letters and digits. */
+ * guess (a random word), made only of letters and digits.  readers: the
+ * users who alone may read it ("a,b"), or NULL (or "") for everyone. */
 apr_status_t tsr_view_encode(const char **pblob, apr_size_t *plen,
                              apr_pool_t *p, const char *rev, apr_time_t mtime,
                              const char *json, apr_size_t json_len,
-                             const char *marker);
+                             const char *marker, const char *readers);
 
 /* Decode a blob without copying; APR_EINVAL when it is not a view. */
 apr_status_t tsr_view_decode(tsr_view_t *v, const char *blob,
                              apr_size_t len);
+
+/* May user (NULL: anonymous) read v? */
+int tsr_view_readable_by(const tsr_view_t *v, const char *user);
 
 /* Bytes the view takes once a base of base_len bytes is spliced in. */
 apr_size_t tsr_view_length(const tsr_view_t *v, apr_size_t base_len);

@@ -229,7 +229,10 @@ ok $files >= scalar keys %acked, "$files tarball files on disk";
 is $broken, 0, 'none of them is truncated';
 
 # Every tarball file on disk is one a packument lists: those linked by
-# publishes killed before their commit were removed at the restart.
+# publishes killed before their commit were removed at the restart.  The
+# packuments are read as the administrator (t/conf/extra.conf.in), who
+# also sees the restricted packages other tests made.
+my $admin = adduser($base, 'regadmin', 'regadmin-pass-1');
 my (%listed, @orphans);
 File::Find::find({ no_chdir => 1, wanted => sub {
     return unless -f $_ && /\.tgz$/;
@@ -237,7 +240,8 @@ File::Find::find({ no_chdir => 1, wanted => sub {
     my ($name) = $path =~ m{^(.+)/-/[^/]+$};
     (my $esc = $name) =~ s{/}{%2f};
     $listed{$name} //= { map { ($_->{dist}{tarball} // '') => 1 }
-        values %{ (json_of(req(GET => "$base$esc")) // {})->{versions}
+        values %{ (json_of(req(GET => "$base$esc", token => $admin))
+                   // {})->{versions}
                   // {} } };
     push @orphans, $path
         unless grep { m{/\Q$path\E$} } keys %{ $listed{$name} };

@@ -21,6 +21,7 @@ int main(void)
     srunner_add_suite(sr, make_token_suite());
     srunner_add_suite(sr, make_ratelimit_suite());
     srunner_add_suite(sr, make_org_suite());
+    srunner_add_suite(sr, make_access_suite());
     srunner_add_suite(sr, make_view_suite());
     srunner_add_suite(sr, make_packument_suite());
     srunner_add_suite(sr, make_publish_suite());

@@ -37,6 +37,7 @@ Suite *make_auth_suite(void);
 Suite *make_token_suite(void);
 Suite *make_ratelimit_suite(void);
 Suite *make_org_suite(void);
+Suite *make_access_suite(void);
 Suite *make_view_suite(void);
 Suite *make_packument_suite(void);
 Suite *make_publish_suite(void);

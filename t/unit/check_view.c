@@ -15,7 +15,7 @@ static tsr_view_t encode_decode(const char *rev, apr_time_t mtime,
     tsr_view_t v;
 
     ck_assert_int_eq(tsr_view_encode(pblob, plen, fx_pool, rev, mtime, json,
-                                     strlen(json), MARK), APR_SUCCESS);
+                                     strlen(json), MARK, NULL), APR_SUCCESS);
     memset(&v, 0, sizeof(v));
     ck_assert_int_eq(tsr_view_decode(&v, *pblob, *plen), APR_SUCCESS);
     ck_assert_uint_eq(v.rev_len, strlen(rev));
@@ -147,7 +147,7 @@ START_TEST(empty_marker_refused)
     apr_size_t len;
 
     ck_assert_int_eq(tsr_view_encode(&blob, &len, fx_pool, "1-a", 0, "{}", 2,
-                                     ""), APR_EINVAL);
+                                     "", NULL), APR_EINVAL);
 }
 END_TEST
 
@@ -206,6 +206,41 @@ START_TEST(corrupt_blobs)
 }
 END_TEST
 
+/* A view for some readers says who they are, and nothing else changes;
+ * a public view keeps the first layout byte for byte. */
+START_TEST(readers)
+{
+    const char *json = "{\"a\":\"" MARK "/x.tgz\"}", *pub, *priv;
+    apr_size_t plen, rlen;
+    tsr_view_t v, w;
+
+    ck_assert_int_eq(tsr_view_encode(&pub, &plen, fx_pool, "2-b", 7, json,
+                                     strlen(json), MARK, NULL), APR_SUCCESS);
+    ck_assert_int_eq(memcmp(pub, "TSV1", 4), 0);
+    ck_assert_int_eq(tsr_view_encode(&priv, &rlen, fx_pool, "2-b", 7, json,
+                                     strlen(json), MARK, "ann,bob"),
+                     APR_SUCCESS);
+    ck_assert_int_eq(memcmp(priv, "TSV2", 4), 0);
+    ck_assert_int_eq(tsr_view_decode(&v, pub, plen), APR_SUCCESS);
+    ck_assert_int_eq(tsr_view_decode(&w, priv, rlen), APR_SUCCESS);
+    ck_assert_ptr_null(v.readers);
+    ck_assert_uint_eq(w.readers_len, 7);
+    ck_assert_str_eq(tsr_view_flatten(&v, fx_pool, "http://h/"),
+                     tsr_view_flatten(&w, fx_pool, "http://h/"));
+    ck_assert(tsr_view_readable_by(&v, NULL));
+    ck_assert(tsr_view_readable_by(&v, "zed"));
+    ck_assert(tsr_view_readable_by(&w, "ann"));
+    ck_assert(tsr_view_readable_by(&w, "bob"));
+    ck_assert(!tsr_view_readable_by(&w, "an"));
+    ck_assert(!tsr_view_readable_by(&w, "bo"));
+    ck_assert(!tsr_view_readable_by(&w, "ann,bob"));
+    ck_assert(!tsr_view_readable_by(&w, NULL));
+    ck_assert(!tsr_view_readable_by(&w, ""));
+    /* a readers length past the blob is no view */
+    ck_assert_int_eq(tsr_view_decode(&w, priv, 24), APR_EINVAL);
+}
+END_TEST
+
 Suite *make_view_suite(void)
 {
     Suite *s = suite_create("view");
@@ -217,6 +252,7 @@ Suite *make_view_suite(void)
     tcase_add_test(tc, marker_at_end);
     tcase_add_test(tc, mtime_round_trip);
     tcase_add_test(tc, empty_marker_refused);
+    tcase_add_test(tc, readers);
     tcase_add_test(tc, corrupt_blobs);
     suite_add_tcase(s, tc);
     return s;

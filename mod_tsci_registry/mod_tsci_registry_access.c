@@ -1,0 +1,173 @@
+/* mod_tsci_registry_access.c: who may read a package.  A restricted
+ * package (npm publish --access restricted) is read by its maintainers and
+ * the administrators alone: its ready views say so in their headers (the
+ * packument and version handlers check them), and a small record names
+ * its readers for the URLs that read no view, tarballs above all, which
+ * Apache's core handler sends once this module's fixup lets it.  To anyone
+ * else the package is missing, with the same 404 as one that does not
+ * exist.  Also npm access get status / set status / list collaborators. */
+#include <string.h>
+#include "apr_strings.h"
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_tsci_registry.h"
+#include "tsr_access.h"
+#include "tsr_json.h"
+#include "tsr_name.h"
+#include "tsr_packument.h"
+
+APLOG_USE_MODULE(tsci_registry);
+
+/* The access body is a small JSON document. */
+#define ACCESS_BODY_MAX (16 * 1024)
+
+static tsr_actor_t actor_of(request_rec *r)
+{
+    const tsr_dir_conf_t *d = ap_get_module_config(r->per_dir_config,
+                                                    &tsci_registry_module);
+    tsr_actor_t a;
+
+    a.user = tsr_authn_identity(r)->user;
+    a.admin = tsr_conf_is_admin(d, a.user);
+    return a;
+}
+
+int tsr_access_check(request_rec *r, tsr_store_t *store, const char *name)
+{
+    const char *text;
+    apr_size_t len;
+    tsr_actor_t who;
+    apr_status_t rv;
+
+    rv = tsr_store_package_view(store, r->pool, name, TSR_VIEW_READERS,
+                                &text, &len);
+    if (rv == TSR_ENOTFOUND) {
+        return OK;
+    }
+    if (rv != APR_SUCCESS) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    who = actor_of(r);
+    if (!tsr_access_may_read(apr_pstrmemdup(r->pool, text, len), &who)) {
+        return HTTP_NOT_FOUND;
+    }
+    apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
+    return OK;
+}
+
+/* After authentication, before Apache's core handler sends a tarball: one
+ * lookup that finds nothing for a public package.  A tarball the user may
+ * not read goes to the registry's handler instead, which answers the 404
+ * a missing tarball gets. */
+static int fixups(request_rec *r)
+{
+    const char *name = apr_table_get(r->notes, TSR_NOTE_PACKAGE);
+    tsr_store_t *store;
+    int rc;
+
+    if (name == NULL || apr_table_get(r->notes, TSR_NOTE_TARBALL) == NULL) {
+        return DECLINED;
+    }
+    if ((store = tsr_request_store(r)) == NULL) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    rc = tsr_access_check(r, store, name);
+    if (rc == HTTP_NOT_FOUND) {
+        apr_table_unset(r->notes, TSR_NOTE_TARBALL);
+        r->handler = TSR_HANDLER;
+        return OK;
+    }
+    return rc == OK ? DECLINED : rc;
+}
+
+/* The package of the route, as its user may see it; else the answer. */
+static int readable_doc(tsr_req_t *q, json_object **pdoc)
+{
+    const char *name = tsr_route_param(&q->rt, "name");
+    tsr_actor_t who = actor_of(q->r);
+    tsr_error_t *err = NULL;
+    apr_status_t rv;
+
+    if (tsr_name_check(q->r->pool, name, &err) != APR_SUCCESS) {
+        return tsr_io_send_error(q->r, err);
+    }
+    rv = tsr_access_doc(pdoc, q->r->pool, q->store, name, &who);
+    if (rv == TSR_ENOTFOUND) {
+        return tsr_io_refuse(q->r, HTTP_NOT_FOUND, "package not found");
+    }
+    if (rv != APR_SUCCESS) {
+        return tsr_io_refuse(q->r, HTTP_SERVICE_UNAVAILABLE, "the registry "
+                             "store is unavailable, try again");
+    }
+    return OK;
+}
+
+/* GET /-/package/<name>/visibility: npm access get status. */
+int tsr_npm_visibility(tsr_req_t *q)
+{
+    json_object *doc, *res;
+    int rc;
+
+    if ((rc = readable_doc(q, &doc)) != OK) {
+        return rc;
+    }
+    res = tsr_json_own(q->r->pool, json_object_new_object());
+    json_object_object_add(res, "public", json_object_new_boolean(
+                               !tsr_packument_restricted(doc)));
+    apr_table_setn(q->r->headers_out, "Cache-Control", "private, no-cache");
+    return tsr_io_send_json(q->r, 200, res);
+}
+
+/* GET /-/package/<name>/collaborators: npm access list collaborators. */
+int tsr_npm_collaborators(tsr_req_t *q)
+{
+    json_object *doc;
+    int rc;
+
+    if ((rc = readable_doc(q, &doc)) != OK) {
+        return rc;
+    }
+    apr_table_setn(q->r->headers_out, "Cache-Control", "private, no-cache");
+    return tsr_io_send_json(q->r, 200,
+                            tsr_access_collaborators(q->r->pool, doc));
+}
+
+/* POST /-/package/<name>/access {"access": "public"|"restricted"}: npm
+ * access set status=public|private. */
+int tsr_npm_access_set(tsr_req_t *q)
+{
+    request_rec *r = q->r;
+    const char *name = tsr_route_param(&q->rt, "name"), *access;
+    tsr_actor_t who = actor_of(r);
+    tsr_error_t *err = NULL;
+    json_object *body;
+
+    if (tsr_name_check(r->pool, name, &err) != APR_SUCCESS
+        || tsr_io_read_json(r, ACCESS_BODY_MAX, &body, &err)
+               != APR_SUCCESS) {
+        return tsr_io_send_error(r, err);
+    }
+    access = tsr_json_str(body, "access");
+    if (access == NULL || (strcmp(access, "public") != 0
+                           && strcmp(access, "restricted") != 0)) {
+        return tsr_io_refuse(r, HTTP_BAD_REQUEST, "this registry sets only "
+                             "\"access\": \"public\" or \"restricted\"");
+    }
+    if (tsr_access_set(r->pool, q->store, name, &who,
+                       strcmp(access, "restricted") == 0, &err)
+        != APR_SUCCESS) {
+        return tsr_io_send_error(r, err);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TSR00052: %s made %s %s",
+                  who.user, name, access);
+    return tsr_io_send_json(r, 200, tsr_json_own(r->pool,
+                                                 json_object_new_object()));
+}
+
+void tsr_access_register_hooks(apr_pool_t *p)
+{
+    ap_hook_fixups(fixups, NULL, NULL, APR_HOOK_FIRST);
+}

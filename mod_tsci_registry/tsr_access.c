@@ -1,0 +1,153 @@
+/* tsr_access: reading rights of packages, and changing them. */
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_time.h>
+#include "tsr_access.h"
+#include "tsr_json.h"
+#include "tsr_packument.h"
+
+int tsr_access_may_read(const char *readers, const tsr_actor_t *who)
+{
+    const char *at;
+    apr_size_t ulen;
+
+    if (readers == NULL || who->admin) {
+        return 1;
+    }
+    if (who->user == NULL || (ulen = strlen(who->user)) == 0) {
+        return 0;
+    }
+    for (at = readers; *at;) {
+        apr_size_t n = strcspn(at, ",");
+
+        if (n == ulen && memcmp(at, who->user, n) == 0) {
+            return 1;
+        }
+        at += n + (at[n] == ',');
+    }
+    return 0;
+}
+
+apr_status_t tsr_access_doc(json_object **pdoc, apr_pool_t *p,
+                            tsr_store_t *store, const char *name,
+                            const tsr_actor_t *who)
+{
+    const char *text;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if ((rv = tsr_store_package_doc(store, p, name, &text, &len))
+        != APR_SUCCESS) {
+        return rv;
+    }
+    if (tsr_json_parse(pdoc, p, text, len, 1000, NULL) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    return tsr_access_may_read(tsr_packument_readers(p, *pdoc), who)
+               ? APR_SUCCESS : TSR_ENOTFOUND;
+}
+
+typedef struct set_ctx_t {
+    const char *name;
+    const tsr_actor_t *who;
+    int restricted;
+} set_ctx_t;
+
+/* Every ready view of doc again: who may read them is in their headers. */
+static apr_status_t render_all(apr_pool_t *p, json_object *doc,
+                               tsr_package_write_t *out)
+{
+    json_object *versions = tsr_json_obj(doc, "versions");
+    apr_time_t now = apr_time_now();
+    const char **vers, **views;
+    apr_size_t *lens;
+    apr_status_t rv;
+    int n = versions ? json_object_object_length(versions) : 0, i = 0;
+
+    vers = apr_pcalloc(p, (n + 1) * sizeof(*vers));
+    views = apr_pcalloc(p, (n + 1) * sizeof(*views));
+    lens = apr_pcalloc(p, (n + 1) * sizeof(*lens));
+    if (versions) {
+        json_object_object_foreach(versions, ver, m) {
+            (void)m;
+            vers[i] = apr_pstrdup(p, ver);
+            rv = tsr_packument_render_version(p, doc, ver, now, &views[i],
+                                              &lens[i]);
+            if (rv != APR_SUCCESS) {
+                return rv;
+            }
+            i++;
+        }
+    }
+    out->n_more = i;
+    out->more_versions = vers;
+    out->more_views = views;
+    out->more_lens = lens;
+    out->tags = tsr_json_serialize(p, tsr_json_obj(doc, "dist-tags"),
+                                   &out->tags_len);
+    out->readers = tsr_packument_readers(p, doc);
+    rv = tsr_packument_render(p, doc, &out->full, &out->full_len,
+                              &out->abbrev, &out->abbrev_len);
+    out->doc = tsr_json_serialize(p, doc, &out->doc_len);
+    return rv;
+}
+
+static apr_status_t apply_set(void *baton, apr_pool_t *p, const char *cur,
+                              apr_size_t cur_len, tsr_package_write_t *out,
+                              tsr_error_t **perr)
+{
+    set_ctx_t *c = baton;
+    json_object *doc;
+    apr_status_t rv;
+
+    if (cur == NULL
+        || tsr_json_parse(&doc, p, cur, cur_len, 1000, NULL) != APR_SUCCESS
+        || !tsr_access_may_read(tsr_packument_readers(p, doc), c->who)) {
+        return tsr_error_set(perr, p, 404, NULL, "package not found: %s",
+                             c->name);
+    }
+    if (!c->who->admin && !tsr_packument_is_maintainer(doc, c->who->user)) {
+        return tsr_error_set(perr, p, 403, NULL, "%s is not a maintainer of "
+                             "%s", c->who->user, c->name);
+    }
+    if (c->restricted && c->name[0] != '@') {
+        return tsr_error_set(perr, p, 400, NULL, "only scoped packages can "
+                             "be restricted");
+    }
+    tsr_packument_set_restricted(doc, c->restricted);
+    if ((rv = tsr_packument_touch(doc, p, apr_time_now())) != APR_SUCCESS
+        || (rv = render_all(p, doc, out)) != APR_SUCCESS) {
+        return tsr_error_internal(perr, p, rv, "could not render %s",
+                                  c->name);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_access_set(apr_pool_t *p, tsr_store_t *store,
+                            const char *name, const tsr_actor_t *who,
+                            int restricted, tsr_error_t **perr)
+{
+    set_ctx_t c = { name, who, restricted };
+
+    return tsr_store_package_update(store, p, name, apply_set, &c, perr);
+}
+
+json_object *tsr_access_collaborators(apr_pool_t *p, json_object *doc)
+{
+    json_object *out = tsr_json_own(p, json_object_new_object()), *m;
+    const char *name;
+    size_t i, n;
+
+    if (json_object_object_get_ex(doc, "maintainers", &m)
+        && json_object_is_type(m, json_type_array)) {
+        n = json_object_array_length(m);
+        for (i = 0; i < n; i++) {
+            name = tsr_json_str(json_object_array_get_idx(m, i), "name");
+            if (name) {
+                json_object_object_add(out, name,
+                                       json_object_new_string("write"));
+            }
+        }
+    }
+    return out;
+}

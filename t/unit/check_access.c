@@ -1,0 +1,153 @@
+/* check_access: who may read a package; a restricted package's views name
+ * its readers in every version, its readers record comes and goes with
+ * it, and only its maintainers (or an administrator) change it. */
+#include <string.h>
+#include <apr_strings.h>
+#include "check_core.h"
+#include "fixtures.h"
+#include "tsr_access.h"
+#include "tsr_json.h"
+#include "tsr_publish.h"
+#include "tsr_view.h"
+
+static tsr_store_t *store;
+
+static void publish_as(const char *user, const char *name,
+                       const char *version, int restricted)
+{
+    tsr_tarball_limits_t lim;
+    tsr_publish_t *pub = NULL;
+    tsr_publish_result_t res;
+    tsr_publisher_t who = { user, NULL, 0, NULL };
+    tsr_error_t *err = NULL;
+    apr_size_t len;
+    const unsigned char *tgz = fx_package_tarball(fx_pool, name, version,
+                                                  &len);
+    json_object *body = fx_publish_body(fx_pool, name, version, tgz, len);
+
+    if (restricted) {
+        json_object_object_add(body, "access",
+                               json_object_new_string("restricted"));
+    }
+    tsr_tarball_default_limits(&lim);
+    ck_assert_int_eq(tsr_publish_parse(&pub, fx_pool, name, body, &lim,
+                                       &err), APR_SUCCESS);
+    memset(&res, 0, sizeof(res));
+    ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store, pub, &who,
+                                        &err), APR_SUCCESS);
+}
+
+/* The readers in the header of a view of name (kind, or a version). */
+static const char *view_readers(const char *name, int kind,
+                                const char *version)
+{
+    const char *blob;
+    apr_size_t len;
+    tsr_view_t v;
+
+    if (version) {
+        ck_assert_int_eq(tsr_store_package_version_view(store, fx_pool, name,
+                                                        version, &blob,
+                                                        &len), APR_SUCCESS);
+    }
+    else {
+        ck_assert_int_eq(tsr_store_package_view(store, fx_pool, name,
+                                                (tsr_view_kind_e)kind, &blob,
+                                                &len), APR_SUCCESS);
+    }
+    ck_assert_int_eq(tsr_view_decode(&v, blob, len), APR_SUCCESS);
+    return v.readers ? apr_pstrmemdup(fx_pool, v.readers, v.readers_len)
+                     : NULL;
+}
+
+static const char *readers_record(const char *name)
+{
+    const char *text;
+    apr_size_t len;
+    apr_status_t rv = tsr_store_package_view(store, fx_pool, name,
+                                             TSR_VIEW_READERS, &text, &len);
+
+    if (rv == TSR_ENOTFOUND) {
+        return NULL;
+    }
+    ck_assert_int_eq(rv, APR_SUCCESS);
+    return apr_pstrmemdup(fx_pool, text, len);
+}
+
+START_TEST(may_read)
+{
+    tsr_actor_t ann = { "ann", 0 }, an = { "an", 0 }, anon = { NULL, 0 };
+    tsr_actor_t root = { "root", 1 };
+
+    ck_assert(tsr_access_may_read(NULL, &anon));
+    ck_assert(tsr_access_may_read("ann,bob", &ann));
+    ck_assert(!tsr_access_may_read("ann,bob", &an));
+    ck_assert(!tsr_access_may_read("ann,bob", &anon));
+    ck_assert(tsr_access_may_read("ann,bob", &root));
+    ck_assert(!tsr_access_may_read(",", &ann));
+}
+END_TEST
+
+START_TEST(restricted_everywhere)
+{
+    tsr_actor_t ann = { "ann", 0 }, bob = { "bob", 0 }, root = { "r", 1 };
+    tsr_error_t *err = NULL;
+    json_object *doc;
+
+    store = fx_store(fx_pool);
+    publish_as("ann", "@ann/p", "1.0.0", 1);
+    publish_as("ann", "@ann/p", "1.1.0", 0);
+    ck_assert_str_eq(readers_record("@ann/p"), "ann");
+    ck_assert_str_eq(view_readers("@ann/p", TSR_VIEW_FULL, NULL), "ann");
+    ck_assert_str_eq(view_readers("@ann/p", TSR_VIEW_ABBREV, NULL), "ann");
+    ck_assert_str_eq(view_readers("@ann/p", 0, "1.0.0"), "ann");
+    ck_assert_str_eq(view_readers("@ann/p", 0, "1.1.0"), "ann");
+    ck_assert_int_eq(tsr_access_doc(&doc, fx_pool, store, "@ann/p", &bob),
+                     TSR_ENOTFOUND);
+    ck_assert_int_eq(tsr_access_doc(&doc, fx_pool, store, "@ann/p", &ann),
+                     APR_SUCCESS);
+    ck_assert_str_eq(json_object_get_string(json_object_object_get(
+                         tsr_access_collaborators(fx_pool, doc), "ann")),
+                     "write");
+
+    /* bob may not see it, so it is missing to him; nor change it */
+    ck_assert_int_eq(tsr_access_set(fx_pool, store, "@ann/p", &bob, 0, &err),
+                     TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 404);
+    ck_assert_int_eq(tsr_access_set(fx_pool, store, "@ann/none", &ann, 0,
+                                     &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 404);
+
+    /* public: every view says so, the record goes */
+    ck_assert_int_eq(tsr_access_set(fx_pool, store, "@ann/p", &ann, 0, &err),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(readers_record("@ann/p"));
+    ck_assert_ptr_null(view_readers("@ann/p", TSR_VIEW_FULL, NULL));
+    ck_assert_ptr_null(view_readers("@ann/p", 0, "1.0.0"));
+    ck_assert_ptr_null(view_readers("@ann/p", 0, "1.1.0"));
+    ck_assert_int_eq(tsr_access_set(fx_pool, store, "@ann/p", &bob, 1, &err),
+                     TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 403);
+    /* an administrator restricts it again */
+    ck_assert_int_eq(tsr_access_set(fx_pool, store, "@ann/p", &root, 1,
+                                    &err), APR_SUCCESS);
+    ck_assert_str_eq(view_readers("@ann/p", 0, "1.0.0"), "ann");
+
+    publish_as("ann", "plain", "1.0.0", 0);
+    ck_assert_int_eq(tsr_access_set(fx_pool, store, "plain", &ann, 1, &err),
+                     TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 400);
+    ck_assert_ptr_null(readers_record("plain"));
+}
+END_TEST
+
+Suite *make_access_suite(void)
+{
+    Suite *s = suite_create("access");
+    TCase *tc = fx_tcase("access");
+
+    tcase_add_test(tc, may_read);
+    tcase_add_test(tc, restricted_everywhere);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -668,6 +668,15 @@ apr_status_t tsr_publish_parse_decoded(tsr_publish_t **ppub, apr_pool_t *p,
     if (rv != APR_SUCCESS) {
         return rv;
     }
+    /* npm puts the readme in the version's manifest; Yarn sends it at the
+     * top level of the body only.  Either way it is the version's. */
+    if (!json_object_object_get_ex(pub->manifest, "readme", NULL)
+        && (s = tsr_json_str(body, "readme")) != NULL) {
+        tsr_json_set_str(pub->manifest, "readme", s);
+        if ((s = tsr_json_str(body, "readmeFilename")) != NULL) {
+            tsr_json_set_str(pub->manifest, "readmeFilename", s);
+        }
+    }
     pub->dist.tarball_path = tsr_name_tarball_path(p, pub->name,
                                                    pub->version);
     pub->dist.shasum = tsr_integrity_sha1_hex(p, pub->tarball,

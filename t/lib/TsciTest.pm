@@ -25,7 +25,11 @@ our @EXPORT_OK = qw(base_url req json_of make_tarball publish_body
                     adduser publish store_state data_dir t_var npm_env
                     run_npm npm_adduser sri512 unique children_of write_file
                     signal_deaths own_apache start_reader read_report
-                    start_writers);
+                    start_writers client_bin need_client client_env
+                    run_client log_lines write_file slurp
+                    publish_pair installed_says logged
+                    npmrc_key url_path write_publishable
+                    check_published);
 
 my $json = JSON::PP->new->canonical->allow_nonref;
 
@@ -249,6 +253,185 @@ sub npm_adduser {
     }
     $e->hard_close;
     return (0, $text);
+}
+
+# ---- Other npm clients (t/client/pnpm.t, yarn.t, bun.t) ----
+
+# The path of a client's command ("pnpm", "yarn", "bun") where
+# .ci/clients installs it, under the checkout's clients/, or undef when it
+# is not there.
+sub client_bin {
+    my $name = shift;
+    my $top = Apache::Test::vars('top_dir');
+    my $bin = "$top/clients/node_modules/.bin/$name";
+    return -x $bin ? $bin : undef;
+}
+
+# The condition for Apache::Test's plan of a file that runs the client:
+#     plan tests => N, need_client('pnpm');
+# True when it is installed.  Without it, in CI (CI set) the file fails,
+# since a suite that quietly skips the clients proves nothing about them;
+# elsewhere it is skipped with a reason that says how to install them.
+sub need_client {
+    my $name = shift;
+    return 1 if client_bin($name);
+    my $why = "$name is not installed under clients/ (run .ci/clients)";
+    if ($ENV{CI}) {
+        print "1..1\nnot ok 1 - $why\n";
+        exit 1;
+    }
+    return Apache::Test::skip_reason($why);
+}
+
+sub write_file {
+    my ($path, $text) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $text;
+    close $fh;
+}
+
+sub slurp {
+    my $path = shift;
+    open my $fh, '<', $path or return '';
+    local $/;
+    return scalar <$fh>;
+}
+
+# A client's world of its own under t/var/client-<tag>: an empty home
+# (its caches, stores and user config live there) and an empty project
+# directory.  Returns { home, dir }.
+sub client_env {
+    my $tag = shift;
+    my $root = t_var() . "/client-$tag";
+    File::Path::rmtree($root);
+    File::Path::mkpath(["$root/home", "$root/project"]);
+    return { home => "$root/home", dir => "$root/project" };
+}
+
+# Run a client in $env->{dir} with $env->{home} as its home, nothing of
+# the caller's npm, Yarn or Bun settings in the environment, and a time
+# limit.  Returns (exit status, output).
+sub run_client {
+    my ($env, @cmd) = @_;
+    my $h = $env->{home};
+    my %keep = map { $_ => $ENV{$_} } grep { !/^(npm_|NPM_|YARN_|BUN_|PNPM_)/ }
+               keys %ENV;
+    local %ENV = (%keep, HOME => $h, XDG_CONFIG_HOME => "$h/.config",
+                  XDG_CACHE_HOME => "$h/.cache",
+                  XDG_DATA_HOME => "$h/.local/share",
+                  XDG_STATE_HOME => "$h/.local/state",
+                  BUN_INSTALL_CACHE_DIR => "$h/.bun/install/cache");
+    my $cmd = join ' ', map { quotemeta } 'timeout', '90', @cmd;
+    my $out = `cd \Q$env->{dir}\E && $cmd 2>&1 </dev/null`;
+    return ($? >> 8, $out);
+}
+
+# An unscoped package and a scoped one that depends on it, version 1.0.0
+# each, published over HTTP as npm publishes: returns their names.  Once
+# installed, require(scoped)() says "lib+<dep>@1.0.0".
+sub publish_pair {
+    my ($base, $token, $tag) = @_;
+    my $dep = unique("$tag-dep");
+    # A scope is someone's: the token's user publishes in its own.
+    my $me = json_of(req(GET => "${base}-/whoami", token => $token));
+    die "publish_pair: whoami failed\n" unless $me && $me->{username};
+    my $scoped = "\@$me->{username}/lib";
+    for my $p ([$dep], [$scoped, extra => { dependencies => { $dep => '^1.0.0' } },
+                        index => "module.exports = () => 'lib+' + require('$dep');\n"]) {
+        my ($name, @o) = @$p;
+        my $res = publish($base, $token, name => $name, version => '1.0.0', @o);
+        die "publish $name: " . $res->status_line . ' ' . $res->content
+            unless $res->code == 201;
+    }
+    return ($dep, $scoped);
+}
+
+# What require(scoped)() says in the project $dir, as node sees what a
+# client installed there.
+sub installed_says {
+    my ($dir, $scoped) = @_;
+    return `cd \Q$dir\E && node -e "console.log(require('$scoped')())" 2>&1`;
+}
+
+# The access log's lines that contain $needle (its format logs the user,
+# %u, after the address).
+sub log_lines {
+    my $needle = shift;
+    Time::HiRes::sleep(0.2);     # the log is written after the response
+    my $log = Apache::Test::vars('t_logs') . '/access_log';
+    open my $fh, '<', $log or return ();
+    return grep { index($_, $needle) >= 0 } <$fh>;
+}
+
+# A package to publish with a client, in $dir: scoped, with the fields an
+# install depends on (dependencies on $dep, bin, engines, an install
+# script) and a README.md saying $readme.  Returns its package.json.
+sub write_publishable {
+    my ($dir, $name, $dep, $readme) = @_;
+    my $pj = { name => $name, version => '1.0.0', main => 'index.js',
+               license => 'MIT', description => 'published by a client',
+               bin => { 'client-tool' => 'bin/tool.js' },
+               dependencies => { $dep => '^1.0.0' },
+               engines => { node => '>=18' },
+               scripts => { postinstall => 'node index.js' } };
+    File::Path::mkpath("$dir/bin");
+    write_file("$dir/package.json", $json->encode($pj));
+    write_file("$dir/index.js", "module.exports = 'tool';\n");
+    write_file("$dir/bin/tool.js", "#!/usr/bin/env node\nconsole.log('tool');\n");
+    write_file("$dir/README.md", $readme);
+    return $pj;
+}
+
+# The checks of a packument after a client published $pj (from
+# write_publishable) as $user to $base: what installs use is the
+# tarball's package.json, the registry's user and digests, and links to
+# this registry.  Returns the packument.  Runs 11 tests.
+sub check_published {
+    my ($base, $pj, $user) = @_;
+    (my $esc = $pj->{name}) =~ s{/}{%2f};
+    (my $file = $pj->{name}) =~ s{^\@[^/]+/}{};
+    my $doc = json_of(req(GET => "$base$esc"));
+    my $v = $doc && $doc->{versions}{'1.0.0'};
+    Test::More::ok($v, 'the packument lists 1.0.0')
+        or Test::More::diag(Test::More::explain($doc));
+    $v ||= {};
+    Test::More::is_deeply($v->{$_}, $pj->{$_}, "its $_")
+        for qw(dependencies bin engines scripts);
+    Test::More::ok($v->{hasInstallScript}, 'hasInstallScript, which the registry works out');
+    Test::More::is($v->{_npmUser} && $v->{_npmUser}{name}, $user,
+                   "_npmUser is the token's user");
+    Test::More::is($v->{dist}{tarball}, "$base$pj->{name}/-/$file-1.0.0.tgz",
+                   'dist.tarball on this registry');
+    my $tgz = req(GET => $v->{dist}{tarball} // "${base}none")->content;
+    Test::More::is($v->{dist}{integrity}, sri512($tgz),
+                   "dist.integrity is the tarball's");
+    Test::More::is($v->{dist}{shasum}, sha1_hex($tgz),
+                   "dist.shasum is the tarball's");
+    Test::More::is_deeply($doc->{'dist-tags'}, { latest => '1.0.0' },
+                          'dist-tags');
+    return $doc;
+}
+
+# "//host:port/path/" of a registry URL: how npm's .npmrc keys its
+# credential lines.
+sub npmrc_key {
+    (my $u = shift) =~ s{^https?:}{};
+    return $u;
+}
+
+# The path of a URL ("/npm/").
+sub url_path {
+    (my $u = shift) =~ s{^https?://[^/]+}{};
+    return $u;
+}
+
+# How many requests "$method $path" the access log shows answered $status
+# for the user $who ("-" for none): its format has %u after the address.
+sub logged {
+    my ($method, $path, $status, $who) = @_;
+    return scalar grep {
+        m{^\S+ \S+ \Q$who\E \[[^\]]*\] "\Q$method $path\E HTTP/1\.1" $status }
+    } log_lines("$method $path ");
 }
 
 # The processes whose parent is $ppid (Apache's children), from /proc.

@@ -51,6 +51,7 @@ typedef struct tsr_dir_conf_t {
     int allow_signup;           /* -1 unset */
     apr_array_header_t *authn;  /* of tsr_authn_named_t; NULL unset */
     apr_array_header_t *admins; /* TsciRegistryAdmin user: names */
+    apr_array_header_t *rules;  /* TsciRegistryPackageRule, in order */
 } tsr_dir_conf_t;
 
 /* One of Apache's authn providers, as TsciRegistryAuthnProvider names it. */
@@ -241,6 +242,20 @@ int tsr_access_check(request_rec *r, tsr_store_t *store, const char *name);
 int tsr_npm_visibility(tsr_req_t *q);
 int tsr_npm_access_set(tsr_req_t *q);
 int tsr_npm_collaborators(tsr_req_t *q);
+
+/* mod_tsci_registry_rules.c: per-package rules (TsciRegistryPackageRule):
+ * a package pattern, actions, and a requirement any of Apache's authz
+ * providers checks. */
+#define TSR_RULE_READ 1
+#define TSR_RULE_PUBLISH 2
+#define TSR_RULE_UNPUBLISH 4
+const char *tsr_rules_add(cmd_parms *cmd, void *dv, const char *args);
+/* OK when no rule of d refuses action on package name for r's user;
+ * else HTTP_UNAUTHORIZED (no user), HTTP_FORBIDDEN, or 500. */
+int tsr_rules_check(request_rec *r, const tsr_dir_conf_t *d,
+                    const char *name, int action);
+/* Answer a refusal tsr_rules_check gave. */
+int tsr_rules_refuse(request_rec *r, const char *name, int status);
 
 /* mod_tsci_registry_orgs.c: npm's org commands. */
 int tsr_npm_org_list(tsr_req_t *q);

@@ -71,6 +71,22 @@ static int fixups(request_rec *r)
     if (name == NULL || apr_table_get(r->notes, TSR_NOTE_TARBALL) == NULL) {
         return DECLINED;
     }
+    rc = tsr_rules_check(r, ap_get_module_config(r->per_dir_config,
+                                                 &tsci_registry_module),
+                         name, TSR_RULE_READ);
+    if (rc != OK) {
+        tsr_error_t err = { rc, NULL, NULL, APR_SUCCESS };
+
+        err.code = tsr_error_code_for(rc);
+        err.message = rc == HTTP_FORBIDDEN
+                          ? "the registry's rules do not let you read this"
+                          : "this needs you to be logged in: run npm login";
+        if (rc == HTTP_UNAUTHORIZED) {
+            apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                           "Bearer realm=\"" TSR_REALM "\"");
+        }
+        return tsr_io_early_error(r, &err);
+    }
     if ((store = tsr_request_store(r)) == NULL) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
@@ -83,24 +99,33 @@ static int fixups(request_rec *r)
     return rc == OK ? DECLINED : rc;
 }
 
-/* The package of the route, as its user may see it; else the answer. */
+/* The package of the route, as its user may see it: OK; or the answer
+ * is sent and DONE says so. */
 static int readable_doc(tsr_req_t *q, json_object **pdoc)
 {
     const char *name = tsr_route_param(&q->rt, "name");
     tsr_actor_t who = actor_of(q->r);
     tsr_error_t *err = NULL;
     apr_status_t rv;
+    int rc;
 
     if (tsr_name_check(q->r->pool, name, &err) != APR_SUCCESS) {
-        return tsr_io_send_error(q->r, err);
+        tsr_io_send_error(q->r, err);
+        return DONE;
+    }
+    if ((rc = tsr_rules_check(q->r, q->d, name, TSR_RULE_READ)) != OK) {
+        tsr_rules_refuse(q->r, name, rc);
+        return DONE;
     }
     rv = tsr_access_doc(pdoc, q->r->pool, q->store, name, &who);
     if (rv == TSR_ENOTFOUND) {
-        return tsr_io_refuse(q->r, HTTP_NOT_FOUND, "package not found");
+        tsr_io_refuse(q->r, HTTP_NOT_FOUND, "package not found");
+        return DONE;
     }
     if (rv != APR_SUCCESS) {
-        return tsr_io_refuse(q->r, HTTP_SERVICE_UNAVAILABLE, "the registry "
-                             "store is unavailable, try again");
+        tsr_io_refuse(q->r, HTTP_SERVICE_UNAVAILABLE, "the registry store "
+                      "is unavailable, try again");
+        return DONE;
     }
     return OK;
 }

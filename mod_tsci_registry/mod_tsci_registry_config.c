@@ -60,6 +60,7 @@ void *tsr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                               : base->allow_signup;
     d->authn = add->authn ? add->authn : base->authn;
     d->admins = add->admins ? add->admins : base->admins;
+    d->rules = add->rules ? add->rules : base->rules;
     return d;
 }
 
@@ -304,6 +305,11 @@ const command_rec tsr_cmds[] = {
                      RSRC_CONF | ACCESS_CONF,
                      "'user' and the names of the registry's "
                      "administrators"),
+    AP_INIT_RAW_ARGS("TsciRegistryPackageRule", tsr_rules_add, NULL,
+                     RSRC_CONF | ACCESS_CONF,
+                     "A package pattern, read, publish or unpublish, and a "
+                     "requirement as Require writes it (the first rule "
+                     "that matches decides)"),
     AP_INIT_TAKE2("TsciRegistryLoginLimit", set_login_limit, NULL, RSRC_CONF,
                   "Failed sign-ins allowed per user and per client address "
                   "in 15 minutes (default 10 and 100; 0: no limit)"),

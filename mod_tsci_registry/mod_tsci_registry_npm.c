@@ -61,12 +61,26 @@ static int wants_abbreviated(request_rec *r)
     return 1;
 }
 
+/* The per-package rules for the route's package and action. */
+static int check_rules(tsr_req_t *q, int action)
+{
+    const char *name = param(q, "name");
+    int rc = tsr_rules_check(q->r, q->d, name, action);
+
+    if (rc != OK) {
+        tsr_rules_refuse(q->r, name, rc);
+        return DONE;
+    }
+    return OK;
+}
+
 static int check_name(tsr_req_t *q)
 {
     tsr_error_t *err = NULL;
 
     if (tsr_name_check(q->r->pool, param(q, "name"), &err) != APR_SUCCESS) {
-        return tsr_io_send_error(q->r, err);
+        tsr_io_send_error(q->r, err);
+        return DONE;
     }
     return OK;
 }
@@ -145,7 +159,8 @@ static int op_packument(tsr_req_t *q)
     tsr_view_t v;
     apr_status_t rv;
 
-    if ((rc = check_name(q)) != OK) {
+    if ((rc = check_name(q)) != OK || (rc = check_rules(q, TSR_RULE_READ))
+                                          != OK) {
         return rc;
     }
     rv = tsr_store_package_view(q->store, r->pool, param(q, "name"),
@@ -226,7 +241,8 @@ static int op_version(tsr_req_t *q)
     apr_status_t rv;
     int rc;
 
-    if ((rc = check_name(q)) != OK) {
+    if ((rc = check_name(q)) != OK || (rc = check_rules(q, TSR_RULE_READ))
+                                          != OK) {
         return rc;
     }
     /* Before any answer that would tell a restricted package exists. */
@@ -296,8 +312,9 @@ static int publisher_rights(tsr_req_t *q, const char *name,
     who->no_create = tsr_org_may_create(q->r->pool, q->store, name, &actor,
                                         &failed);
     if (failed) {
-        return tsr_io_refuse(q->r, HTTP_SERVICE_UNAVAILABLE, "the "
-                             "organisation store is unavailable, try again");
+        tsr_io_refuse(q->r, HTTP_SERVICE_UNAVAILABLE, "the organisation "
+                      "store is unavailable, try again");
+        return DONE;
     }
     return OK;
 }
@@ -318,7 +335,9 @@ static int op_publish(tsr_req_t *q)
     apr_size_t len;
     int rc;
 
-    if ((rc = check_name(q)) != OK) {
+    /* Before the body is read: a refused publish costs nothing more. */
+    if ((rc = check_name(q)) != OK
+        || (rc = check_rules(q, TSR_RULE_PUBLISH)) != OK) {
         return rc;
     }
     tsr_tarball_default_limits(&lim);

@@ -242,6 +242,8 @@ int tsr_access_check(request_rec *r, tsr_store_t *store, const char *name);
 int tsr_npm_visibility(tsr_req_t *q);
 int tsr_npm_access_set(tsr_req_t *q);
 int tsr_npm_collaborators(tsr_req_t *q);
+int tsr_npm_org_packages(tsr_req_t *q);
+int tsr_npm_user_packages(tsr_req_t *q);
 
 /* mod_tsci_registry_rules.c: per-package rules (TsciRegistryPackageRule):
  * a package pattern, actions, and a requirement any of Apache's authz

@@ -160,6 +160,64 @@ int tsr_npm_collaborators(tsr_req_t *q)
                             tsr_access_collaborators(q->r->pool, doc));
 }
 
+/* Most packages one list answers with. */
+#define LIST_MAX 10000
+
+static int send_list(tsr_req_t *q, const apr_array_header_t *names)
+{
+    tsr_actor_t who = actor_of(q->r);
+
+    apr_table_setn(q->r->headers_out, "Cache-Control", "private, no-cache");
+    return tsr_io_send_json(q->r, 200, tsr_access_list(q->r->pool, q->store,
+                                                       names, &who));
+}
+
+/* GET /-/org/<org>/package: npm access list packages <org>, the packages
+ * in the organisation's scope that the asker may read.  404 for a name
+ * that is no organisation: npm then asks /-/user/<name>/package. */
+int tsr_npm_org_packages(tsr_req_t *q)
+{
+    const char *org = tsr_route_param(&q->rt, "org");
+    apr_array_header_t *names;
+    json_object *members;
+    apr_status_t rv;
+
+    rv = tsr_org_members(&members, q->r->pool, q->store, org);
+    if (rv == TSR_ENOTFOUND) {
+        return tsr_io_refuse(q->r, HTTP_NOT_FOUND, "no organisation %s",
+                             org);
+    }
+    if (rv != APR_SUCCESS
+        || tsr_store_package_names(q->store, q->r->pool,
+                                   apr_pstrcat(q->r->pool, "@", org, "/",
+                                               NULL), LIST_MAX, &names)
+               != APR_SUCCESS) {
+        return tsr_io_refuse(q->r, HTTP_SERVICE_UNAVAILABLE, "the registry "
+                             "store is unavailable, try again");
+    }
+    return send_list(q, names);
+}
+
+/* GET /-/user/<user>/package: the packages user created and those in the
+ * user's own scope, as far as the asker may read them. */
+int tsr_npm_user_packages(tsr_req_t *q)
+{
+    const char *user = tsr_route_param(&q->rt, "user");
+    apr_array_header_t *made, *scoped;
+
+    if (tsr_store_user_packages(q->store, q->r->pool, user, LIST_MAX, &made)
+            != APR_SUCCESS
+        || tsr_store_package_names(q->store, q->r->pool,
+                                   apr_pstrcat(q->r->pool, "@", user, "/",
+                                               NULL), LIST_MAX, &scoped)
+               != APR_SUCCESS) {
+        return tsr_io_refuse(q->r, HTTP_SERVICE_UNAVAILABLE, "the registry "
+                             "store is unavailable, try again");
+    }
+    apr_array_cat(made, scoped);
+    return send_list(q, made);
+}
+
 /* POST /-/package/<name>/access {"access": "public"|"restricted"}: npm
  * access set status=public|private. */
 int tsr_npm_access_set(tsr_req_t *q)

@@ -151,3 +151,25 @@ json_object *tsr_access_collaborators(apr_pool_t *p, json_object *doc)
     }
     return out;
 }
+
+json_object *tsr_access_list(apr_pool_t *p, tsr_store_t *store,
+                             const apr_array_header_t *names,
+                             const tsr_actor_t *who)
+{
+    json_object *out = tsr_json_own(p, json_object_new_object()), *doc;
+    const char *name;
+    int i;
+
+    for (i = 0; i < names->nelts; i++) {
+        name = APR_ARRAY_IDX(names, i, const char *);
+        if (json_object_object_get_ex(out, name, NULL)
+            || tsr_access_doc(&doc, p, store, name, who) != APR_SUCCESS) {
+            continue;
+        }
+        json_object_object_add(out, name, json_object_new_string(
+            who->admin || (who->user && tsr_packument_is_maintainer(
+                                            doc, who->user))
+                ? "write" : "read"));
+    }
+    return out;
+}

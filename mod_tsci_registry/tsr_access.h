@@ -34,4 +34,12 @@ apr_status_t tsr_access_set(apr_pool_t *p, tsr_store_t *store,
  * of doc. */
 json_object *tsr_access_collaborators(apr_pool_t *p, json_object *doc);
 
+/* npm access list packages: of the packages names (an array of char *),
+ * those who may read, as {"name": "write"} where who maintains them (or
+ * is an administrator), else "read" (in p).  Packages the store cannot
+ * give are left out. */
+json_object *tsr_access_list(apr_pool_t *p, tsr_store_t *store,
+                             const apr_array_header_t *names,
+                             const tsr_actor_t *who);
+
 #endif

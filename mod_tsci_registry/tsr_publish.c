@@ -785,6 +785,7 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
                                   pub->name);
     }
     out->readers = tsr_packument_readers(p, doc);
+    out->creator = cur ? NULL : c->who->name;
     out->doc = tsr_json_serialize(p, doc, &out->doc_len);
     out->tarball_bytes = (apr_int64_t)pub->tarball_len;
     rv = tsr_store_tarball_place(c->store, p, c->staged,

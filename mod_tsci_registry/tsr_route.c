@@ -32,6 +32,8 @@ static const tsr_route_def_t npm_routes[] = {
       TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
     { TSR_M_GET, "-/package/{name}/collaborators", TSR_NPM_COLLABORATORS,
       0 },
+    { TSR_M_GET, "-/org/{org}/package", TSR_NPM_ORG_PACKAGES, 0 },
+    { TSR_M_GET, "-/user/{user}/package", TSR_NPM_USER_PACKAGES, 0 },
     { TSR_M_GET, "{name}/-/{file}", TSR_NPM_TARBALL, TSR_RF_FILE },
     { TSR_M_GET, "{name}/{spec}", TSR_NPM_VERSION, 0 },
     { TSR_M_GET, "{name}", TSR_NPM_PACKUMENT, 0 },

@@ -79,6 +79,8 @@ typedef enum {
     TSR_NPM_VISIBILITY,         /* GET /-/package/{name}/visibility */
     TSR_NPM_ACCESS_SET,         /* POST /-/package/{name}/access */
     TSR_NPM_COLLABORATORS,      /* GET /-/package/{name}/collaborators */
+    TSR_NPM_ORG_PACKAGES,       /* GET /-/org/{org}/package */
+    TSR_NPM_USER_PACKAGES,      /* GET /-/user/{user}/package */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
 

@@ -233,6 +233,22 @@ apr_status_t tsr_store_org_update(tsr_store_t *s, apr_pool_t *p,
     return leave(s, s->provider->org_update(s, p, name, fn, baton, perr));
 }
 
+apr_status_t tsr_store_package_names(tsr_store_t *s, apr_pool_t *p,
+                                     const char *prefix, apr_size_t max,
+                                     apr_array_header_t **pnames)
+{
+    enter(s);
+    return leave(s, s->provider->package_names(s, p, prefix, max, pnames));
+}
+
+apr_status_t tsr_store_user_packages(tsr_store_t *s, apr_pool_t *p,
+                                     const char *user, apr_size_t max,
+                                     apr_array_header_t **pnames)
+{
+    enter(s);
+    return leave(s, s->provider->user_packages(s, p, user, max, pnames));
+}
+
 apr_status_t tsr_store_stats(tsr_store_t *s, apr_pool_t *p,
                              tsr_store_stats_t *st)
 {

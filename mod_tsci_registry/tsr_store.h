@@ -63,6 +63,9 @@ typedef struct tsr_package_write_t {
     /* Who alone may read the package (TSR_VIEW_READERS), or NULL: anyone
      * (the record is then removed). */
     const char *readers;
+    /* Who created it, when this write creates it: the package is listed
+     * among theirs (npm access list packages). */
+    const char *creator;
     /* More version views to write (when who may read changed, every
      * version's): n entries of version, view and length. */
     int n_more;
@@ -184,6 +187,14 @@ typedef struct tsr_store_provider_t {
     apr_status_t (*org_update)(tsr_store_t *s, apr_pool_t *p,
                                const char *name, tsr_record_update_fn *fn,
                                void *baton, tsr_error_t **perr);
+    /* At most max names of packages that start with prefix ("@acme/"),
+     * in order; and the packages user created. */
+    apr_status_t (*package_names)(tsr_store_t *s, apr_pool_t *p,
+                                  const char *prefix, apr_size_t max,
+                                  apr_array_header_t **pnames);
+    apr_status_t (*user_packages)(tsr_store_t *s, apr_pool_t *p,
+                                  const char *user, apr_size_t max,
+                                  apr_array_header_t **pnames);
     apr_status_t (*stats)(tsr_store_t *s, apr_pool_t *p,
                           tsr_store_stats_t *st);
     apr_status_t (*package_version_view)(tsr_store_t *s, apr_pool_t *p,
@@ -290,6 +301,12 @@ apr_status_t tsr_store_org_update(tsr_store_t *s, apr_pool_t *p,
                                   const char *name,
                                   tsr_record_update_fn *fn, void *baton,
                                   tsr_error_t **perr);
+apr_status_t tsr_store_package_names(tsr_store_t *s, apr_pool_t *p,
+                                     const char *prefix, apr_size_t max,
+                                     apr_array_header_t **pnames);
+apr_status_t tsr_store_user_packages(tsr_store_t *s, apr_pool_t *p,
+                                     const char *user, apr_size_t max,
+                                     apr_array_header_t **pnames);
 apr_status_t tsr_store_stats(tsr_store_t *s, apr_pool_t *p,
                              tsr_store_stats_t *st);
 

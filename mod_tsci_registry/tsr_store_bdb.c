@@ -25,11 +25,12 @@
 #define DB_CHANGES  5
 #define DB_USER_TOKENS 6
 #define DB_ORGS     7
-#define DB_COUNT    8
+#define DB_USER_PACKAGES 8
+#define DB_COUNT    9
 
 static const char *const db_files[DB_COUNT] = {
     "packages.db", "views.db", "users.db", "tokens.db", "meta.db",
-    "changes.db", "user-tokens.db", "orgs.db"
+    "changes.db", "user-tokens.db", "orgs.db", "user-packages.db"
 };
 
 /* How often a write is retried after a deadlock before it gives up. */
@@ -249,8 +250,9 @@ static apr_status_t open_dbs(bdb_t *b, int create)
         if ((ret = db_create(&b->db[i], b->env, 0)) != 0) {
             return map_err(b, ret, "db create");
         }
-        /* A user's tokens: the user's name, once per token key, sorted. */
-        if (i == DB_USER_TOKENS) {
+        /* A user's tokens and packages: the user's name, once per token
+         * key or package name, sorted. */
+        if (i == DB_USER_TOKENS || i == DB_USER_PACKAGES) {
             b->db[i]->set_flags(b->db[i], DB_DUP | DB_DUPSORT);
         }
         /* The token index and the organisations came after the first
@@ -889,6 +891,84 @@ static apr_status_t bdb_org_update(tsr_store_t *s, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+/* Names under a cursor: DB_SET_RANGE from prefix while the keys start
+ * with it (packages), or DB_SET then DB_NEXT_DUP (a user's packages). */
+static apr_status_t names_of(bdb_t *b, apr_pool_t *p, int which,
+                             const char *k, int by_prefix, apr_size_t max,
+                             apr_array_header_t **pnames)
+{
+    apr_array_header_t *names = apr_array_make(p, 8, sizeof(char *));
+    apr_size_t klen = strlen(k);
+    void *kcopy = apr_pmemdup(p, k, klen);
+    DBT key, data;
+    DBC *c;
+    int ret, cret, flag = by_prefix ? DB_SET_RANGE : DB_SET;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
+    if ((ret = b->db[which]->cursor(b->db[which], NULL, &c, 0)) != 0) {
+        return map_err(b, ret, "list");
+    }
+    memset(&key, 0, sizeof(key));
+    key.data = kcopy;
+    key.size = (u_int32_t)klen;
+    for (;;) {
+        /* Both come back in memory of their own, freed here. */
+        key.flags = DB_DBT_MALLOC;
+        memset(&data, 0, sizeof(data));
+        data.flags = DB_DBT_MALLOC;
+        if ((ret = c->get(c, &key, &data, flag)) != 0) {
+            break;
+        }
+        if (by_prefix && (key.size < klen
+                          || memcmp(key.data, k, klen) != 0)) {
+            ret = DB_NOTFOUND;
+        }
+        else if ((apr_size_t)names->nelts < max) {
+            APR_ARRAY_PUSH(names, char *) = by_prefix
+                ? apr_pstrmemdup(p, key.data, key.size)
+                : apr_pstrmemdup(p, data.data, data.size);
+        }
+        else {
+            ret = DB_NOTFOUND;
+        }
+        if (key.data != kcopy) {
+            free(key.data);
+        }
+        free(data.data);
+        key.data = NULL;
+        key.size = 0;
+        if (ret != 0) {
+            break;
+        }
+        flag = by_prefix ? DB_NEXT : DB_NEXT_DUP;
+    }
+    cret = c->close(c);
+    if (ret == DB_NOTFOUND) {
+        ret = cret;
+    }
+    if (ret != 0) {
+        return map_err(b, ret, "list");
+    }
+    *pnames = names;
+    return APR_SUCCESS;
+}
+
+static apr_status_t bdb_package_names(tsr_store_t *s, apr_pool_t *p,
+                                      const char *prefix, apr_size_t max,
+                                      apr_array_header_t **pnames)
+{
+    return names_of(s->impl, p, DB_PACKAGES, prefix, 1, max, pnames);
+}
+
+static apr_status_t bdb_user_packages(tsr_store_t *s, apr_pool_t *p,
+                                      const char *user, apr_size_t max,
+                                      apr_array_header_t **pnames)
+{
+    return names_of(s->impl, p, DB_USER_PACKAGES, user, 0, max, pnames);
+}
+
 /* The keys of user's tokens, read with a cursor over the user's own
  * entries of the index: a keyed lookup, whatever the number of users. */
 static apr_status_t bdb_token_list(tsr_store_t *s, apr_pool_t *p,
@@ -1047,6 +1127,15 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
         set_dbt(&data, w->more_views[i], w->more_lens[i]);
         if ((ret = b->db[DB_VIEWS]->put(b->db[DB_VIEWS], txn, &key, &data,
                                         0)) != 0) {
+            return ret;
+        }
+    }
+    if (!existed && w->creator) {
+        set_dbt(&key, w->creator, strlen(w->creator));
+        set_dbt(&data, name, nlen);
+        ret = b->db[DB_USER_PACKAGES]->put(b->db[DB_USER_PACKAGES], txn,
+                                           &key, &data, DB_NODUPDATA);
+        if (ret != 0 && ret != DB_KEYEXIST) {
             return ret;
         }
     }
@@ -1297,6 +1386,8 @@ static const tsr_store_provider_t bdb_provider = {
     bdb_token_list,
     bdb_org_get,
     bdb_org_update,
+    bdb_package_names,
+    bdb_user_packages,
     bdb_stats,
     bdb_package_version_view
 };

@@ -12,7 +12,7 @@ use File::Path qw(mkpath);
 use TsciTest qw(base_url req json_of adduser publish publish_body unique
                 t_var npm_env run_npm write_file store_state);
 
-plan tests => 48, have_lwp;
+plan tests => 54, have_lwp;
 
 my $base = base_url('/npm/');
 my $admin = adduser($base, 'regadmin', 'regadmin-pass-1');
@@ -137,3 +137,28 @@ is req(POST => "${base}-/package/$esc/access", token => $otok,
 is req(GET => "$base$esc/1.0.0")->code, 404, 'every version is hidden again';
 is req(GET => "${base}-/package/$esc/visibility")->code, 404,
    'even its visibility';
+
+# ---- npm access list packages ----
+my $pub2 = "\@$owner/open";
+is publish($base, $otok, name => $pub2, version => '1.0.0')->code, 201,
+   'a public package beside the restricted one';
+is_deeply json_of(req(GET => "${base}-/user/$owner/package", token => $otok)),
+    { $pkg => 'write', $pub2 => 'write' },
+    'the owner\'s packages, both read-write for the owner';
+is_deeply json_of(req(GET => "${base}-/user/$owner/package", token => $xtok)),
+    { $pub2 => 'read' }, 'another user sees only the public one, read-only';
+is req(GET => "${base}-/org/$owner/package")->code, 404,
+   'a user is no organisation (npm then asks /-/user/)';
+SKIP: {
+    skip 'npm is not installed', 2
+        unless system('npm --version >/dev/null 2>&1') == 0;
+    my $env = npm_env('restricted-list');
+    (my $hostpath = $base) =~ s{^https?:}{};
+    open my $fh, '>>', $env->{userconfig} or die $!;
+    print $fh "$hostpath:_authToken=$otok\n";
+    close $fh;
+    my ($rc, $out) = run_npm($env, t_var(), 'access', 'list', 'packages',
+                             "--registry=$base");
+    is $rc, 0, 'npm access list packages' or diag $out;
+    like $out, qr/\Q$pkg\E: read-write/, 'lists the restricted package too';
+}

@@ -11,7 +11,7 @@ use File::Path qw(mkpath);
 use TsciTest qw(base_url req json_of adduser publish unique t_var npm_env
                 run_npm store_state);
 
-plan tests => 41, have_lwp;
+plan tests => 43, have_lwp;
 
 my $base = base_url('/npm/');
 my $admin = adduser($base, 'regadmin', 'regadmin-pass-1');
@@ -144,3 +144,11 @@ is pub($bob, "\@$alice/x", '1.0.2')->code, 403,
 my $plain = unique('plain');
 is pub($bob, $plain)->code, 201, 'an unscoped name is created by anyone';
 is pub($carl, $plain, '1.0.1')->code, 403, 'and then maintained by them';
+
+# npm access list packages <org>: the packages of its scope.
+my $listed = json_of(req(GET => "${base}-/org/$org/package",
+                         token => $tok{$alice}));
+is_deeply [sort keys %$listed],
+    [sort "\@$org/lib", "\@$org/admin-made"],
+    'the organisation\'s packages';
+is $listed->{"\@$org/lib"}, 'read', 'read-only for a member who maintains none';

@@ -26,7 +26,7 @@ our @EXPORT_OK = qw(base_url req json_of make_tarball publish_body
                     run_npm npm_adduser sri512 unique children_of write_file
                     signal_deaths own_apache start_reader read_report
                     start_writers client_bin need_client client_env
-                    run_client log_lines write_file slurp
+                    run_client log_lines slurp
                     publish_pair installed_says logged
                     npmrc_key url_path write_publishable
                     check_published);
@@ -281,13 +281,6 @@ sub need_client {
         exit 1;
     }
     return Apache::Test::skip_reason($why);
-}
-
-sub write_file {
-    my ($path, $text) = @_;
-    open my $fh, '>', $path or die "$path: $!";
-    print $fh $text;
-    close $fh;
 }
 
 sub slurp {

@@ -141,6 +141,61 @@ START_TEST(restricted_everywhere)
 }
 END_TEST
 
+static const char *names_str(const apr_array_header_t *a)
+{
+    const char *out = "";
+    int i;
+
+    for (i = 0; i < a->nelts; i++) {
+        out = apr_pstrcat(fx_pool, out, i ? " " : "",
+                          APR_ARRAY_IDX(a, i, const char *), NULL);
+    }
+    return out;
+}
+
+/* Lists by scope (a range of keys) and by creator (an index), and what
+ * each asker sees of them. */
+START_TEST(lists)
+{
+    tsr_actor_t ann = { "ann", 0 }, bob = { "bob", 0 };
+    apr_array_header_t *names;
+    json_object *l;
+
+    store = fx_store(fx_pool);
+    publish_as("ann", "@ann/a", "1.0.0", 0);
+    publish_as("ann", "@ann/b", "1.0.0", 1);
+    publish_as("ann", "@anna/c", "1.0.0", 0);
+    publish_as("ann", "free", "1.0.0", 0);
+    publish_as("ann", "free", "1.0.1", 0);
+    publish_as("bob", "@bob/x", "1.0.0", 0);
+    ck_assert_int_eq(tsr_store_package_names(store, fx_pool, "@ann/", 100,
+                                             &names), APR_SUCCESS);
+    ck_assert_str_eq(names_str(names), "@ann/a @ann/b");
+    ck_assert_int_eq(tsr_store_package_names(store, fx_pool, "@ann/", 1,
+                                             &names), APR_SUCCESS);
+    ck_assert_str_eq(names_str(names), "@ann/a");
+    ck_assert_int_eq(tsr_store_package_names(store, fx_pool, "@zz/", 100,
+                                             &names), APR_SUCCESS);
+    ck_assert_int_eq(names->nelts, 0);
+    ck_assert_int_eq(tsr_store_user_packages(store, fx_pool, "ann", 100,
+                                             &names), APR_SUCCESS);
+    ck_assert_str_eq(names_str(names), "@ann/a @ann/b @anna/c free");
+    ck_assert_int_eq(tsr_store_user_packages(store, fx_pool, "nobody", 100,
+                                             &names), APR_SUCCESS);
+    ck_assert_int_eq(names->nelts, 0);
+
+    ck_assert_int_eq(tsr_store_user_packages(store, fx_pool, "ann", 100,
+                                             &names), APR_SUCCESS);
+    l = tsr_access_list(fx_pool, store, names, &ann);
+    ck_assert_str_eq(tsr_json_str(l, "@ann/b"), "write");
+    ck_assert_str_eq(tsr_json_str(l, "free"), "write");
+    l = tsr_access_list(fx_pool, store, names, &bob);
+    ck_assert_ptr_null(tsr_json_str(l, "@ann/b"));
+    ck_assert_str_eq(tsr_json_str(l, "@ann/a"), "read");
+    ck_assert_int_eq(json_object_object_length(l), 3);
+}
+END_TEST
+
 Suite *make_access_suite(void)
 {
     Suite *s = suite_create("access");
@@ -148,6 +203,7 @@ Suite *make_access_suite(void)
 
     tcase_add_test(tc, may_read);
     tcase_add_test(tc, restricted_everywhere);
+    tcase_add_test(tc, lists);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -10,7 +10,8 @@ use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use File::Path qw(mkpath);
 use TsciTest qw(base_url req json_of adduser publish publish_body unique
-                t_var npm_env run_npm write_file store_state);
+                t_var npm_env run_npm write_file store_state
+                npm_token_env);
 
 plan tests => 54, have_lwp;
 
@@ -85,14 +86,9 @@ SKIP: {
         unless system('npm --version >/dev/null 2>&1') == 0;
     my $work = t_var() . '/npm-restricted-work';
     mkpath(["$work/app", "$work/other"]);
-    (my $hostpath = $base) =~ s{^https?:}{};
-    my %env;
-    for my $u ([$owner, $otok], [$other, $xtok]) {
-        $env{ $u->[0] } = npm_env("restricted-$u->[0]");
-        open my $fh, '>>', $env{ $u->[0] }{userconfig} or die $!;
-        print $fh "$hostpath:_authToken=$u->[1]\n";
-        close $fh;
-    }
+    my %env = map { $_->[0] => npm_token_env("restricted-$_->[0]", $base,
+                                               $_->[1]) }
+        [$owner, $otok], [$other, $xtok];
     my ($rc, $out) = run_npm($env{$owner}, $work, 'access', 'get', 'status',
                              $pkg, "--registry=$base");
     is $rc, 0, 'npm access get status' or diag $out;
@@ -152,11 +148,7 @@ is req(GET => "${base}-/org/$owner/package")->code, 404,
 SKIP: {
     skip 'npm is not installed', 2
         unless system('npm --version >/dev/null 2>&1') == 0;
-    my $env = npm_env('restricted-list');
-    (my $hostpath = $base) =~ s{^https?:}{};
-    open my $fh, '>>', $env->{userconfig} or die $!;
-    print $fh "$hostpath:_authToken=$otok\n";
-    close $fh;
+    my $env = npm_token_env('restricted-list', $base, $otok);
     my ($rc, $out) = run_npm($env, t_var(), 'access', 'list', 'packages',
                              "--registry=$base");
     is $rc, 0, 'npm access list packages' or diag $out;

@@ -9,7 +9,8 @@ use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use File::Path qw(mkpath);
 use TsciTest qw(base_url req json_of adduser publish unique t_var npm_env
-                run_npm store_state);
+                run_npm store_state
+                npm_token_env);
 
 plan tests => 43, have_lwp;
 
@@ -37,15 +38,9 @@ is pub($bob, "\@$org/lib")->code, 403,
 # ---- organisations, with the real npm ----
 my $work = t_var() . '/npm-scopes-work';
 mkpath($work);
-(my $hostpath = $base) =~ s{^https?:}{};
-my %env;
-for my $u ('regadmin', $alice, $bob, $carl) {
-    $env{$u} = npm_env("scopes-$u");
-    open my $fh, '>>', $env{$u}{userconfig} or die $!;
-    print $fh "$hostpath:_authToken=", ($u eq 'regadmin' ? $admin : $tok{$u}),
-        "\n";
-    close $fh;
-}
+my %env = map { $_ => npm_token_env("scopes-$_", $base,
+                                     $_ eq 'regadmin' ? $admin : $tok{$_}) }
+    'regadmin', $alice, $bob, $carl;
 sub npm_as {
     my ($u, @args) = @_;
     return run_npm($env{$u}, $work, @args, "--registry=$base");

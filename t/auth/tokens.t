@@ -11,7 +11,8 @@ use File::Find ();
 use JSON::PP ();
 use File::Path qw(mkpath);
 use TsciTest qw(base_url req json_of adduser publish unique data_dir t_var
-                npm_env run_npm store_state);
+                npm_env run_npm store_state
+                npm_token_env);
 
 plan tests => 68, have_lwp;
 
@@ -185,11 +186,7 @@ is $res->code, 401, 'not with another';
 SKIP: {
     skip 'npm is not installed', 8
         unless system('npm --version >/dev/null 2>&1') == 0;
-    my $env = npm_env('tokens');
-    (my $hostpath = $base) =~ s{^https?:}{};
-    open my $fh, '>>', $env->{userconfig} or die $!;
-    print $fh "$hostpath:_authToken=$login\n";
-    close $fh;
+    my $env = npm_token_env('tokens', $base, $login);
     my $work = t_var() . '/npm-tokens-work';
     mkpath($work);
     my ($rc, $out) = run_npm($env, $work, 'token', 'list',

@@ -24,6 +24,7 @@ use Time::HiRes ();
 our @EXPORT_OK = qw(base_url req json_of make_tarball publish_body
                     adduser publish store_state data_dir t_var npm_env
                     run_npm npm_adduser sri512 unique children_of write_file
+                    npm_token_env
                     signal_deaths own_apache start_reader read_report
                     start_writers client_bin need_client client_env
                     run_client log_lines slurp
@@ -199,6 +200,18 @@ sub npm_env {
     close $fh;
     return { home => $home, userconfig => "$home/npmrc",
              cache => "$home/cache" };
+}
+
+# An npm environment (npm_env) already logged in to $registry with
+# $token, as npm login leaves ~/.npmrc.
+sub npm_token_env {
+    my ($tag, $registry, $token) = @_;
+    my $env = npm_env($tag);
+    (my $hostpath = $registry) =~ s{^https?:}{};
+    open my $fh, '>>', $env->{userconfig} or die "npmrc: $!";
+    print $fh "$hostpath:_authToken=$token\n";
+    close $fh;
+    return $env;
 }
 
 # Run npm with that environment; returns (exit status, output).

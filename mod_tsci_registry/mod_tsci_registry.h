@@ -244,6 +244,7 @@ int tsr_npm_access_set(tsr_req_t *q);
 int tsr_npm_collaborators(tsr_req_t *q);
 int tsr_npm_org_packages(tsr_req_t *q);
 int tsr_npm_user_packages(tsr_req_t *q);
+int tsr_npm_by_user(tsr_req_t *q);
 
 /* mod_tsci_registry_rules.c: per-package rules (TsciRegistryPackageRule):
  * a package pattern, actions, and a requirement any of Apache's authz

@@ -218,6 +218,45 @@ int tsr_npm_user_packages(tsr_req_t *q)
     return send_list(q, made);
 }
 
+/* Most users one /-/by-user/ asks for. */
+#define BY_USER_MAX 20
+
+/* GET /-/by-user/<a|b|c>: {"a": [names...], ...}, the packages each
+ * created, as far as the asker may read them. */
+int tsr_npm_by_user(tsr_req_t *q)
+{
+    char *users = apr_pstrdup(q->r->pool, tsr_route_param(&q->rt, "users"));
+    json_object *res = tsr_json_own(q->r->pool, json_object_new_object());
+    tsr_actor_t who = actor_of(q->r);
+    apr_array_header_t *made;
+    char *user, *last;
+    int n = 0;
+
+    for (user = apr_strtok(users, "|", &last); user;
+         user = apr_strtok(NULL, "|", &last)) {
+        json_object *list, *readable;
+
+        if (++n > BY_USER_MAX) {
+            return tsr_io_refuse(q->r, HTTP_BAD_REQUEST, "at most %d users "
+                                 "at once", BY_USER_MAX);
+        }
+        if (tsr_store_user_packages(q->store, q->r->pool, user, LIST_MAX,
+                                    &made) != APR_SUCCESS) {
+            return tsr_io_refuse(q->r, HTTP_SERVICE_UNAVAILABLE, "the "
+                                 "registry store is unavailable, try again");
+        }
+        readable = tsr_access_list(q->r->pool, q->store, made, &who);
+        list = json_object_new_array();
+        json_object_object_foreach(readable, name, v) {
+            (void)v;
+            json_object_array_add(list, json_object_new_string(name));
+        }
+        json_object_object_add(res, user, list);
+    }
+    apr_table_setn(q->r->headers_out, "Cache-Control", "private, no-cache");
+    return tsr_io_send_json(q->r, 200, res);
+}
+
 /* POST /-/package/<name>/access {"access": "public"|"restricted"}: npm
  * access set status=public|private. */
 int tsr_npm_access_set(tsr_req_t *q)

@@ -482,6 +482,7 @@ static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
     [TSR_NPM_COLLABORATORS] = tsr_npm_collaborators,
     [TSR_NPM_ORG_PACKAGES] = tsr_npm_org_packages,
     [TSR_NPM_USER_PACKAGES] = tsr_npm_user_packages,
+    [TSR_NPM_BY_USER] = tsr_npm_by_user,
 };
 
 const tsr_api_ops_t tsr_npm_ops = {

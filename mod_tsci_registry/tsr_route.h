@@ -81,6 +81,7 @@ typedef enum {
     TSR_NPM_COLLABORATORS,      /* GET /-/package/{name}/collaborators */
     TSR_NPM_ORG_PACKAGES,       /* GET /-/org/{org}/package */
     TSR_NPM_USER_PACKAGES,      /* GET /-/user/{user}/package */
+    TSR_NPM_BY_USER,            /* GET /-/by-user/{users} */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
 

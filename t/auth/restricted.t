@@ -13,7 +13,7 @@ use TsciTest qw(base_url req json_of adduser publish publish_body unique
                 t_var npm_env run_npm write_file store_state
                 npm_token_env);
 
-plan tests => 54, have_lwp;
+plan tests => 57, have_lwp;
 
 my $base = base_url('/npm/');
 my $admin = adduser($base, 'regadmin', 'regadmin-pass-1');
@@ -154,3 +154,13 @@ SKIP: {
     is $rc, 0, 'npm access list packages' or diag $out;
     like $out, qr/\Q$pkg\E: read-write/, 'lists the restricted package too';
 }
+
+# /-/by-user/<a|b>: what each created, as the asker may see it.
+is_deeply json_of(req(GET => "${base}-/by-user/$owner|$other",
+                      token => $xtok)),
+    { $owner => [$pub2], $other => [] },
+    '/-/by-user/ lists no restricted package to another user';
+is_deeply [sort @{ json_of(req(GET => "${base}-/by-user/$owner",
+                               token => $otok))->{$owner} }],
+    [sort $pkg, $pub2], 'and both to their maintainer';
+is req(GET => "${base}-/by-user/$owner")->code, 401, 'anonymous: 401';

@@ -1,6 +1,7 @@
 # Per-package rules (TsciRegistryPackageRule), with Apache's own authz
 # providers as the requirements: in /rules/ (t/conf/extra.conf.in)
 #   @rulesorg/secret-*  read: user teamwriter
+#   @rulesorg/public-*  read: all granted (everyone)
 #   @rulesorg/*         read: valid-user; publish: group publishers
 #   internal-*          read and publish: user teamwriter
 # The first matching rule decides; packages no rule names are as
@@ -13,7 +14,7 @@ use Test::More;
 use IO::Socket::INET;
 use TsciTest qw(base_url req json_of adduser publish unique store_state);
 
-plan tests => 29, have_lwp;
+plan tests => 31, have_lwp;
 
 my $base = base_url('/rules/');
 my $admin = adduser($base, 'regadmin', 'regadmin-pass-1');
@@ -63,6 +64,14 @@ my $stgz = "$base$secret/-/" . ($secret =~ s{.*/}{}r) . '-1.0.0.tgz';
 is req(GET => $stgz, token => $dtok)->code, 403, 'its tarball too';
 is req(GET => "${base}-/package/$sesc/visibility", token => $dtok)->code,
    403, 'and its visibility';
+
+# ---- everyone (all granted) before valid-user ----
+my $open = '@rulesorg/public-' . unique('p');
+(my $oesc = $open) =~ s{/}{%2f};
+is publish($base, $writer, name => $open, version => '1.0.0')->code, 201,
+   'a public-* package';
+is req(GET => "$base$oesc")->code, 200,
+   'anonymous reads it: "all granted" comes first';
 
 # ---- read and publish in one rule; unscoped ----
 my $internal = unique('internal-tool');

@@ -245,6 +245,14 @@ int tsr_npm_collaborators(tsr_req_t *q);
 int tsr_npm_org_packages(tsr_req_t *q);
 int tsr_npm_user_packages(tsr_req_t *q);
 int tsr_npm_by_user(tsr_req_t *q);
+/* The route's package as its asker may see it: OK with *pdoc, or the
+ * refusal is sent and DONE says so. */
+int tsr_access_readable_doc(tsr_req_t *q, json_object **pdoc);
+
+/* mod_tsci_registry_tags.c: npm dist-tag ls, add, rm. */
+int tsr_npm_tags(tsr_req_t *q);
+int tsr_npm_tag_set(tsr_req_t *q);
+int tsr_npm_tag_remove(tsr_req_t *q);
 
 /* mod_tsci_registry_rules.c: per-package rules (TsciRegistryPackageRule):
  * a package pattern, actions, and a requirement any of Apache's authz

@@ -101,7 +101,7 @@ static int fixups(request_rec *r)
 
 /* The package of the route, as its user may see it: OK; or the answer
  * is sent and DONE says so. */
-static int readable_doc(tsr_req_t *q, json_object **pdoc)
+int tsr_access_readable_doc(tsr_req_t *q, json_object **pdoc)
 {
     const char *name = tsr_route_param(&q->rt, "name");
     tsr_actor_t who = actor_of(q->r);
@@ -136,7 +136,7 @@ int tsr_npm_visibility(tsr_req_t *q)
     json_object *doc, *res;
     int rc;
 
-    if ((rc = readable_doc(q, &doc)) != OK) {
+    if ((rc = tsr_access_readable_doc(q, &doc)) != OK) {
         return rc;
     }
     res = tsr_json_own(q->r->pool, json_object_new_object());
@@ -152,7 +152,7 @@ int tsr_npm_collaborators(tsr_req_t *q)
     json_object *doc;
     int rc;
 
-    if ((rc = readable_doc(q, &doc)) != OK) {
+    if ((rc = tsr_access_readable_doc(q, &doc)) != OK) {
         return rc;
     }
     apr_table_setn(q->r->headers_out, "Cache-Control", "private, no-cache");

@@ -483,6 +483,9 @@ static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
     [TSR_NPM_ORG_PACKAGES] = tsr_npm_org_packages,
     [TSR_NPM_USER_PACKAGES] = tsr_npm_user_packages,
     [TSR_NPM_BY_USER] = tsr_npm_by_user,
+    [TSR_NPM_TAGS] = tsr_npm_tags,
+    [TSR_NPM_TAG_SET] = tsr_npm_tag_set,
+    [TSR_NPM_TAG_REMOVE] = tsr_npm_tag_remove,
 };
 
 const tsr_api_ops_t tsr_npm_ops = {

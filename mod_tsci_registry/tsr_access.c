@@ -53,45 +53,6 @@ typedef struct set_ctx_t {
     int restricted;
 } set_ctx_t;
 
-/* Every ready view of doc again: who may read them is in their headers. */
-static apr_status_t render_all(apr_pool_t *p, json_object *doc,
-                               tsr_package_write_t *out)
-{
-    json_object *versions = tsr_json_obj(doc, "versions");
-    apr_time_t now = apr_time_now();
-    const char **vers, **views;
-    apr_size_t *lens;
-    apr_status_t rv;
-    int n = versions ? json_object_object_length(versions) : 0, i = 0;
-
-    vers = apr_pcalloc(p, (n + 1) * sizeof(*vers));
-    views = apr_pcalloc(p, (n + 1) * sizeof(*views));
-    lens = apr_pcalloc(p, (n + 1) * sizeof(*lens));
-    if (versions) {
-        json_object_object_foreach(versions, ver, m) {
-            (void)m;
-            vers[i] = apr_pstrdup(p, ver);
-            rv = tsr_packument_render_version(p, doc, ver, now, &views[i],
-                                              &lens[i]);
-            if (rv != APR_SUCCESS) {
-                return rv;
-            }
-            i++;
-        }
-    }
-    out->n_more = i;
-    out->more_versions = vers;
-    out->more_views = views;
-    out->more_lens = lens;
-    out->tags = tsr_json_serialize(p, tsr_json_obj(doc, "dist-tags"),
-                                   &out->tags_len);
-    out->readers = tsr_packument_readers(p, doc);
-    rv = tsr_packument_render(p, doc, &out->full, &out->full_len,
-                              &out->abbrev, &out->abbrev_len);
-    out->doc = tsr_json_serialize(p, doc, &out->doc_len);
-    return rv;
-}
-
 static apr_status_t apply_set(void *baton, apr_pool_t *p, const char *cur,
                               apr_size_t cur_len, tsr_package_write_t *out,
                               tsr_error_t **perr)
@@ -115,8 +76,8 @@ static apr_status_t apply_set(void *baton, apr_pool_t *p, const char *cur,
                              "be restricted");
     }
     tsr_packument_set_restricted(doc, c->restricted);
-    if ((rv = tsr_packument_touch(doc, p, apr_time_now())) != APR_SUCCESS
-        || (rv = render_all(p, doc, out)) != APR_SUCCESS) {
+    /* Who may read is in every view's header: all of them again. */
+    if ((rv = tsr_packument_rewrite(p, doc, 1, out)) != APR_SUCCESS) {
         return tsr_error_internal(perr, p, rv, "could not render %s",
                                   c->name);
     }

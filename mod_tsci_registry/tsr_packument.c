@@ -475,6 +475,84 @@ apr_status_t tsr_packument_render_version(apr_pool_t *p, json_object *doc,
                            text, len, marker, tsr_packument_readers(p, doc));
 }
 
+apr_status_t tsr_packument_set_tag(json_object *doc, apr_pool_t *p,
+                                   const char *tag, const char *version,
+                                   tsr_error_t **perr)
+{
+    json_object *versions = tsr_json_obj(doc, "versions"), *m;
+
+    if (versions == NULL
+        || !json_object_object_get_ex(versions, version, &m)) {
+        return tsr_error_set(perr, p, 404, NULL, "version not found: %s@%s",
+                             tsr_json_str(doc, "name"), version);
+    }
+    tsr_json_set_str(member_obj(doc, "dist-tags"), tag, version);
+    if (strcmp(tag, "latest") == 0) {
+        mirror_latest(doc, m);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_packument_remove_tag(json_object *doc, apr_pool_t *p,
+                                      const char *tag, tsr_error_t **perr)
+{
+    json_object *tags = member_obj(doc, "dist-tags");
+
+    if (strcmp(tag, "latest") == 0) {
+        return tsr_error_set(perr, p, 400, NULL, "the latest tag stays: "
+                             "point it at another version instead");
+    }
+    if (!json_object_object_get_ex(tags, tag, NULL)) {
+        return tsr_error_set(perr, p, 404, NULL, "%s is not a dist-tag of "
+                             "%s", tag, tsr_json_str(doc, "name"));
+    }
+    json_object_object_del(tags, tag);
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_packument_rewrite(apr_pool_t *p, json_object *doc,
+                                   int every_version,
+                                   tsr_package_write_t *out)
+{
+    json_object *versions = tsr_json_obj(doc, "versions");
+    apr_time_t now = apr_time_now();
+    const char **vers, **views;
+    apr_size_t *lens;
+    apr_status_t rv;
+    int n = every_version && versions
+                ? json_object_object_length(versions) : 0, i = 0;
+
+    if ((rv = tsr_packument_touch(doc, p, now)) != APR_SUCCESS) {
+        return rv;
+    }
+    vers = apr_pcalloc(p, (n + 1) * sizeof(*vers));
+    views = apr_pcalloc(p, (n + 1) * sizeof(*views));
+    lens = apr_pcalloc(p, (n + 1) * sizeof(*lens));
+    if (n > 0) {
+        json_object_object_foreach(versions, ver, m) {
+            (void)m;
+            vers[i] = apr_pstrdup(p, ver);
+            rv = tsr_packument_render_version(p, doc, ver, now, &views[i],
+                                              &lens[i]);
+            if (rv != APR_SUCCESS) {
+                return rv;
+            }
+            i++;
+        }
+    }
+    out->n_more = i;
+    out->more_versions = vers;
+    out->more_views = views;
+    out->more_lens = lens;
+    out->tags = tsr_json_serialize(p, tsr_json_obj(doc, "dist-tags"),
+                                   &out->tags_len);
+    out->readers = tsr_packument_readers(p, doc);
+    rv = tsr_packument_render(p, doc, &out->full, &out->full_len,
+                              &out->abbrev, &out->abbrev_len);
+    out->doc = tsr_json_serialize(p, doc, &out->doc_len);
+    return rv;
+}
+
 apr_status_t tsr_packument_touch(json_object *doc, apr_pool_t *p,
                                  apr_time_t now)
 {

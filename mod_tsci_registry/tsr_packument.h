@@ -6,6 +6,7 @@
 #include <apr_pools.h>
 #include <json-c/json.h>
 #include "tsr_error.h"
+#include "tsr_store.h"
 
 /* What the registry itself adds to a version when it is published. */
 typedef struct tsr_version_dist_t {
@@ -48,6 +49,22 @@ apr_status_t tsr_packument_render_version(apr_pool_t *p, json_object *doc,
 /* doc changed without a new version: a new _rev and time.modified. */
 apr_status_t tsr_packument_touch(json_object *doc, apr_pool_t *p,
                                  apr_time_t now);
+
+/* Point tag at version (404 when doc has no such version); "latest" also
+ * brings the version's package-level fields to the top. */
+apr_status_t tsr_packument_set_tag(json_object *doc, apr_pool_t *p,
+                                   const char *tag, const char *version,
+                                   tsr_error_t **perr);
+/* Remove tag: 404 when doc has none of that name, 400 for "latest". */
+apr_status_t tsr_packument_remove_tag(json_object *doc, apr_pool_t *p,
+                                      const char *tag, tsr_error_t **perr);
+
+/* After a change of doc that adds no version: a new _rev, and every
+ * ready view again (every version's too when every_version is set, for
+ * changes that reach them, such as who may read), into out. */
+apr_status_t tsr_packument_rewrite(apr_pool_t *p, json_object *doc,
+                                   int every_version,
+                                   tsr_package_write_t *out);
 
 /* A new, empty document for name (owned by p). */
 json_object *tsr_packument_new(apr_pool_t *p, const char *name);

@@ -32,6 +32,11 @@ static const tsr_route_def_t npm_routes[] = {
       TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
     { TSR_M_GET, "-/package/{name}/collaborators", TSR_NPM_COLLABORATORS,
       0 },
+    { TSR_M_GET, "-/package/{name}/dist-tags", TSR_NPM_TAGS, 0 },
+    { TSR_M_PUT, "-/package/{name}/dist-tags/{tag}", TSR_NPM_TAG_SET,
+      TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
+    { TSR_M_DELETE, "-/package/{name}/dist-tags/{tag}", TSR_NPM_TAG_REMOVE,
+      TSR_RF_USER | TSR_RF_WRITE },
     { TSR_M_GET, "-/org/{org}/package", TSR_NPM_ORG_PACKAGES, 0 },
     { TSR_M_GET, "-/user/{user}/package", TSR_NPM_USER_PACKAGES, 0 },
     /* CouchDB's registry: "a|b|c", the packages each user created. */

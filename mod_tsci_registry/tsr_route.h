@@ -82,6 +82,9 @@ typedef enum {
     TSR_NPM_ORG_PACKAGES,       /* GET /-/org/{org}/package */
     TSR_NPM_USER_PACKAGES,      /* GET /-/user/{user}/package */
     TSR_NPM_BY_USER,            /* GET /-/by-user/{users} */
+    TSR_NPM_TAGS,               /* GET /-/package/{name}/dist-tags */
+    TSR_NPM_TAG_SET,            /* PUT /-/package/{name}/dist-tags/{tag} */
+    TSR_NPM_TAG_REMOVE,         /* DELETE the same */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
 

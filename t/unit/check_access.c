@@ -6,6 +6,7 @@
 #include "check_core.h"
 #include "fixtures.h"
 #include "tsr_access.h"
+#include "tsr_disttag.h"
 #include "tsr_json.h"
 #include "tsr_publish.h"
 #include "tsr_view.h"
@@ -196,6 +197,73 @@ START_TEST(lists)
 }
 END_TEST
 
+static const char *tags_record(const char *name)
+{
+    const char *text;
+    apr_size_t len;
+
+    ck_assert_int_eq(tsr_store_package_view(store, fx_pool, name,
+                                            TSR_VIEW_TAGS, &text, &len),
+                     APR_SUCCESS);
+    return apr_pstrmemdup(fx_pool, text, len);
+}
+
+/* npm dist-tag add and rm: maintainers only, existing versions only,
+ * latest stays; the tags record moves with the document. */
+START_TEST(dist_tags)
+{
+    tsr_actor_t ann = { "ann", 0 }, bob = { "bob", 0 }, root = { "r", 1 };
+    tsr_error_t *err = NULL;
+    const char *full;
+    apr_size_t len;
+    tsr_view_t v;
+
+    store = fx_store(fx_pool);
+    publish_as("ann", "tagged", "1.0.0", 0);
+    publish_as("ann", "tagged", "2.0.0", 0);
+    ck_assert_int_eq(tsr_disttag_set(fx_pool, store, "tagged", &ann, "next",
+                                     "1.0.0", &err), APR_SUCCESS);
+    ck_assert_str_eq(tags_record("tagged"),
+                     "{\"latest\":\"2.0.0\",\"next\":\"1.0.0\"}");
+    ck_assert_int_eq(tsr_store_package_view(store, fx_pool, "tagged",
+                                            TSR_VIEW_FULL, &full, &len),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_view_decode(&v, full, len), APR_SUCCESS);
+    ck_assert(strstr(tsr_view_flatten(&v, fx_pool, "http://h/"),
+                     "\"next\":\"1.0.0\"") != NULL);
+    ck_assert_int_eq(tsr_disttag_set(fx_pool, store, "tagged", &ann, "next",
+                                     "9.9.9", &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 404);
+    ck_assert_int_eq(tsr_disttag_set(fx_pool, store, "tagged", &bob, "next",
+                                     "2.0.0", &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 403);
+    ck_assert_int_eq(tsr_disttag_set(fx_pool, store, "tagged", &ann, "1.0",
+                                     "2.0.0", &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 400);
+    ck_assert_int_eq(tsr_disttag_set(fx_pool, store, "tagged", &ann, "beta",
+                                     "not-a-version", &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 400);
+    ck_assert_int_eq(tsr_disttag_set(fx_pool, store, "nope", &ann, "beta",
+                                     "1.0.0", &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 404);
+    /* latest moves, but stays */
+    ck_assert_int_eq(tsr_disttag_set(fx_pool, store, "tagged", &root,
+                                     "latest", "1.0.0", &err), APR_SUCCESS);
+    ck_assert_int_eq(tsr_disttag_remove(fx_pool, store, "tagged", &ann,
+                                        "latest", &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 400);
+    ck_assert_int_eq(tsr_disttag_remove(fx_pool, store, "tagged", &bob,
+                                        "next", &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 403);
+    ck_assert_int_eq(tsr_disttag_remove(fx_pool, store, "tagged", &ann,
+                                        "next", &err), APR_SUCCESS);
+    ck_assert_int_eq(tsr_disttag_remove(fx_pool, store, "tagged", &ann,
+                                        "next", &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 404);
+    ck_assert_str_eq(tags_record("tagged"), "{\"latest\":\"1.0.0\"}");
+}
+END_TEST
+
 Suite *make_access_suite(void)
 {
     Suite *s = suite_create("access");
@@ -204,6 +272,7 @@ Suite *make_access_suite(void)
     tcase_add_test(tc, may_read);
     tcase_add_test(tc, restricted_everywhere);
     tcase_add_test(tc, lists);
+    tcase_add_test(tc, dist_tags);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -59,8 +59,14 @@ static const route_case_t cases[] = {
       NULL },
     { "GET", "-/user/alice", 404, NULL, NULL, NULL, NULL, NULL,
       NULL },
-    { "PUT", "-/package/a/dist-tags/next", 404, NULL, NULL,
+    { "PUT", "-/package/a/dist-tags/next", TSR_NPM_TAG_SET, "a", NULL,
       NULL, NULL, NULL, NULL },
+    { "DELETE", "-/package/@s/a/dist-tags/next", TSR_NPM_TAG_REMOVE, "@s/a",
+      NULL, NULL, NULL, NULL, NULL },
+    { "POST", "-/package/a/dist-tags", 405, "a", NULL, NULL, NULL, NULL,
+      GH },
+    { "GET", "-/package/a/nothing", 404, NULL, NULL, NULL, NULL, NULL,
+      NULL },
 
     /* packages */
     { "GET", "a", TSR_NPM_PACKUMENT, "a", NULL, NULL, NULL, NULL, NULL },

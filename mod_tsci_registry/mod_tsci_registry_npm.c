@@ -15,6 +15,7 @@
 #include "tsr_org.h"
 #include "tsr_auth.h"
 #include "tsr_body.h"
+#include "tsr_deprecate.h"
 #include "tsr_json.h"
 #include "tsr_name.h"
 #include "tsr_packument.h"
@@ -319,6 +320,32 @@ static int publisher_rights(tsr_req_t *q, const char *name,
     return OK;
 }
 
+/* PUT /<name> without a tarball: npm deprecate and undeprecate send the
+ * whole document back; the registry takes the deprecation messages. */
+static int document_update(tsr_req_t *q, json_object *body)
+{
+    const char *name = param(q, "name"), *rev = NULL;
+    tsr_actor_t who;
+    tsr_error_t *err = NULL;
+    json_object *o;
+    int changed = 0;
+
+    who.user = q->who->user;
+    who.admin = tsr_conf_is_admin(q->d, who.user);
+    if (tsr_deprecate_apply(q->r->pool, q->store, name, &who, body,
+                            &changed, &rev, &err) != APR_SUCCESS) {
+        return tsr_io_send_error(q->r, err);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "TSR00056: %s changed "
+                  "the deprecation of %d version(s) of %s", who.user,
+                  changed, name);
+    o = tsr_json_own(q->r->pool, json_object_new_object());
+    json_object_object_add(o, "ok", json_object_new_boolean(1));
+    tsr_json_set_str(o, "id", name);
+    tsr_json_set_str(o, "rev", rev);
+    return tsr_io_send_json(q->r, 200, o);
+}
+
 /* PUT /<name> with a tarball: npm publish. */
 static int op_publish(tsr_req_t *q)
 {
@@ -349,6 +376,13 @@ static int op_publish(tsr_req_t *q)
         return tsr_io_send_error(r, err);
     }
     att.data = tsr_body_attachment(reader, &att.len);
+    /* No tarball but the document's revision: npm sending back the
+     * document it read (deprecate).  A publish never carries a _rev, so
+     * one that lost its tarball is still refused as a publish. */
+    if (att.data == NULL && json_object_is_type(body, json_type_object)
+        && tsr_json_str(body, "_rev") != NULL) {
+        return document_update(q, body);
+    }
     if (tsr_publish_parse_decoded(&pub, r->pool, param(q, "name"), body,
                                   att.data ? &att : NULL, &lim, &err)
         != APR_SUCCESS) {

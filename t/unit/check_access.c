@@ -7,6 +7,8 @@
 #include "fixtures.h"
 #include "tsr_access.h"
 #include "tsr_disttag.h"
+#include "tsr_deprecate.h"
+#include "tsr_packument.h"
 #include "tsr_json.h"
 #include "tsr_publish.h"
 #include "tsr_view.h"
@@ -264,6 +266,69 @@ START_TEST(dist_tags)
 }
 END_TEST
 
+static json_object *doc_now(const char *name)
+{
+    const char *text;
+    apr_size_t len;
+
+    ck_assert_int_eq(tsr_store_package_doc(store, fx_pool, name, &text,
+                                           &len), APR_SUCCESS);
+    return fx_json(fx_pool, apr_pstrmemdup(fx_pool, text, len));
+}
+
+/* npm deprecate: only the messages, only from maintainers, only at the
+ * revision read. */
+START_TEST(deprecations)
+{
+    tsr_actor_t ann = { "ann", 0 }, bob = { "bob", 0 };
+    tsr_error_t *err = NULL;
+    json_object *body, *v;
+    const char *rev;
+    int changed = 0;
+
+    store = fx_store(fx_pool);
+    publish_as("ann", "dep", "1.0.0", 0);
+    publish_as("ann", "dep", "2.0.0", 0);
+    body = doc_now("dep");
+    v = tsr_json_obj(tsr_json_obj(body, "versions"), "1.0.0");
+    tsr_json_set_str(v, "deprecated", "old");
+    tsr_json_set_str(v, "main", "evil.js");
+    tsr_json_set_str(tsr_json_obj(tsr_json_obj(body, "versions"), "2.0.0"),
+                     "deprecated", "");
+    ck_assert_int_eq(tsr_deprecate_apply(fx_pool, store, "dep", &bob, body,
+                                         &changed, &rev, &err),
+                     TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 403);
+    ck_assert_int_eq(tsr_deprecate_apply(fx_pool, store, "dep", &ann, body,
+                                         &changed, &rev, &err), APR_SUCCESS);
+    ck_assert_int_eq(changed, 1);
+    v = tsr_json_obj(tsr_json_obj(doc_now("dep"), "versions"), "1.0.0");
+    ck_assert_str_eq(tsr_json_str(v, "deprecated"), "old");
+    ck_assert(tsr_json_str(v, "main") == NULL
+              || strcmp(tsr_json_str(v, "main"), "evil.js") != 0);
+    ck_assert_str_eq(tsr_packument_rev(doc_now("dep")), rev);
+    /* the same body again: its _rev is old */
+    ck_assert_int_eq(tsr_deprecate_apply(fx_pool, store, "dep", &ann, body,
+                                         &changed, &rev, &err),
+                     TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 409);
+    /* undeprecate */
+    body = doc_now("dep");
+    tsr_json_set_str(tsr_json_obj(tsr_json_obj(body, "versions"), "1.0.0"),
+                     "deprecated", "");
+    ck_assert_int_eq(tsr_deprecate_apply(fx_pool, store, "dep", &ann, body,
+                                         &changed, &rev, &err), APR_SUCCESS);
+    ck_assert_int_eq(changed, 1);
+    ck_assert_ptr_null(tsr_json_str(tsr_json_obj(tsr_json_obj(
+        doc_now("dep"), "versions"), "1.0.0"), "deprecated"));
+    ck_assert_int_eq(tsr_deprecate_apply(fx_pool, store, "dep", &ann,
+                                         fx_json(fx_pool, "{\"_rev\":\"x\"}"),
+                                         &changed, &rev, &err),
+                     TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 400);
+}
+END_TEST
+
 Suite *make_access_suite(void)
 {
     Suite *s = suite_create("access");
@@ -273,6 +338,7 @@ Suite *make_access_suite(void)
     tcase_add_test(tc, restricted_everywhere);
     tcase_add_test(tc, lists);
     tcase_add_test(tc, dist_tags);
+    tcase_add_test(tc, deprecations);
     suite_add_tcase(s, tc);
     return s;
 }

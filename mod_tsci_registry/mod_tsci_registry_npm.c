@@ -16,6 +16,7 @@
 #include "tsr_auth.h"
 #include "tsr_body.h"
 #include "tsr_deprecate.h"
+#include "tsr_owner.h"
 #include "tsr_json.h"
 #include "tsr_name.h"
 #include "tsr_packument.h"
@@ -470,6 +471,81 @@ static int op_adduser(tsr_req_t *q)
     return tsr_io_send_json(r, 201, res);
 }
 
+/* GET /-/user/org.couchdb.user:<name>: what npm owner add reads of a
+ * user, its name.  Every valid name gets the same answer, so no one
+ * learns from it whether a user exists (the email a maintainer has shows
+ * in the packuments they maintain). */
+static int op_user_doc(tsr_req_t *q)
+{
+    const char *user = param(q, "user");
+    tsr_error_t *err = NULL;
+    json_object *o;
+
+    if (tsr_name_check_user(q->r->pool, user, &err) != APR_SUCCESS) {
+        return tsr_io_send_error(q->r, err);
+    }
+    o = tsr_json_own(q->r->pool, json_object_new_object());
+    tsr_json_set_str(o, "_id", apr_pstrcat(q->r->pool, "org.couchdb.user:",
+                                           user, NULL));
+    tsr_json_set_str(o, "name", user);
+    tsr_json_set_str(o, "type", "user");
+    return tsr_io_send_json(q->r, 200, o);
+}
+
+/* The email the registry knows for user (its own users only). */
+static const char *known_email(void *baton, apr_pool_t *p, const char *user)
+{
+    tsr_store_t *store = baton;
+    const char *rec;
+    apr_size_t len;
+    json_object *o;
+
+    if (tsr_store_user_get(store, p, user, &rec, &len) != APR_SUCCESS
+        || tsr_json_parse(&o, p, rec, len, 8, NULL) != APR_SUCCESS) {
+        return NULL;
+    }
+    return tsr_json_str(o, "email");
+}
+
+/* PUT /<name>/-rev/<rev>: npm owner add and rm send the maintainers back
+ * at the revision they read. */
+static int op_doc_rev(tsr_req_t *q)
+{
+    request_rec *r = q->r;
+    const char *name = param(q, "name"), *rev = NULL;
+    tsr_actor_t who;
+    tsr_error_t *err = NULL;
+    json_object *body, *o;
+    int rc;
+
+    if ((rc = check_name(q)) != OK
+        || (rc = check_rules(q, TSR_RULE_PUBLISH)) != OK) {
+        return rc;
+    }
+    if (tsr_io_read_json(r, TSR_LOGIN_BODY_MAX, &body, &err)
+        != APR_SUCCESS) {
+        return tsr_io_send_error(r, err);
+    }
+    if (json_object_is_type(body, json_type_object)
+        && json_object_object_get_ex(body, "versions", NULL)) {
+        return tsr_io_refuse(r, HTTP_BAD_REQUEST, "this registry does not "
+                             "unpublish versions yet");
+    }
+    who.user = q->who->user;
+    who.admin = tsr_conf_is_admin(q->d, who.user);
+    if (tsr_owner_set(r->pool, q->store, name, &who, param(q, "rev"), body,
+                      known_email, q->store, &rev, &err) != APR_SUCCESS) {
+        return tsr_io_send_error(r, err);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TSR00057: %s changed the "
+                  "maintainers of %s", who.user, name);
+    o = tsr_json_own(r->pool, json_object_new_object());
+    json_object_object_add(o, "ok", json_object_new_boolean(1));
+    tsr_json_set_str(o, "id", name);
+    tsr_json_set_str(o, "rev", rev);
+    return tsr_io_send_json(r, 200, o);
+}
+
 /* npm logout: DELETE /-/user/token/<token>.  Unknown tokens get 200 too,
  * or npm would keep them in its config. */
 static int op_logout(tsr_req_t *q)
@@ -520,6 +596,8 @@ static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
     [TSR_NPM_TAGS] = tsr_npm_tags,
     [TSR_NPM_TAG_SET] = tsr_npm_tag_set,
     [TSR_NPM_TAG_REMOVE] = tsr_npm_tag_remove,
+    [TSR_NPM_USER_DOC] = op_user_doc,
+    [TSR_NPM_DOC_REV] = op_doc_rev,
 };
 
 const tsr_api_ops_t tsr_npm_ops = {

@@ -14,6 +14,7 @@ static const tsr_route_def_t npm_routes[] = {
     { TSR_M_GET, "-/whoami", TSR_NPM_WHOAMI, TSR_RF_USER },
     { TSR_M_PUT, "-/user/org.couchdb.user:{user}", TSR_NPM_ADDUSER,
       TSR_RF_BODY | TSR_RF_LOGIN },
+    { TSR_M_GET, "-/user/org.couchdb.user:{user}", TSR_NPM_USER_DOC, 0 },
     /* Knowing a token is the right to revoke it: no user needed. */
     { TSR_M_DELETE, "-/user/token/{token}", TSR_NPM_LOGOUT, 0 },
     { TSR_M_GET, "-/npm/v1/tokens", TSR_NPM_TOKEN_LIST, TSR_RF_USER },
@@ -45,6 +46,10 @@ static const tsr_route_def_t npm_routes[] = {
     { TSR_M_GET, "{name}/{spec}", TSR_NPM_VERSION, 0 },
     { TSR_M_GET, "{name}", TSR_NPM_PACKUMENT, 0 },
     { TSR_M_PUT, "{name}", TSR_NPM_PUBLISH,
+      TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
+    /* npm owner (and, later, a version's unpublish) send the document
+     * back at the revision they read. */
+    { TSR_M_PUT, "{name}/-rev/{rev}", TSR_NPM_DOC_REV,
       TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
     { 0, NULL, 0, 0 }
 };

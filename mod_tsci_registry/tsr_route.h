@@ -85,6 +85,8 @@ typedef enum {
     TSR_NPM_TAGS,               /* GET /-/package/{name}/dist-tags */
     TSR_NPM_TAG_SET,            /* PUT /-/package/{name}/dist-tags/{tag} */
     TSR_NPM_TAG_REMOVE,         /* DELETE the same */
+    TSR_NPM_USER_DOC,           /* GET /-/user/org.couchdb.user:{user} */
+    TSR_NPM_DOC_REV,            /* PUT /{name}/-rev/{rev} */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
 

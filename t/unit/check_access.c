@@ -8,6 +8,7 @@
 #include "tsr_access.h"
 #include "tsr_disttag.h"
 #include "tsr_deprecate.h"
+#include "tsr_owner.h"
 #include "tsr_packument.h"
 #include "tsr_json.h"
 #include "tsr_publish.h"
@@ -329,6 +330,60 @@ START_TEST(deprecations)
 }
 END_TEST
 
+static const char *no_email(void *baton, apr_pool_t *p, const char *user)
+{
+    return strcmp(user, "ann") == 0 ? "ann@example.com" : NULL;
+}
+
+/* npm owner: maintainers from the body, at the revision read; a
+ * restricted package's readers follow them. */
+START_TEST(owners)
+{
+    tsr_actor_t ann = { "ann", 0 }, bob = { "bob", 0 };
+    tsr_error_t *err = NULL;
+    const char *rev, *new_rev;
+
+    store = fx_store(fx_pool);
+    publish_as("ann", "@ann/o", "1.0.0", 1);
+    rev = apr_pstrdup(fx_pool, tsr_packument_rev(doc_now("@ann/o")));
+    ck_assert_int_eq(tsr_owner_set(fx_pool, store, "@ann/o", &bob, rev,
+                                   fx_json(fx_pool, "{\"maintainers\":"
+                                           "[{\"name\":\"bob\"}]}"),
+                                   no_email, NULL, &new_rev, &err),
+                     TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 404);
+    ck_assert_int_eq(tsr_owner_set(fx_pool, store, "@ann/o", &ann, rev,
+                                   fx_json(fx_pool, "{\"maintainers\":[]}"),
+                                   no_email, NULL, &new_rev, &err),
+                     TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 400);
+    ck_assert_int_eq(tsr_owner_set(fx_pool, store, "@ann/o", &ann, rev,
+                                   fx_json(fx_pool, "{\"maintainers\":"
+                                           "[{\"name\":\"Bad Name\"}]}"),
+                                   no_email, NULL, &new_rev, &err),
+                     TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 400);
+    ck_assert_int_eq(tsr_owner_set(fx_pool, store, "@ann/o", &ann, rev,
+                                   fx_json(fx_pool, "{\"maintainers\":"
+                                           "[{\"name\":\"ann\"},"
+                                           "{\"name\":\"bob\",\"email\":"
+                                           "\"x@evil\"}]}"),
+                                   no_email, NULL, &new_rev, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(readers_record("@ann/o"), "ann,bob");
+    ck_assert_str_eq(view_readers("@ann/o", 0, "1.0.0"), "ann,bob");
+    ck_assert(strstr(tsr_json_serialize(fx_pool, doc_now("@ann/o"), NULL),
+                     "x@evil") == NULL);
+    /* the old revision no longer goes */
+    ck_assert_int_eq(tsr_owner_set(fx_pool, store, "@ann/o", &ann, rev,
+                                   fx_json(fx_pool, "{\"maintainers\":"
+                                           "[{\"name\":\"ann\"}]}"),
+                                   no_email, NULL, &new_rev, &err),
+                     TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 409);
+}
+END_TEST
+
 Suite *make_access_suite(void)
 {
     Suite *s = suite_create("access");
@@ -339,6 +394,7 @@ Suite *make_access_suite(void)
     tcase_add_test(tc, lists);
     tcase_add_test(tc, dist_tags);
     tcase_add_test(tc, deprecations);
+    tcase_add_test(tc, owners);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -47,6 +47,25 @@ apr_status_t tsr_access_doc(json_object **pdoc, apr_pool_t *p,
                ? APR_SUCCESS : TSR_ENOTFOUND;
 }
 
+apr_status_t tsr_access_maintained_doc(json_object **pdoc, apr_pool_t *p,
+                                       const char *name, const char *cur,
+                                       apr_size_t cur_len,
+                                       const tsr_actor_t *who,
+                                       tsr_error_t **perr)
+{
+    if (cur == NULL
+        || tsr_json_parse(pdoc, p, cur, cur_len, 1000, NULL) != APR_SUCCESS
+        || !tsr_access_may_read(tsr_packument_readers(p, *pdoc), who)) {
+        return tsr_error_set(perr, p, 404, NULL, "package not found: %s",
+                             name);
+    }
+    if (!who->admin && !tsr_packument_is_maintainer(*pdoc, who->user)) {
+        return tsr_error_set(perr, p, 403, NULL, "%s is not a maintainer of "
+                             "%s", who->user, name);
+    }
+    return APR_SUCCESS;
+}
+
 typedef struct set_ctx_t {
     const char *name;
     const tsr_actor_t *who;
@@ -61,15 +80,9 @@ static apr_status_t apply_set(void *baton, apr_pool_t *p, const char *cur,
     json_object *doc;
     apr_status_t rv;
 
-    if (cur == NULL
-        || tsr_json_parse(&doc, p, cur, cur_len, 1000, NULL) != APR_SUCCESS
-        || !tsr_access_may_read(tsr_packument_readers(p, doc), c->who)) {
-        return tsr_error_set(perr, p, 404, NULL, "package not found: %s",
-                             c->name);
-    }
-    if (!c->who->admin && !tsr_packument_is_maintainer(doc, c->who->user)) {
-        return tsr_error_set(perr, p, 403, NULL, "%s is not a maintainer of "
-                             "%s", c->who->user, c->name);
+    if ((rv = tsr_access_maintained_doc(&doc, p, c->name, cur, cur_len,
+                                        c->who, perr)) != APR_SUCCESS) {
+        return rv;
     }
     if (c->restricted && c->name[0] != '@') {
         return tsr_error_set(perr, p, 400, NULL, "only scoped packages can "

@@ -24,6 +24,16 @@ apr_status_t tsr_access_doc(json_object **pdoc, apr_pool_t *p,
                             tsr_store_t *store, const char *name,
                             const tsr_actor_t *who);
 
+/* In a package update (cur, cur_len: the stored document, or NULL):
+ * the document in *pdoc when who may read it and maintains it (or is an
+ * administrator); else 404 (missing, or not readable: the same answer)
+ * or 403 in *perr. */
+apr_status_t tsr_access_maintained_doc(json_object **pdoc, apr_pool_t *p,
+                                       const char *name, const char *cur,
+                                       apr_size_t cur_len,
+                                       const tsr_actor_t *who,
+                                       tsr_error_t **perr);
+
 /* Make name restricted or public: its maintainers and administrators
  * only (403, 404 as tsr_access_doc), scoped packages only (400). */
 apr_status_t tsr_access_set(apr_pool_t *p, tsr_store_t *store,

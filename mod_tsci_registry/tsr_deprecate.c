@@ -24,15 +24,9 @@ static apr_status_t apply_dep(void *baton, apr_pool_t *p, const char *cur,
     apr_status_t rv;
 
     c->changed = 0;
-    if (cur == NULL
-        || tsr_json_parse(&doc, p, cur, cur_len, 1000, NULL) != APR_SUCCESS
-        || !tsr_access_may_read(tsr_packument_readers(p, doc), c->who)) {
-        return tsr_error_set(perr, p, 404, NULL, "package not found: %s",
-                             c->name);
-    }
-    if (!c->who->admin && !tsr_packument_is_maintainer(doc, c->who->user)) {
-        return tsr_error_set(perr, p, 403, NULL, "%s is not a maintainer of "
-                             "%s", c->who->user, c->name);
+    if ((rv = tsr_access_maintained_doc(&doc, p, c->name, cur, cur_len,
+                                        c->who, perr)) != APR_SUCCESS) {
+        return rv;
     }
     rev = tsr_json_str(c->body, "_rev");
     if (rev && strcmp(rev, tsr_packument_rev(doc)) != 0) {

@@ -22,15 +22,9 @@ static apr_status_t apply_tag(void *baton, apr_pool_t *p, const char *cur,
     json_object *doc;
     apr_status_t rv;
 
-    if (cur == NULL
-        || tsr_json_parse(&doc, p, cur, cur_len, 1000, NULL) != APR_SUCCESS
-        || !tsr_access_may_read(tsr_packument_readers(p, doc), c->who)) {
-        return tsr_error_set(perr, p, 404, NULL, "package not found: %s",
-                             c->name);
-    }
-    if (!c->who->admin && !tsr_packument_is_maintainer(doc, c->who->user)) {
-        return tsr_error_set(perr, p, 403, NULL, "%s is not a maintainer of "
-                             "%s", c->who->user, c->name);
+    if ((rv = tsr_access_maintained_doc(&doc, p, c->name, cur, cur_len,
+                                        c->who, perr)) != APR_SUCCESS) {
+        return rv;
     }
     rv = c->version ? tsr_packument_set_tag(doc, p, c->tag, c->version, perr)
                     : tsr_packument_remove_tag(doc, p, c->tag, perr);

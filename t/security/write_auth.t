@@ -1,5 +1,6 @@
-# Every endpoint that writes, against every credential that must not
-# write: none, a token nobody issued, a revoked token, a read-only token,
+# Every endpoint that writes (publish, tokens, organisations, dist-tags,
+# access, maintainers, deprecation), against every credential that must
+# not write: none, a token nobody issued, a revoked token, a read-only token,
 # another user's token, a token used from outside its address ranges.
 # Each is refused with its status, and the store is left as it was.
 # (npm's logout, DELETE /-/user/token/<token>, needs no other credential
@@ -18,6 +19,7 @@ my $other = unique('wother');
 my $xtok = adduser($base, $other, 'other-pass-1');
 my $admin = adduser($base, 'regadmin', 'regadmin-pass-1');
 my $pkg = "\@$owner/guarded";
+(my $esc_pkg = $pkg) =~ s{/}{%2f};
 # Set up first, assert once the plan is known.
 my @setup;
 push @setup, [publish($base, $otok, name => $pkg, version => '1.0.0')->code,
@@ -38,6 +40,10 @@ my $far = token_for(cidr_whitelist => ['192.0.2.0/24']);
 my $revoked = token_for();
 push @setup, [req(DELETE => "${base}-/npm/v1/tokens/token/$revoked",
                   token => $otok)->code, 200, 'a token revoked'];
+push @setup, [req(PUT => "${base}-/package/$esc_pkg/dist-tags/keep",
+                  token => $otok, body => '"1.0.0"')->code, 201,
+              'a tag to keep'];
+my $rev = json_of(req(GET => "$base$esc_pkg"))->{_rev};
 my $victim = token_for(name => 'to-keep');
 my ($victim_key) = map { $_->{key} } grep { ($_->{name} // '') eq 'to-keep' }
     @{ json_of(req(GET => "${base}-/npm/v1/tokens", token => $otok))
@@ -67,6 +73,17 @@ my @writes = (
     ['add to the owner\'s organisation', PUT => "-/org/$org/user",
      { user => $other, role => 'owner' }],
     ['remove from it', DELETE => "-/org/$org/user", { user => $owner }],
+    ['move a dist-tag', PUT => "-/package/$esc_pkg/dist-tags/beta",
+     '"1.0.0"'],
+    ['remove a dist-tag', DELETE => "-/package/$esc_pkg/dist-tags/keep",
+     undef],
+    ['restrict the package', POST => "-/package/$esc_pkg/access",
+     { access => 'restricted' }],
+    ['change its maintainers', PUT => "$esc_pkg/-rev/$rev",
+     { _id => $pkg, _rev => $rev, maintainers => [{ name => $other }] }],
+    ['deprecate it', PUT => $esc_pkg,
+     { _id => $pkg, _rev => $rev,
+       versions => { '1.0.0' => { deprecated => 'taken over' } } }],
 );
 
 plan tests => @setup + 2 * @who * @writes + 4;

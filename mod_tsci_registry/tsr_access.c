@@ -47,11 +47,14 @@ apr_status_t tsr_access_doc(json_object **pdoc, apr_pool_t *p,
                ? APR_SUCCESS : TSR_ENOTFOUND;
 }
 
-apr_status_t tsr_access_maintained_doc(json_object **pdoc, apr_pool_t *p,
-                                       const char *name, const char *cur,
-                                       apr_size_t cur_len,
-                                       const tsr_actor_t *who,
-                                       tsr_error_t **perr)
+/* In a package update (cur, cur_len: the stored document, or NULL):
+ * the document when who may read it and maintains it (or is an
+ * administrator); else 404 (missing or not readable alike) or 403. */
+static apr_status_t maintained_doc(json_object **pdoc, apr_pool_t *p,
+                                   const char *name, const char *cur,
+                                   apr_size_t cur_len,
+                                   const tsr_actor_t *who,
+                                   tsr_error_t **perr)
 {
     if (cur == NULL
         || tsr_json_parse(pdoc, p, cur, cur_len, 1000, NULL) != APR_SUCCESS
@@ -66,34 +69,76 @@ apr_status_t tsr_access_maintained_doc(json_object **pdoc, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
-typedef struct set_ctx_t {
+typedef struct change_ctx_t {
     const char *name;
     const tsr_actor_t *who;
-    int restricted;
-} set_ctx_t;
+    const char *rev;
+    int every_version;
+    tsr_access_change_fn *fn;
+    void *baton;
+    const char *new_rev;
+} change_ctx_t;
 
-static apr_status_t apply_set(void *baton, apr_pool_t *p, const char *cur,
-                              apr_size_t cur_len, tsr_package_write_t *out,
-                              tsr_error_t **perr)
+static apr_status_t apply_change(void *baton, apr_pool_t *p, const char *cur,
+                                 apr_size_t cur_len,
+                                 tsr_package_write_t *out,
+                                 tsr_error_t **perr)
 {
-    set_ctx_t *c = baton;
+    change_ctx_t *c = baton;
     json_object *doc;
     apr_status_t rv;
 
-    if ((rv = tsr_access_maintained_doc(&doc, p, c->name, cur, cur_len,
-                                        c->who, perr)) != APR_SUCCESS) {
+    if ((rv = maintained_doc(&doc, p, c->name, cur, cur_len, c->who, perr))
+        != APR_SUCCESS) {
         return rv;
     }
+    if (c->rev && strcmp(c->rev, tsr_packument_rev(doc)) != 0) {
+        return tsr_error_set(perr, p, 409, NULL, "%s changed since it was "
+                             "read: try again", c->name);
+    }
+    if ((rv = c->fn(c->baton, p, doc, perr)) != APR_SUCCESS) {
+        return rv;
+    }
+    if ((rv = tsr_packument_rewrite(p, doc, c->every_version, out))
+        != APR_SUCCESS) {
+        return tsr_error_internal(perr, p, rv, "could not render %s",
+                                  c->name);
+    }
+    c->new_rev = apr_pstrdup(p, tsr_packument_rev(doc));
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_access_change(apr_pool_t *p, tsr_store_t *store,
+                               const char *name, const tsr_actor_t *who,
+                               const char *rev, int every_version,
+                               tsr_access_change_fn *fn, void *baton,
+                               const char **pnew_rev, tsr_error_t **perr)
+{
+    change_ctx_t c = { name, who, rev, every_version, fn, baton, NULL };
+    apr_status_t rv;
+
+    rv = tsr_store_package_update(store, p, name, apply_change, &c, perr);
+    if (rv == APR_SUCCESS && pnew_rev) {
+        *pnew_rev = apr_pstrdup(p, c.new_rev);
+    }
+    return rv;
+}
+
+typedef struct restrict_t {
+    const char *name;
+    int restricted;
+} restrict_t;
+
+static apr_status_t set_restricted(void *baton, apr_pool_t *p,
+                                   json_object *doc, tsr_error_t **perr)
+{
+    const restrict_t *c = baton;
+
     if (c->restricted && c->name[0] != '@') {
         return tsr_error_set(perr, p, 400, NULL, "only scoped packages can "
                              "be restricted");
     }
     tsr_packument_set_restricted(doc, c->restricted);
-    /* Who may read is in every view's header: all of them again. */
-    if ((rv = tsr_packument_rewrite(p, doc, 1, out)) != APR_SUCCESS) {
-        return tsr_error_internal(perr, p, rv, "could not render %s",
-                                  c->name);
-    }
     return APR_SUCCESS;
 }
 
@@ -101,9 +146,11 @@ apr_status_t tsr_access_set(apr_pool_t *p, tsr_store_t *store,
                             const char *name, const tsr_actor_t *who,
                             int restricted, tsr_error_t **perr)
 {
-    set_ctx_t c = { name, who, restricted };
+    restrict_t c = { name, restricted };
 
-    return tsr_store_package_update(store, p, name, apply_set, &c, perr);
+    /* Who may read is in every view's header: all of them again. */
+    return tsr_access_change(p, store, name, who, NULL, 1, set_restricted,
+                             &c, NULL, perr);
 }
 
 json_object *tsr_access_collaborators(apr_pool_t *p, json_object *doc)

@@ -24,15 +24,24 @@ apr_status_t tsr_access_doc(json_object **pdoc, apr_pool_t *p,
                             tsr_store_t *store, const char *name,
                             const tsr_actor_t *who);
 
-/* In a package update (cur, cur_len: the stored document, or NULL):
- * the document in *pdoc when who may read it and maintains it (or is an
- * administrator); else 404 (missing, or not readable: the same answer)
- * or 403 in *perr. */
-apr_status_t tsr_access_maintained_doc(json_object **pdoc, apr_pool_t *p,
-                                       const char *name, const char *cur,
-                                       apr_size_t cur_len,
-                                       const tsr_actor_t *who,
-                                       tsr_error_t **perr);
+/* A change of name's document that adds no version: fn changes doc in
+ * place, or refuses with a status and *perr. */
+typedef apr_status_t tsr_access_change_fn(void *baton, apr_pool_t *p,
+                                          json_object *doc,
+                                          tsr_error_t **perr);
+
+/* Apply fn to name's document in one transaction, for who, who must read
+ * it and maintain it (or be an administrator): 404 (missing and
+ * unreadable alike) or 403 otherwise; when rev is set, only at that
+ * revision (409 otherwise).  Then a new _rev and every view again (every
+ * version's too when every_version is set).  *pnew_rev (when not NULL):
+ * the new revision, in p.  fn may be called again when the transaction
+ * is retried. */
+apr_status_t tsr_access_change(apr_pool_t *p, tsr_store_t *store,
+                               const char *name, const tsr_actor_t *who,
+                               const char *rev, int every_version,
+                               tsr_access_change_fn *fn, void *baton,
+                               const char **pnew_rev, tsr_error_t **perr);
 
 /* Make name restricted or public: its maintainers and administrators
  * only (403, 404 as tsr_access_doc), scoped packages only (400). */

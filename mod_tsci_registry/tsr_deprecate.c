@@ -7,32 +7,19 @@
 #include "tsr_packument.h"
 
 typedef struct dep_ctx_t {
-    const char *name;
-    const tsr_actor_t *who;
     json_object *body;
     int changed;
-    const char *rev;
 } dep_ctx_t;
 
-static apr_status_t apply_dep(void *baton, apr_pool_t *p, const char *cur,
-                              apr_size_t cur_len, tsr_package_write_t *out,
-                              tsr_error_t **perr)
+/* The messages of body's versions onto doc's; the views of every version
+ * follow. */
+static apr_status_t set_messages(void *baton, apr_pool_t *p,
+                                 json_object *doc, tsr_error_t **perr)
 {
     dep_ctx_t *c = baton;
-    json_object *doc, *mine, *theirs = tsr_json_obj(c->body, "versions");
-    const char *rev;
-    apr_status_t rv;
+    json_object *mine, *theirs = tsr_json_obj(c->body, "versions");
 
     c->changed = 0;
-    if ((rv = tsr_access_maintained_doc(&doc, p, c->name, cur, cur_len,
-                                        c->who, perr)) != APR_SUCCESS) {
-        return rv;
-    }
-    rev = tsr_json_str(c->body, "_rev");
-    if (rev && strcmp(rev, tsr_packument_rev(doc)) != 0) {
-        return tsr_error_set(perr, p, 409, NULL, "%s changed since it was "
-                             "read: try again", c->name);
-    }
     mine = tsr_json_obj(doc, "versions");
     json_object_object_foreach(theirs, ver, m) {
         json_object *stored, *msg;
@@ -61,12 +48,6 @@ static apr_status_t apply_dep(void *baton, apr_pool_t *p, const char *cur,
             c->changed++;
         }
     }
-    /* The message is in every view of the versions it names. */
-    if ((rv = tsr_packument_rewrite(p, doc, 1, out)) != APR_SUCCESS) {
-        return tsr_error_internal(perr, p, rv, "could not render %s",
-                                  c->name);
-    }
-    c->rev = apr_pstrdup(p, tsr_packument_rev(doc));
     return APR_SUCCESS;
 }
 
@@ -75,7 +56,7 @@ apr_status_t tsr_deprecate_apply(apr_pool_t *p, tsr_store_t *store,
                                  json_object *body, int *pchanged,
                                  const char **prev, tsr_error_t **perr)
 {
-    dep_ctx_t c = { name, who, body, 0, NULL };
+    dep_ctx_t c = { body, 0 };
     apr_status_t rv;
 
     if (!json_object_is_type(body, json_type_object)
@@ -85,10 +66,11 @@ apr_status_t tsr_deprecate_apply(apr_pool_t *p, tsr_store_t *store,
                              "and any other update of %s the document's "
                              "\"versions\"", name);
     }
-    rv = tsr_store_package_update(store, p, name, apply_dep, &c, perr);
+    /* npm sends the revision it read; without one, the latest. */
+    rv = tsr_access_change(p, store, name, who, tsr_json_str(body, "_rev"),
+                           1, set_messages, &c, prev, perr);
     if (rv == APR_SUCCESS) {
         *pchanged = c.changed;
-        *prev = apr_pstrdup(p, c.rev);
     }
     return rv;
 }

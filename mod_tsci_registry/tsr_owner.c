@@ -7,39 +7,12 @@
 #include "tsr_owner.h"
 #include "tsr_packument.h"
 
-typedef struct owner_ctx_t {
-    const char *name;
-    const tsr_actor_t *who;
-    const char *rev;
-    json_object *owners;        /* the new list, checked */
-    const char *new_rev;
-} owner_ctx_t;
-
-static apr_status_t apply_owners(void *baton, apr_pool_t *p, const char *cur,
-                                 apr_size_t cur_len,
-                                 tsr_package_write_t *out,
-                                 tsr_error_t **perr)
+static apr_status_t set_owners(void *baton, apr_pool_t *p,
+                               json_object *doc, tsr_error_t **perr)
 {
-    owner_ctx_t *c = baton;
-    json_object *doc;
-    apr_status_t rv;
-
-    if ((rv = tsr_access_maintained_doc(&doc, p, c->name, cur, cur_len,
-                                        c->who, perr)) != APR_SUCCESS) {
-        return rv;
-    }
-    if (strcmp(c->rev, tsr_packument_rev(doc)) != 0) {
-        return tsr_error_set(perr, p, 409, NULL, "%s changed since it was "
-                             "read: try again", c->name);
-    }
-    json_object_object_add(doc, "maintainers",
-                           json_object_get(c->owners));
-    /* Every view: a restricted package's readers are its maintainers. */
-    if ((rv = tsr_packument_rewrite(p, doc, 1, out)) != APR_SUCCESS) {
-        return tsr_error_internal(perr, p, rv, "could not render %s",
-                                  c->name);
-    }
-    c->new_rev = apr_pstrdup(p, tsr_packument_rev(doc));
+    /* Every view follows: a restricted package's readers are its
+     * maintainers. */
+    json_object_object_add(doc, "maintainers", json_object_get(baton));
     return APR_SUCCESS;
 }
 
@@ -50,7 +23,6 @@ apr_status_t tsr_owner_set(apr_pool_t *p, tsr_store_t *store,
                            const char **pnew_rev, tsr_error_t **perr)
 {
     json_object *list, *owners, *o;
-    owner_ctx_t c = { name, who, rev, NULL, NULL };
     const char *user, *email;
     apr_status_t rv;
     size_t i, n;
@@ -81,10 +53,6 @@ apr_status_t tsr_owner_set(apr_pool_t *p, tsr_store_t *store,
         }
         json_object_array_add(owners, o);
     }
-    c.owners = owners;
-    rv = tsr_store_package_update(store, p, name, apply_owners, &c, perr);
-    if (rv == APR_SUCCESS && pnew_rev) {
-        *pnew_rev = c.new_rev;
-    }
-    return rv;
+    return tsr_access_change(p, store, name, who, rev, 1, set_owners, owners,
+                             pnew_rev, perr);
 }

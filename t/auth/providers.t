@@ -196,11 +196,12 @@ $res = req(PUT => "$ownbasic$bpkg", headers => { Authorization => $good },
 is $res->code, 201, 'and publishes with Basic';
 
 # ---- Signup is off unless an administrator turns it on ----
-my $ap = own_apache(name => 'signup-default', port => 8694,
+my $dport = TsciTest::spare_port(4);
+my $ap = own_apache(name => 'signup-default', port => $dport,
                     conf => "<Location /dflt/>\n    TsciRegistry On\n"
                           . "</Location>\n");
 ok $ap->{up}, 'an Apache with a registry Location that says nothing more';
-my $dflt = "http://127.0.0.1:8694/dflt/";
+my $dflt = "http://127.0.0.1:$dport/dflt/";
 $res = login($dflt, 'first-user', 'first-pass-1');
 is $res->code, 401, 'nobody signs up by default';
 like json_of($res)->{error}, qr/does not let new users sign up/,

@@ -27,7 +27,7 @@ our @EXPORT_OK = qw(base_url req json_of make_tarball publish_body
                     npm_token_env
                     signal_deaths own_apache start_reader read_report
                     start_writers client_bin need_client client_env
-                    run_client log_lines slurp
+                    run_client log_lines slurp spare_port
                     publish_pair installed_says logged
                     npmrc_key url_path write_publishable
                     check_published);
@@ -486,6 +486,15 @@ sub signal_deaths {
 # known: exited (a sub) returns its wait status once it has ended).
 # Returns a hash: base, dir, datadir, errlog, pidfile, pid (a sub), stop
 # (a sub, always safe), up (it answered).
+# A port for an Apache a test starts itself: n (0..4) above a band that
+# follows the suite's own port, so that suites run side by side on other
+# -port values never meet on a port.
+sub spare_port {
+    my ($n) = @_;
+    die "spare_port: 0..4" if $n < 0 || $n > 4;
+    return Apache::Test::vars('port') + 40 + $n;
+}
+
 sub own_apache {
     my (%o) = @_;
     my $cfg = Apache::Test::config();

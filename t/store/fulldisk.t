@@ -9,7 +9,7 @@
 # Apache under test (unshare --user --map-current-user --keep-caps
 # --mount), so the test runs unprivileged; it is skipped where the kernel
 # refuses unprivileged user namespaces.  The test reaches the tmpfs
-# through /proc/<httpd>/root.  Ports 8691 and 8692.
+# through /proc/<httpd>/root.  Ports: TsciTest::spare_port 1 and 2.
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
@@ -34,7 +34,7 @@ plan skip_all => "no unprivileged user and mount namespaces here: $probe"
     if $probe;
 plan tests => 19, have_lwp;
 
-my $port = $ENV{TSCI_FULLDISK_PORT} // 8691;
+my $port = $ENV{TSCI_FULLDISK_PORT} // TsciTest::spare_port(1);
 my $json = JSON::PP->new->canonical;
 # Short timeouts: a registry that hangs on a full disk must not make the
 # test last for minutes.

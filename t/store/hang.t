@@ -4,7 +4,7 @@
 # time after the storm.  A child killed while it holds a Berkeley DB region
 # mutex leaves that mutex locked; if nothing detects it, every new child
 # blocks for ever in child_init and the registry never answers again.
-# This file starts an Apache of its own (port 8690 + the slot of this run)
+# This file starts an Apache of its own (TsciTest::spare_port 0)
 # and always stops it.
 use strict;
 use warnings;
@@ -28,7 +28,7 @@ my $RECOVER = 15;      # seconds allowed to answer again after a storm
 
 plan tests => 4 + 3 * $ROUNDS, have_lwp;
 
-my $port = $ENV{TSCI_HANG_PORT} // 8690;
+my $port = $ENV{TSCI_HANG_PORT} // TsciTest::spare_port(0);
 # A small cache (Berkeley DB reads DB_CONFIG in the environment's home):
 # the memory pool then allocates and evicts buffers all the time, under
 # its region mutex, which widens the window for a kill to land while that

@@ -249,6 +249,26 @@ int tsr_npm_by_user(tsr_req_t *q);
  * refusal is sent and DONE says so. */
 int tsr_access_readable_doc(tsr_req_t *q, json_object **pdoc);
 
+/* The registry's base URL for r: TsciRegistryBaseURL, or the request's
+ * own host and the Location's prefix (ends in '/'). */
+const char *tsr_npm_base_url(tsr_req_t *q);
+
+/* mod_tsci_registry_unpublish.c: npm unpublish. */
+int tsr_npm_unpublish_versions(tsr_req_t *q, json_object *body);
+int tsr_npm_unpublish(tsr_req_t *q);
+int tsr_npm_tarball_delete(tsr_req_t *q);
+
+/* mod_tsci_registry_stars.c: npm star, unstar and stars. */
+int tsr_npm_star(tsr_req_t *q, json_object *body);
+int tsr_npm_stars(tsr_req_t *q);
+
+/* mod_tsci_registry_profile.c: npm profile get. */
+int tsr_npm_profile(tsr_req_t *q);
+
+/* mod_tsci_registry_feeds.c: the changes feed and /-/all/since. */
+int tsr_npm_changes(tsr_req_t *q);
+int tsr_npm_all_since(tsr_req_t *q);
+
 /* mod_tsci_registry_tags.c: npm dist-tag ls, add, rm. */
 int tsr_npm_tags(tsr_req_t *q);
 int tsr_npm_tag_set(tsr_req_t *q);

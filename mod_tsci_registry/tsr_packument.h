@@ -107,6 +107,28 @@ apr_status_t tsr_packument_render(apr_pool_t *p, json_object *doc,
 json_object *tsr_packument_version(apr_pool_t *p, json_object *doc,
                                    const char *spec, const char *base);
 
+/* Has doc been unpublished as a whole (a tombstone: no versions, and
+ * time.unpublished says when and which)? */
+int tsr_packument_is_gone(json_object *doc);
+
+/* Unpublish version from doc: it leaves versions (its number stays burnt
+ * in time), the dist-tags that named it go, and latest moves to the
+ * highest version left (a release before a prerelease).  When no version
+ * is left, doc becomes a tombstone (tsr_packument_bury).  404 when doc
+ * has no such version. */
+apr_status_t tsr_packument_remove_version(json_object *doc, apr_pool_t *p,
+                                          const char *version,
+                                          apr_time_t now,
+                                          tsr_error_t **perr);
+
+/* Make doc the tombstone of an unpublished package: its name, _rev,
+ * maintainers, access and time (every version number stays burnt), and
+ * time.unpublished {time, versions}; nothing else. */
+void tsr_packument_bury(json_object *doc, apr_pool_t *p, apr_time_t now);
+
+/* A tombstone published to again: forget time.unpublished. */
+void tsr_packument_revive(json_object *doc);
+
 /* doc's "_rev", or "0-0" when it has none yet. */
 const char *tsr_packument_rev(json_object *doc);
 

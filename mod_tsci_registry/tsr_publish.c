@@ -759,10 +759,17 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
         doc = tsr_packument_new(p, pub->name);
         tsr_packument_set_restricted(doc, pub->restricted);
     }
+    /* An unpublished name stays its maintainers' (no one else may take
+     * it over and serve their own code under it). */
     if (!c->who->admin && !tsr_packument_is_maintainer(doc, c->who->name)) {
         return tsr_error_set(perr, p, 403, NULL,
                              "%s is not a maintainer of %s", c->who->name,
                              pub->name);
+    }
+    if (cur && tsr_packument_is_gone(doc)) {
+        tsr_packument_revive(doc);
+        tsr_packument_set_restricted(doc, pub->restricted);
+        out->revived = 1;
     }
     manifest = tsr_json_own(p, tsr_json_copy(pub->manifest));
     rv = tsr_packument_add_version(doc, p, pub->version, manifest, pub->tag,
@@ -785,6 +792,7 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
                                   pub->name);
     }
     out->readers = tsr_packument_readers(p, doc);
+    out->rev = apr_pstrdup(p, tsr_packument_rev(doc));
     out->creator = cur ? NULL : c->who->name;
     out->doc = tsr_json_serialize(p, doc, &out->doc_len);
     out->tarball_bytes = (apr_int64_t)pub->tarball_len;

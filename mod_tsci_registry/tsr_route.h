@@ -87,6 +87,12 @@ typedef enum {
     TSR_NPM_TAG_REMOVE,         /* DELETE the same */
     TSR_NPM_USER_DOC,           /* GET /-/user/org.couchdb.user:{user} */
     TSR_NPM_DOC_REV,            /* PUT /{name}/-rev/{rev} */
+    TSR_NPM_UNPUBLISH,          /* DELETE /{name}/-rev/{rev} */
+    TSR_NPM_TARBALL_DELETE,     /* DELETE /{name}/-/{file}/-rev/{rev} */
+    TSR_NPM_STARS,              /* GET /-/_view/starredByUser */
+    TSR_NPM_PROFILE,            /* GET /-/npm/v1/user */
+    TSR_NPM_CHANGES,            /* GET /_changes */
+    TSR_NPM_ALL_SINCE,          /* GET /-/all/since */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
 

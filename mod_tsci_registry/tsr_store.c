@@ -256,6 +256,67 @@ apr_status_t tsr_store_stats(tsr_store_t *s, apr_pool_t *p,
     return leave(s, s->provider->stats(s, p, st));
 }
 
+apr_status_t tsr_store_changes(tsr_store_t *s, apr_pool_t *p,
+                               apr_uint64_t after, int newest_first,
+                               apr_size_t max, apr_array_header_t **prows)
+{
+    enter(s);
+    return leave(s, s->provider->changes(s, p, after, newest_first, max,
+                                         prows));
+}
+
+apr_status_t tsr_store_user_stars(tsr_store_t *s, apr_pool_t *p,
+                                  const char *user, apr_size_t max,
+                                  apr_array_header_t **pnames)
+{
+    enter(s);
+    return leave(s, s->provider->user_stars(s, p, user, max, pnames));
+}
+
+/* A change row is "name\nrev\nmicroseconds\n" plus "d" for a deletion.
+ * Rows of stores from before revisions were kept are the name alone;
+ * names never hold a newline. */
+const char *tsr_store_change_encode(apr_pool_t *p, const char *name,
+                                    const char *rev, apr_time_t when,
+                                    int deleted, apr_size_t *plen)
+{
+    const char *t = apr_psprintf(p, "%s\n%s\n%" APR_TIME_T_FMT "\n%s",
+                                 name, rev ? rev : "", when,
+                                 deleted ? "d" : "");
+
+    *plen = strlen(t);
+    return t;
+}
+
+void tsr_store_change_decode(tsr_change_t *c, apr_pool_t *p,
+                             apr_uint64_t seq, const char *text,
+                             apr_size_t len)
+{
+    const char *nl = memchr(text, '\n', len), *nl2, *nl3;
+
+    memset(c, 0, sizeof(*c));
+    c->seq = seq;
+    if (nl == NULL) {
+        c->name = apr_pstrmemdup(p, text, len);
+        return;
+    }
+    c->name = apr_pstrmemdup(p, text, nl - text);
+    nl2 = memchr(nl + 1, '\n', len - (nl + 1 - text));
+    if (nl2 == NULL) {
+        return;
+    }
+    if (nl2 > nl + 1) {
+        c->rev = apr_pstrmemdup(p, nl + 1, nl2 - nl - 1);
+    }
+    nl3 = memchr(nl2 + 1, '\n', len - (nl2 + 1 - text));
+    if (nl3 == NULL) {
+        return;
+    }
+    c->time = (apr_time_t)apr_atoi64(apr_pstrmemdup(p, nl2 + 1,
+                                                    nl3 - nl2 - 1));
+    c->deleted = (nl3 + 1 < text + len && nl3[1] == 'd');
+}
+
 void tsr_store_log(tsr_store_t *s, apr_pool_t *p, int level,
                    apr_status_t rv, const char *fmt, ...)
 {

@@ -72,6 +72,22 @@ typedef struct tsr_package_write_t {
     const char *const *more_versions;
     const char *const *more_views;
     const apr_size_t *more_lens;
+    /* The document's revision after this write (the changes feed shows
+     * it), or NULL. */
+    const char *rev;
+    /* This write unpublishes the whole package: doc is what is left of
+     * it (a tombstone that keeps its burnt version numbers and its
+     * maintainers) and every view of it is removed. */
+    int gone;
+    /* This write publishes again a package that was gone. */
+    int revived;
+    /* Versions this write removes from the document: their views go. */
+    int n_removed;
+    const char *const *removed_versions;
+    /* When set, star_user stars (star_add 1) or unstars the package:
+     * the package joins or leaves that user's starred list. */
+    const char *star_user;
+    int star_add;
     /* Called before the transaction is abandoned for any reason after the
      * callback succeeded (and before it is retried), to undo side effects
      * such as a placed tarball.  May be NULL. */
@@ -96,6 +112,24 @@ typedef void tsr_store_log_fn(void *baton, int level, apr_status_t rv,
 #define TSR_LOG_WARNING 4
 #define TSR_LOG_NOTICE 5
 #define TSR_LOG_INFO 6
+
+/* One row of the changes feed: a write of a package, in sequence. */
+typedef struct tsr_change_t {
+    apr_uint64_t seq;
+    const char *name;
+    const char *rev;                /* NULL for rows of older stores */
+    apr_time_t time;                /* 0 likewise */
+    int deleted;                    /* the write unpublished the package */
+} tsr_change_t;
+
+/* The row text a provider keeps for a change (see tsr_change_t), in p,
+ * and the row back from that text (seq given by the provider). */
+const char *tsr_store_change_encode(apr_pool_t *p, const char *name,
+                                    const char *rev, apr_time_t when,
+                                    int deleted, apr_size_t *plen);
+void tsr_store_change_decode(tsr_change_t *c, apr_pool_t *p,
+                             apr_uint64_t seq, const char *text,
+                             apr_size_t len);
 
 /* What a provider is told about its store: from TsciRegistryDataDir, and
  * how to log. */
@@ -202,6 +236,16 @@ typedef struct tsr_store_provider_t {
                                          const char *version,
                                          const char **pblob,
                                          apr_size_t *plen);
+    /* At most max rows of the changes feed: those after seq after in
+     * order, or, when newest_first is set, the newest ones, newest first
+     * (after is then ignored).  An array of tsr_change_t. */
+    apr_status_t (*changes)(tsr_store_t *s, apr_pool_t *p,
+                            apr_uint64_t after, int newest_first,
+                            apr_size_t max, apr_array_header_t **prows);
+    /* The packages user starred, in order. */
+    apr_status_t (*user_stars)(tsr_store_t *s, apr_pool_t *p,
+                               const char *user, apr_size_t max,
+                               apr_array_header_t **pnames);
 } tsr_store_provider_t;
 
 /* A process's handle, or a session on one: what every operation takes. */
@@ -309,6 +353,12 @@ apr_status_t tsr_store_user_packages(tsr_store_t *s, apr_pool_t *p,
                                      apr_array_header_t **pnames);
 apr_status_t tsr_store_stats(tsr_store_t *s, apr_pool_t *p,
                              tsr_store_stats_t *st);
+apr_status_t tsr_store_changes(tsr_store_t *s, apr_pool_t *p,
+                               apr_uint64_t after, int newest_first,
+                               apr_size_t max, apr_array_header_t **prows);
+apr_status_t tsr_store_user_stars(tsr_store_t *s, apr_pool_t *p,
+                                  const char *user, apr_size_t max,
+                                  apr_array_header_t **pnames);
 
 /* Log through the store's hook (formatted in p). */
 void tsr_store_log(tsr_store_t *s, apr_pool_t *p, int level,

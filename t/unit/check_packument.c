@@ -625,6 +625,93 @@ START_TEST(version_lookup_dangling_tag)
 }
 END_TEST
 
+/* ---- unpublish ---- */
+
+START_TEST(remove_latest_moves_it)
+{
+    json_object *doc = tsr_packument_new(fx_pool, "p");
+    tsr_error_t *err;
+    apr_time_t t = apr_time_now();
+
+    ck_assert_int_eq(add(doc, "1.0.0", NULL, "latest", &alice, t, &err), 0);
+    ck_assert_int_eq(add(doc, "1.2.0", NULL, "latest", &alice, t, &err), 0);
+    ck_assert_int_eq(add(doc, "3.0.0-rc.1", NULL, "next", &alice, t, &err),
+                     0);
+    ck_assert_int_eq(add(doc, "1.1.0", NULL, "old", &alice, t, &err), 0);
+    ck_assert_int_eq(tsr_packument_remove_version(doc, fx_pool, "1.2.0", t,
+                                                  &err), APR_SUCCESS);
+    ck_assert_ptr_null(tsr_json_obj(tsr_json_obj(doc, "versions"), "1.2.0"));
+    /* The highest release, not the higher prerelease. */
+    ck_assert_str_eq(path_str(doc, "dist-tags", "latest", NULL), "1.1.0");
+    ck_assert_str_eq(path_str(doc, "dist-tags", "next", NULL), "3.0.0-rc.1");
+    ck_assert_ptr_nonnull(path_str(doc, "time", "1.2.0", NULL));
+    ck_assert(tsr_packument_has_version(doc, "1.2.0"));
+    ck_assert(!tsr_packument_is_gone(doc));
+    /* A tag on the removed version goes with it. */
+    ck_assert_int_eq(tsr_packument_remove_version(doc, fx_pool, "1.1.0", t,
+                                                  &err), APR_SUCCESS);
+    ck_assert_ptr_null(path_str(doc, "dist-tags", "old", NULL));
+    ck_assert_str_eq(path_str(doc, "dist-tags", "latest", NULL), "1.0.0");
+    ck_assert_int_eq(tsr_packument_remove_version(doc, fx_pool, "1.0.0", t,
+                                                  &err), APR_SUCCESS);
+    /* Only prereleases left: the highest of them. */
+    ck_assert_str_eq(path_str(doc, "dist-tags", "latest", NULL),
+                     "3.0.0-rc.1");
+    ck_assert_int_eq(tsr_packument_remove_version(doc, fx_pool, "9.0.0", t,
+                                                  &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 404);
+}
+END_TEST
+
+START_TEST(remove_last_buries)
+{
+    json_object *doc = tsr_packument_new(fx_pool, "p"), *un;
+    tsr_error_t *err;
+    apr_time_t t = apr_time_now();
+    const char *rev;
+
+    ck_assert_int_eq(add(doc, "1.0.0", NULL, "latest", &alice, t, &err), 0);
+    rev = apr_pstrdup(fx_pool, tsr_packument_rev(doc));
+    ck_assert_int_eq(tsr_packument_remove_version(doc, fx_pool, "1.0.0", t,
+                                                  &err), APR_SUCCESS);
+    ck_assert(tsr_packument_is_gone(doc));
+    ck_assert_ptr_null(tsr_json_obj(doc, "versions"));
+    ck_assert_ptr_null(tsr_json_obj(doc, "dist-tags"));
+    ck_assert_ptr_null(tsr_json_obj(doc, "readme"));
+    ck_assert_str_eq(tsr_packument_rev(doc), rev);
+    ck_assert(tsr_packument_is_maintainer(doc, "alice"));
+    ck_assert(!tsr_packument_is_maintainer(doc, "bob"));
+    un = tsr_json_obj(tsr_json_obj(doc, "time"), "unpublished");
+    ck_assert_ptr_nonnull(un);
+    ck_assert(json_object_object_get_ex(un, "versions", &un)
+              && json_object_is_type(un, json_type_array));
+    ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(un, 0)),
+                     "1.0.0");
+    /* The number stays burnt after the package came back. */
+    tsr_packument_revive(doc);
+    ck_assert(!tsr_packument_is_gone(doc));
+    ck_assert_int_eq(add(doc, "1.0.0", NULL, "latest", &alice, t, &err),
+                     TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 409);
+    ck_assert_int_eq(add(doc, "1.0.1", NULL, "latest", &alice, t, &err), 0);
+    ck_assert_str_eq(path_str(doc, "dist-tags", "latest", NULL), "1.0.1");
+}
+END_TEST
+
+START_TEST(bury_keeps_access)
+{
+    json_object *doc = tsr_packument_new(fx_pool, "@s/p");
+    tsr_error_t *err;
+    apr_time_t t = apr_time_now();
+
+    ck_assert_int_eq(add(doc, "1.0.0", NULL, "latest", &alice, t, &err), 0);
+    tsr_packument_set_restricted(doc, 1);
+    tsr_packument_bury(doc, fx_pool, t);
+    ck_assert(tsr_packument_is_gone(doc));
+    ck_assert_str_eq(tsr_packument_readers(fx_pool, doc), "alice");
+}
+END_TEST
+
 Suite *make_packument_suite(void)
 {
     Suite *s = suite_create("packument");
@@ -650,6 +737,12 @@ Suite *make_packument_suite(void)
     tcase_add_test(tc, render_empty_doc);
     tcase_add_test(tc, version_lookup);
     tcase_add_test(tc, version_lookup_dangling_tag);
+    suite_add_tcase(s, tc);
+
+    tc = fx_tcase("unpublish");
+    tcase_add_test(tc, remove_latest_moves_it);
+    tcase_add_test(tc, remove_last_buries);
+    tcase_add_test(tc, bury_keeps_access);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -30,7 +30,8 @@ int tsr_npm_star(tsr_req_t *q, json_object *body)
     who.user = q->who->user;
     who.admin = tsr_conf_is_admin(q->d, who.user);
     on = tsr_star_wanted(body, who.user);
-    if (tsr_star_set(q->r->pool, q->store, name, &who, on, &rev, &err)
+    if (tsr_star_set(q->r->pool, q->store, name, &who,
+                     tsr_json_str(body, "_rev"), on, &rev, &err)
         != APR_SUCCESS) {
         return tsr_io_send_error(q->r, err);
     }

@@ -229,11 +229,12 @@ apr_status_t tsr_access_change(apr_pool_t *p, tsr_store_t *store,
 apr_status_t tsr_access_reader_change(apr_pool_t *p, tsr_store_t *store,
                                       const char *name,
                                       const tsr_actor_t *who,
+                                      const char *rev,
                                       tsr_access_change_fn *fn, void *baton,
                                       const char **pnew_rev,
                                       tsr_error_t **perr)
 {
-    change_ctx_t c = { name, who, NULL, 0, 1, fn, baton, NULL };
+    change_ctx_t c = { name, who, rev, 0, 1, fn, baton, NULL };
     apr_status_t rv;
 
     rv = tsr_store_package_update(store, p, name, apply_change, &c, perr);

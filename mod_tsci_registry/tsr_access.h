@@ -51,11 +51,12 @@ apr_status_t tsr_access_change(apr_pool_t *p, tsr_store_t *store,
                                tsr_access_change_fn *fn, void *baton,
                                const char **pnew_rev, tsr_error_t **perr);
 
-/* As tsr_access_change, without a revision, for a change that anyone
- * who may read name may make (a star): no maintainer needed. */
+/* As tsr_access_change, for a change that anyone who may read name may
+ * make (a star): no maintainer needed. */
 apr_status_t tsr_access_reader_change(apr_pool_t *p, tsr_store_t *store,
                                       const char *name,
                                       const tsr_actor_t *who,
+                                      const char *rev,
                                       tsr_access_change_fn *fn, void *baton,
                                       const char **pnew_rev,
                                       tsr_error_t **perr);

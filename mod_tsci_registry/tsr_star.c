@@ -48,11 +48,12 @@ static apr_status_t set_star(void *baton, apr_pool_t *p, json_object *doc,
 }
 
 apr_status_t tsr_star_set(apr_pool_t *p, tsr_store_t *store,
-                          const char *name, const tsr_actor_t *who, int on,
-                          const char **pnew_rev, tsr_error_t **perr)
+                          const char *name, const tsr_actor_t *who,
+                          const char *rev, int on, const char **pnew_rev,
+                          tsr_error_t **perr)
 {
     star_t s = { who->user, on };
 
-    return tsr_access_reader_change(p, store, name, who, set_star, &s,
+    return tsr_access_reader_change(p, store, name, who, rev, set_star, &s,
                                     pnew_rev, perr);
 }

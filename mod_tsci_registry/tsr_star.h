@@ -1,7 +1,7 @@
 /* tsr_star: npm star and unstar.  npm sends PUT /<name> with the
  * document's "users" ({"alice": true}) with or without its own name;
  * only the sender's own entry is taken, and anyone who may read a
- * package may star it.  Stars commute, so no revision is checked. */
+ * package may star it, at the revision npm read (when it sends one). */
 #ifndef TSR_STAR_H
 #define TSR_STAR_H
 
@@ -17,10 +17,12 @@ int tsr_star_is_star(json_object *body);
 /* Does body's "users" star the package for user? */
 int tsr_star_wanted(json_object *body, const char *user);
 
-/* Star (on) or unstar name for who: 404 as for a package who may not
- * read.  *pnew_rev: the new revision (in p). */
+/* Star (on) or unstar name for who, at revision rev (NULL: any): 404 as
+ * for a package who may not read, 409 for another revision.  *pnew_rev:
+ * the new revision (in p). */
 apr_status_t tsr_star_set(apr_pool_t *p, tsr_store_t *store,
-                          const char *name, const tsr_actor_t *who, int on,
-                          const char **pnew_rev, tsr_error_t **perr);
+                          const char *name, const tsr_actor_t *who,
+                          const char *rev, int on, const char **pnew_rev,
+                          tsr_error_t **perr);
 
 #endif

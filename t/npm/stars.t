@@ -10,7 +10,7 @@ use Test::More;
 use TsciTest qw(base_url req json_of adduser publish publish_body unique
                 t_var npm_token_env run_npm store_state);
 
-plan tests => 27, have_lwp;
+plan tests => 28, have_lwp;
 
 my $base = base_url('/npm/');
 my $fan = unique('fan');
@@ -82,8 +82,11 @@ $res = req(PUT => "$base$hesc", token => $ftok,
            body => { _id => $secret, users => { $fan => JSON::PP::true() } });
 is $res->code, 404, 'starring a restricted package one may not read: 404';
 $res = req(PUT => "$base$hesc", token => $otok,
-           body => { _id => $secret, _rev => 'x',
+           body => { _id => $secret, _rev => '1-0000',
                      users => { $owner => JSON::PP::true() } });
+is $res->code, 409, 'a star at a stale revision: 409';
+$res = req(PUT => "$base$hesc", token => $otok,
+           body => { _id => $secret, users => { $owner => JSON::PP::true() } });
 is $res->code, 200, 'its maintainer stars it';
 is_deeply $stars->($owner, $otok), [$secret], 'and sees it among their stars';
 is_deeply $stars->($owner), [], 'an anonymous asker does not';

@@ -848,13 +848,13 @@ START_TEST(unpublish_stars_and_changes)
     ck_assert_str_eq(feed(0, 1), "2 p rev,1 p rev");
 
     /* A star by a reader: the package joins bob's stars. */
-    ck_assert_int_eq(tsr_star_set(fx_pool, store, "p", &bo, 1, &nrev, &err),
+    ck_assert_int_eq(tsr_star_set(fx_pool, store, "p", &bo, NULL, 1, &nrev, &err),
                      APR_SUCCESS);
     ck_assert_int_eq(tsr_store_user_stars(store, fx_pool, "bob", 10, &names),
                      APR_SUCCESS);
     ck_assert_int_eq(names->nelts, 1);
     ck_assert_str_eq(APR_ARRAY_IDX(names, 0, char *), "p");
-    ck_assert_int_eq(tsr_star_set(fx_pool, store, "p", &bo, 0, &nrev, &err),
+    ck_assert_int_eq(tsr_star_set(fx_pool, store, "p", &bo, nrev, 0, &nrev, &err),
                      APR_SUCCESS);
     ck_assert_int_eq(tsr_store_user_stars(store, fx_pool, "bob", 10, &names),
                      APR_SUCCESS);

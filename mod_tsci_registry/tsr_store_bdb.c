@@ -467,6 +467,19 @@ static apr_status_t allocate_regions(apr_pool_t *p, const char *home)
     return rv;
 }
 
+/* Are the environment's shared regions there?  Berkeley DB makes them
+ * with the environment and leaves them when it closes; a store copied or
+ * restored from a backup (db_hotbackup, tsci-registry-admin backup) has
+ * its databases and logs without them. */
+static int regions_exist(apr_pool_t *p, const char *datadir)
+{
+    apr_finfo_t fi;
+
+    return apr_stat(&fi, apr_pstrcat(p, env_home(p, datadir), "/__db.001",
+                                     NULL), APR_FINFO_TYPE, p)
+           == APR_SUCCESS;
+}
+
 /* Every database file is there. */
 static int environment_exists(apr_pool_t *p, const char *datadir)
 {
@@ -511,10 +524,24 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
                != APR_SUCCESS) {
         return rv;
     }
+    /* Databases without regions: a store restored or copied from a
+     * backup, which no process can have joined (joining makes the
+     * regions).  Children cannot open it as it is, so it is recovered
+     * now, whatever the restart: a graceful one too. */
+    if (!opts->recover && environment_exists(p, datadir)
+        && !regions_exist(p, datadir)) {
+        if (opts->log) {
+            opts->log(opts->log_baton, TSR_LOG_NOTICE, APR_SUCCESS,
+                      apr_psprintf(p, "TSR00107: the store in %s has no "
+                                   "shared regions (restored from a "
+                                   "backup?): recovering it", datadir));
+        }
+        o.recover = 1;
+    }
     /* Without a recovery, an existing environment is left alone: children
      * of the running generation may be using it, and joining it here could
      * wait on a mutex that a dead one held. */
-    if (opts->recover || !environment_exists(p, datadir)) {
+    if (o.recover || !environment_exists(p, datadir)) {
         apr_pool_create(&sub, p);
         o.create = 1;
         rv = tsr_store_bdb_open(&s, sub, datadir, &o);

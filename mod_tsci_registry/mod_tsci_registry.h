@@ -76,6 +76,14 @@ int tsr_conf_is_admin(const tsr_dir_conf_t *d, const char *user);
 void tsr_conf_login_limits(const tsr_server_conf_t *sc, int *per_user,
                            int *per_addr);
 
+/* mod_tsci_registry_startup.c: configuration checks before any store
+ * is touched.  Why dir cannot be a data directory, or NULL. */
+const char *tsr_startup_datadir_problem(apr_pool_t *p, const char *dir);
+/* Warn (to the terminal) of registry Locations of s nested by URL, each
+ * pair once (seen: the pairs told). */
+void tsr_startup_warn_nested(apr_pool_t *p, server_rec *s, module *self,
+                             apr_hash_t *seen);
+
 /* mod_tsci_registry_map.c: URL to registry path and tarball file. */
 void tsr_map_register_hooks(apr_pool_t *p);
 /* The request's path below the registry prefix, without a leading '/'

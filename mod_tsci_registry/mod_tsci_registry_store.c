@@ -105,6 +105,7 @@ static apr_hash_t *datadirs(apr_pool_t *p, server_rec *main)
 static int check_config(apr_pool_t *pconf, apr_pool_t *plog,
                         apr_pool_t *ptemp, server_rec *main)
 {
+    apr_hash_t *seen = apr_hash_make(ptemp);
     server_rec *s;
 
     for (s = main; s; s = s->next) {
@@ -117,6 +118,20 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog,
                          s->server_hostname ? s->server_hostname : "",
                          (unsigned)s->port);
             return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (sc->enabled_somewhere && sc->datadir) {
+            const char *why = tsr_startup_datadir_problem(ptemp,
+                                                          sc->datadir);
+
+            if (why) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0,
+                             NULL, "TSR00009: TsciRegistryDataDir %s "
+                             "cannot be used: %s", sc->datadir, why);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+        if (sc->enabled_somewhere) {
+            tsr_startup_warn_nested(ptemp, s, &tsci_registry_module, seen);
         }
         if (sc->enabled_somewhere
             && (APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance) == NULL

@@ -73,9 +73,24 @@ my @bad = (
     ['TsciRegistry On without a data directory',
      "<Location /r/>\n TsciRegistry On\n</Location>",
      qr/TSR00001: TsciRegistry On needs TsciRegistryDataDir/],
+    ['TsciRegistryDataDir that is a file',
+     "TsciRegistryDataDir $dir/afile\n<Location /r/>\n TsciRegistry On\n</Location>",
+     qr{TSR00009: TsciRegistryDataDir \S+/afile cannot be used: \S+/afile exists and is not a directory}],
+    ['TsciRegistryDataDir under a file',
+     "TsciRegistryDataDir $dir/afile/data\n<Location /r/>\n TsciRegistry On\n</Location>",
+     qr{TSR00009: .*\S+/afile is not a directory}],
+    ['TsciRegistryDataDir below a directory the user cannot pass through',
+     "TsciRegistryDataDir $dir/locked/data\n<Location /r/>\n TsciRegistry On\n</Location>",
+     qr{TSR00009: .* cannot pass through \S+/locked \(mode 0600}],
 );
+# What the data directory checks find: a file, and a directory closed to
+# the user Apache runs as (the one running this test).
+open my $af, '>', "$dir/afile" or die $!;
+close $af;
+mkpath("$dir/locked");
+chmod 0600, "$dir/locked";
 
-plan tests => 2 * @bad + 10, have_lwp;
+plan tests => 2 * @bad + 12, have_lwp;
 
 sub configtest {
     my ($label, $body, $datadir) = @_;
@@ -119,6 +134,10 @@ is $rc, 0, 'TsciRegistry Off: Syntax OK' or diag $out;
 is $rc, 0, 'TsciRegistryAuthnProvider tsci-registry (the registry\'s own users), no other module: Syntax OK' or diag $out;
 ($rc, $out) = configtest('store', "TsciRegistryStore bdb\n<Location />\n TsciRegistry npm\n</Location>", 1);
 is $rc, 0, 'TsciRegistryStore bdb: Syntax OK' or diag $out;
+($rc, $out) = configtest('nested', "<Location /npm/>\n TsciRegistry On\n</Location>\n<Location /npm/private/>\n TsciRegistry On\n</Location>", 1);
+is $rc, 0, 'registry Locations nested by URL: Syntax OK' or diag $out;
+like $out, qr{TSR00011: registry Location /npm/private/ lies inside registry Location /npm/},
+   'with a warning that names both' or diag $out;
 
 # TsciRegistryBaseURL decides tarball links, whatever the request says.
 my $based = base_url('/based/');

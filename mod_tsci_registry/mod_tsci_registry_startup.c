@@ -109,7 +109,7 @@ void tsr_startup_warn_nested(apr_pool_t *p, server_rec *s, module *self,
                 && !apr_hash_get(seen, pair, APR_HASH_KEY_STRING)) {
                 apr_hash_set(seen, pair, APR_HASH_KEY_STRING, pair);
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0,
-                             NULL, "TSR00011: registry Location %s lies "
+                             NULL, "TSR00018: registry Location %s lies "
                              "inside registry Location %s: the URLs of a "
                              "package of %s named like the rest of the path "
                              "are the inner one's; give each registry a "

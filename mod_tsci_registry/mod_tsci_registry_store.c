@@ -52,10 +52,19 @@ void tsr_token_generation_bump(void)
     }
 }
 
+/* A status worth a prefix in the log: the core's own codes and APR's
+ * "internal error" say nothing the message does not ("(20014)Internal
+ * error (specific information not available):" only misleads). */
+static apr_status_t log_status(apr_status_t rv)
+{
+    return rv == APR_EGENERAL || rv >= APR_OS_START_USERERR ? 0 : rv;
+}
+
 static void log_to_server(void *baton, int level, apr_status_t rv,
                           const char *msg)
 {
-    ap_log_error(APLOG_MARK, level, rv, (server_rec *)baton, "%s", msg);
+    ap_log_error(APLOG_MARK, level, log_status(rv), (server_rec *)baton,
+                 "%s", msg);
 }
 
 static tsr_server_conf_t *server_conf(server_rec *s)
@@ -125,7 +134,7 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog,
 
             if (why) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0,
-                             NULL, "TSR00009: TsciRegistryDataDir %s "
+                             NULL, "TSR00017: TsciRegistryDataDir %s "
                              "cannot be used: %s", sc->datadir, why);
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
@@ -226,7 +235,7 @@ static apr_status_t prepare_all(apr_pool_t *p, server_rec *main,
         }
         rv = guarded_prepare(provider, p, cfg, recover, uid, gid, &bus);
         if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, owner,
+            ap_log_error(APLOG_MARK, APLOG_CRIT, log_status(rv), owner,
                          "TSR00002: cannot prepare the registry store in "
                          "%s%s", dir, bus ? ": its file system is full (no "
                          "room for the store's shared memory files)" : "");
@@ -438,7 +447,7 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
             _exit(0);
         }
         if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, rv, owner,
+            ap_log_error(APLOG_MARK, APLOG_ERR, log_status(rv), owner,
                          "TSR00004: cannot open the registry store in %s "
                          "in this child", dir);
             store = NULL;
@@ -496,7 +505,7 @@ tsr_store_t *tsr_request_store(request_rec *r)
      * gets it here, where the request is known. */
     rv = tsr_store_session(&q->store, r->pool, sc->store, NULL);
     if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "TSR00009: no store "
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, log_status(rv), r, "TSR00009: no store "
                       "session for this request");
         q->store = NULL;
     }

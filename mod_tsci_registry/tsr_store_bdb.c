@@ -167,7 +167,8 @@ static apr_status_t map_err(bdb_t *b, int ret, const char *what)
     if (b->store && b->store->log) {
         snprintf(msg, sizeof(msg), "TSR00101: Berkeley DB %s: %s", what,
                  db_strerror(ret));
-        b->store->log(b->store->log_baton, TSR_LOG_ERR, APR_EGENERAL, msg);
+        /* The message says it all: no status for a log prefix. */
+        b->store->log(b->store->log_baton, TSR_LOG_ERR, APR_SUCCESS, msg);
     }
     return ret == DB_LOCK_NOTGRANTED ? APR_TIMEUP : APR_EGENERAL;
 }

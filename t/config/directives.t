@@ -75,13 +75,13 @@ my @bad = (
      qr/TSR00001: TsciRegistry On needs TsciRegistryDataDir/],
     ['TsciRegistryDataDir that is a file',
      "TsciRegistryDataDir $dir/afile\n<Location /r/>\n TsciRegistry On\n</Location>",
-     qr{TSR00009: TsciRegistryDataDir \S+/afile cannot be used: \S+/afile exists and is not a directory}],
+     qr{TSR00017: TsciRegistryDataDir \S+/afile cannot be used: \S+/afile exists and is not a directory}],
     ['TsciRegistryDataDir under a file',
      "TsciRegistryDataDir $dir/afile/data\n<Location /r/>\n TsciRegistry On\n</Location>",
-     qr{TSR00009: .*\S+/afile is not a directory}],
+     qr{TSR00017: .*\S+/afile is not a directory}],
     ['TsciRegistryDataDir below a directory the user cannot pass through',
      "TsciRegistryDataDir $dir/locked/data\n<Location /r/>\n TsciRegistry On\n</Location>",
-     qr{TSR00009: .* cannot pass through \S+/locked \(mode 0600}],
+     qr{TSR00017: .* cannot pass through \S+/locked \(mode 0600}],
 );
 # What the data directory checks find: a file, and a directory closed to
 # the user Apache runs as (the one running this test).
@@ -136,7 +136,7 @@ is $rc, 0, 'TsciRegistryAuthnProvider tsci-registry (the registry\'s own users),
 is $rc, 0, 'TsciRegistryStore bdb: Syntax OK' or diag $out;
 ($rc, $out) = configtest('nested', "<Location /npm/>\n TsciRegistry On\n</Location>\n<Location /npm/private/>\n TsciRegistry On\n</Location>", 1);
 is $rc, 0, 'registry Locations nested by URL: Syntax OK' or diag $out;
-like $out, qr{TSR00011: registry Location /npm/private/ lies inside registry Location /npm/},
+like $out, qr{TSR00018: registry Location /npm/private/ lies inside registry Location /npm/},
    'with a warning that names both' or diag $out;
 
 # TsciRegistryBaseURL decides tarball links, whatever the request says.

@@ -32,15 +32,16 @@ static apr_pool_t *store_pool;
 static tsr_store_t *store;
 static int logged;
 static char last_log[512];
+static apr_status_t last_rv;
 
 static void log_fn(void *baton, int level, apr_status_t rv, const char *msg)
 {
     (void)baton;
-    (void)rv;
     if (level <= TSR_LOG_ERR) {
         logged++;
     }
     apr_cpystrn(last_log, msg, sizeof(last_log));
+    last_rv = rv;
 }
 
 static tsr_bdb_options_t options(int recover)
@@ -514,6 +515,12 @@ START_TEST(open_missing_without_create)
     ck_assert_ptr_null(s);
     apr_pool_destroy(p);
     ck_assert_int_gt(logged, 0);
+    /* Berkeley DB's own words, without APR's "internal error" before
+     * them in Apache's log. */
+    ck_assert_msg(strstr(last_log, "TSR00101: Berkeley DB") != NULL
+                  && strstr(last_log, "No such file or directory") != NULL,
+                  "logged: %s", last_log);
+    ck_assert_int_eq(last_rv, APR_SUCCESS);
     logged = 0;
 }
 END_TEST

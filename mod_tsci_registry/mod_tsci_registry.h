@@ -52,6 +52,9 @@ typedef struct tsr_dir_conf_t {
     apr_array_header_t *authn;  /* of tsr_authn_named_t; NULL unset */
     apr_array_header_t *admins; /* TsciRegistryAdmin user: names */
     apr_array_header_t *rules;  /* TsciRegistryPackageRule, in order */
+    /* TsciRegistryTrustedProxy: apr_ipsubnet_t * of the proxies whose
+     * X-Forwarded-Host, -Proto and -Prefix are believed; NULL unset. */
+    apr_array_header_t *trusted_proxies;
 } tsr_dir_conf_t;
 
 /* One of Apache's authn providers, as TsciRegistryAuthnProvider names it. */
@@ -83,6 +86,11 @@ const char *tsr_startup_datadir_problem(apr_pool_t *p, const char *dir);
  * pair once (seen: the pairs told). */
 void tsr_startup_warn_nested(apr_pool_t *p, server_rec *s, module *self,
                              apr_hash_t *seen);
+
+/* mod_tsci_registry_baseurl.c: the registry's own URL for r (ends in
+ * '/'): TsciRegistryBaseURL, a trusted proxy's X-Forwarded-*, the Host
+ * when it names this server, else the canonical name. */
+const char *tsr_base_url(request_rec *r, const tsr_dir_conf_t *d);
 
 /* mod_tsci_registry_map.c: URL to registry path and tarball file. */
 void tsr_map_register_hooks(apr_pool_t *p);

@@ -61,6 +61,8 @@ void *tsr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     d->authn = add->authn ? add->authn : base->authn;
     d->admins = add->admins ? add->admins : base->admins;
     d->rules = add->rules ? add->rules : base->rules;
+    d->trusted_proxies = add->trusted_proxies ? add->trusted_proxies
+                                              : base->trusted_proxies;
     return d;
 }
 
@@ -192,6 +194,31 @@ static const char *set_base_url(cmd_parms *cmd, void *dv, const char *arg)
     return NULL;
 }
 
+/* TsciRegistryTrustedProxy 10.0.0.5 192.168.0.0/16 ...: addresses and
+ * networks, as Require ip takes them. */
+static const char *add_trusted_proxy(cmd_parms *cmd, void *dv,
+                                     const char *arg)
+{
+    tsr_dir_conf_t *d = dv;
+    apr_ipsubnet_t *net;
+    char *ip = apr_pstrdup(cmd->pool, arg), *mask = strchr(ip, '/');
+
+    if (mask) {
+        *mask++ = '\0';
+    }
+    if (apr_ipsubnet_create(&net, ip, mask, cmd->pool) != APR_SUCCESS) {
+        return apr_pstrcat(cmd->pool, "TsciRegistryTrustedProxy takes IP "
+                           "addresses and networks (10.0.0.5, 10.0.0.0/8, "
+                           "fd00::/8), not '", arg, "'", NULL);
+    }
+    if (d->trusted_proxies == NULL) {
+        d->trusted_proxies = apr_array_make(cmd->pool, 2,
+                                            sizeof(apr_ipsubnet_t *));
+    }
+    APR_ARRAY_PUSH(d->trusted_proxies, apr_ipsubnet_t *) = net;
+    return NULL;
+}
+
 static const char *set_max_body(cmd_parms *cmd, void *dv, const char *arg)
 {
     tsr_dir_conf_t *d = dv;
@@ -295,6 +322,10 @@ const command_rec tsr_cmds[] = {
     AP_INIT_TAKE1("TsciRegistryBaseURL", set_base_url, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Public URL of the registry, for tarball links"),
+    AP_INIT_ITERATE("TsciRegistryTrustedProxy", add_trusted_proxy, NULL,
+                    RSRC_CONF | ACCESS_CONF,
+                    "Addresses of proxies in front whose X-Forwarded-Host, "
+                    "-Proto and -Prefix make the registry's URL"),
     AP_INIT_TAKE1("TsciRegistryMaxBodySize", set_max_body, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Largest publish body in bytes (default 100000000)"),

@@ -38,12 +38,7 @@ static const char *param(tsr_req_t *q, const char *key)
  * request's scheme, host, port and Location. */
 const char *tsr_npm_base_url(tsr_req_t *q)
 {
-    if (q->d->base_url) {
-        return q->d->base_url;
-    }
-    return ap_construct_url(q->r->pool,
-                            ap_os_escape_path(q->r->pool, q->d->prefix, 1),
-                            q->r);
+    return tsr_base_url(q->r, q->d);
 }
 
 /* Does Accept ask for the abbreviated form (named, with q > 0)? */

@@ -90,7 +90,7 @@ close $af;
 mkpath("$dir/locked");
 chmod 0600, "$dir/locked";
 
-plan tests => 2 * @bad + 12, have_lwp;
+plan tests => 2 * @bad + 13, have_lwp;
 
 sub configtest {
     my ($label, $body, $datadir) = @_;
@@ -159,7 +159,16 @@ my $npm = base_url('/npm/');
 $d = json_of(req(GET => "$npm$name"));
 is $d->{versions}{'1.0.0'}{dist}{tarball}, "$npm$name/-/$name-1.0.0.tgz",
    'request-based link under another Location';
+# A Host that does not name this server never makes the links (a cache
+# in front would serve them to everyone): the canonical name does.
 $d = json_of(req(GET => "$npm$name", headers => { Host => 'mirror.example.test:8080' }));
-is $d->{versions}{'1.0.0'}{dist}{tarball},
-   "http://mirror.example.test:8080/npm/$name/-/$name-1.0.0.tgz",
-   'links follow the Host the client used';
+(my $port = $npm) =~ s{^http://[^:/]+:(\d+)/.*}{$1};
+like $d->{versions}{'1.0.0'}{dist}{tarball},
+   qr{^http://(?:127\.0\.0\.1|localhost):$port/npm/\Q$name\E/-/},
+   'a foreign Host does not make the links: the server\'s own name does';
+$d = json_of(req(GET => "$npm$name",
+                 headers => { 'X-Forwarded-Host' => 'evil.example.test',
+                              'X-Forwarded-Proto' => 'https',
+                              'X-Forwarded-Prefix' => '/x/' }));
+is $d->{versions}{'1.0.0'}{dist}{tarball}, "$npm$name/-/$name-1.0.0.tgz",
+   'nor do X-Forwarded-* headers from a proxy nobody trusts';

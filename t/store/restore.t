@@ -15,7 +15,7 @@ my $hotbackup = (grep { -x } map { "$_/db5.3_hotbackup" } split /:/,
                  "$ENV{PATH}:/usr/bin")[0];
 plan skip_all => 'db5.3_hotbackup (db5.3-util) is not installed'
     unless $hotbackup;
-plan tests => 12, have_lwp;
+plan tests => 15, have_lwp;
 
 my $port = TsciTest::spare_port(3);
 my $ap = own_apache(name => 'restore', port => $port);
@@ -75,4 +75,23 @@ is_deeply [sort keys %{ $again->{versions} || {} }], ['1.0.0', '3.0.0'],
    'another graceful keeps serving it, nothing lost';
 ok !grep({ /TSR00004|TSR00101/ } do { open my $l, '<', $ap->{errlog}; <$l> }),
    'no child ever failed to open the store';
+
+# A graceful restart onto another data directory follows the config.
+my $conf = "$ap->{dir}/httpd.conf";
+my $text = do { local (@ARGV, $/) = $conf; <> };
+$text =~ s{^TsciRegistryDataDir .*$}{TsciRegistryDataDir $ap->{dir}/moved}m;
+open my $cf, '>', $conf or die $!;
+print $cf $text;
+close $cf;
+system($httpd, '-f', $conf, '-k', 'graceful') == 0 or die "graceful: $?";
+my $gone;
+for (1 .. 100) {
+    $gone = req(GET => "$base$pkg")->code;
+    last if $gone == 404;
+    select undef, undef, undef, 0.1;
+}
+is $gone, 404, 'a graceful onto a new data directory serves that one';
+$tok = adduser($base, unique('moved'), 'moved-pass-1');
+is $pub->('1.0.0'), 201, 'which takes users and publishes';
+ok -d "$ap->{dir}/moved/db", 'in the new directory';
 $ap->{stop}->();

@@ -36,7 +36,11 @@ typedef struct tsr_server_conf_t {
     struct tsr_tokencache_t *tokens;    /* this process's token cache */
     int login_limit_user;       /* TsciRegistryLoginLimit; -1 unset */
     int login_limit_addr;
+    apr_int64_t view_cache_bytes;   /* TsciRegistryViewCache; -1 unset */
 } tsr_server_conf_t;
+
+/* Each process keeps this many bytes of hot package records. */
+#define TSR_DEFAULT_VIEW_CACHE ((apr_size_t)4 * 1024 * 1024)
 
 /* Failed sign-ins are counted over this many seconds. */
 #define TSR_LOGIN_WINDOW 900

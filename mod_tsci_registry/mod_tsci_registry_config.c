@@ -19,6 +19,7 @@ void *tsr_create_server_conf(apr_pool_t *p, server_rec *s)
 
     c->login_limit_user = -1;
     c->login_limit_addr = -1;
+    c->view_cache_bytes = -1;
     return c;
 }
 
@@ -34,6 +35,8 @@ void *tsr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
                                                       : base->login_limit_user;
     c->login_limit_addr = add->login_limit_addr != -1 ? add->login_limit_addr
                                                       : base->login_limit_addr;
+    c->view_cache_bytes = add->view_cache_bytes != -1 ? add->view_cache_bytes
+                                                      : base->view_cache_bytes;
     return c;
 }
 
@@ -219,6 +222,23 @@ static const char *add_trusted_proxy(cmd_parms *cmd, void *dv,
     return NULL;
 }
 
+/* TsciRegistryViewCache bytes: 0 turns the cache off. */
+static const char *set_view_cache(cmd_parms *cmd, void *dv, const char *arg)
+{
+    tsr_server_conf_t *c = ap_get_module_config(cmd->server->module_config,
+                                                &tsci_registry_module);
+    char *end;
+    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+
+    if (*arg < '0' || *arg > '9' || *end || n > ((apr_int64_t)1 << 30)) {
+        return apr_pstrcat(cmd->pool, "TsciRegistryViewCache takes a number "
+                           "of bytes from 0 (off) to 1073741824, not '",
+                           arg, "'", NULL);
+    }
+    c->view_cache_bytes = n;
+    return NULL;
+}
+
 static const char *set_max_body(cmd_parms *cmd, void *dv, const char *arg)
 {
     tsr_dir_conf_t *d = dv;
@@ -341,6 +361,9 @@ const command_rec tsr_cmds[] = {
                      "A package pattern, read, publish or unpublish, and a "
                      "requirement as Require writes it (the first rule "
                      "that matches decides)"),
+    AP_INIT_TAKE1("TsciRegistryViewCache", set_view_cache, NULL, RSRC_CONF,
+                  "Bytes of hot package records each Apache process keeps "
+                  "in memory (default 4194304; 0: none)"),
     AP_INIT_TAKE2("TsciRegistryLoginLimit", set_login_limit, NULL, RSRC_CONF,
                   "Failed sign-ins allowed per user and per client address "
                   "in 15 minutes (default 10 and 100; 0: no limit)"),

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "apr_strings.h"
 #include "apr_hash.h"
+#include "tsr_viewcache.h"
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -28,6 +29,7 @@ APLOG_USE_MODULE(tsci_registry);
 
 #define FIRST_DONE_KEY "tsci_registry_first_config_done"
 #define TOKEN_GEN_KEY "tsci_registry_token_generation"
+#define VIEW_STAMPS_KEY "tsci_registry_view_stamps"
 /* Seconds between two rounds of upkeep (checkpoints, old logs). */
 #define MAINTAIN_INTERVAL 30
 #define WATCHDOG_NAME "tsci-registry"
@@ -39,6 +41,9 @@ APLOG_USE_MODULE(tsci_registry);
  * parent, so every child sees a logout in any other at once.  Without it
  * (shared memory refused), 0 stays 0 and caching is off. */
 static apr_uint32_t *token_gen;
+/* The package records' stamps (tsr_viewcache.h), in shared memory made
+ * once for the life of httpd, like the token generation. */
+static apr_uint32_t *view_stamps;
 
 apr_uint32_t tsr_token_generation(void)
 {
@@ -70,6 +75,17 @@ static void log_to_server(void *baton, int level, apr_status_t rv,
 static tsr_server_conf_t *server_conf(server_rec *s)
 {
     return ap_get_module_config(s->module_config, &tsci_registry_module);
+}
+
+/* How long a cached package record lives at most: the bound on what a
+ * writer outside Apache (the admin tool) leaves stale. */
+#define VIEW_CACHE_TTL apr_time_from_sec(2)
+
+static apr_size_t view_cache_bytes(server_rec *s)
+{
+    apr_int64_t n = server_conf(s)->view_cache_bytes;
+
+    return n >= 0 ? (apr_size_t)n : TSR_DEFAULT_VIEW_CACHE;
 }
 
 /* The provider of s's store: TsciRegistryStore, or Berkeley DB. */
@@ -252,6 +268,9 @@ static apr_status_t prepare_all(apr_pool_t *p, server_rec *main,
 
 static apr_status_t recover_all(apr_pool_t *p, server_rec *main)
 {
+    /* A child that died inside a write may have committed without
+     * bumping its stamp: nothing any process cached stays good. */
+    tsr_store_views_forget(view_stamps);
     return prepare_all(p, main, datadirs(p, main), 1);
 }
 
@@ -376,6 +395,27 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
                          "every token is looked up in the store");
         }
     }
+    view_stamps = NULL;
+    apr_pool_userdata_get((void **)&view_stamps, VIEW_STAMPS_KEY,
+                          main->process->pool);
+    if (view_stamps == NULL) {
+        apr_shm_t *shm;
+        apr_size_t size = TSR_VIEW_STAMPS * sizeof(apr_uint32_t);
+
+        if (apr_shm_create(&shm, size, NULL, main->process->pool)
+            == APR_SUCCESS) {
+            view_stamps = apr_shm_baseaddr_get(shm);
+            memset(view_stamps, 0, size);
+            apr_pool_userdata_set(view_stamps, VIEW_STAMPS_KEY,
+                                  apr_pool_cleanup_null,
+                                  main->process->pool);
+        }
+        else {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main,
+                         "TSR00019: no shared memory for the package "
+                         "records' stamps; every read asks the store");
+        }
+    }
     apr_pool_userdata_get(&done, FIRST_DONE_KEY, main->process->pool);
     first = (done == NULL);
     if (first) {
@@ -453,9 +493,16 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
             store = NULL;
         }
         else {
+            apr_size_t room = view_cache_bytes(owner);
+
             store->busy = busy;
             if (busy) {
                 store->on_broken = die_inside;
+            }
+            if (view_stamps && room
+                && tsr_viewcache_create(&store->views, pchild, room,
+                                        VIEW_CACHE_TTL) == APR_SUCCESS) {
+                store->view_stamps = view_stamps;
             }
         }
         apr_hash_set(dirs, dir, APR_HASH_KEY_STRING,

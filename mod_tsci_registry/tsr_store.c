@@ -5,6 +5,7 @@
 #include "tsr_store.h"
 #include <apr_atomic.h>
 #include "tsr_store_bdb.h"
+#include "tsr_viewcache.h"
 
 /* Count an operation in the process's busy counter while it runs. */
 static void enter(tsr_store_t *s)
@@ -130,9 +131,31 @@ apr_status_t tsr_store_package_view(tsr_store_t *s, apr_pool_t *p,
                                     const char *name, tsr_view_kind_e kind,
                                     const char **pblob, apr_size_t *plen)
 {
+    apr_uint32_t stamp = 0;
+    apr_time_t now = 0;
+    apr_status_t rv;
+
+    if (s->views && s->view_stamps) {
+        /* The stamp before the lookup: a write that commits during it
+         * bumps the stamp after, and the entry made here is stale at
+         * once rather than wrong. */
+        stamp = apr_atomic_read32(&s->view_stamps[tsr_viewcache_slot(
+                                                      name)]);
+        now = apr_time_now();
+        if (tsr_viewcache_get(s->views, p, name, (char)kind, stamp, now,
+                              pblob, plen)) {
+            return *pblob ? APR_SUCCESS : TSR_ENOTFOUND;
+        }
+    }
     enter(s);
-    return leave(s, s->provider->package_view(s, p, name, kind, pblob,
-                                              plen));
+    rv = leave(s, s->provider->package_view(s, p, name, kind, pblob, plen));
+    if (s->views && s->view_stamps
+        && (rv == APR_SUCCESS || rv == TSR_ENOTFOUND)) {
+        tsr_viewcache_put(s->views, name, (char)kind, stamp, now,
+                          rv == APR_SUCCESS ? *pblob : NULL,
+                          rv == APR_SUCCESS ? *plen : 0);
+    }
+    return rv;
 }
 
 apr_status_t tsr_store_package_version_view(tsr_store_t *s, apr_pool_t *p,
@@ -149,6 +172,15 @@ apr_status_t tsr_store_package_version_view(tsr_store_t *s, apr_pool_t *p,
                                                       pblob, plen));
 }
 
+void tsr_store_views_forget(apr_uint32_t *stamps)
+{
+    apr_size_t i;
+
+    for (i = 0; stamps && i < TSR_VIEW_STAMPS; i++) {
+        apr_atomic_inc32(&stamps[i]);
+    }
+}
+
 apr_status_t tsr_store_package_doc(tsr_store_t *s, apr_pool_t *p,
                                    const char *name, const char **pdoc,
                                    apr_size_t *plen)
@@ -162,9 +194,17 @@ apr_status_t tsr_store_package_update(tsr_store_t *s, apr_pool_t *p,
                                       tsr_package_update_fn *fn, void *baton,
                                       tsr_error_t **perr)
 {
+    apr_status_t rv;
+
     enter(s);
-    return leave(s, s->provider->package_update(s, p, name, fn, baton,
-                                                perr));
+    rv = s->provider->package_update(s, p, name, fn, baton, perr);
+    /* After the commit, before the operation counts as done: a process
+     * that dies in between dies inside the store, and the recovery that
+     * follows forgets every cached record. */
+    if (rv == APR_SUCCESS && s->view_stamps) {
+        apr_atomic_inc32(&s->view_stamps[tsr_viewcache_slot(name)]);
+    }
+    return leave(s, rv);
 }
 
 apr_status_t tsr_store_user_get(tsr_store_t *s, apr_pool_t *p,

@@ -265,7 +265,17 @@ struct tsr_store_t {
     void (*on_broken)(tsr_store_t *s);
     tsr_store_log_fn *log;
     void *log_baton;
+    /* When set (by the glue, on a process handle; sessions share them):
+     * this process's cache of package records, and the stamps all
+     * processes share (tsr_viewcache.h).  Views are then read through the
+     * cache, and every package write bumps its name's stamp. */
+    struct tsr_viewcache_t *views;
+    apr_uint32_t *view_stamps;
 };
+
+/* Make every cached record of every process stale (after a recovery, or
+ * anything else that changed the store behind the writers' backs). */
+void tsr_store_views_forget(apr_uint32_t *stamps);
 
 /* The provider called name ("bdb"), or NULL. */
 const tsr_store_provider_t *tsr_store_provider_find(const char *name);

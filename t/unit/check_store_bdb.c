@@ -13,6 +13,7 @@
 #include "tsr_view.h"
 #include "tsr_unpublish.h"
 #include "tsr_star.h"
+#include "tsr_viewcache.h"
 
 /* The failing random source below replaces OpenSSL's through the 1.1 API,
  * still there (deprecated) in 3.x: the only way to see what the core does
@@ -927,6 +928,53 @@ START_TEST(unpublish_stars_and_changes)
 }
 END_TEST
 
+/* Views read through a process's cache: a write through the store bumps
+ * the name's stamp, so the next read sees it at once. */
+START_TEST(views_read_through_the_cache)
+{
+    static apr_uint32_t stamps[TSR_VIEW_STAMPS];
+    upd_t u;
+    tsr_error_t *err;
+    apr_size_t entries, bytes;
+
+    memset(&u, 0, sizeof(u));
+    ck_assert_int_eq(tsr_viewcache_create(&store->views, fx_pool, 1 << 20,
+                                          apr_time_from_sec(60)),
+                     APR_SUCCESS);
+    store->view_stamps = stamps;
+    ck_assert_ptr_null(view_of("cached", TSR_VIEW_FULL));
+    u.doc = "{\"v\":1}";
+    ck_assert_int_eq(update("cached", &u, &err), APR_SUCCESS);
+    ck_assert_str_eq(view_of("cached", TSR_VIEW_FULL), "full of {\"v\":1}");
+    tsr_viewcache_usage(store->views, &entries, &bytes);
+    ck_assert_uint_eq(entries, 1);
+    /* Served from memory now: a write that goes around the dispatcher
+     * (as one from another program would) bumps no stamp and is not
+     * seen until the entry's time to live is over. */
+    u.doc = "{\"v\":9}";
+    err = NULL;
+    ck_assert_int_eq(store->provider->package_update(store, fx_pool,
+                                                     "cached", update_cb,
+                                                     &u, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(view_of("cached", TSR_VIEW_FULL), "full of {\"v\":1}");
+    u.doc = "{\"v\":2}";
+    ck_assert_int_eq(update("cached", &u, &err), APR_SUCCESS);
+    ck_assert_str_eq(view_of("cached", TSR_VIEW_FULL), "full of {\"v\":2}");
+    /* A refused write bumps nothing, and changes nothing. */
+    u.refuse = 1;
+    ck_assert_int_ne(update("cached", &u, &err), APR_SUCCESS);
+    ck_assert_str_eq(view_of("cached", TSR_VIEW_FULL), "full of {\"v\":2}");
+    /* After a recovery every entry is stale. */
+    tsr_store_views_forget(stamps);
+    tsr_viewcache_usage(store->views, &entries, &bytes);
+    ck_assert_uint_eq(entries, 1);
+    ck_assert_str_eq(view_of("cached", TSR_VIEW_FULL), "full of {\"v\":2}");
+    store->views = NULL;
+    store->view_stamps = NULL;
+}
+END_TEST
+
 START_TEST(change_rows_decode)
 {
     tsr_change_t c;
@@ -1399,6 +1447,7 @@ Suite *make_store_bdb_suite(void)
     tcase_add_test(tc, publish_commit);
     tcase_add_test(tc, unpublish_stars_and_changes);
     tcase_add_test(tc, change_rows_decode);
+    tcase_add_test(tc, views_read_through_the_cache);
     tcase_add_loop_test(tc, publish_without_random_bytes, 0, 3);
     tcase_add_test(tc, publish_failed_commit);
     tcase_add_test(tc, place_syncs_what_it_makes);

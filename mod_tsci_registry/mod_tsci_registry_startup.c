@@ -67,9 +67,22 @@ const char *tsr_startup_datadir_problem(apr_pool_t *p, const char *dir)
         }
         *slash = '/';
     }
-    if (geteuid() != 0 && stat(dir, &st) == 0 && access(dir, W_OK | X_OK)) {
-        return apr_psprintf(p, "%s is not writable by this user (uid %ld)",
-                            dir, (long)uid);
+    /* Without root nothing is given to anyone: this user must be able
+     * to write the directory, or create it in the nearest one that
+     * exists. */
+    if (geteuid() != 0) {
+        char *at = apr_pstrdup(p, dir), *cut;
+
+        while (stat(at, &st) != 0 && (cut = strrchr(at, '/')) != NULL
+               && cut != at) {
+            *cut = '\0';
+        }
+        if (access(at, W_OK | X_OK) != 0) {
+            return apr_psprintf(p, "%s is not writable by this user (uid "
+                                "%ld)%s", at, (long)uid,
+                                strcmp(at, dir) ? ", so the data directory "
+                                "cannot be made there" : "");
+        }
     }
     return NULL;
 }

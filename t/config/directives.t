@@ -84,6 +84,9 @@ my @bad = (
     ['TsciRegistryDataDir under a file',
      "TsciRegistryDataDir $dir/afile/data\n<Location /r/>\n TsciRegistry On\n</Location>",
      qr{TSR00017: .*\S+/afile is not a directory}],
+    ['TsciRegistryDataDir that this user cannot make',
+     "TsciRegistryDataDir $dir/readonly/new/data\n<Location /r/>\n TsciRegistry On\n</Location>",
+     qr{TSR00017: .*\S+/readonly is not writable by this user .* cannot be made there}],
     ['TsciRegistryDataDir below a directory the user cannot pass through',
      "TsciRegistryDataDir $dir/locked/data\n<Location /r/>\n TsciRegistry On\n</Location>",
      qr{TSR00017: .* cannot pass through \S+/locked \(mode 0600}],
@@ -94,6 +97,8 @@ open my $af, '>', "$dir/afile" or die $!;
 close $af;
 mkpath("$dir/locked");
 chmod 0600, "$dir/locked";
+mkpath("$dir/readonly");
+chmod 0555, "$dir/readonly";
 
 plan tests => 2 * @bad + 13, have_lwp;
 

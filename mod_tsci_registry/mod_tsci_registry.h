@@ -11,6 +11,7 @@
 #include "tsr_store.h"
 #include "tsr_error.h"
 #include "tsr_route.h"
+#include "tsr_org.h"
 
 extern module AP_MODULE_DECLARE_DATA tsci_registry_module;
 
@@ -242,6 +243,13 @@ typedef struct tsr_req_t {
 } tsr_req_t;
 
 typedef int tsr_op_fn(tsr_req_t *q);
+
+/* mod_tsci_registry_handler.c: who q's asker is to the core (a user, and
+ * whether an administrator here). */
+tsr_actor_t tsr_req_actor(const tsr_req_t *q);
+/* Before a change of package name: its form, and the per-package rules
+ * for action (TSR_RULE_*).  OK, or the refusal is sent and DONE says so. */
+int tsr_req_may_change(tsr_req_t *q, const char *name, int action);
 
 /* An API's operations, indexed by the op numbers of its route table. */
 typedef struct tsr_api_ops_t {

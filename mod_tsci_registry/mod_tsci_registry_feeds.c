@@ -26,15 +26,6 @@
 /* Most rows /-/all/since looks at, newest first. */
 #define ALL_SINCE_SCAN 10000
 
-static tsr_actor_t actor_of(tsr_req_t *q)
-{
-    tsr_actor_t a;
-
-    a.user = q->who->user;
-    a.admin = tsr_conf_is_admin(q->d, a.user);
-    return a;
-}
-
 /* A non-negative integer query value; dflt when absent, -1 when bad. */
 static apr_int64_t arg_count(apr_table_t *args, const char *key,
                              apr_int64_t dflt)
@@ -89,7 +80,7 @@ int tsr_npm_changes(tsr_req_t *q)
     apr_array_header_t *rows;
     apr_uint64_t last;
     tsr_store_stats_t st;
-    tsr_actor_t who = actor_of(q);
+    tsr_actor_t who = tsr_req_actor(q);
     json_object *out, *results;
     int i, include_docs, may;
 
@@ -212,7 +203,7 @@ int tsr_npm_all_since(tsr_req_t *q)
     apr_int64_t startkey;
     apr_array_header_t *rows;
     apr_hash_t *seen = apr_hash_make(q->r->pool);
-    tsr_actor_t who = actor_of(q);
+    tsr_actor_t who = tsr_req_actor(q);
     json_object *out, *doc;
     int i;
 

@@ -331,8 +331,7 @@ static int document_update(tsr_req_t *q, json_object *body)
     if (tsr_star_is_star(body)) {
         return tsr_npm_star(q, body);
     }
-    who.user = q->who->user;
-    who.admin = tsr_conf_is_admin(q->d, who.user);
+    who = tsr_req_actor(q);
     if (tsr_deprecate_apply(q->r->pool, q->store, name, &who, body,
                             &changed, &rev, &err) != APR_SUCCESS) {
         return tsr_io_send_error(q->r, err);
@@ -533,8 +532,7 @@ static int op_doc_rev(tsr_req_t *q)
         && json_object_object_get_ex(body, "versions", NULL)) {
         return tsr_npm_unpublish_versions(q, body);
     }
-    who.user = q->who->user;
-    who.admin = tsr_conf_is_admin(q->d, who.user);
+    who = tsr_req_actor(q);
     if (tsr_owner_set(r->pool, q->store, name, &who, param(q, "rev"), body,
                       known_email, q->store, &rev, &err) != APR_SUCCESS) {
         return tsr_io_send_error(r, err);

@@ -27,8 +27,7 @@ int tsr_npm_star(tsr_req_t *q, json_object *body)
     json_object *o;
     int on;
 
-    who.user = q->who->user;
-    who.admin = tsr_conf_is_admin(q->d, who.user);
+    who = tsr_req_actor(q);
     on = tsr_star_wanted(body, who.user);
     if (tsr_star_set(q->r->pool, q->store, name, &who,
                      tsr_json_str(body, "_rev"), on, &rev, &err)
@@ -82,8 +81,7 @@ int tsr_npm_stars(tsr_req_t *q)
         return tsr_io_refuse(q->r, HTTP_SERVICE_UNAVAILABLE, "the registry "
                              "store is unavailable, try again");
     }
-    who.user = q->who->user;
-    who.admin = tsr_conf_is_admin(q->d, who.user);
+    who = tsr_req_actor(q);
     out = tsr_json_own(q->r->pool, json_object_new_object());
     rows = json_object_new_array();
     json_object_object_add(out, "rows", rows);

@@ -362,6 +362,25 @@ static apr_status_t watch(apr_pool_t *pconf, server_rec *main,
     return rv;
 }
 
+/* size zeroed bytes of anonymous shared memory, made on the first call
+ * for key and the same ones on every later call (every generation of
+ * children inherits them); NULL when none can be had. */
+static void *life_shm(server_rec *main, const char *key, apr_size_t size)
+{
+    void *mem = NULL;
+    apr_shm_t *shm;
+
+    apr_pool_userdata_get(&mem, key, main->process->pool);
+    if (mem == NULL && apr_shm_create(&shm, size, NULL, main->process->pool)
+                           == APR_SUCCESS) {
+        mem = apr_shm_baseaddr_get(shm);
+        memset(mem, 0, size);
+        apr_pool_userdata_set(mem, key, apr_pool_cleanup_null,
+                              main->process->pool);
+    }
+    return mem;
+}
+
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
                        apr_pool_t *ptemp, server_rec *main)
 {
@@ -373,48 +392,24 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    /* Made once for the life of httpd, not per generation: a logout in an
-     * old child during a graceful restart must reach the new children. */
-    token_gen = NULL;
-    apr_pool_userdata_get((void **)&token_gen, TOKEN_GEN_KEY,
-                          main->process->pool);
+    /* Made once for the life of httpd, not per generation: a logout or a
+     * write in an old child during a graceful restart must reach the new
+     * children. */
+    token_gen = life_shm(main, TOKEN_GEN_KEY, sizeof(apr_uint32_t));
     if (token_gen == NULL) {
-        apr_shm_t *shm;
-
-        if (apr_shm_create(&shm, sizeof(apr_uint32_t), NULL,
-                           main->process->pool) == APR_SUCCESS) {
-            token_gen = apr_shm_baseaddr_get(shm);
-            *token_gen = 1;
-            apr_pool_userdata_set(token_gen, TOKEN_GEN_KEY,
-                                  apr_pool_cleanup_null,
-                                  main->process->pool);
-        }
-        else {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main,
-                         "TSR00007: no shared memory for the token cache; "
-                         "every token is looked up in the store");
-        }
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main,
+                     "TSR00007: no shared memory for the token cache; "
+                     "every token is looked up in the store");
     }
-    view_stamps = NULL;
-    apr_pool_userdata_get((void **)&view_stamps, VIEW_STAMPS_KEY,
-                          main->process->pool);
+    else if (*token_gen == 0) {
+        *token_gen = 1;
+    }
+    view_stamps = life_shm(main, VIEW_STAMPS_KEY,
+                           TSR_VIEW_STAMPS * sizeof(apr_uint32_t));
     if (view_stamps == NULL) {
-        apr_shm_t *shm;
-        apr_size_t size = TSR_VIEW_STAMPS * sizeof(apr_uint32_t);
-
-        if (apr_shm_create(&shm, size, NULL, main->process->pool)
-            == APR_SUCCESS) {
-            view_stamps = apr_shm_baseaddr_get(shm);
-            memset(view_stamps, 0, size);
-            apr_pool_userdata_set(view_stamps, VIEW_STAMPS_KEY,
-                                  apr_pool_cleanup_null,
-                                  main->process->pool);
-        }
-        else {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main,
-                         "TSR00019: no shared memory for the package "
-                         "records' stamps; every read asks the store");
-        }
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main,
+                     "TSR00019: no shared memory for the package records' "
+                     "stamps; every read asks the store");
     }
     apr_pool_userdata_get(&done, FIRST_DONE_KEY, main->process->pool);
     first = (done == NULL);

@@ -13,33 +13,6 @@
 
 APLOG_USE_MODULE(tsci_registry);
 
-static tsr_actor_t actor_of(tsr_req_t *q)
-{
-    tsr_actor_t a;
-
-    a.user = q->who->user;
-    a.admin = tsr_conf_is_admin(q->d, a.user);
-    return a;
-}
-
-/* The name's form and the unpublish rule. */
-static int may_unpublish(tsr_req_t *q, const char *name)
-{
-    tsr_error_t *err = NULL;
-    int rc;
-
-    if (tsr_name_check(q->r->pool, name, &err) != APR_SUCCESS) {
-        tsr_io_send_error(q->r, err);
-        return DONE;
-    }
-    if ((rc = tsr_rules_check(q->r, q->d, name, TSR_RULE_UNPUBLISH))
-        != OK) {
-        tsr_rules_refuse(q->r, name, rc);
-        return DONE;
-    }
-    return OK;
-}
-
 static int answer(tsr_req_t *q, const char *name, const char *rev)
 {
     json_object *o = tsr_json_own(q->r->pool, json_object_new_object());
@@ -55,11 +28,11 @@ static int answer(tsr_req_t *q, const char *name, const char *rev)
 int tsr_npm_unpublish_versions(tsr_req_t *q, json_object *body)
 {
     const char *name = tsr_route_param(&q->rt, "name"), *rev = NULL;
-    tsr_actor_t who = actor_of(q);
+    tsr_actor_t who = tsr_req_actor(q);
     tsr_error_t *err = NULL;
     int rc;
 
-    if ((rc = may_unpublish(q, name)) != OK) {
+    if ((rc = tsr_req_may_change(q, name, TSR_RULE_UNPUBLISH)) != OK) {
         return rc;
     }
     if (tsr_unpublish_versions(q->r->pool, q->store, name, &who,
@@ -75,11 +48,11 @@ int tsr_npm_unpublish_versions(tsr_req_t *q, json_object *body)
 int tsr_npm_unpublish(tsr_req_t *q)
 {
     const char *name = tsr_route_param(&q->rt, "name");
-    tsr_actor_t who = actor_of(q);
+    tsr_actor_t who = tsr_req_actor(q);
     tsr_error_t *err = NULL;
     int rc;
 
-    if ((rc = may_unpublish(q, name)) != OK) {
+    if ((rc = tsr_req_may_change(q, name, TSR_RULE_UNPUBLISH)) != OK) {
         return rc;
     }
     if (tsr_unpublish_package(q->r->pool, q->store, name, &who,
@@ -95,11 +68,11 @@ int tsr_npm_unpublish(tsr_req_t *q)
 int tsr_npm_tarball_delete(tsr_req_t *q)
 {
     const char *name = tsr_route_param(&q->rt, "name");
-    tsr_actor_t who = actor_of(q);
+    tsr_actor_t who = tsr_req_actor(q);
     tsr_error_t *err = NULL;
     int rc;
 
-    if ((rc = may_unpublish(q, name)) != OK) {
+    if ((rc = tsr_req_may_change(q, name, TSR_RULE_UNPUBLISH)) != OK) {
         return rc;
     }
     if (tsr_unpublish_tarball(q->r->pool, q->store, name,

@@ -119,9 +119,12 @@ void tsr_watch_stores_open(apr_pool_t *pchild);
 apr_status_t tsr_io_read_json(request_rec *r, apr_off_t limit,
                               json_object **pbody, tsr_error_t **perr);
 /* Read the request body as JSON in pieces (tsr_body) with flags (0 or
- * TSR_BODY_ATTACHMENT): content type, size limit (413 before reading when
- * the announced length is over it, and as soon as the count passes it),
- * parse.  *pbody (may be NULL) gets the reader, whose decoded attachment
+ * TSR_BODY_ATTACHMENT; or TSR_BODY_GZIP, which here means "may be gzip'd":
+ * the body is inflated when Content-Encoding says gzip or x-gzip, read as
+ * it is when it says nothing or identity, and refused (415) for any other
+ * encoding; and TSR_BODY_DEEP): content type, size limit (413 before
+ * reading when the announced length is over it, and as soon as the count
+ * passes it), parse.  *pbody (may be NULL) gets the reader, whose decoded attachment
  * lives until r->pool is cleared.  Refusals as tsr_io_read_json. */
 struct tsr_body_t;
 apr_status_t tsr_io_read_body(request_rec *r, apr_off_t limit, int flags,

@@ -31,6 +31,7 @@ int main(void)
     srunner_add_suite(sr, make_tokencache_suite());
     srunner_add_suite(sr, make_gunzip_suite());
     srunner_add_suite(sr, make_audit_suite());
+    srunner_add_suite(sr, make_sign_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -47,5 +47,6 @@ Suite *make_store_bdb_suite(void);
 Suite *make_tokencache_suite(void);
 Suite *make_gunzip_suite(void);
 Suite *make_audit_suite(void);
+Suite *make_sign_suite(void);
 
 #endif

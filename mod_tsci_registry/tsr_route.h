@@ -87,6 +87,9 @@ typedef enum {
     TSR_NPM_TAG_REMOVE,         /* DELETE the same */
     TSR_NPM_USER_DOC,           /* GET /-/user/org.couchdb.user:{user} */
     TSR_NPM_DOC_REV,            /* PUT /{name}/-rev/{rev} */
+    TSR_NPM_AUDIT_BULK,         /* POST /-/npm/v1/security/advisories/bulk */
+    TSR_NPM_AUDIT_QUICK,        /* POST /-/npm/v1/security/audits[/quick] */
+    TSR_NPM_KEYS,               /* GET /-/npm/v1/keys */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
 

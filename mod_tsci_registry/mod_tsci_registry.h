@@ -28,6 +28,12 @@ extern module AP_MODULE_DECLARE_DATA tsci_registry_module;
 #define TSR_NOTE_PACKAGE "tsci-registry-package"
 
 #define TSR_DEFAULT_MAX_BODY ((apr_off_t)100 * 1000 * 1000)
+/* An audit body lists a project's dependencies: 8 MB is pnpm's tree of
+ * some 30000 packages, and anyone may send one. */
+#define TSR_DEFAULT_MAX_AUDIT_BODY ((apr_off_t)8 * 1000 * 1000)
+/* The signing key's file in the data directory, unless
+ * TsciRegistrySigningKey names another. */
+#define TSR_SIGNING_KEY_FILE "signing-key.pem"
 
 typedef struct tsr_server_conf_t {
     const char *datadir;        /* absolute; NULL when unset */
@@ -38,6 +44,9 @@ typedef struct tsr_server_conf_t {
     int login_limit_user;       /* TsciRegistryLoginLimit; -1 unset */
     int login_limit_addr;
     apr_int64_t view_cache_bytes;   /* TsciRegistryViewCache; -1 unset */
+    const char *signing_key_path;   /* TsciRegistrySigningKey; NULL unset */
+    /* The key itself, loaded (or made) by the parent in post_config. */
+    const struct tsr_sign_key_t *signing_key;
 } tsr_server_conf_t;
 
 /* Each process keeps this many bytes of hot package records. */
@@ -53,6 +62,7 @@ typedef struct tsr_dir_conf_t {
     const char *prefix;         /* Location where TsciRegistry was set */
     const char *base_url;       /* NULL unset; ends in '/' */
     apr_off_t max_body;         /* -1 unset */
+    apr_off_t max_audit_body;   /* -1 unset */
     int allow_signup;           /* -1 unset */
     apr_array_header_t *authn;  /* of tsr_authn_named_t; NULL unset */
     apr_array_header_t *admins; /* TsciRegistryAdmin user: names */
@@ -78,6 +88,11 @@ void *tsr_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 int tsr_conf_enabled(const tsr_dir_conf_t *d);
 tsr_api_e tsr_conf_api(const tsr_dir_conf_t *d);
 apr_off_t tsr_conf_max_body(const tsr_dir_conf_t *d);
+apr_off_t tsr_conf_max_audit_body(const tsr_dir_conf_t *d);
+/* The signing key's path: TsciRegistrySigningKey, else the file in the
+ * data directory (in p); NULL without either. */
+const char *tsr_conf_signing_key_path(apr_pool_t *p,
+                                      const tsr_server_conf_t *sc);
 int tsr_conf_allow_signup(const tsr_dir_conf_t *d);
 /* Is user a registry administrator here (TsciRegistryAdmin user)? */
 int tsr_conf_is_admin(const tsr_dir_conf_t *d, const char *user);
@@ -140,9 +155,12 @@ void tsr_watch_stores_open(apr_pool_t *pchild);
 apr_status_t tsr_io_read_json(request_rec *r, apr_off_t limit,
                               json_object **pbody, tsr_error_t **perr);
 /* Read the request body as JSON in pieces (tsr_body) with flags (0 or
- * TSR_BODY_ATTACHMENT): content type, size limit (413 before reading when
- * the announced length is over it, and as soon as the count passes it),
- * parse.  *pbody (may be NULL) gets the reader, whose decoded attachment
+ * TSR_BODY_ATTACHMENT; or TSR_BODY_GZIP, which here means "may be gzip'd":
+ * the body is inflated when Content-Encoding says gzip or x-gzip, read as
+ * it is when it says nothing or identity, and refused (415) for any other
+ * encoding; and TSR_BODY_DEEP): content type, size limit (413 before
+ * reading when the announced length is over it, and as soon as the count
+ * passes it), parse.  *pbody (may be NULL) gets the reader, whose decoded attachment
  * lives until r->pool is cleared.  Refusals as tsr_io_read_json. */
 struct tsr_body_t;
 apr_status_t tsr_io_read_body(request_rec *r, apr_off_t limit, int flags,
@@ -301,6 +319,18 @@ int tsr_npm_all_since(tsr_req_t *q);
 int tsr_npm_tags(tsr_req_t *q);
 int tsr_npm_tag_set(tsr_req_t *q);
 int tsr_npm_tag_remove(tsr_req_t *q);
+
+/* mod_tsci_registry_audit.c: npm audit, pnpm audit, yarn npm audit and
+ * bun audit, answered without an advisory database. */
+int tsr_npm_audit_bulk(tsr_req_t *q);
+int tsr_npm_audit_quick(tsr_req_t *q);
+
+/* mod_tsci_registry_sign.c: the signing key's life in the parent, and
+ * GET /-/npm/v1/keys. */
+void tsr_sign_register_hooks(apr_pool_t *p);
+/* The key that signs what is published through r's server, or NULL. */
+const struct tsr_sign_key_t *tsr_signing_key(request_rec *r);
+int tsr_npm_keys(tsr_req_t *q);
 
 /* mod_tsci_registry_rules.c: per-package rules (TsciRegistryPackageRule):
  * a package pattern, actions, and a requirement any of Apache's authz

@@ -392,6 +392,13 @@ static int op_publish(tsr_req_t *q)
     if ((rc = publisher_rights(q, pub->name, &who)) != OK) {
         return rc;
     }
+    /* Signed before the write, so the signature is stored with the
+     * version or not at all. */
+    if (tsr_signing_key(r) != NULL
+        && tsr_publish_sign(pub, r->pool, tsr_signing_key(r), &err)
+               != APR_SUCCESS) {
+        return tsr_io_send_error(r, err);
+    }
     if (tsr_store_user_get(q->store, r->pool, who.name, &rec, &len)
             == APR_SUCCESS
         && tsr_json_parse(&urec, r->pool, rec, len, 8, NULL) == APR_SUCCESS) {
@@ -604,6 +611,9 @@ static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
     [TSR_NPM_PROFILE] = tsr_npm_profile,
     [TSR_NPM_CHANGES] = tsr_npm_changes,
     [TSR_NPM_ALL_SINCE] = tsr_npm_all_since,
+    [TSR_NPM_AUDIT_BULK] = tsr_npm_audit_bulk,
+    [TSR_NPM_AUDIT_QUICK] = tsr_npm_audit_quick,
+    [TSR_NPM_KEYS] = tsr_npm_keys,
 };
 
 const tsr_api_ops_t tsr_npm_ops = {

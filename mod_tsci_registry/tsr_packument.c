@@ -294,6 +294,15 @@ apr_status_t tsr_packument_add_version(json_object *doc, apr_pool_t *p,
                            json_object_new_int64((int64_t)dist->file_count));
     json_object_object_add(d, "unpackedSize",
                            json_object_new_int64((int64_t)dist->unpacked_size));
+    if (dist->sig && dist->sig_keyid) {
+        json_object *sigs = json_object_new_array();
+        json_object *one = json_object_new_object();
+
+        tsr_json_set_str(one, "keyid", dist->sig_keyid);
+        tsr_json_set_str(one, "sig", dist->sig);
+        json_object_array_add(sigs, one);
+        json_object_object_add(d, "signatures", sigs);
+    }
     json_object_object_add(manifest, "dist", d);
 
     json_object_object_add(versions, version, json_object_get(manifest));
@@ -434,7 +443,14 @@ apr_status_t tsr_packument_render(apr_pool_t *p, json_object *doc,
                 }
             }
             if (json_object_object_get_ex(manifest, "dist", &v)) {
-                json_object_object_add(o, "dist", tsr_json_copy(v));
+                json_object *dist = tsr_json_copy(v);
+
+                /* Only npm audit signatures reads them, from the full
+                 * document: every install would carry them for nothing. */
+                if (json_object_is_type(dist, json_type_object)) {
+                    json_object_object_del(dist, "signatures");
+                }
+                json_object_object_add(o, "dist", dist);
             }
             json_object_object_add(av, ver, o);
         }

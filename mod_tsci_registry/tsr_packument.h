@@ -16,6 +16,8 @@ typedef struct tsr_version_dist_t {
     apr_size_t file_count;
     apr_uint64_t unpacked_size;
     int has_shrinkwrap;
+    const char *sig_keyid;          /* the registry's signature of the */
+    const char *sig;                /* version (tsr_sign), or NULL */
 } tsr_version_dist_t;
 
 typedef struct tsr_publisher_t {
@@ -85,7 +87,7 @@ int tsr_packument_is_maintainer(json_object *doc, const char *user);
 
 /* Add manifest (a package.json-like object, which doc takes over) as
  * version, tag it, and set time, maintainers, _npmUser, readme and the
- * dist fields; bump _rev.  Refuses (409) a version that is or was
+ * dist fields (dist.signatures when dist has a signature); bump _rev.  Refuses (409) a version that is or was
  * published, or one of equal precedence (see tsr_packument_has_version). */
 apr_status_t tsr_packument_add_version(json_object *doc, apr_pool_t *p,
                                        const char *version,
@@ -95,7 +97,9 @@ apr_status_t tsr_packument_add_version(json_object *doc, apr_pool_t *p,
                                        apr_time_t now, tsr_error_t **perr);
 
 /* Serialize doc into its two ready views (see tsr_view.h): the full
- * document and the abbreviated install form.  Blobs live in p. */
+ * document and the abbreviated install form, whose dist leaves out
+ * signatures (npm reads them from the full document only).  Blobs live
+ * in p. */
 apr_status_t tsr_packument_render(apr_pool_t *p, json_object *doc,
                                   const char **pfull, apr_size_t *pfull_len,
                                   const char **pabbrev,

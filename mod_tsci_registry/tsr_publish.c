@@ -7,6 +7,7 @@
 #include "tsr_name.h"
 #include "tsr_semver.h"
 #include "tsr_integrity.h"
+#include "tsr_sign.h"
 #include "tsr_view.h"
 
 /* The only member of obj; NULL unless obj has exactly one. */
@@ -691,6 +692,19 @@ apr_status_t tsr_publish_parse_decoded(tsr_publish_t **ppub, apr_pool_t *p,
     }
     *ppub = pub;
     return APR_SUCCESS;
+}
+
+apr_status_t tsr_publish_sign(tsr_publish_t *pub, apr_pool_t *p,
+                              const tsr_sign_key_t *key, tsr_error_t **perr)
+{
+    apr_status_t rv;
+
+    rv = tsr_sign_version(key, p, pub->name, pub->version,
+                          pub->dist.integrity, &pub->dist.sig, perr);
+    if (rv == APR_SUCCESS) {
+        pub->dist.sig_keyid = tsr_sign_key_id(key);
+    }
+    return rv;
 }
 
 typedef struct commit_ctx_t {

@@ -61,6 +61,15 @@ static const tsr_route_def_t npm_routes[] = {
       TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
     { TSR_M_DELETE, "{name}/-rev/{rev}", TSR_NPM_UNPUBLISH,
       TSR_RF_USER | TSR_RF_WRITE },
+    /* Audits are anonymous: installs without a login run them too. */
+    { TSR_M_POST, "-/npm/v1/security/advisories/bulk", TSR_NPM_AUDIT_BULK,
+      TSR_RF_BODY },
+    /* pnpm asks the quick audit first, then the full one: one answer. */
+    { TSR_M_POST, "-/npm/v1/security/audits/quick", TSR_NPM_AUDIT_QUICK,
+      TSR_RF_BODY },
+    { TSR_M_POST, "-/npm/v1/security/audits", TSR_NPM_AUDIT_QUICK,
+      TSR_RF_BODY },
+    { TSR_M_GET, "-/npm/v1/keys", TSR_NPM_KEYS, 0 },
     { 0, NULL, 0, 0 }
 };
 

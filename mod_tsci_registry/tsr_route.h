@@ -93,6 +93,9 @@ typedef enum {
     TSR_NPM_PROFILE,            /* GET /-/npm/v1/user */
     TSR_NPM_CHANGES,            /* GET /_changes */
     TSR_NPM_ALL_SINCE,          /* GET /-/all/since */
+    TSR_NPM_AUDIT_BULK,         /* POST /-/npm/v1/security/advisories/bulk */
+    TSR_NPM_AUDIT_QUICK,        /* POST /-/npm/v1/security/audits[/quick] */
+    TSR_NPM_KEYS,               /* GET /-/npm/v1/keys */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
 

@@ -13,6 +13,17 @@ my $so = $cfg->{vars}{top_dir} . '/mod_tsci_registry/.libs/mod_tsci_registry.so'
 my $dir = t_var() . '/configtest';
 mkpath($dir);
 
+# Key files for TsciRegistrySigningKey: a P-256 key, an RSA key, a file
+# that is no key.
+system("openssl ecparam -name prime256v1 -genkey -noout -out \Q$dir/p256.pem\E") == 0
+    or die 'openssl ecparam failed';
+system("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out \Q$dir/rsa.pem\E 2>/dev/null") == 0
+    or die 'openssl genpkey failed';
+open my $junk, '>', "$dir/junk.pem" or die $!;
+print $junk "not a key\n";
+close $junk;
+my $on = "<Location /r/>\n TsciRegistry On\n</Location>";
+
 # [label, config body, expected pattern in the configtest output]
 my @bad = (
     ['TsciRegistry not On, Off or an API',
@@ -90,6 +101,26 @@ my @bad = (
     ['TsciRegistryDataDir below a directory the user cannot pass through',
      "TsciRegistryDataDir $dir/locked/data\n<Location /r/>\n TsciRegistry On\n</Location>",
      qr{TSR00017: .* cannot pass through \S+/locked \(mode 0600}],
+    ['TsciRegistryMaxAuditBodySize not a number',
+     'TsciRegistryMaxAuditBodySize lots',
+     qr/TsciRegistryMaxAuditBodySize must be a number of bytes/],
+    ['TsciRegistryMaxAuditBodySize zero', 'TsciRegistryMaxAuditBodySize 0',
+     qr/TsciRegistryMaxAuditBodySize must be a number of bytes/],
+    ['TsciRegistryMaxAuditBodySize too large',
+     'TsciRegistryMaxAuditBodySize 99999999999',
+     qr/TsciRegistryMaxAuditBodySize must be a number of bytes/],
+    ['TsciRegistrySigningKey in a Location',
+     "<Location /r/>\n TsciRegistry On\n TsciRegistrySigningKey $dir/p256.pem\n</Location>",
+     qr/TsciRegistrySigningKey not allowed in <Location> context/],
+    ['TsciRegistrySigningKey naming no file',
+     "TsciRegistrySigningKey $dir/none.pem\n$on",
+     qr/TSR00142: TsciRegistrySigningKey: cannot open the signing key \Q$dir\E\/none\.pem.*makes a key itself only where no TsciRegistrySigningKey names one/],
+    ['TsciRegistrySigningKey naming an RSA key',
+     "TsciRegistrySigningKey $dir/rsa.pem\n$on",
+     qr/TSR00142: .*rsa\.pem is not an ECDSA P-256 key/],
+    ['TsciRegistrySigningKey naming a file that is no key',
+     "TsciRegistrySigningKey $dir/junk.pem\n$on",
+     qr/TSR00142: .*junk\.pem is not an unencrypted PEM private key/],
 );
 # What the data directory checks find: a file, and a directory closed to
 # the user Apache runs as (the one running this test).
@@ -100,7 +131,7 @@ chmod 0600, "$dir/locked";
 mkpath("$dir/readonly");
 chmod 0555, "$dir/readonly";
 
-plan tests => 2 * @bad + 13, have_lwp;
+plan tests => 2 * @bad + 15, have_lwp;
 
 sub configtest {
     my ($label, $body, $datadir) = @_;
@@ -148,6 +179,10 @@ is $rc, 0, 'TsciRegistryStore bdb: Syntax OK' or diag $out;
 is $rc, 0, 'registry Locations nested by URL: Syntax OK' or diag $out;
 like $out, qr{TSR00018: registry Location /npm/private/ lies inside registry Location /npm/},
    'with a warning that names both' or diag $out;
+($rc, $out) = configtest('own-key', "TsciRegistrySigningKey $dir/p256.pem\n$on", 1);
+is $rc, 0, 'TsciRegistrySigningKey naming a P-256 key: Syntax OK' or diag $out;
+($rc, $out) = configtest('audit-limit', "<Location />\n TsciRegistry npm\n TsciRegistryMaxAuditBodySize 1024\n</Location>", 1);
+is $rc, 0, 'TsciRegistryMaxAuditBodySize 1024: Syntax OK' or diag $out;
 
 # TsciRegistryBaseURL decides tarball links, whatever the request says.
 my $based = base_url('/based/');

@@ -22,6 +22,7 @@ static tsr_version_dist_t dist_of(const char *name, const char *version)
 {
     tsr_version_dist_t d;
 
+    memset(&d, 0, sizeof(d));
     d.tarball_path = tsr_name_tarball_path(fx_pool, name, version);
     d.shasum = "a9993e364706816aba3e25717850c26c9cd0d89d";
     d.integrity = "sha512-abc=";
@@ -562,6 +563,60 @@ START_TEST(render_abbreviated)
 }
 END_TEST
 
+/* A signed version: its signature in the full document's dist and the
+ * version's own view, not in the abbreviated form. */
+START_TEST(render_signature)
+{
+    json_object *doc = tsr_packument_new(fx_pool, "s"), *full, *abbrev, *sigs;
+    json_object *m = fx_json(fx_pool, "{\"name\":\"s\",\"version\":\"1.0.0\"}");
+    tsr_version_dist_t d = dist_of("s", "1.0.0");
+    const char *fblob, *ablob, *vblob;
+    apr_size_t flen, alen, vlen;
+    tsr_error_t *err = NULL;
+    tsr_view_t v;
+
+    d.sig_keyid = "SHA256:kid";
+    d.sig = "MEUCIQ==";
+    ck_assert_int_eq(tsr_packument_add_version(doc, fx_pool, "1.0.0", m,
+                                               "latest", &alice, &d, T1,
+                                               &err), APR_SUCCESS);
+    ck_assert_int_eq(tsr_packument_render(fx_pool, doc, &fblob, &flen,
+                                          &ablob, &alen), APR_SUCCESS);
+    full = flat(fblob, flen, &v);
+    ck_assert(json_object_object_get_ex(tsr_json_obj(version_of(full,
+                                                                "1.0.0"),
+                                                     "dist"),
+                                        "signatures", &sigs));
+    ck_assert_str_eq(tsr_json_serialize(fx_pool, sigs, &flen),
+                     "[{\"keyid\":\"SHA256:kid\",\"sig\":\"MEUCIQ==\"}]");
+    abbrev = flat(ablob, alen, &v);
+    ck_assert_str_eq(path_str(version_of(abbrev, "1.0.0"), "dist",
+                              "integrity", NULL), "sha512-abc=");
+    ck_assert(!json_object_object_get_ex(tsr_json_obj(version_of(abbrev,
+                                                                 "1.0.0"),
+                                                      "dist"),
+                                         "signatures", NULL));
+    ck_assert_int_eq(tsr_packument_render_version(fx_pool, doc, "1.0.0", T1,
+                                                  &vblob, &vlen),
+                     APR_SUCCESS);
+    full = flat(vblob, vlen, &v);
+    ck_assert(json_object_object_get_ex(tsr_json_obj(full, "dist"),
+                                        "signatures", &sigs));
+    ck_assert_str_eq(tsr_json_serialize(fx_pool, sigs, &flen),
+                     "[{\"keyid\":\"SHA256:kid\",\"sig\":\"MEUCIQ==\"}]");
+    /* Unsigned: no signatures member at all. */
+    d = dist_of("s", "1.0.1");
+    m = fx_json(fx_pool, "{\"name\":\"s\",\"version\":\"1.0.1\"}");
+    ck_assert_int_eq(tsr_packument_add_version(doc, fx_pool, "1.0.1", m,
+                                               "latest", &alice, &d, T2,
+                                               &err), APR_SUCCESS);
+    ck_assert(!json_object_object_get_ex(tsr_json_obj(version_of(doc,
+                                                                 "1.0.1"),
+                                                      "dist"),
+                                         "signatures", NULL));
+}
+END_TEST
+
 START_TEST(render_empty_doc)
 {
     json_object *doc = tsr_packument_new(fx_pool, "a"), *full, *abbrev;
@@ -734,6 +789,7 @@ Suite *make_packument_suite(void)
     tcase_add_test(tc, render_full);
     tcase_add_test(tc, render_scoped);
     tcase_add_test(tc, render_abbreviated);
+    tcase_add_test(tc, render_signature);
     tcase_add_test(tc, render_empty_doc);
     tcase_add_test(tc, version_lookup);
     tcase_add_test(tc, version_lookup_dangling_tag);

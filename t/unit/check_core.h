@@ -45,6 +45,7 @@ Suite *make_body_suite(void);
 Suite *make_route_suite(void);
 Suite *make_store_bdb_suite(void);
 Suite *make_tokencache_suite(void);
+Suite *make_weblogin_suite(void);
 Suite *make_store_logins_suite(void);
 
 #endif

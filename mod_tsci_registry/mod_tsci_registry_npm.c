@@ -598,6 +598,10 @@ static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
     [TSR_NPM_TAG_REMOVE] = tsr_npm_tag_remove,
     [TSR_NPM_USER_DOC] = op_user_doc,
     [TSR_NPM_DOC_REV] = op_doc_rev,
+    [TSR_NPM_WEBLOGIN] = tsr_npm_weblogin_start,
+    [TSR_NPM_WEBLOGIN_PAGE] = tsr_npm_weblogin_page,
+    [TSR_NPM_WEBLOGIN_FORM] = tsr_npm_weblogin_form,
+    [TSR_NPM_WEBLOGIN_DONE] = tsr_npm_weblogin_done,
 };
 
 const tsr_api_ops_t tsr_npm_ops = {

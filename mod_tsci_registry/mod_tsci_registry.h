@@ -56,6 +56,8 @@ typedef struct tsr_server_conf_t {
 #define TSR_LOGIN_WINDOW 900
 #define TSR_DEFAULT_LOGIN_LIMIT_USER 10
 #define TSR_DEFAULT_LOGIN_LIMIT_ADDR 100
+/* A web login waits this long for someone to sign in (seconds). */
+#define TSR_DEFAULT_WEBLOGIN_TTL 600
 
 typedef struct tsr_dir_conf_t {
     int api;                    /* tsr_api_e; -1 unset, TSR_API_NONE off */
@@ -70,6 +72,7 @@ typedef struct tsr_dir_conf_t {
     /* TsciRegistryTrustedProxy: apr_ipsubnet_t * of the proxies whose
      * X-Forwarded-Host, -Proto and -Prefix are believed; NULL unset. */
     apr_array_header_t *trusted_proxies;
+    int weblogin_ttl;           /* TsciRegistryWebLoginTimeout (s); -1 unset */
 } tsr_dir_conf_t;
 
 /* One of Apache's authn providers, as TsciRegistryAuthnProvider names it. */
@@ -98,6 +101,8 @@ int tsr_conf_allow_signup(const tsr_dir_conf_t *d);
 int tsr_conf_is_admin(const tsr_dir_conf_t *d, const char *user);
 void tsr_conf_login_limits(const tsr_server_conf_t *sc, int *per_user,
                            int *per_addr);
+/* How long a web login waits for its sign-in, in seconds. */
+int tsr_conf_weblogin_ttl(const tsr_dir_conf_t *d);
 
 /* mod_tsci_registry_startup.c: configuration checks before any store
  * is touched.  Why dir cannot be a data directory, or NULL. */
@@ -350,6 +355,19 @@ int tsr_rules_refuse(request_rec *r, const char *name, int status);
 int tsr_npm_org_list(tsr_req_t *q);
 int tsr_npm_org_set(tsr_req_t *q);
 int tsr_npm_org_remove(tsr_req_t *q);
+
+/* mod_tsci_registry_weblogin.c: npm's web login (npm login and npm
+ * adduser without --auth-type=legacy). */
+void tsr_weblogin_register_hooks(apr_pool_t *p);
+int tsr_npm_weblogin_start(tsr_req_t *q);
+int tsr_npm_weblogin_page(tsr_req_t *q);
+int tsr_npm_weblogin_form(tsr_req_t *q);
+int tsr_npm_weblogin_done(tsr_req_t *q);
+/* check_authn's part for the sign-in form of rt (a TSR_RF_FORM route)
+ * where a Require wants a user: OK with r->user set when the password is
+ * right (the handler then finishes), or DONE with the page that says
+ * why not sent. */
+int tsr_weblogin_authn(request_rec *r, const tsr_route_t *rt);
 
 /* mod_tsci_registry_tokens.c: npm's token commands. */
 int tsr_npm_token_list(tsr_req_t *q);

@@ -137,22 +137,18 @@ static int unauthorized(request_rec *r, const char *challenge,
     return tsr_io_early_error(r, &err);
 }
 
-/* The route r asks for, when it is a login (npm's PUT
- * /-/user/org.couchdb.user:<name>): its user parameter, else NULL. */
-static const char *login_user(request_rec *r, const tsr_dir_conf_t *d)
+/* Is r a login (npm's PUT /-/user/org.couchdb.user:<name>, or the web
+ * login's form): its route in *rt. */
+static int is_login(request_rec *r, const tsr_dir_conf_t *d, tsr_route_t *rt)
 {
     const char *rel = tsr_map_relative_path(r, d);
-    tsr_route_t rt;
 
     if (rel == NULL) {
-        return NULL;
+        return 0;
     }
-    tsr_route_match(&rt, r->pool, tsr_route_table(tsr_conf_api(d)),
+    tsr_route_match(rt, r->pool, tsr_route_table(tsr_conf_api(d)),
                     r->method, rel);
-    if (rt.status != 0 || !(rt.def->flags & TSR_RF_LOGIN)) {
-        return NULL;
-    }
-    return tsr_route_param(&rt, "user");
+    return rt->status == 0 && (rt->def->flags & TSR_RF_LOGIN);
 }
 
 void tsr_authn_login_failed(request_rec *r)
@@ -211,14 +207,18 @@ static int login_authn(request_rec *r, tsr_request_t *n, const char *user)
 static int check_authn(request_rec *r)
 {
     const tsr_dir_conf_t *d = dir_conf(r);
-    const char *user;
+    tsr_route_t rt;
     tsr_request_t *n;
 
     if (!tsr_conf_enabled(d)) {
         return DECLINED;
     }
-    if ((user = login_user(r, d)) != NULL) {
-        return login_authn(r, tsr_request_of(r), user);
+    if (is_login(r, d, &rt)) {
+        if (rt.def->flags & TSR_RF_FORM) {
+            return tsr_weblogin_authn(r, &rt);
+        }
+        return login_authn(r, tsr_request_of(r),
+                           tsr_route_param(&rt, "user"));
     }
     n = identify(r);
     if (n->id.user) {

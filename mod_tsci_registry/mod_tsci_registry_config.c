@@ -50,6 +50,7 @@ void *tsr_create_dir_conf(apr_pool_t *p, char *dir)
     d->max_body = -1;
     d->max_audit_body = -1;
     d->allow_signup = -1;
+    d->weblogin_ttl = -1;
     return d;
 }
 
@@ -71,6 +72,8 @@ void *tsr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     d->rules = add->rules ? add->rules : base->rules;
     d->trusted_proxies = add->trusted_proxies ? add->trusted_proxies
                                               : base->trusted_proxies;
+    d->weblogin_ttl = add->weblogin_ttl != -1 ? add->weblogin_ttl
+                                              : base->weblogin_ttl;
     return d;
 }
 
@@ -128,6 +131,12 @@ void tsr_conf_login_limits(const tsr_server_conf_t *sc, int *per_user,
                                            : TSR_DEFAULT_LOGIN_LIMIT_USER;
     *per_addr = sc->login_limit_addr != -1 ? sc->login_limit_addr
                                            : TSR_DEFAULT_LOGIN_LIMIT_ADDR;
+}
+
+int tsr_conf_weblogin_ttl(const tsr_dir_conf_t *d)
+{
+    return d->weblogin_ttl != -1 ? d->weblogin_ttl
+                                 : TSR_DEFAULT_WEBLOGIN_TTL;
 }
 
 int tsr_conf_allow_signup(const tsr_dir_conf_t *d)
@@ -381,6 +390,23 @@ static const char *add_authn_provider(cmd_parms *cmd, void *dv,
     return NULL;
 }
 
+/* TsciRegistryWebLoginTimeout <seconds>: how long a web login waits for
+ * its sign-in. */
+static const char *set_weblogin_ttl(cmd_parms *cmd, void *dv,
+                                    const char *arg)
+{
+    char *end;
+    long n = strtol(arg, &end, 10);
+
+    if (*arg == '\0' || *end != '\0' || n < 1 || n > 3600) {
+        return apr_pstrcat(cmd->pool, "TsciRegistryWebLoginTimeout takes "
+                           "a number of seconds from 1 to 3600, not '", arg,
+                           "'", NULL);
+    }
+    ((tsr_dir_conf_t *)dv)->weblogin_ttl = (int)n;
+    return NULL;
+}
+
 static const char *set_allow_signup(cmd_parms *cmd, void *dv, int flag)
 {
     ((tsr_dir_conf_t *)dv)->allow_signup = flag;
@@ -439,5 +465,9 @@ const command_rec tsr_cmds[] = {
                     "Apache authn providers that check login passwords, in "
                     "order (default: tsci-registry, the registry's own "
                     "users)"),
+    AP_INIT_TAKE1("TsciRegistryWebLoginTimeout", set_weblogin_ttl, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Seconds a web login (npm login) waits for its sign-in "
+                  "(default 600)"),
     { NULL }
 };

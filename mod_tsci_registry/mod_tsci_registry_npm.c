@@ -614,6 +614,10 @@ static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
     [TSR_NPM_AUDIT_BULK] = tsr_npm_audit_bulk,
     [TSR_NPM_AUDIT_QUICK] = tsr_npm_audit_quick,
     [TSR_NPM_KEYS] = tsr_npm_keys,
+    [TSR_NPM_WEBLOGIN] = tsr_npm_weblogin_start,
+    [TSR_NPM_WEBLOGIN_PAGE] = tsr_npm_weblogin_page,
+    [TSR_NPM_WEBLOGIN_FORM] = tsr_npm_weblogin_form,
+    [TSR_NPM_WEBLOGIN_DONE] = tsr_npm_weblogin_done,
 };
 
 const tsr_api_ops_t tsr_npm_ops = {

@@ -134,10 +134,10 @@ apr_status_t tsr_auth_creds_parse(tsr_auth_creds_t *c, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
-apr_status_t tsr_auth_login(tsr_auth_login_t *out, apr_pool_t *p,
-                            tsr_store_t *store, const tsr_auth_creds_t *c,
-                            tsr_auth_verdict_e verdict, int allow_signup,
-                            tsr_error_t **perr)
+apr_status_t tsr_auth_accept(tsr_auth_login_t *out, apr_pool_t *p,
+                             tsr_store_t *store, const tsr_auth_creds_t *c,
+                             tsr_auth_verdict_e verdict, int allow_signup,
+                             tsr_error_t **perr)
 {
     apr_status_t rv;
 
@@ -145,7 +145,7 @@ apr_status_t tsr_auth_login(tsr_auth_login_t *out, apr_pool_t *p,
     out->user = c->user;
     switch (verdict) {
     case TSR_AUTH_GRANTED:
-        return tsr_token_issue(&out->token, p, store, c->user, NULL, perr);
+        return APR_SUCCESS;
     case TSR_AUTH_DENIED:
         return refuse_credentials(p, allow_signup, perr);
     case TSR_AUTH_NO_USER:
@@ -161,6 +161,20 @@ apr_status_t tsr_auth_login(tsr_auth_login_t *out, apr_pool_t *p,
         return rv;
     }
     out->created = 1;
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_auth_login(tsr_auth_login_t *out, apr_pool_t *p,
+                            tsr_store_t *store, const tsr_auth_creds_t *c,
+                            tsr_auth_verdict_e verdict, int allow_signup,
+                            tsr_error_t **perr)
+{
+    apr_status_t rv;
+
+    if ((rv = tsr_auth_accept(out, p, store, c, verdict, allow_signup,
+                              perr)) != APR_SUCCESS) {
+        return rv;
+    }
     return tsr_token_issue(&out->token, p, store, c->user, NULL, perr);
 }
 

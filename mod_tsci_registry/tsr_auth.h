@@ -97,4 +97,12 @@ apr_status_t tsr_auth_login(tsr_auth_login_t *out, apr_pool_t *p,
                             tsr_auth_verdict_e verdict, int allow_signup,
                             tsr_error_t **perr);
 
+/* tsr_auth_login without the token: the same refusals and the same
+ * signup, for a login whose token is minted later (a web login's, when
+ * its client collects it).  out->token stays NULL. */
+apr_status_t tsr_auth_accept(tsr_auth_login_t *out, apr_pool_t *p,
+                             tsr_store_t *store, const tsr_auth_creds_t *c,
+                             tsr_auth_verdict_e verdict, int allow_signup,
+                             tsr_error_t **perr);
+
 #endif

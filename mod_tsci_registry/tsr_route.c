@@ -70,6 +70,15 @@ static const tsr_route_def_t npm_routes[] = {
     { TSR_M_POST, "-/npm/v1/security/audits", TSR_NPM_AUDIT_QUICK,
       TSR_RF_BODY },
     { TSR_M_GET, "-/npm/v1/keys", TSR_NPM_KEYS, 0 },
+    /* npm's web login: the client starts it and polls; a person signs in
+     * on the page, whose form proves its user by the password. */
+    { TSR_M_POST, "-/v1/login", TSR_NPM_WEBLOGIN,
+      TSR_RF_BODY | TSR_RF_OPEN },
+    { TSR_M_GET, "-/v1/login/web/{id}", TSR_NPM_WEBLOGIN_PAGE, TSR_RF_OPEN },
+    { TSR_M_POST, "-/v1/login/web/{id}", TSR_NPM_WEBLOGIN_FORM,
+      TSR_RF_BODY | TSR_RF_LOGIN | TSR_RF_FORM },
+    { TSR_M_GET, "-/v1/login/done/{id}/{secret}", TSR_NPM_WEBLOGIN_DONE,
+      TSR_RF_OPEN },
     { 0, NULL, 0, 0 }
 };
 

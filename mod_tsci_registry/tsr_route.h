@@ -29,6 +29,11 @@ typedef enum {
 #define TSR_RF_FILE    0x08u    /* a file Apache's core handler serves */
 #define TSR_RF_LOGIN   0x10u    /* proves who it is by a password in its
                                  * body, not by a token */
+#define TSR_RF_OPEN    0x20u    /* reached without a user even where a
+                                 * Require wants one (a web login's
+                                 * start, page and poll) */
+#define TSR_RF_FORM    0x40u    /* its body is an HTML form
+                                 * (application/x-www-form-urlencoded) */
 
 /* A route.  The pattern is '/'-separated segments below the registry's
  * prefix ("" is the root); a segment is a literal, or a parameter:
@@ -96,6 +101,10 @@ typedef enum {
     TSR_NPM_AUDIT_BULK,         /* POST /-/npm/v1/security/advisories/bulk */
     TSR_NPM_AUDIT_QUICK,        /* POST /-/npm/v1/security/audits[/quick] */
     TSR_NPM_KEYS,               /* GET /-/npm/v1/keys */
+    TSR_NPM_WEBLOGIN,           /* POST /-/v1/login */
+    TSR_NPM_WEBLOGIN_PAGE,      /* GET /-/v1/login/web/{id} */
+    TSR_NPM_WEBLOGIN_FORM,      /* POST the same */
+    TSR_NPM_WEBLOGIN_DONE,      /* GET /-/v1/login/done/{id}/{secret} */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
 

@@ -357,6 +357,43 @@ void tsr_store_change_decode(tsr_change_t *c, apr_pool_t *p,
     c->deleted = (nl3 + 1 < text + len && nl3[1] == 'd');
 }
 
+apr_status_t tsr_store_login_create(tsr_store_t *s, apr_pool_t *p,
+                                    const char *id, const char *owner,
+                                    apr_time_t expires, const char *rec,
+                                    apr_size_t len, apr_size_t max_total,
+                                    apr_size_t max_owner)
+{
+    if (s->provider->login_create == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->login_create(s, p, id, owner, expires, rec,
+                                              len, max_total, max_owner));
+}
+
+apr_status_t tsr_store_login_get(tsr_store_t *s, apr_pool_t *p,
+                                 const char *id, const char **prec,
+                                 apr_size_t *plen)
+{
+    if (s->provider->login_get == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->login_get(s, p, id, prec, plen));
+}
+
+apr_status_t tsr_store_login_update(tsr_store_t *s, apr_pool_t *p,
+                                    const char *id,
+                                    tsr_record_update_fn *fn, void *baton,
+                                    tsr_error_t **perr)
+{
+    if (s->provider->login_update == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->login_update(s, p, id, fn, baton, perr));
+}
+
 void tsr_store_log(tsr_store_t *s, apr_pool_t *p, int level,
                    apr_status_t rv, const char *fmt, ...)
 {

@@ -18,6 +18,8 @@
 #define TSR_EEXISTS   (APR_OS_START_USERERR + 7003)
 /* The store is broken until Apache's parent recovers it: try again. */
 #define TSR_EBROKEN   (APR_OS_START_USERERR + 7004)
+/* A create refused because a bound was reached (see login_create). */
+#define TSR_EFULL     (APR_OS_START_USERERR + 7009)
 
 typedef struct tsr_store_t tsr_store_t;
 
@@ -246,6 +248,23 @@ typedef struct tsr_store_provider_t {
     apr_status_t (*user_stars)(tsr_store_t *s, apr_pool_t *p,
                                const char *user, apr_size_t max,
                                apr_array_header_t **pnames);
+    /* Sign-ins under way (web logins): short-lived records by id, each
+     * with the time it expires and an owner (the address that started
+     * it).  Create refuses with TSR_EFULL when owner has max_owner live
+     * records or the store max_total records in all; an expired record
+     * is missing to get and update (TSR_ENOTFOUND, fn not called), and
+     * maintain removes it.  Update keeps the expiry and owner; fn's NULL
+     * removes the record.  NULL when the provider keeps none. */
+    apr_status_t (*login_create)(tsr_store_t *s, apr_pool_t *p,
+                                 const char *id, const char *owner,
+                                 apr_time_t expires, const char *rec,
+                                 apr_size_t len, apr_size_t max_total,
+                                 apr_size_t max_owner);
+    apr_status_t (*login_get)(tsr_store_t *s, apr_pool_t *p, const char *id,
+                              const char **prec, apr_size_t *plen);
+    apr_status_t (*login_update)(tsr_store_t *s, apr_pool_t *p,
+                                 const char *id, tsr_record_update_fn *fn,
+                                 void *baton, tsr_error_t **perr);
 } tsr_store_provider_t;
 
 /* A process's handle, or a session on one: what every operation takes. */
@@ -369,6 +388,20 @@ apr_status_t tsr_store_changes(tsr_store_t *s, apr_pool_t *p,
 apr_status_t tsr_store_user_stars(tsr_store_t *s, apr_pool_t *p,
                                   const char *user, apr_size_t max,
                                   apr_array_header_t **pnames);
+/* Sign-ins under way (see login_create in the provider table); APR_ENOTIMPL
+ * from a provider that keeps none. */
+apr_status_t tsr_store_login_create(tsr_store_t *s, apr_pool_t *p,
+                                    const char *id, const char *owner,
+                                    apr_time_t expires, const char *rec,
+                                    apr_size_t len, apr_size_t max_total,
+                                    apr_size_t max_owner);
+apr_status_t tsr_store_login_get(tsr_store_t *s, apr_pool_t *p,
+                                 const char *id, const char **prec,
+                                 apr_size_t *plen);
+apr_status_t tsr_store_login_update(tsr_store_t *s, apr_pool_t *p,
+                                    const char *id,
+                                    tsr_record_update_fn *fn, void *baton,
+                                    tsr_error_t **perr);
 
 /* Log through the store's hook (formatted in p). */
 void tsr_store_log(tsr_store_t *s, apr_pool_t *p, int level,

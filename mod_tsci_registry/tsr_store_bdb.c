@@ -27,12 +27,13 @@
 #define DB_ORGS     7
 #define DB_USER_PACKAGES 8
 #define DB_USER_STARS 9
-#define DB_COUNT    10
+#define DB_LOGINS   10
+#define DB_COUNT    11
 
 static const char *const db_files[DB_COUNT] = {
     "packages.db", "views.db", "users.db", "tokens.db", "meta.db",
     "changes.db", "user-tokens.db", "orgs.db", "user-packages.db",
-    "user-stars.db"
+    "user-stars.db", "logins.db"
 };
 
 /* How often a write is retried after a deadlock before it gives up. */
@@ -481,6 +482,17 @@ static int regions_exist(apr_pool_t *p, const char *datadir)
            == APR_SUCCESS;
 }
 
+/* A store was made here (its first database is there; a store from an
+ * older module may lack those added since). */
+static int databases_exist(apr_pool_t *p, const char *datadir)
+{
+    apr_finfo_t fi;
+
+    return apr_stat(&fi, apr_pstrcat(p, env_home(p, datadir), "/",
+                                     db_files[0], NULL),
+                    APR_FINFO_TYPE, p) == APR_SUCCESS;
+}
+
 /* Every database file is there. */
 static int environment_exists(apr_pool_t *p, const char *datadir)
 {
@@ -529,7 +541,7 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
      * backup, which no process can have joined (joining makes the
      * regions).  Children cannot open it as it is, so it is recovered
      * now, whatever the restart: a graceful one too. */
-    if (!opts->recover && environment_exists(p, datadir)
+    if (!opts->recover && databases_exist(p, datadir)
         && !regions_exist(p, datadir)) {
         if (opts->log) {
             opts->log(opts->log_baton, TSR_LOG_NOTICE, APR_SUCCESS,
@@ -1525,18 +1537,507 @@ static apr_status_t bdb_open_child(tsr_store_t **ps, apr_pool_t *p,
     return tsr_store_bdb_open(ps, p, cfg->datadir, &o);
 }
 
-/* A checkpoint, which also lets old log files go.  No failchk here: one
- * run while another process dies inside the library can wait for ever
- * (a dead waiter's condition variable), and a death inside the store is
- * the parent's to handle anyway (mod_tsci_registry_watch.c). */
+/* ---- sign-ins under way (web logins) ----
+ *
+ * One database, three kinds of keys:
+ *   'r' id              -> expires (8 bytes), owner length (1), owner, record
+ *   'o' owner NUL id    -> expires (8 bytes): the owner's index
+ *   "n"                 -> the number of 'r' keys (8 bytes)
+ * A create counts the owner's live entries through the index (removing
+ * the expired ones it meets) and checks the number of all, in the
+ * transaction that adds it; maintain removes what expired elsewhere. */
+
+#define LOGIN_REC 'r'
+#define LOGIN_OWNER 'o'
+#define LOGIN_KEY_MAX 512
+/* How many expired sign-ins one transaction of the sweep removes. */
+#define LOGIN_SWEEP_BATCH 64
+
+static const char login_count_key[] = "n";
+
+typedef struct login_op_t {
+    apr_pool_t *pool;
+    const char *id;
+    const char *owner;
+    apr_time_t expires;
+    apr_time_t now;
+    const char *rec;
+    apr_size_t len;
+    apr_size_t max_total;
+    apr_size_t max_owner;
+    int full;                   /* create: a bound was reached */
+    tsr_record_update_fn *fn;
+    void *baton;
+    tsr_error_t **perr;
+    apr_status_t refused;       /* update: what fn returned */
+} login_op_t;
+
+static apr_size_t login_rec_key(char *buf, const char *id)
+{
+    apr_size_t n = strlen(id);
+
+    buf[0] = LOGIN_REC;
+    memcpy(buf + 1, id, n);
+    return n + 1;
+}
+
+static apr_size_t login_owner_key(char *buf, const char *owner,
+                                  apr_size_t olen, const char *id)
+{
+    apr_size_t n = id ? strlen(id) : 0;
+
+    buf[0] = LOGIN_OWNER;
+    memcpy(buf + 1, owner, olen);
+    buf[1 + olen] = '\0';
+    if (n) {
+        memcpy(buf + 2 + olen, id, n);
+    }
+    return 2 + olen + n;
+}
+
+/* The parts of a stored value: its expiry, owner and record. */
+typedef struct login_val_t {
+    apr_time_t expires;
+    const char *owner;
+    apr_size_t olen;
+    const char *rec;
+    apr_size_t len;
+} login_val_t;
+
+static int login_val_parse(login_val_t *v, const void *data,
+                           apr_size_t size)
+{
+    const unsigned char *d = data;
+
+    if (size < 9 || size < (apr_size_t)9 + d[8]) {
+        return 0;
+    }
+    v->expires = (apr_time_t)dec64(d);
+    v->olen = d[8];
+    v->owner = (const char *)d + 9;
+    v->rec = v->owner + v->olen;
+    v->len = size - 9 - v->olen;
+    return 1;
+}
+
+static char *login_val_make(apr_pool_t *p, apr_time_t expires,
+                            const char *owner, apr_size_t olen,
+                            const char *rec, apr_size_t len,
+                            apr_size_t *psize)
+{
+    unsigned char *v = apr_palloc(p, 9 + olen + len);
+
+    enc64(v, (apr_uint64_t)expires);
+    v[8] = (unsigned char)olen;
+    memcpy(v + 9, owner, olen);
+    memcpy(v + 9 + olen, rec, len);
+    *psize = 9 + olen + len;
+    return (char *)v;
+}
+
+/* Add delta to the number of sign-ins; its new value in *pn. */
+static int login_count(bdb_t *b, DB_TXN *txn, int delta, apr_uint64_t *pn)
+{
+    DB *db = b->db[DB_LOGINS];
+    unsigned char buf[8];
+    DBT key, data;
+    apr_uint64_t n = 0;
+    int ret;
+
+    set_dbt(&key, login_count_key, sizeof(login_count_key) - 1);
+    memset(&data, 0, sizeof(data));
+    data.data = buf;
+    data.ulen = sizeof(buf);
+    data.flags = DB_DBT_USERMEM;
+    ret = db->get(db, txn, &key, &data, DB_RMW);
+    if (ret != 0 && ret != DB_NOTFOUND) {
+        return ret;
+    }
+    if (ret == 0 && data.size == 8) {
+        n = dec64(buf);
+    }
+    /* Never below zero, whatever a past crash left. */
+    n = delta < 0 && n < (apr_uint64_t)-delta ? 0 : n + delta;
+    if (pn) {
+        *pn = n;
+    }
+    if (delta == 0) {
+        return 0;
+    }
+    enc64(buf, n);
+    set_dbt(&data, buf, 8);
+    return db->put(db, txn, &key, &data, 0);
+}
+
+/* Remove the sign-in id of owner (its record, its index entry, one from
+ * the count), inside txn. */
+static int login_remove(bdb_t *b, DB_TXN *txn, const char *id,
+                        const char *owner, apr_size_t olen)
+{
+    DB *db = b->db[DB_LOGINS];
+    char kbuf[LOGIN_KEY_MAX];
+    DBT key;
+    int ret;
+
+    if (strlen(id) + olen + 2 > sizeof(kbuf)) {
+        return EINVAL;
+    }
+    set_dbt(&key, kbuf, login_rec_key(kbuf, id));
+    if ((ret = db->del(db, txn, &key, 0)) != 0) {
+        return ret;
+    }
+    set_dbt(&key, kbuf, login_owner_key(kbuf, owner, olen, id));
+    ret = db->del(db, txn, &key, 0);
+    if (ret != 0 && ret != DB_NOTFOUND) {
+        return ret;
+    }
+    return login_count(b, txn, -1, NULL);
+}
+
+/* Count owner's live sign-ins, removing its expired ones on the way. */
+static int login_owner_live(bdb_t *b, DB_TXN *txn, login_op_t *o,
+                            apr_size_t *plive)
+{
+    DB *db = b->db[DB_LOGINS];
+    apr_size_t olen = strlen(o->owner), plen, n = 0;
+    char kbuf[LOGIN_KEY_MAX], prefix[LOGIN_KEY_MAX];
+    unsigned char vbuf[8];
+    apr_array_header_t *dead = apr_array_make(o->pool, 4, sizeof(char *));
+    DBT key, data;
+    DBC *c;
+    int ret, cret, i;
+
+    plen = login_owner_key(prefix, o->owner, olen, NULL);
+    if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
+        return ret;
+    }
+    memcpy(kbuf, prefix, plen);
+    memset(&key, 0, sizeof(key));
+    key.data = kbuf;
+    key.size = (u_int32_t)plen;
+    key.ulen = sizeof(kbuf);
+    key.flags = DB_DBT_USERMEM;
+    /* Only the first 8 bytes: the range may end on a key of another
+     * kind, whose value is longer. */
+    memset(&data, 0, sizeof(data));
+    data.data = vbuf;
+    data.ulen = sizeof(vbuf);
+    data.dlen = sizeof(vbuf);
+    data.flags = DB_DBT_USERMEM | DB_DBT_PARTIAL;
+    for (ret = c->get(c, &key, &data, DB_SET_RANGE | DB_RMW);
+         ret == 0 && key.size > plen && memcmp(kbuf, prefix, plen) == 0;
+         ret = c->get(c, &key, &data, DB_NEXT | DB_RMW)) {
+        if (data.size == 8 && (apr_time_t)dec64(vbuf) > o->now) {
+            n++;
+        }
+        else {
+            APR_ARRAY_PUSH(dead, char *) =
+                apr_pstrmemdup(o->pool, kbuf + plen, key.size - plen);
+        }
+    }
+    cret = c->close(c);
+    if (ret != 0 && ret != DB_NOTFOUND) {
+        return ret;
+    }
+    if (cret != 0) {
+        return cret;
+    }
+    for (i = 0; i < dead->nelts; i++) {
+        ret = login_remove(b, txn, APR_ARRAY_IDX(dead, i, char *), o->owner,
+                           olen);
+        if (ret != 0 && ret != DB_NOTFOUND) {
+            return ret;
+        }
+    }
+    *plive = n;
+    return 0;
+}
+
+static int login_create_step(bdb_t *b, DB_TXN *txn, void *baton)
+{
+    login_op_t *o = baton;
+    DB *db = b->db[DB_LOGINS];
+    apr_size_t olen = strlen(o->owner), live = 0, vsize;
+    apr_uint64_t total = 0;
+    char kbuf[LOGIN_KEY_MAX];
+    unsigned char exp[8];
+    const char *val;
+    DBT key, data;
+    int ret;
+
+    o->full = 0;
+    if ((ret = login_owner_live(b, txn, o, &live)) != 0
+        || (ret = login_count(b, txn, 0, &total)) != 0) {
+        return ret;
+    }
+    /* Refused, with the expired entries removed all the same. */
+    if (live >= o->max_owner || total >= o->max_total) {
+        o->full = 1;
+        return 0;
+    }
+    val = login_val_make(o->pool, o->expires, o->owner, olen, o->rec, o->len,
+                         &vsize);
+    set_dbt(&key, kbuf, login_rec_key(kbuf, o->id));
+    set_dbt(&data, val, vsize);
+    if ((ret = db->put(db, txn, &key, &data, DB_NOOVERWRITE)) != 0) {
+        return ret;
+    }
+    enc64(exp, (apr_uint64_t)o->expires);
+    set_dbt(&key, kbuf, login_owner_key(kbuf, o->owner, olen, o->id));
+    set_dbt(&data, exp, sizeof(exp));
+    if ((ret = db->put(db, txn, &key, &data, 0)) != 0) {
+        return ret;
+    }
+    return login_count(b, txn, 1, NULL);
+}
+
+/* An id or owner fits a key, and an owner its length byte. */
+static int login_args_ok(const char *id, const char *owner)
+{
+    apr_size_t n = strlen(id), olen = owner ? strlen(owner) : 0;
+
+    return n > 0 && olen < 256 && n + olen + 2 <= LOGIN_KEY_MAX;
+}
+
+static apr_status_t bdb_login_create(tsr_store_t *s, apr_pool_t *p,
+                                     const char *id, const char *owner,
+                                     apr_time_t expires, const char *rec,
+                                     apr_size_t len, apr_size_t max_total,
+                                     apr_size_t max_owner)
+{
+    login_op_t o;
+    apr_status_t rv;
+
+    if (!login_args_ok(id, owner)) {
+        return APR_EINVAL;
+    }
+    memset(&o, 0, sizeof(o));
+    o.pool = p;
+    o.id = id;
+    o.owner = owner;
+    o.expires = expires;
+    o.now = apr_time_now();
+    o.rec = rec;
+    o.len = len;
+    o.max_total = max_total;
+    o.max_owner = max_owner;
+    rv = in_txn(s->impl, login_create_step, &o, "sign-in write");
+    if (rv == APR_SUCCESS && o.full) {
+        return TSR_EFULL;
+    }
+    return rv;
+}
+
+static apr_status_t bdb_login_get(tsr_store_t *s, apr_pool_t *p,
+                                  const char *id, const char **prec,
+                                  apr_size_t *plen)
+{
+    char kbuf[LOGIN_KEY_MAX];
+    const char *val;
+    apr_size_t size;
+    login_val_t v;
+    apr_status_t rv;
+
+    if (!login_args_ok(id, "")) {
+        return TSR_ENOTFOUND;
+    }
+    rv = get(s->impl, p, DB_LOGINS, kbuf, login_rec_key(kbuf, id), &val,
+             &size);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (!login_val_parse(&v, val, size) || v.expires <= apr_time_now()) {
+        return TSR_ENOTFOUND;
+    }
+    *prec = v.rec;
+    *plen = v.len;
+    return APR_SUCCESS;
+}
+
+static int login_update_step(bdb_t *b, DB_TXN *txn, void *baton)
+{
+    login_op_t *o = baton;
+    DB *db = b->db[DB_LOGINS];
+    char kbuf[LOGIN_KEY_MAX];
+    const char *next = NULL, *val;
+    apr_size_t next_len = 0, vsize;
+    login_val_t v;
+    DBT key, data;
+    apr_status_t rv;
+    int ret;
+
+    set_dbt(&key, kbuf, login_rec_key(kbuf, o->id));
+    memset(&data, 0, sizeof(data));
+    data.flags = DB_DBT_MALLOC;
+    if ((ret = db->get(db, txn, &key, &data, DB_RMW)) != 0) {
+        return ret;
+    }
+    apr_pool_cleanup_register(o->pool, data.data, free_cleanup,
+                              apr_pool_cleanup_null);
+    /* Expired: missing, as to a read; the sweep removes it. */
+    if (!login_val_parse(&v, data.data, data.size)
+        || v.expires <= o->now) {
+        return DB_NOTFOUND;
+    }
+    rv = o->fn(o->baton, o->pool, v.rec, v.len, &next, &next_len, o->perr);
+    if (rv != APR_SUCCESS) {
+        o->refused = rv;
+        return DB_KEYEXIST;         /* any error: the caller knows why */
+    }
+    if (next == NULL) {
+        return login_remove(b, txn, o->id, v.owner, v.olen);
+    }
+    val = login_val_make(o->pool, v.expires, v.owner, v.olen, next, next_len,
+                         &vsize);
+    set_dbt(&data, val, vsize);
+    return db->put(db, txn, &key, &data, 0);
+}
+
+static apr_status_t bdb_login_update(tsr_store_t *s, apr_pool_t *p,
+                                     const char *id,
+                                     tsr_record_update_fn *fn, void *baton,
+                                     tsr_error_t **perr)
+{
+    login_op_t o;
+    apr_status_t rv;
+
+    if (!login_args_ok(id, "")) {
+        return TSR_ENOTFOUND;
+    }
+    memset(&o, 0, sizeof(o));
+    o.pool = p;
+    o.id = id;
+    o.now = apr_time_now();
+    o.fn = fn;
+    o.baton = baton;
+    o.perr = perr;
+    o.refused = APR_SUCCESS;
+    rv = in_txn(s->impl, login_update_step, &o, "sign-in update");
+    if (o.refused != APR_SUCCESS) {
+        return o.refused;
+    }
+    return rv;
+}
+
+/* Remove sign-in id if it is still there and expired. */
+static int login_sweep_step(bdb_t *b, DB_TXN *txn, void *baton)
+{
+    login_op_t *o = baton;
+    DB *db = b->db[DB_LOGINS];
+    char kbuf[LOGIN_KEY_MAX];
+    login_val_t v;
+    DBT key, data;
+    int ret;
+
+    set_dbt(&key, kbuf, login_rec_key(kbuf, o->id));
+    memset(&data, 0, sizeof(data));
+    data.flags = DB_DBT_MALLOC;
+    if ((ret = db->get(db, txn, &key, &data, DB_RMW)) != 0) {
+        return ret == DB_NOTFOUND ? 0 : ret;
+    }
+    apr_pool_cleanup_register(o->pool, data.data, free_cleanup,
+                              apr_pool_cleanup_null);
+    if (login_val_parse(&v, data.data, data.size)
+        && v.expires > o->now) {
+        return 0;
+    }
+    if (!login_val_parse(&v, data.data, data.size)) {
+        /* Unreadable: only the record itself can go. */
+        ret = db->del(db, txn, &key, 0);
+        return ret ? ret : login_count(b, txn, -1, NULL);
+    }
+    ret = login_remove(b, txn, o->id, v.owner, v.olen);
+    return ret == DB_NOTFOUND ? 0 : ret;
+}
+
+/* Up to LOGIN_SWEEP_BATCH ids of expired sign-ins, read without a
+ * transaction (each is checked again when removed). */
+static int login_expired_ids(bdb_t *b, apr_pool_t *p, apr_time_t now,
+                             apr_array_header_t *ids)
+{
+    DB *db = b->db[DB_LOGINS];
+    char kbuf[LOGIN_KEY_MAX];
+    login_val_t v;
+    DBT key, data;
+    DBC *c;
+    int ret, cret;
+
+    if ((ret = db->cursor(db, NULL, &c, 0)) != 0) {
+        return ret;
+    }
+    kbuf[0] = LOGIN_REC;
+    memset(&key, 0, sizeof(key));
+    key.data = kbuf;
+    key.size = 1;
+    key.ulen = sizeof(kbuf);
+    key.flags = DB_DBT_USERMEM;
+    memset(&data, 0, sizeof(data));
+    data.flags = DB_DBT_MALLOC;
+    for (ret = c->get(c, &key, &data, DB_SET_RANGE);
+         ret == 0 && key.size > 1 && kbuf[0] == LOGIN_REC;
+         ret = c->get(c, &key, &data, DB_NEXT)) {
+        if (!login_val_parse(&v, data.data, data.size) || v.expires <= now) {
+            APR_ARRAY_PUSH(ids, char *) =
+                apr_pstrmemdup(p, kbuf + 1, key.size - 1);
+        }
+        free(data.data);
+        data.data = NULL;
+        if (ids->nelts == LOGIN_SWEEP_BATCH) {
+            break;
+        }
+    }
+    cret = c->close(c);
+    if (ret != 0 && ret != DB_NOTFOUND) {
+        return ret;
+    }
+    return cret;
+}
+
+/* Remove every sign-in that expired, a transaction each. */
+static apr_status_t logins_sweep(bdb_t *b, apr_pool_t *p)
+{
+    apr_pool_t *sub;
+    apr_array_header_t *ids;
+    login_op_t o;
+    apr_status_t rv = APR_SUCCESS;
+    int ret, i, n;
+
+    apr_pool_create(&sub, p);
+    do {
+        apr_pool_clear(sub);
+        ids = apr_array_make(sub, LOGIN_SWEEP_BATCH, sizeof(char *));
+        memset(&o, 0, sizeof(o));
+        o.pool = sub;
+        o.now = apr_time_now();
+        if ((ret = login_expired_ids(b, sub, o.now, ids)) != 0) {
+            rv = map_err(b, ret, "sign-in sweep");
+            break;
+        }
+        n = ids->nelts;
+        for (i = 0; i < n && rv == APR_SUCCESS; i++) {
+            o.id = APR_ARRAY_IDX(ids, i, char *);
+            rv = in_txn(b, login_sweep_step, &o, "sign-in sweep");
+        }
+    } while (rv == APR_SUCCESS && n == LOGIN_SWEEP_BATCH);
+    apr_pool_destroy(sub);
+    return rv;
+}
+
+/* A checkpoint, which also lets old log files go, and the sweep of
+ * sign-ins that expired.  No failchk here: one run while another process
+ * dies inside the library can wait for ever (a dead waiter's condition
+ * variable), and a death inside the store is the parent's to handle
+ * anyway (mod_tsci_registry_watch.c). */
 static apr_status_t bdb_maintain(tsr_store_t *s, apr_pool_t *p)
 {
     bdb_t *b = s->impl;
+    apr_status_t rv;
 
     if (b->broken) {
         return TSR_EBROKEN;
     }
-    return tsr_store_bdb_checkpoint(s);
+    rv = logins_sweep(b, p);
+    return rv == APR_SUCCESS ? tsr_store_bdb_checkpoint(s) : rv;
 }
 
 static int bdb_recovery_needed(apr_pool_t *p, const tsr_store_config_t *cfg)
@@ -1577,7 +2078,10 @@ static const tsr_store_provider_t bdb_provider = {
     bdb_stats,
     bdb_package_version_view,
     bdb_changes,
-    bdb_user_stars
+    bdb_user_stars,
+    bdb_login_create,
+    bdb_login_get,
+    bdb_login_update
 };
 
 const tsr_store_provider_t *tsr_store_bdb_provider(void)

@@ -18,7 +18,7 @@ use Digest::SHA qw(sha1_hex);
 use Time::HiRes qw(sleep);
 use TsciTest qw(base_url req json_of adduser publish publish_body unique
                 npm_env run_npm npm_adduser store_state data_dir t_var
-                write_file);
+                write_file web_start web_form);
 use TsciLDAP ();
 
 my $no_npm = system('npm --version >/dev/null 2>&1') != 0;
@@ -27,7 +27,7 @@ my $no_slapd = TsciLDAP::missing();
 if (($no_npm || $no_slapd) && !$ENV{CI}) {
     plan skip_all => $no_slapd // 'npm is not installed';
 }
-plan tests => 72;
+plan tests => 78;
 
 my $cfg = Apache::Test::config();
 my $error_log = $cfg->{vars}{t_logs} . '/error_log';
@@ -330,6 +330,20 @@ is $res->code, 201, 'her directory password is';
 $res = login($ldaplogin, 'ldap-bob', $pw{'ldap-bob'});
 is $res->code, 403, 'a directory user outside the group cannot log in: 403';
 ok !(json_of($res) || {})->{token}, 'and gets no token';
+
+# ---- npm's web login, checked by the directory ----
+my ($wres, $wlogin, $wdone) = web_start($ldaplogin);
+is $wres->code, 200, 'web login: npm starts one under Require ldap-group';
+is web_form($wlogin, { user => 'ldap-carol', password => $pw{'ldap-carol'} })
+       ->code, 200, 'a member signs in on the page with her directory password';
+my $wtoken = (json_of(req(GET => $wdone)) || {})->{token};
+is json_of(req(GET => "${ldaplogin}-/whoami", token => $wtoken))->{username},
+   'ldap-carol', 'and npm gets her token';
+($wres, $wlogin, $wdone) = web_start($ldaplogin);
+$res = web_form($wlogin, { user => 'ldap-bob', password => $pw{'ldap-bob'} });
+is $res->code, 403, 'a directory user outside the group: 403 on the page';
+like $res->content, qr/may not use this registry/, 'which says so';
+is req(GET => $wdone)->code, 202, 'and npm gets no token';
 
 my $slapd_pid = $ldap->pid;
 $ldap->stop;

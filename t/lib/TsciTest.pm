@@ -15,6 +15,7 @@ use JSON::PP ();
 use File::Find ();
 use File::Path ();
 use LWP::UserAgent ();
+use URI ();
 use HTTP::Request ();
 use Apache::Test ();
 use Apache::TestRequest ();
@@ -30,7 +31,9 @@ our @EXPORT_OK = qw(base_url req json_of make_tarball publish_body
                     run_client log_lines slurp spare_port
                     publish_pair installed_says logged
                     npmrc_key url_path write_publishable
-                    check_published);
+                    check_published
+                    npm_web_start browser_missing browser_signin
+                    web_start web_form);
 
 my $json = JSON::PP->new->canonical->allow_nonref;
 
@@ -266,6 +269,122 @@ sub npm_adduser {
     }
     $e->hard_close;
     return (0, $text);
+}
+
+# npm's web login as npm starts it at the registry $at (POST /-/v1/login,
+# {"create": true} for npm adduser), with extra request headers: returns
+# (response, login URL, done URL).
+sub web_start {
+    my ($at, $create, %headers) = @_;
+    my $res = req(POST => "${at}-/v1/login", headers => \%headers,
+                  body => $create ? { create => JSON::PP::true() } : {});
+    my $d = json_of($res) || {};
+    return ($res, $d->{loginUrl}, $d->{doneUrl});
+}
+
+# The web login's form at $url, posted as a browser posts it, with
+# %$fields (user, password, email) and extra request headers.
+sub web_form {
+    my ($url, $fields, %headers) = @_;
+    my $u = URI->new('http:');
+    $u->query_form(map { $_ => $fields->{$_} } sort keys %$fields);
+    return req(POST => $url, body => $u->query,
+               headers => { 'Content-Type' =>
+                                'application/x-www-form-urlencoded',
+                            %headers });
+}
+
+# npm login or npm adduser ($cmd) with no flags, the web flow, run in the
+# background as a person runs it: no terminal, so npm prints where to
+# sign in and polls the registry until someone has.  Returns a hash:
+# url (a sub: the address npm printed, waiting up to 60 s for it; undef
+# if it never came), finish (a sub: npm's exit status and output, waiting
+# up to $limit seconds, 90 by default, then killing it), out (its output
+# file).
+sub npm_web_start {
+    my ($env, $registry, $cmd, $limit) = @_;
+    my $out = "$env->{home}/$cmd-web.out";
+    unlink $out;
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        $ENV{HOME} = $env->{home};
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', $out or POSIX::_exit(127);
+        open STDERR, '>&', \*STDOUT;
+        exec 'npm', $cmd, '--color=false', "--registry=$registry",
+            "--userconfig=$env->{userconfig}", "--cache=$env->{cache}"
+            or POSIX::_exit(127);
+    }
+    my $me = { pid => $pid, out => $out };
+    $me->{url} = sub {
+        for (1 .. 600) {
+            my $text = slurp($out);
+            return $1 if $text =~ /(?:Login|Create your account) at:\s*\n(https?:\S+)/;
+            last if waitpid($pid, POSIX::WNOHANG()) == $pid
+                    && (($me->{status} = $?), 1);
+            Time::HiRes::sleep(0.1);
+        }
+        return undef;
+    };
+    $me->{finish} = sub {
+        my $end = Time::HiRes::time() + ($limit // 90);
+        while (!defined $me->{status} && Time::HiRes::time() < $end) {
+            if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
+                $me->{status} = $?;
+                last;
+            }
+            Time::HiRes::sleep(0.1);
+        }
+        if (!defined $me->{status}) {
+            kill 'KILL', $pid;
+            waitpid $pid, 0;
+            $me->{status} = -1;
+        }
+        return ($me->{status} == -1 ? -1 : $me->{status} >> 8, slurp($out));
+    };
+    $me->{running} = sub {
+        return 0 if defined $me->{status};
+        if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
+            $me->{status} = $?;
+            return 0;
+        }
+        return 1;
+    };
+    return $me;
+}
+
+# Headless Chromium, driven by puppeteer-core (installed by .ci/deps and
+# .ci/clients), for the web login's page: undef when both are there, else
+# what is missing.
+sub browser_missing {
+    my $chromium = $ENV{TSCI_CHROMIUM} || '/usr/bin/chromium';
+    my $top = Apache::Test::vars('top_dir');
+    my @missing;
+    push @missing, $chromium unless -x $chromium;
+    push @missing, 'puppeteer-core under clients/ (run .ci/clients)'
+        unless -d "$top/clients/node_modules/puppeteer-core";
+    return @missing ? join(', ', @missing) . ' missing' : undef;
+}
+
+# A person at the page $url: Chromium opens it, then for each attempt
+# ({user, password, email}) fills the fields found by their labels and
+# presses the button (t/lib/signin_browser.js says what it reports).
+# Returns the report (a hash), or undef and the browser's complaint.
+sub browser_signin {
+    my ($url, @attempts) = @_;
+    my $top = Apache::Test::vars('top_dir');
+    my $t = Apache::Test::vars('t_dir');
+    my $profile = t_var() . '/browser-profile';
+    File::Path::rmtree($profile);
+    local $ENV{NODE_PATH} = "$top/clients/node_modules";
+    local $ENV{TSCI_BROWSER_PROFILE} = $profile;
+    local $ENV{HOME} = t_var();
+    my $cmd = join ' ', map { quotemeta } 'timeout', '120', 'node',
+        "$t/lib/signin_browser.js", $url, $json->encode(\@attempts);
+    my $out = `$cmd 2>&1`;
+    my ($line) = $out =~ /^(\{.*\})\s*$/m;
+    my $report = $line ? eval { $json->decode($line) } : undef;
+    return ($report, $out);
 }
 
 # ---- Other npm clients (t/client/pnpm.t, yarn.t, bun.t) ----

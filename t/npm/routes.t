@@ -10,7 +10,7 @@ use IO::Socket::INET ();
 use Digest::SHA qw(sha1_hex);
 use TsciTest qw(base_url req json_of adduser publish unique);
 
-plan tests => 62, have_lwp;
+plan tests => 70, have_lwp;
 
 my $base = base_url('/npm/');
 my $ruser = unique('routes');
@@ -43,6 +43,12 @@ my @refused = (
     # GET is npm owner add reading a user; PUT is the login.
     ['-/user/org.couchdb.user:someone', [qw(POST DELETE)], 'GET, HEAD, PUT'],
     ['-/user/token/tsr_x', [qw(GET PUT)], 'DELETE'],
+    # The web login: npm's start, the page and its form, npm's poll.
+    ['-/v1/login', [qw(GET PUT DELETE)], 'POST'],
+    ['-/v1/login/web/AAAAAAAAAAAAAAAAAAAAAA', [qw(PUT DELETE)],
+     'GET, HEAD, POST'],
+    ['-/v1/login/done/AAAAAAAAAAAAAAAAAAAAAA/x', [qw(POST PUT DELETE)],
+     'GET, HEAD'],
 );
 for my $r (@refused) {
     my ($path, $methods, $allow) = @$r;

@@ -49,5 +49,7 @@ Suite *make_viewcache_suite(void);
 Suite *make_gunzip_suite(void);
 Suite *make_audit_suite(void);
 Suite *make_sign_suite(void);
+Suite *make_weblogin_suite(void);
+Suite *make_store_logins_suite(void);
 
 #endif

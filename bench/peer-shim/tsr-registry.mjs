@@ -15,6 +15,8 @@
 //   TSR_PEER_PORTS   the port band, "first-last"
 //   TSR_PEER_RUN     where each registry gets a folder (config, logs, data)
 //   TSR_PEER_DUMPIO  if set, mod_dumpio logs every request and response body
+//   TSR_PEER_STRICT_SCOPES  if set, the harness's user is not an administrator
+//                    (see init())
 //   TSR_PEER_SEED    if set, a folder of .tgz files published into each new
 //                    registry before its tests run (bench/peer-suite --seed)
 import { spawnSync } from 'node:child_process';
@@ -213,6 +215,15 @@ export class Registry {
             ? `LoadModule dumpio_module ${mods}/mod_dumpio.so\n` +
               'DumpIOInput On\nDumpIOOutput On\nLogLevel notice dumpio:trace7\n'
             : '';
+        // Verdaccio's default configuration lets every logged-in user create
+        // packages in any scope ('@*/*': publish: $authenticated); here a
+        // scope belongs to its user or organisation, and only an
+        // administrator creates packages in any scope.  So the harness's one
+        // user is made one, unless TSR_PEER_STRICT_SCOPES asks for the
+        // registry's own rules.
+        const admin = process.env.TSR_PEER_STRICT_SCOPES
+            ? ''
+            : `    TsciRegistryAdmin user ${this.credentials.user}\n`;
         const conf = path.join(dir, 'httpd.conf');
         fs.writeFileSync(
             conf,
@@ -234,15 +245,25 @@ MaxRequestWorkers 25
 MinSpareThreads 1
 MaxSpareThreads 25
 # What each client sent, to tell why a test failed.
-LogFormat "%{%T}t.%{msec_frac}t \\"%r\\" %>s %B \\"%{Accept}i\\" \\"%{User-Agent}i\\" \\"%{npm-command}i\\" auth:%{Authorization}i" peer
+LogFormat "%{%T}t.%{msec_frac}t \\"%r\\" %>s %B \\"%{Accept}i\\" \\"%{User-Agent}i\\" \\"%{npm-command}i\\" user:%u" peer
 CustomLog ${dir}/access_log peer
 ${dumpio}TsciRegistryDataDir ${dir}/data
 <Location />
     TsciRegistry On
     TsciRegistryAllowSignup On
-</Location>
+${admin}</Location>
 `
         );
+        // The clients the tests spawn inherit this process's environment.
+        // Each registry gets client caches of its own: ports come round
+        // again, and Yarn takes an exact version it has metadata for from
+        // its global cache without asking, so it would fetch the tarball
+        // from the port of an earlier registry (gone by then).  Verdaccio's
+        // CI, running files in parallel, rarely meets that.
+        const caches = path.join(dir, 'client-cache');
+        process.env.YARN_GLOBAL_FOLDER = path.join(caches, 'yarn');
+        process.env.npm_config_cache = path.join(caches, 'npm');
+        process.env.XDG_CACHE_HOME = path.join(caches, 'xdg');
         const r = spawnSync(httpd, ['-f', conf, '-k', 'start'], { encoding: 'utf8' });
         if (r.status !== 0) {
             throw new Error(`httpd did not start (${dir}): ${r.stderr}${r.stdout}`);

@@ -36,6 +36,9 @@ typedef struct tsr_server_conf_t {
     struct tsr_tokencache_t *tokens;    /* this process's token cache */
     int login_limit_user;       /* TsciRegistryLoginLimit; -1 unset */
     int login_limit_addr;
+    /* Tokens revoked by the tsci-registry tool, counted in a file of the
+     * data directory this process maps (child_init); NULL: none. */
+    const volatile apr_uint32_t *revocations;
 } tsr_server_conf_t;
 
 /* Failed sign-ins are counted over this many seconds. */
@@ -106,6 +109,9 @@ tsr_store_t *tsr_request_store(request_rec *r);
  * read it before looking a token up, bump it after revoking one. */
 apr_uint32_t tsr_token_generation(void);
 void tsr_token_generation_bump(void);
+/* The generation a token cache of s's data directory goes by: Apache's
+ * own, moved on as well by revocations of the tsci-registry tool. */
+apr_uint32_t tsr_token_generation_for(server_rec *s);
 
 /* mod_tsci_registry_watch.c: the parent watches children for the store. */
 void tsr_watch_register_hooks(apr_pool_t *p);

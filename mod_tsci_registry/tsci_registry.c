@@ -153,9 +153,10 @@ static const char *human(apr_pool_t *p, apr_uint64_t bytes)
 
 static void print_json(json_object *o)
 {
-    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY
-                                                  | JSON_C_TO_STRING_SPACED
-                                                  | JSON_C_TO_STRING_NOSLASHESCAPE));
+    int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                | JSON_C_TO_STRING_NOSLASHESCAPE;
+
+    printf("%s\n", json_object_to_json_string_ext(o, flags));
 }
 
 static void set_u64(json_object *o, const char *key, apr_uint64_t v)
@@ -520,7 +521,7 @@ static int cmd_backup(apr_pool_t *p, const opts_t *o, const char *dir)
     if (rv != APR_SUCCESS) {
         rc = failed(err, rv);
         /* Unless it was refused before anything was written there. */
-        if (!(err && err->http_status == 409)) {
+        if (!(err && err->http_status < 500)) {
             say("%s is not a usable backup", dir);
         }
         return rc;
@@ -1035,10 +1036,14 @@ static int run(apr_pool_t *p, opts_t *o)
     if (is(o, "restore", NULL, 2, 2)) {
         struct stat st;
 
-        /* As root, the owner of the target: it must exist to say who. */
-        if (geteuid() == 0 && stat(o->datadir, &st) != 0) {
-            say("%s does not exist: make it, owned by Apache's User (or run "
-                "this as that user), then restore into it", o->datadir);
+        /* As root, the owner of the target: it must exist to say who,
+         * and not be root, or Apache could not write what is restored
+         * (its start gives it the top directories only). */
+        if (geteuid() == 0
+            && (stat(o->datadir, &st) != 0 || st.st_uid == 0)) {
+            say("%s must exist and belong to Apache's User when the tool "
+                "runs as root (install -d -o www-data -g www-data %s), or "
+                "run it as that user", o->datadir, o->datadir);
             return 1;
         }
         return become_owner(o->datadir) ? 1 : cmd_restore(p, o, a[1]);

@@ -284,6 +284,15 @@ apr_status_t tsr_backup_run(tsr_backup_result_t *res, apr_pool_t *p,
 
     memset(res, 0, sizeof(*res));
     res->missing = apr_array_make(p, 4, sizeof(char *));
+    /* Inside, it would be part of what it copies, and of every later
+     * backup: a disk lost takes both. */
+    if (strncmp(dir, s->datadir, strlen(s->datadir)) == 0
+        && (dir[strlen(s->datadir)] == '/'
+            || dir[strlen(s->datadir)] == '\0')) {
+        return tsr_error_set(perr, p, 400, NULL, "%s is inside the data "
+                             "directory %s: a backup goes elsewhere", dir,
+                             s->datadir);
+    }
     if ((rv = entries(&names, p, dir)) != APR_SUCCESS) {
         return tsr_error_set(perr, p, 500, NULL, "cannot read %s: %s", dir,
                              strerr(p, rv));

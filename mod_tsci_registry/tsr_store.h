@@ -280,10 +280,11 @@ typedef struct tsr_store_provider_t {
                                     tsr_error_t **perr);
     /* A hot backup, while other processes write: backup_hold(1) keeps
      * every file a copy needs (and writes a checkpoint), backup_hold(0)
-     * lets go (so does closing the handle).  backup_files lists, relative to the data directory, the
-     * files of the metadata (logs 0) or, to be listed after those are
-     * copied, of its journal (logs 1); backup_copy copies one of them to
-     * the same place under todir, consistently with writers.  The copy
+     * lets go (so does closing the handle).  backup_files lists,
+     * relative to the data directory, the files of the metadata (logs
+     * 0) or, to be listed after those are copied, of its journal (logs
+     * 1); backup_copy copies one of them to the same place under todir,
+     * consistently with writers.  The copy
      * is usable once backup_recover (no process may use it) has made it
      * consistent. */
     apr_status_t (*backup_hold)(tsr_store_t *s, apr_pool_t *p, int on);

@@ -792,6 +792,12 @@ START_TEST(backup_refuses)
                                      &err), err, 409);
     ck_assert_contains(err->message, "not empty");
     ck_assert(!fx_exists(apr_pstrcat(fx_pool, bk, "/db", NULL)));
+    err = NULL;
+    bk = apr_pstrcat(fx_pool, datadir, "/backups/one", NULL);
+    ck_assert_refusal(tsr_backup_run(&res, fx_pool, store, bk, NULL, NULL,
+                                     &err), err, 400);
+    ck_assert_contains(err->message, "inside the data directory");
+    ck_assert(!fx_exists(bk));
 }
 END_TEST
 

@@ -47,6 +47,9 @@ typedef struct tsr_server_conf_t {
     const char *signing_key_path;   /* TsciRegistrySigningKey; NULL unset */
     /* The key itself, loaded (or made) by the parent in post_config. */
     const struct tsr_sign_key_t *signing_key;
+    /* Tokens revoked by the tsci-registry tool, counted in a file of the
+     * data directory this process maps (child_init); NULL: none. */
+    const volatile apr_uint32_t *revocations;
 } tsr_server_conf_t;
 
 /* Each process keeps this many bytes of hot package records. */
@@ -131,6 +134,9 @@ tsr_store_t *tsr_request_store(request_rec *r);
  * read it before looking a token up, bump it after revoking one. */
 apr_uint32_t tsr_token_generation(void);
 void tsr_token_generation_bump(void);
+/* The generation a token cache of s's data directory goes by: Apache's
+ * own, moved on as well by revocations of the tsci-registry tool. */
+apr_uint32_t tsr_token_generation_for(server_rec *s);
 
 /* mod_tsci_registry_watch.c: the parent watches children for the store. */
 void tsr_watch_register_hooks(apr_pool_t *p);

@@ -74,7 +74,8 @@ static tsr_request_t *identify(request_rec *r)
     sc = ap_get_module_config(r->server->module_config,
                               &tsci_registry_module);
     rv = tsr_token_lookup(&id, r->pool, store, sc->tokens,
-                          tsr_token_generation(), token, strlen(token));
+                          tsr_token_generation_for(r->server), token,
+                          strlen(token));
     if (rv == TSR_ENOTFOUND) {
         n->id.bad_token = 1;
         return n;

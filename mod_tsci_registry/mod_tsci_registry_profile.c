@@ -3,7 +3,7 @@
  * when they signed up; users of Apache's providers are known by name
  * alone.  Two-factor sign-in is Apache's business (a module in front),
  * so tfa is false; profile changes are not taken (405 from the route
- * table): an administrator changes users (tsci-registry-admin). */
+ * table): an administrator changes users (tsci-registry). */
 #include "httpd.h"
 #include "http_config.h"
 #include "http_protocol.h"

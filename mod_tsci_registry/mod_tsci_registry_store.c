@@ -22,6 +22,7 @@
 #include "mod_tsci_registry.h"
 #include "mod_watchdog.h"
 #include "tsr_tokencache.h"
+#include "tsr_revoke.h"
 #include "apr_atomic.h"
 #include "apr_shm.h"
 
@@ -55,6 +56,21 @@ void tsr_token_generation_bump(void)
     if (token_gen) {
         apr_atomic_inc32(token_gen);
     }
+}
+
+apr_uint32_t tsr_token_generation_for(server_rec *s)
+{
+    tsr_server_conf_t *sc = ap_get_module_config(s->module_config,
+                                                 &tsci_registry_module);
+    apr_uint32_t gen = tsr_token_generation();
+
+    /* Both only grow, so their sum changes whenever either does; 0 keeps
+     * meaning "no cache". */
+    if (gen == 0 || sc->revocations == NULL) {
+        return gen;
+    }
+    gen += tsr_revoke_read(sc->revocations);
+    return gen ? gen : 1;
 }
 
 /* A status worth a prefix in the log: the core's own codes and APR's
@@ -451,6 +467,7 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
 {
     apr_hash_t *dirs = datadirs(pchild, main);
     apr_hash_t *caches = apr_hash_make(pchild);
+    apr_hash_t *revoked = apr_hash_make(pchild);
     apr_hash_index_t *hi;
     apr_uint32_t *busy;
     server_rec *s;
@@ -504,10 +521,20 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
                      store ? (void *)store : (void *)&unusable);
         if (store && token_gen) {
             tsr_tokencache_t *tc;
+            const volatile apr_uint32_t *rc;
 
-            if (tsr_tokencache_create(&tc, pchild, TOKEN_CACHE_ENTRIES)
-                == APR_SUCCESS) {
+            /* Without the tool's count, a token it revokes would stay in
+             * this cache: then no cache at all. */
+            if (tsr_revoke_map(&rc, pchild, dir) != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, owner,
+                             "TSR00027: cannot map %s/%s: every token is "
+                             "looked up in the store", dir,
+                             TSR_REVOKE_FILE);
+            }
+            else if (tsr_tokencache_create(&tc, pchild, TOKEN_CACHE_ENTRIES)
+                     == APR_SUCCESS) {
                 apr_hash_set(caches, dir, APR_HASH_KEY_STRING, tc);
+                apr_hash_set(revoked, dir, APR_HASH_KEY_STRING, (void *)rc);
             }
         }
     }
@@ -523,6 +550,9 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
         sc->store = (v && v != (void *)&unusable) ? v : NULL;
         sc->tokens = sc->store ? apr_hash_get(caches, sc->datadir,
                                               APR_HASH_KEY_STRING) : NULL;
+        sc->revocations = sc->tokens ? apr_hash_get(revoked, sc->datadir,
+                                                    APR_HASH_KEY_STRING)
+                                     : NULL;
     }
 }
 

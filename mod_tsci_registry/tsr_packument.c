@@ -640,21 +640,42 @@ apr_status_t tsr_packument_remove_version(json_object *doc, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+/* Every ready view of doc as it is into out, version views (dated when)
+ * too when every_version is set. */
+static apr_status_t render_all(apr_pool_t *p, json_object *doc,
+                               int every_version, apr_time_t when,
+                               tsr_package_write_t *out);
+
 apr_status_t tsr_packument_rewrite(apr_pool_t *p, json_object *doc,
                                    int every_version,
                                    tsr_package_write_t *out)
 {
-    json_object *versions = tsr_json_obj(doc, "versions");
     apr_time_t now = apr_time_now();
+    apr_status_t rv;
+
+    if ((rv = tsr_packument_touch(doc, p, now)) != APR_SUCCESS) {
+        return rv;
+    }
+    return render_all(p, doc, every_version, now, out);
+}
+
+apr_status_t tsr_packument_views(apr_pool_t *p, json_object *doc,
+                                 tsr_package_write_t *out)
+{
+    return render_all(p, doc, 1, modified_time(doc), out);
+}
+
+static apr_status_t render_all(apr_pool_t *p, json_object *doc,
+                               int every_version, apr_time_t now,
+                               tsr_package_write_t *out)
+{
+    json_object *versions = tsr_json_obj(doc, "versions");
     const char **vers, **views;
     apr_size_t *lens;
     apr_status_t rv;
     int n = every_version && versions
                 ? json_object_object_length(versions) : 0, i = 0;
 
-    if ((rv = tsr_packument_touch(doc, p, now)) != APR_SUCCESS) {
-        return rv;
-    }
     vers = apr_pcalloc(p, (n + 1) * sizeof(*vers));
     views = apr_pcalloc(p, (n + 1) * sizeof(*views));
     lens = apr_pcalloc(p, (n + 1) * sizeof(*lens));

@@ -68,6 +68,12 @@ apr_status_t tsr_packument_rewrite(apr_pool_t *p, json_object *doc,
                                    int every_version,
                                    tsr_package_write_t *out);
 
+/* Every ready view of doc as it stands, into out (as rewrite, with every
+ * version's, but doc is not changed: no new _rev; version views are dated
+ * by time.modified).  For rebuilding views (tsci-registry reindex). */
+apr_status_t tsr_packument_views(apr_pool_t *p, json_object *doc,
+                                 tsr_package_write_t *out);
+
 /* A new, empty document for name (owned by p). */
 json_object *tsr_packument_new(apr_pool_t *p, const char *name);
 

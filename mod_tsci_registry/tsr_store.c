@@ -313,6 +313,129 @@ apr_status_t tsr_store_user_stars(tsr_store_t *s, apr_pool_t *p,
     return leave(s, s->provider->user_stars(s, p, user, max, pnames));
 }
 
+/* ---- administration: providers without an operation say so ---- */
+
+apr_status_t tsr_store_user_names(tsr_store_t *s, apr_pool_t *p,
+                                  const char *after, apr_size_t max,
+                                  apr_array_header_t **pnames)
+{
+    if (s->provider->user_names == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->user_names(s, p, after, max, pnames));
+}
+
+apr_status_t tsr_store_user_update(tsr_store_t *s, apr_pool_t *p,
+                                   const char *name,
+                                   tsr_record_update_fn *fn, void *baton,
+                                   tsr_error_t **perr)
+{
+    if (s->provider->user_update == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->user_update(s, p, name, fn, baton, perr));
+}
+
+apr_status_t tsr_store_user_delete(tsr_store_t *s, apr_pool_t *p,
+                                   const char *name, int *ptokens)
+{
+    if (s->provider->user_delete == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->user_delete(s, p, name, ptokens));
+}
+
+apr_status_t tsr_store_package_names_after(tsr_store_t *s, apr_pool_t *p,
+                                           const char *after,
+                                           apr_size_t max,
+                                           apr_array_header_t **pnames)
+{
+    if (s->provider->package_names_after == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->package_names_after(s, p, after, max,
+                                                     pnames));
+}
+
+apr_status_t tsr_store_package_reindex(tsr_store_t *s, apr_pool_t *p,
+                                       const char *name,
+                                       tsr_package_update_fn *fn,
+                                       void *baton, tsr_error_t **perr)
+{
+    if (s->provider->package_reindex == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->package_reindex(s, p, name, fn, baton,
+                                                 perr));
+}
+
+apr_status_t tsr_store_backup_hold(tsr_store_t *s, apr_pool_t *p, int on)
+{
+    if (s->provider->backup_hold == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->backup_hold(s, p, on));
+}
+
+apr_status_t tsr_store_backup_files(tsr_store_t *s, apr_pool_t *p,
+                                    int logs, apr_array_header_t **pfiles)
+{
+    if (s->provider->backup_files == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->backup_files(s, p, logs, pfiles));
+}
+
+apr_status_t tsr_store_backup_copy(tsr_store_t *s, apr_pool_t *p,
+                                   const char *file, const char *todir)
+{
+    if (s->provider->backup_copy == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->backup_copy(s, p, file, todir));
+}
+
+apr_status_t tsr_store_backup_recover(const tsr_store_provider_t *provider,
+                                      apr_pool_t *p,
+                                      const tsr_store_config_t *cfg)
+{
+    return provider->backup_recover ? provider->backup_recover(p, cfg)
+                                    : APR_ENOTIMPL;
+}
+
+long tsr_store_release(const tsr_store_provider_t *provider, apr_pool_t *p,
+                       const tsr_store_config_t *cfg)
+{
+    return provider->release ? provider->release(p, cfg) : 0;
+}
+
+apr_status_t tsr_store_open_admin(const tsr_store_provider_t *provider,
+                                  tsr_store_t **ps, apr_pool_t *p,
+                                  const tsr_store_config_t *cfg,
+                                  int *pjoined)
+{
+    return provider->open_admin ? provider->open_admin(ps, p, cfg, pjoined)
+                                : APR_ENOTIMPL;
+}
+
+apr_status_t tsr_store_verify(tsr_store_t *s, apr_pool_t *p,
+                              apr_array_header_t **pproblems)
+{
+    if (s->provider->verify == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->verify(s, p, pproblems));
+}
+
 /* A change row is "name\nrev\nmicroseconds\n" plus "d" for a deletion.
  * Rows of stores from before revisions were kept are the name alone;
  * names never hold a newline. */

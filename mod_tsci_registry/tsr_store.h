@@ -265,6 +265,72 @@ typedef struct tsr_store_provider_t {
     apr_status_t (*login_update)(tsr_store_t *s, apr_pool_t *p,
                                  const char *id, tsr_record_update_fn *fn,
                                  void *baton, tsr_error_t **perr);
+
+    /* ---- administration (the tsci-registry tool) ---- */
+    /* At most max names of users after after ("": from the first), in
+     * order: a cursor over every user. */
+    apr_status_t (*user_names)(tsr_store_t *s, apr_pool_t *p,
+                               const char *after, apr_size_t max,
+                               apr_array_header_t **pnames);
+    /* Change user's record through fn in one transaction (fn's NULL next
+     * is refused: users go through user_delete).  TSR_ENOTFOUND when
+     * there is no such user. */
+    apr_status_t (*user_update)(tsr_store_t *s, apr_pool_t *p,
+                                const char *name, tsr_record_update_fn *fn,
+                                void *baton, tsr_error_t **perr);
+    /* Remove user's record and every token of theirs, in one
+     * transaction; *ptokens (may be NULL) counts the tokens.
+     * TSR_ENOTFOUND when there is no such user. */
+    apr_status_t (*user_delete)(tsr_store_t *s, apr_pool_t *p,
+                                const char *name, int *ptokens);
+    /* At most max names of packages after after ("": from the first), in
+     * order, tombstones included: a cursor over every package. */
+    apr_status_t (*package_names_after)(tsr_store_t *s, apr_pool_t *p,
+                                        const char *after, apr_size_t max,
+                                        apr_array_header_t **pnames);
+    /* Replace every ready view of name with those fn renders (full,
+     * abbrev, tags, readers and the n_more version views of out; none
+     * when out->gone) from the document, read under its write lock.  The
+     * document, its revision, the counters and the changes feed stay as
+     * they are.  TSR_ENOTFOUND when there is no such package. */
+    apr_status_t (*package_reindex)(tsr_store_t *s, apr_pool_t *p,
+                                    const char *name,
+                                    tsr_package_update_fn *fn, void *baton,
+                                    tsr_error_t **perr);
+    /* A hot backup, while other processes write: backup_hold(1) keeps
+     * every file a copy needs (and writes a checkpoint), backup_hold(0)
+     * lets go (so does closing the handle).  backup_files lists,
+     * relative to the data directory, the files of the metadata (logs
+     * 0) or, to be listed after those are copied, of its journal (logs
+     * 1); backup_copy copies one of them to the same place under todir,
+     * consistently with writers.  The copy
+     * is usable once backup_recover (no process may use it) has made it
+     * consistent. */
+    apr_status_t (*backup_hold)(tsr_store_t *s, apr_pool_t *p, int on);
+    apr_status_t (*backup_files)(tsr_store_t *s, apr_pool_t *p, int logs,
+                                 apr_array_header_t **pfiles);
+    apr_status_t (*backup_copy)(tsr_store_t *s, apr_pool_t *p,
+                                const char *file, const char *todir);
+    apr_status_t (*backup_recover)(apr_pool_t *p,
+                                   const tsr_store_config_t *cfg);
+    /* Let go of what processes share of the store in cfg, so that its
+     * files may be replaced: 0 when no process uses it (what they share
+     * is then gone, remade at the next start), else the pid of one that
+     * does, -1 when which is not known (or one that crashed left it so:
+     * the next start of Apache recovers it). */
+    long (*release)(apr_pool_t *p, const tsr_store_config_t *cfg);
+    /* For an administrator's tool: join the store that processes use
+     * (*pjoined 1), or, when none does, open it for this process alone,
+     * recovered first, leaving nothing shared behind when p goes (a
+     * store that Apache is not running, or a backup).  TSR_ENOTFOUND
+     * when cfg's directory holds no store; nothing is created. */
+    apr_status_t (*open_admin)(tsr_store_t **ps, apr_pool_t *p,
+                               const tsr_store_config_t *cfg, int *pjoined);
+    /* The library's own check of every database (after a checkpoint);
+     * one message per problem into *pproblems (char *, in p), empty when
+     * all is well.  Only meaningful when nobody writes meanwhile. */
+    apr_status_t (*verify)(tsr_store_t *s, apr_pool_t *p,
+                           apr_array_header_t **pproblems);
 } tsr_store_provider_t;
 
 /* A process's handle, or a session on one: what every operation takes. */
@@ -402,6 +468,42 @@ apr_status_t tsr_store_login_update(tsr_store_t *s, apr_pool_t *p,
                                     const char *id,
                                     tsr_record_update_fn *fn, void *baton,
                                     tsr_error_t **perr);
+
+/* Administration dispatchers (see the provider table): APR_ENOTIMPL when
+ * the provider lacks the operation. */
+apr_status_t tsr_store_user_names(tsr_store_t *s, apr_pool_t *p,
+                                  const char *after, apr_size_t max,
+                                  apr_array_header_t **pnames);
+apr_status_t tsr_store_user_update(tsr_store_t *s, apr_pool_t *p,
+                                   const char *name,
+                                   tsr_record_update_fn *fn, void *baton,
+                                   tsr_error_t **perr);
+apr_status_t tsr_store_user_delete(tsr_store_t *s, apr_pool_t *p,
+                                   const char *name, int *ptokens);
+apr_status_t tsr_store_package_names_after(tsr_store_t *s, apr_pool_t *p,
+                                           const char *after,
+                                           apr_size_t max,
+                                           apr_array_header_t **pnames);
+apr_status_t tsr_store_package_reindex(tsr_store_t *s, apr_pool_t *p,
+                                       const char *name,
+                                       tsr_package_update_fn *fn,
+                                       void *baton, tsr_error_t **perr);
+apr_status_t tsr_store_backup_hold(tsr_store_t *s, apr_pool_t *p, int on);
+apr_status_t tsr_store_backup_files(tsr_store_t *s, apr_pool_t *p,
+                                    int logs, apr_array_header_t **pfiles);
+apr_status_t tsr_store_backup_copy(tsr_store_t *s, apr_pool_t *p,
+                                   const char *file, const char *todir);
+apr_status_t tsr_store_backup_recover(const tsr_store_provider_t *provider,
+                                      apr_pool_t *p,
+                                      const tsr_store_config_t *cfg);
+long tsr_store_release(const tsr_store_provider_t *provider, apr_pool_t *p,
+                       const tsr_store_config_t *cfg);
+apr_status_t tsr_store_open_admin(const tsr_store_provider_t *provider,
+                                  tsr_store_t **ps, apr_pool_t *p,
+                                  const tsr_store_config_t *cfg,
+                                  int *pjoined);
+apr_status_t tsr_store_verify(tsr_store_t *s, apr_pool_t *p,
+                              apr_array_header_t **pproblems);
 
 /* Log through the store's hook (formatted in p). */
 void tsr_store_log(tsr_store_t *s, apr_pool_t *p, int level,

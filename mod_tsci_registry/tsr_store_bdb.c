@@ -58,6 +58,10 @@ typedef struct bdb_t {
      * every operation fails at once (503), without touching the library
      * or logging again, until the parent recovers and new children come. */
     volatile int broken;
+    /* A hot backup's hold (backup_hold): a transaction kept open, and the
+     * database it creates, which nobody else uses. */
+    DB_TXN *hold_txn;
+    DB *hold_db;
 } bdb_t;
 
 static const tsr_store_provider_t bdb_provider;
@@ -181,10 +185,16 @@ static int retryable(int ret)
     return ret == DB_LOCK_DEADLOCK;
 }
 
+static void release_hold(bdb_t *b);
+
 static apr_status_t bdb_cleanup(void *data)
 {
     bdb_t *b = data;
     int i;
+
+    if (b->env) {
+        release_hold(b);
+    }
 
     for (i = 0; i < DB_COUNT; i++) {
         if (b->db[i]) {
@@ -235,6 +245,9 @@ static apr_status_t open_env(bdb_t *b, const char *home,
     }
     if (opts->recover) {
         flags |= DB_CREATE | DB_RECOVER;
+    }
+    if (opts->alone) {
+        flags |= DB_CREATE | DB_RECOVER | DB_PRIVATE;
     }
     if ((ret = b->env->open(b->env, home, flags, 0640)) != 0) {
         return map_err(b, ret, "environment open");
@@ -471,7 +484,7 @@ static apr_status_t allocate_regions(apr_pool_t *p, const char *home)
 
 /* Are the environment's shared regions there?  Berkeley DB makes them
  * with the environment and leaves them when it closes; a store copied or
- * restored from a backup (db_hotbackup, tsci-registry-admin backup) has
+ * restored from a backup (db_hotbackup, tsci-registry backup) has
  * its databases and logs without them. */
 static int regions_exist(apr_pool_t *p, const char *datadir)
 {
@@ -2050,6 +2063,614 @@ static void bdb_recovery_clear(apr_pool_t *p, const tsr_store_config_t *cfg)
     tsr_store_bdb_clear_recovery_flag(p, cfg->datadir);
 }
 
+/* ---- administration (the tsci-registry tool) ---- */
+
+/* At most max keys of which after after ("": from the first), in order. */
+static apr_status_t keys_after(bdb_t *b, apr_pool_t *p, int which,
+                               const char *after, apr_size_t max,
+                               apr_array_header_t **pnames)
+{
+    apr_array_header_t *names = apr_array_make(p, 16, sizeof(char *));
+    apr_size_t alen = strlen(after);
+    void *acopy = apr_pmemdup(p, after, alen + 1);
+    DBT key, data;
+    DBC *c;
+    int ret, cret;
+    u_int32_t flag = alen ? DB_SET_RANGE : DB_FIRST;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
+    if ((ret = b->db[which]->cursor(b->db[which], NULL, &c, 0)) != 0) {
+        return map_err(b, ret, "list");
+    }
+    memset(&key, 0, sizeof(key));
+    key.data = acopy;
+    key.size = (u_int32_t)alen;
+    while ((apr_size_t)names->nelts < max) {
+        key.flags = DB_DBT_MALLOC;
+        memset(&data, 0, sizeof(data));
+        /* Only the key is wanted: a partial read of no bytes of data. */
+        data.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
+        if ((ret = c->get(c, &key, &data, flag)) != 0) {
+            break;
+        }
+        /* DB_SET_RANGE lands on after itself when it is there. */
+        if (!(flag == DB_SET_RANGE && key.size == alen
+              && memcmp(key.data, after, alen) == 0)) {
+            APR_ARRAY_PUSH(names, char *) = apr_pstrmemdup(p, key.data,
+                                                           key.size);
+        }
+        if (key.data != acopy) {
+            free(key.data);
+        }
+        key.data = NULL;
+        key.size = 0;
+        flag = DB_NEXT;
+    }
+    cret = c->close(c);
+    if (ret == DB_NOTFOUND || ret == 0) {
+        ret = cret;
+    }
+    if (ret != 0) {
+        return map_err(b, ret, "list");
+    }
+    *pnames = names;
+    return APR_SUCCESS;
+}
+
+static apr_status_t bdb_user_names(tsr_store_t *s, apr_pool_t *p,
+                                   const char *after, apr_size_t max,
+                                   apr_array_header_t **pnames)
+{
+    return keys_after(s->impl, p, DB_USERS, after, max, pnames);
+}
+
+static apr_status_t bdb_package_names_after(tsr_store_t *s, apr_pool_t *p,
+                                            const char *after,
+                                            apr_size_t max,
+                                            apr_array_header_t **pnames)
+{
+    return keys_after(s->impl, p, DB_PACKAGES, after, max, pnames);
+}
+
+/* A user record changed through fn under its write lock.  A missing user
+ * is DB_NOTFOUND before fn is asked. */
+static int user_update_step(bdb_t *b, DB_TXN *txn, void *baton)
+{
+    record_op_t *o = baton;
+    DB *db = b->db[DB_USERS];
+    DBT key, data;
+    const char *next = NULL;
+    apr_size_t next_len = 0;
+    apr_status_t rv;
+    int ret;
+
+    set_dbt(&key, o->key, strlen(o->key));
+    memset(&data, 0, sizeof(data));
+    data.flags = DB_DBT_MALLOC;
+    if ((ret = db->get(db, txn, &key, &data, DB_RMW)) != 0) {
+        return ret;
+    }
+    apr_pool_cleanup_register(o->pool, data.data, free_cleanup,
+                              apr_pool_cleanup_null);
+    rv = o->fn(o->baton, o->pool, data.data, data.size, &next, &next_len,
+               o->perr);
+    if (rv == APR_SUCCESS && next == NULL) {
+        rv = tsr_error_set(o->perr, o->pool, 400, NULL, "a user is removed "
+                           "by deleting it, not by updating it");
+    }
+    if (rv != APR_SUCCESS) {
+        o->refused = rv;
+        return DB_KEYEXIST;         /* any error: the caller knows why */
+    }
+    set_dbt(&data, next, next_len);
+    return db->put(db, txn, &key, &data, 0);
+}
+
+static apr_status_t bdb_user_update(tsr_store_t *s, apr_pool_t *p,
+                                    const char *name,
+                                    tsr_record_update_fn *fn, void *baton,
+                                    tsr_error_t **perr)
+{
+    record_op_t o = { name, fn, baton, p, perr, APR_SUCCESS };
+    apr_status_t rv = in_txn(s->impl, user_update_step, &o, "user write");
+
+    if (o.refused != APR_SUCCESS) {
+        return o.refused;
+    }
+    return rv;
+}
+
+typedef struct user_delete_t {
+    const char *name;
+    int tokens;
+} user_delete_t;
+
+/* The user's record, then each token the index lists under the user,
+ * with its index entry. */
+static int user_delete_step(bdb_t *b, DB_TXN *txn, void *baton)
+{
+    user_delete_t *o = baton;
+    DB *idx = b->db[DB_USER_TOKENS];
+    DBT key, data, tkey;
+    DBC *c;
+    int ret, cret;
+
+    o->tokens = 0;
+    set_dbt(&key, o->name, strlen(o->name));
+    if ((ret = b->db[DB_USERS]->del(b->db[DB_USERS], txn, &key, 0)) != 0) {
+        return ret;
+    }
+    if ((ret = idx->cursor(idx, txn, &c, 0)) != 0) {
+        return ret;
+    }
+    memset(&data, 0, sizeof(data));
+    for (ret = c->get(c, &key, &data, DB_SET | DB_RMW); ret == 0;
+         ret = c->get(c, &key, &data, DB_NEXT_DUP | DB_RMW)) {
+        if (data.size == 32) {
+            set_dbt(&tkey, data.data, 32);
+            ret = b->db[DB_TOKENS]->del(b->db[DB_TOKENS], txn, &tkey, 0);
+            if (ret != 0 && ret != DB_NOTFOUND) {
+                break;
+            }
+            o->tokens++;
+        }
+        if ((ret = c->del(c, 0)) != 0) {
+            break;
+        }
+    }
+    cret = c->close(c);
+    if (ret == DB_NOTFOUND) {
+        ret = 0;
+    }
+    return ret ? ret : cret;
+}
+
+static apr_status_t bdb_user_delete(tsr_store_t *s, apr_pool_t *p,
+                                    const char *name, int *ptokens)
+{
+    user_delete_t o = { name, 0 };
+    apr_status_t rv = in_txn(s->impl, user_delete_step, &o, "user delete");
+
+    if (rv == APR_SUCCESS && ptokens) {
+        *ptokens = o.tokens;
+    }
+    return rv;
+}
+
+/* Every view of name goes (the keys "name\0..."), then w's are written. */
+static int write_views(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
+                       const char *name, const tsr_package_write_t *w)
+{
+    DB *db = b->db[DB_VIEWS];
+    apr_size_t n = strlen(name) + 1;
+    char *prefix = apr_pmemdup(p, name, n), *vk;
+    apr_size_t vklen;
+    DBT key, data;
+    DBC *c;
+    int ret, cret, i;
+    u_int32_t flag = DB_SET_RANGE;
+
+    if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
+        return ret;
+    }
+    memset(&key, 0, sizeof(key));
+    key.data = prefix;
+    key.size = (u_int32_t)n;
+    for (;;) {
+        key.flags = DB_DBT_MALLOC;
+        memset(&data, 0, sizeof(data));
+        data.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
+        if ((ret = c->get(c, &key, &data, flag | DB_RMW)) != 0) {
+            break;
+        }
+        flag = DB_NEXT;
+        if (key.size < n || memcmp(key.data, prefix, n) != 0) {
+            ret = DB_NOTFOUND;
+        }
+        else {
+            ret = c->del(c, 0);
+        }
+        if (key.data != prefix) {
+            free(key.data);
+        }
+        key.data = NULL;
+        key.size = 0;
+        if (ret != 0) {
+            break;
+        }
+    }
+    cret = c->close(c);
+    if (ret != DB_NOTFOUND) {
+        return ret ? ret : cret;
+    }
+    if (cret != 0 || w->gone) {
+        return cret;
+    }
+#define PUT_VIEW(k, klen, v, vlen)                                          \
+    do {                                                                    \
+        set_dbt(&key, (k), (klen));                                         \
+        set_dbt(&data, (v), (vlen));                                        \
+        if ((ret = db->put(db, txn, &key, &data, 0)) != 0) {                \
+            return ret;                                                     \
+        }                                                                   \
+    } while (0)
+    view_key(p, name, TSR_VIEW_FULL, &vk, &vklen);
+    PUT_VIEW(vk, vklen, w->full, w->full_len);
+    view_key(p, name, TSR_VIEW_ABBREV, &vk, &vklen);
+    PUT_VIEW(vk, vklen, w->abbrev, w->abbrev_len);
+    if (w->tags) {
+        view_key(p, name, TSR_VIEW_TAGS, &vk, &vklen);
+        PUT_VIEW(vk, vklen, w->tags, w->tags_len);
+    }
+    if (w->readers) {
+        view_key(p, name, TSR_VIEW_READERS, &vk, &vklen);
+        PUT_VIEW(vk, vklen, w->readers, strlen(w->readers));
+    }
+    for (i = 0; i < w->n_more; i++) {
+        version_key(p, name, w->more_versions[i], &vk, &vklen);
+        PUT_VIEW(vk, vklen, w->more_views[i], w->more_lens[i]);
+    }
+#undef PUT_VIEW
+    return 0;
+}
+
+static apr_status_t bdb_package_reindex(tsr_store_t *s, apr_pool_t *p,
+                                        const char *name,
+                                        tsr_package_update_fn *fn,
+                                        void *baton, tsr_error_t **perr)
+{
+    bdb_t *b = s->impl;
+    int attempt, ret = 0;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
+    for (attempt = 0; attempt < MAX_RETRIES; attempt++) {
+        apr_pool_t *sub;
+        DB_TXN *txn = NULL;
+        DBT key, data;
+        tsr_package_write_t w;
+        apr_status_t rv;
+
+        if ((ret = b->env->txn_begin(b->env, NULL, &txn, 0)) != 0) {
+            break;
+        }
+        apr_pool_create(&sub, p);
+        set_dbt(&key, name, strlen(name));
+        memset(&data, 0, sizeof(data));
+        data.flags = DB_DBT_MALLOC;
+        ret = b->db[DB_PACKAGES]->get(b->db[DB_PACKAGES], txn, &key, &data,
+                                      DB_RMW);
+        if (ret != 0) {
+            txn->abort(txn);
+            apr_pool_destroy(sub);
+            if (retryable(ret)) {
+                continue;
+            }
+            break;
+        }
+        apr_pool_cleanup_register(sub, data.data, free_cleanup,
+                                  apr_pool_cleanup_null);
+        memset(&w, 0, sizeof(w));
+        rv = fn(baton, sub, data.data, data.size, &w, perr);
+        if (rv != APR_SUCCESS) {
+            txn->abort(txn);
+            if (perr && *perr) {
+                tsr_error_t *e = apr_pmemdup(p, *perr, sizeof(**perr));
+
+                e->message = apr_pstrdup(p, e->message);
+                e->code = apr_pstrdup(p, e->code);
+                *perr = e;
+            }
+            apr_pool_destroy(sub);
+            return rv;
+        }
+        ret = write_views(b, txn, sub, name, &w);
+        if (ret != 0) {
+            txn->abort(txn);
+            apr_pool_destroy(sub);
+            if (retryable(ret)) {
+                continue;
+            }
+            break;
+        }
+        ret = txn->commit(txn, 0);
+        apr_pool_destroy(sub);
+        break;
+    }
+    return map_err(b, ret, "reindex");
+}
+
+/* Which of the store's files is a database (copied page by page through
+ * the library), not a log or a configuration file (copied as bytes). */
+static int is_database(const char *name)
+{
+    int i;
+
+    for (i = 0; i < DB_COUNT; i++) {
+        if (strcmp(name, db_files[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Undo a hold: the transaction aborted, its database (never committed)
+ * goes with it. */
+static void release_hold(bdb_t *b)
+{
+    if (b->hold_txn) {
+        b->hold_txn->abort(b->hold_txn);
+        b->hold_txn = NULL;
+    }
+    if (b->hold_db) {
+        b->hold_db->close(b->hold_db, 0);
+        b->hold_db = NULL;
+    }
+}
+
+/* Log files go (DB_LOG_AUTO_REMOVE, at any process's checkpoint) once
+ * they are older than the oldest transaction under way, which bounds
+ * every checkpoint.  So a hold is a transaction with a first log
+ * record, kept open until the copy is done: every log from just before
+ * the checkpoint written here stays for the copy.  Its record is the
+ * creation of a database of its own, which nobody else locks, and which
+ * the final abort takes away again.  (DB_HOTBACKUP_IN_PROGRESS does not
+ * stop the removal of logs: it only concerns bulk transactions.)  A
+ * process that dies holding leaves logs to pile up until Apache's next
+ * start recovers the store. */
+static apr_status_t bdb_backup_hold(tsr_store_t *s, apr_pool_t *p, int on)
+{
+    bdb_t *b = s->impl;
+    DBT key, data;
+    int ret;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
+    if (!on) {
+        release_hold(b);
+        /* A checkpoint past the hold, so that the logs it kept may go. */
+        if ((ret = b->env->txn_checkpoint(b->env, 0, 0, 0)) != 0) {
+            return map_err(b, ret, "checkpoint");
+        }
+        return APR_SUCCESS;
+    }
+    if (b->hold_txn) {
+        return APR_EBUSY;
+    }
+    if ((ret = b->env->txn_begin(b->env, NULL, &b->hold_txn, 0)) != 0) {
+        b->hold_txn = NULL;
+        return map_err(b, ret, "backup hold");
+    }
+    if ((ret = db_create(&b->hold_db, b->env, 0)) != 0) {
+        b->hold_db = NULL;
+    }
+    if (ret == 0) {
+        ret = b->hold_db->open(b->hold_db, b->hold_txn,
+                               apr_psprintf(p, "backup-hold-%ld.db",
+                                            (long)getpid()),
+                               NULL, DB_BTREE, DB_CREATE | DB_EXCL, 0600);
+    }
+    if (ret == 0) {
+        set_dbt(&key, "hold", 4);
+        set_dbt(&data, "", 0);
+        ret = b->hold_db->put(b->hold_db, b->hold_txn, &key, &data, 0);
+    }
+    if (ret == 0) {
+        ret = b->env->txn_checkpoint(b->env, 0, 0, DB_FORCE);
+    }
+    if (ret != 0) {
+        release_hold(b);
+        return map_err(b, ret, "backup hold");
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t bdb_backup_files(tsr_store_t *s, apr_pool_t *p,
+                                     int logs, apr_array_header_t **pfiles)
+{
+    bdb_t *b = s->impl;
+    apr_array_header_t *files = apr_array_make(p, 16, sizeof(char *));
+    const char *home = env_home(p, s->datadir);
+    char **list = NULL, **l;
+    apr_finfo_t fi;
+    int ret, i;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
+    if (!logs) {
+        for (i = 0; i < DB_COUNT; i++) {
+            APR_ARRAY_PUSH(files, char *) = apr_pstrcat(p, "db/",
+                                                        db_files[i], NULL);
+        }
+        /* An administrator's settings for the environment go along. */
+        if (apr_stat(&fi, apr_pstrcat(p, home, "/DB_CONFIG", NULL),
+                     APR_FINFO_TYPE, p) == APR_SUCCESS) {
+            APR_ARRAY_PUSH(files, char *) = "db/DB_CONFIG";
+        }
+        *pfiles = files;
+        return APR_SUCCESS;
+    }
+    /* Whatever has been logged so far reaches the files listed. */
+    if ((ret = b->env->log_flush(b->env, NULL)) != 0
+        || (ret = b->env->log_archive(b->env, &list, DB_ARCH_LOG)) != 0) {
+        return map_err(b, ret, "log list");
+    }
+    for (l = list; l && *l; l++) {
+        APR_ARRAY_PUSH(files, char *) = apr_pstrcat(p, "db/", *l, NULL);
+    }
+    free(list);
+    *pfiles = files;
+    return APR_SUCCESS;
+}
+
+static apr_status_t bdb_backup_copy(tsr_store_t *s, apr_pool_t *p,
+                                    const char *file, const char *todir)
+{
+    bdb_t *b = s->impl;
+    const char *to = apr_pstrcat(p, todir, "/", file, NULL);
+    const char *dir = apr_pstrmemdup(p, to, strrchr(to, '/') - to);
+    apr_status_t rv;
+    int ret;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
+    if (strncmp(file, "db/", 3) != 0 || strchr(file + 3, '/') != NULL) {
+        return APR_EINVAL;
+    }
+    if ((rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, p))
+        != APR_SUCCESS) {
+        return rv;
+    }
+    if (!is_database(file + 3)) {
+        /* Logs only grow: bytes read while one is appended to end in a
+         * record cut short, which recovery takes for the end. */
+        return tsr_store_files_copy(p, apr_pstrcat(p, s->datadir, "/", file,
+                                                   NULL), to, NULL);
+    }
+    /* Pages read through the library, so that none is read half
+     * written. */
+    if ((ret = b->env->dbbackup(b->env, file + 3, dir, 0)) != 0) {
+        return map_err(b, ret, "database copy");
+    }
+    return tsr_store_files_sync(p, to);
+}
+
+/* A hot backup's copy made consistent: catastrophic recovery replays
+ * every log copied (pages copied at different moments all reach the
+ * last record), then the logs it no longer needs go.  A private
+ * environment: nothing shared is left in the copy. */
+static apr_status_t bdb_backup_recover(apr_pool_t *p,
+                                       const tsr_store_config_t *cfg)
+{
+    tsr_store_t log_only;
+    bdb_t b;
+    int ret;
+
+    memset(&log_only, 0, sizeof(log_only));
+    memset(&b, 0, sizeof(b));
+    log_only.datadir = cfg->datadir;
+    log_only.log = cfg->log;
+    log_only.log_baton = cfg->log_baton;
+    b.store = &log_only;
+    if ((ret = db_env_create(&b.env, 0)) != 0) {
+        return map_err(&b, ret, "env create");
+    }
+    b.env->app_private = &b;
+    b.env->set_errcall(b.env, errcall);
+    b.env->set_cachesize(b.env, 0, 16u << 20, 1);
+    ret = b.env->open(b.env, env_home(p, cfg->datadir),
+                      DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL
+                          | DB_INIT_TXN | DB_PRIVATE | DB_RECOVER_FATAL,
+                      0640);
+    if (ret == 0) {
+        ret = b.env->txn_checkpoint(b.env, 0, 0, DB_FORCE);
+    }
+    if (ret == 0) {
+        ret = b.env->log_archive(b.env, NULL, DB_ARCH_REMOVE);
+    }
+    b.env->close(b.env, 0);
+    b.env = NULL;
+    return ret == 0 ? APR_SUCCESS : map_err(&b, ret, "recovery of a copy");
+}
+
+/* DB_ENV->remove without DB_FORCE fails while a process has the
+ * environment open (its reference count): a user who is not root cannot
+ * read the /proc maps of Apache's children that region_user looks at. */
+static long bdb_release(apr_pool_t *p, const tsr_store_config_t *cfg)
+{
+    DB_ENV *env;
+    long pid;
+    int ret;
+
+    if (!regions_exist(p, cfg->datadir)) {
+        return 0;
+    }
+    if ((pid = region_user(p, env_home(p, cfg->datadir))) != 0) {
+        return pid;
+    }
+    if (db_env_create(&env, 0) != 0) {
+        return -1;
+    }
+    ret = env->remove(env, env_home(p, cfg->datadir), 0);
+    return ret == 0 ? 0 : -1;
+}
+
+static apr_status_t bdb_open_admin(tsr_store_t **ps, apr_pool_t *p,
+                                   const tsr_store_config_t *cfg,
+                                   int *pjoined)
+{
+    tsr_bdb_options_t o = options_of(cfg);
+
+    if (!environment_exists(p, cfg->datadir)) {
+        return TSR_ENOTFOUND;
+    }
+    /* Regions: Apache made them (it may be serving), join as a child
+     * does.  None: nobody can have joined (joining makes them), so this
+     * process may recover it for itself. */
+    *pjoined = regions_exist(p, cfg->datadir);
+    o.alone = !*pjoined;
+    return tsr_store_bdb_open(ps, p, cfg->datadir, &o);
+}
+
+typedef struct verify_ctx_t {
+    apr_pool_t *pool;
+    const char *said;
+} verify_ctx_t;
+
+static void verify_errcall(const DB_ENV *env, const char *pfx,
+                           const char *msg)
+{
+    verify_ctx_t *v = env->app_private;
+
+    if (v) {
+        v->said = v->said ? apr_pstrcat(v->pool, v->said, "; ", msg, NULL)
+                          : apr_pstrdup(v->pool, msg);
+    }
+}
+
+static apr_status_t bdb_verify(tsr_store_t *s, apr_pool_t *p,
+                               apr_array_header_t **pproblems)
+{
+    bdb_t *b = s->impl;
+    apr_array_header_t *problems = apr_array_make(p, 4, sizeof(char *));
+    const char *home = env_home(p, s->datadir);
+    int i, ret;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
+    /* The files on disk are what is read: every page there first. */
+    if ((ret = b->env->txn_checkpoint(b->env, 0, 0, DB_FORCE)) != 0) {
+        return map_err(b, ret, "checkpoint");
+    }
+    for (i = 0; i < DB_COUNT; i++) {
+        verify_ctx_t v = { p, NULL };
+        DB *db;
+
+        if ((ret = db_create(&db, NULL, 0)) != 0) {
+            return map_err(b, ret, "db create");
+        }
+        db->get_env(db)->app_private = &v;
+        db->set_errcall(db, verify_errcall);
+        /* The handle is gone after verify, whatever it said. */
+        ret = db->verify(db, apr_pstrcat(p, home, "/", db_files[i], NULL),
+                         NULL, NULL, 0);
+        if (ret != 0) {
+            APR_ARRAY_PUSH(problems, char *) =
+                apr_psprintf(p, "%s: %s", db_files[i],
+                             v.said ? v.said : db_strerror(ret));
+        }
+    }
+    *pproblems = problems;
+    return APR_SUCCESS;
+}
+
 static const tsr_store_provider_t bdb_provider = {
     "bdb",
     bdb_prepare,
@@ -2081,7 +2702,19 @@ static const tsr_store_provider_t bdb_provider = {
     bdb_user_stars,
     bdb_login_create,
     bdb_login_get,
-    bdb_login_update
+    bdb_login_update,
+    bdb_user_names,
+    bdb_user_update,
+    bdb_user_delete,
+    bdb_package_names_after,
+    bdb_package_reindex,
+    bdb_backup_hold,
+    bdb_backup_files,
+    bdb_backup_copy,
+    bdb_backup_recover,
+    bdb_release,
+    bdb_open_admin,
+    bdb_verify
 };
 
 const tsr_store_provider_t *tsr_store_bdb_provider(void)

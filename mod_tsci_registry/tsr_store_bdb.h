@@ -18,6 +18,10 @@ typedef struct tsr_bdb_options_t {
     apr_interval_time_t lock_timeout;   /* 0: 10 s */
     tsr_store_log_fn *log;
     void *log_baton;
+    /* This process alone (an administrator's tool on a store no process
+     * has joined): a private environment, recovered while opening, that
+     * leaves no shared region files behind. */
+    int alone;
 } tsr_bdb_options_t;
 
 /* Open (creating when asked) the environment in datadir/db and its

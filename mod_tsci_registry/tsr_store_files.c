@@ -356,3 +356,82 @@ apr_status_t tsr_store_files_sweep(tsr_store_t *s, apr_pool_t *p,
     }
     return first;
 }
+
+apr_status_t tsr_store_files_sync(apr_pool_t *p, const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    apr_status_t rv = APR_SUCCESS;
+
+    if (fd < 0) {
+        return APR_FROM_OS_ERROR(errno);
+    }
+    if (fsync(fd) != 0) {
+        rv = APR_FROM_OS_ERROR(errno);
+    }
+    close(fd);
+    return rv == APR_SUCCESS ? sync_dir(p, parent_of(p, path)) : rv;
+}
+
+apr_status_t tsr_store_files_copy(apr_pool_t *p, const char *from,
+                                  const char *to, apr_off_t *pbytes)
+{
+    char buf[65536];
+    struct stat st;
+    apr_off_t total = 0;
+    apr_status_t rv = APR_SUCCESS;
+    ssize_t n;
+    int in, out;
+
+    if ((in = open(from, O_RDONLY)) < 0) {
+        return APR_FROM_OS_ERROR(errno);
+    }
+    if (fstat(in, &st) != 0
+        || (out = open(to, O_WRONLY | O_CREAT | O_TRUNC,
+                       st.st_mode & 0777)) < 0) {
+        rv = APR_FROM_OS_ERROR(errno);
+        close(in);
+        return rv;
+    }
+    while ((n = read(in, buf, sizeof(buf))) != 0) {
+        ssize_t done = 0, w;
+
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            rv = APR_FROM_OS_ERROR(errno);
+            break;
+        }
+        while (done < n) {
+            if ((w = write(out, buf + done, (size_t)(n - done))) < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                rv = APR_FROM_OS_ERROR(errno);
+                break;
+            }
+            done += w;
+        }
+        if (rv != APR_SUCCESS) {
+            break;
+        }
+        total += n;
+    }
+    if (rv == APR_SUCCESS && fsync(out) != 0) {
+        rv = APR_FROM_OS_ERROR(errno);
+    }
+    if (close(out) != 0 && rv == APR_SUCCESS) {
+        rv = APR_FROM_OS_ERROR(errno);
+    }
+    close(in);
+    if (rv == APR_SUCCESS) {
+        rv = sync_dir(p, parent_of(p, to));
+    }
+    if (rv != APR_SUCCESS) {
+        unlink(to);
+    }
+    else if (pbytes) {
+        *pbytes = total;
+    }
+    return rv;
+}

@@ -60,4 +60,13 @@ void tsr_store_files_unstage(tsr_store_t *s, apr_pool_t *p, const char *tmp);
 apr_status_t tsr_store_files_sweep(tsr_store_t *s, apr_pool_t *p,
                                    int *premoved);
 
+/* Copy the file from to a new file to (replaced if there), with from's
+ * permissions, and make it durable (fsynced, and so is its directory).
+ * *pbytes (may be NULL) gets the bytes copied. */
+apr_status_t tsr_store_files_copy(apr_pool_t *p, const char *from,
+                                  const char *to, apr_off_t *pbytes);
+
+/* fsync the file path, then the directory it is in. */
+apr_status_t tsr_store_files_sync(apr_pool_t *p, const char *path);
+
 #endif

@@ -32,7 +32,7 @@ plan tests => 78;
 my $cfg = Apache::Test::config();
 my $error_log = $cfg->{vars}{t_logs} . '/error_log';
 my $admin = Apache::Test::vars('top_dir')
-    . '/mod_tsci_registry/tsci-registry-admin';
+    . '/mod_tsci_registry/tsci-registry';
 
 # The directory: alice and carol publish, bob is a colleague outside the
 # group.  The service account is the one t/conf/extra.conf.in binds with.
@@ -208,7 +208,7 @@ is store_state(base_url('/npm/'), $pkg), $before, 'the store is unchanged';
 my $npm = base_url('/npm/');
 adduser($npm, $_, "$_-registry-pw") for qw(ldap-carol ldap-bob);
 my $token = sub {
-    my $t = `\Q$admin\E \Q@{[data_dir()]}\E token create \Q$_[0]\E 2>&1`;
+    my $t = `\Q$admin\E -d \Q@{[data_dir()]}\E token create \Q$_[0]\E 2>&1`;
     chomp $t;
     return $t;
 };
@@ -303,7 +303,7 @@ is $rc, 0, 'npm publish with the token from the directory login' or diag $out;
 $doc = json_of(req(GET => "$ldaplogin$lpkg", token => $ltoken)) || {};
 is $doc->{versions}{'1.0.0'}{_npmUser}{name}, 'ldap-alice',
    'published as ldap-alice';
-my $none = `\Q$admin\E \Q@{[data_dir()]}\E token create ldap-alice 2>&1`;
+my $none = `\Q$admin\E -d \Q@{[data_dir()]}\E token create ldap-alice 2>&1`;
 like $none, qr/no user ldap-alice/,
      'and ldap-alice was never made a registry user';
 

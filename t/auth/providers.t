@@ -213,16 +213,16 @@ is login($dflt, 'first-user', 'first-pass-1')->code, 201,
 
 # Or the administrator adds users with the tool, beside the running Apache.
 my $admin = Apache::Test::vars('top_dir')
-    . '/mod_tsci_registry/tsci-registry-admin';
+    . '/mod_tsci_registry/tsci-registry';
 sub admin_add {
     my ($password, @args) = @_;
-    my $cmd = join ' ', map { quotemeta } $admin, $ap->{datadir}, 'user',
-        'add', @args;
+    my $cmd = join ' ', map { quotemeta } $admin, '-d', $ap->{datadir},
+        'user', 'add', @args;
     my $o = `printf '%s\n' \Q$password\E | $cmd 2>&1`;
     return ($? >> 8, $o);
 }
 my ($arc, $aout) = admin_add('tool-pass-1', 'tooluser', 'tool@example.com');
-is $arc, 0, 'tsci-registry-admin user add' or diag $aout;
+is $arc, 0, 'tsci-registry user add' or diag $aout;
 is login($dflt, 'tooluser', 'tool-pass-1')->code, 201,
    'the added user logs in where signup is off';
 is login($dflt, 'tooluser', 'tool-pass-2')->code, 401,

@@ -51,5 +51,6 @@ Suite *make_audit_suite(void);
 Suite *make_sign_suite(void);
 Suite *make_weblogin_suite(void);
 Suite *make_store_logins_suite(void);
+Suite *make_admin_suite(void);
 
 #endif

@@ -273,6 +273,9 @@ int tsr_npm_org_list(tsr_req_t *q);
 int tsr_npm_org_set(tsr_req_t *q);
 int tsr_npm_org_remove(tsr_req_t *q);
 
+/* mod_tsci_registry_search.c: npm search. */
+int tsr_npm_search(tsr_req_t *q);
+
 /* mod_tsci_registry_tokens.c: npm's token commands. */
 int tsr_npm_token_list(tsr_req_t *q);
 int tsr_npm_token_create(tsr_req_t *q);

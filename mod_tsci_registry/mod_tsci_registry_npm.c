@@ -598,6 +598,7 @@ static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
     [TSR_NPM_TAG_REMOVE] = tsr_npm_tag_remove,
     [TSR_NPM_USER_DOC] = op_user_doc,
     [TSR_NPM_DOC_REV] = op_doc_rev,
+    [TSR_NPM_SEARCH] = tsr_npm_search,
 };
 
 const tsr_api_ops_t tsr_npm_ops = {

@@ -3,7 +3,7 @@
  * children use (never recovering it: the parent owns that).  It adds
  * users (a registry whose signup is off gets its users this way) and
  * mints tokens, read-only ones included, which npm itself can no longer
- * ask for. */
+ * ask for; and it builds the search index again from the documents. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +31,10 @@ static int usage(void)
             "  \"Authorization: Bearer <token>\" (npm: _authToken).\n"
             "       tsci-registry-admin DATADIR user add USER [EMAIL]\n"
             "  Makes USER a registry user; the password is asked for on a\n"
-            "  terminal, or read as one line from standard input.\n");
+            "  terminal, or read as one line from standard input.\n"
+            "       tsci-registry-admin DATADIR search reindex\n"
+            "  Builds every package's search entry again from its document\n"
+            "  (while Apache runs: one package at a time).\n");
     return 2;
 }
 
@@ -161,10 +164,29 @@ static int token_create(apr_pool_t *p, const char *datadir, const char *user,
     return 0;
 }
 
+static int search_reindex(apr_pool_t *p, const char *datadir)
+{
+    tsr_store_t *store;
+    apr_size_t count = 0;
+    apr_time_t t0 = apr_time_now();
+
+    if (open_store(&store, p, datadir) != APR_SUCCESS) {
+        return 1;
+    }
+    if (tsr_store_search_rebuild(store, p, &count) != APR_SUCCESS) {
+        fprintf(stderr, "tsci-registry-admin: the search index could not "
+                "be rebuilt (%" APR_SIZE_T_FMT " packages done)\n", count);
+        return 1;
+    }
+    printf("indexed %" APR_SIZE_T_FMT " packages in %" APR_TIME_T_FMT
+           " ms\n", count, apr_time_as_msec(apr_time_now() - t0));
+    return 0;
+}
+
 int main(int argc, const char *const *argv)
 {
     apr_pool_t *p;
-    int rc, readonly = 0, tokens, users;
+    int rc, readonly = 0, tokens, users, search;
 
     if (argc == 6 && strcmp(argv[5], "--read-only") == 0) {
         readonly = 1;
@@ -174,15 +196,18 @@ int main(int argc, const char *const *argv)
              && strcmp(argv[3], "create") == 0;
     users = !readonly && (argc == 5 || argc == 6)
             && strcmp(argv[2], "user") == 0 && strcmp(argv[3], "add") == 0;
-    if (!tokens && !users) {
+    search = argc == 4 && strcmp(argv[2], "search") == 0
+             && strcmp(argv[3], "reindex") == 0;
+    if (!tokens && !users && !search) {
         return usage();
     }
     if (apr_app_initialize(&argc, &argv, NULL) != APR_SUCCESS
         || apr_pool_create(&p, NULL) != APR_SUCCESS) {
         return 1;
     }
-    rc = tokens ? token_create(p, argv[1], argv[4], readonly)
-                : user_add(p, argv[1], argv[4], argc == 6 ? argv[5] : NULL);
+    rc = search ? search_reindex(p, argv[1])
+         : tokens ? token_create(p, argv[1], argv[4], readonly)
+                  : user_add(p, argv[1], argv[4], argc == 6 ? argv[5] : NULL);
     apr_pool_destroy(p);
     apr_terminate();
     return rc;

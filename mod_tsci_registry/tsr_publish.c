@@ -8,6 +8,7 @@
 #include "tsr_semver.h"
 #include "tsr_integrity.h"
 #include "tsr_view.h"
+#include "tsr_search_entry.h"
 
 /* The only member of obj; NULL unless obj has exactly one. */
 static json_object *only_member(json_object *obj, const char **pkey)
@@ -785,6 +786,7 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
                                   pub->name);
     }
     out->readers = tsr_packument_readers(p, doc);
+    tsr_search_entry_make(&out->search, &out->search_len, p, doc);
     out->creator = cur ? NULL : c->who->name;
     out->doc = tsr_json_serialize(p, doc, &out->doc_len);
     out->tarball_bytes = (apr_int64_t)pub->tarball_len;

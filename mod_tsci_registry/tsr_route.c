@@ -42,6 +42,7 @@ static const tsr_route_def_t npm_routes[] = {
     { TSR_M_GET, "-/user/{user}/package", TSR_NPM_USER_PACKAGES, 0 },
     /* CouchDB's registry: "a|b|c", the packages each user created. */
     { TSR_M_GET, "-/by-user/{users}", TSR_NPM_BY_USER, TSR_RF_USER },
+    { TSR_M_GET, "-/v1/search", TSR_NPM_SEARCH, 0 },
     { TSR_M_GET, "{name}/-/{file}", TSR_NPM_TARBALL, TSR_RF_FILE },
     { TSR_M_GET, "{name}/{spec}", TSR_NPM_VERSION, 0 },
     { TSR_M_GET, "{name}", TSR_NPM_PACKUMENT, 0 },

@@ -87,6 +87,7 @@ typedef enum {
     TSR_NPM_TAG_REMOVE,         /* DELETE the same */
     TSR_NPM_USER_DOC,           /* GET /-/user/org.couchdb.user:{user} */
     TSR_NPM_DOC_REV,            /* PUT /{name}/-rev/{rev} */
+    TSR_NPM_SEARCH,             /* GET /-/v1/search */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
 

@@ -10,7 +10,7 @@ use IO::Socket::INET ();
 use Digest::SHA qw(sha1_hex);
 use TsciTest qw(base_url req json_of adduser publish unique);
 
-plan tests => 62, have_lwp;
+plan tests => 68, have_lwp;
 
 my $base = base_url('/npm/');
 my $ruser = unique('routes');
@@ -43,6 +43,7 @@ my @refused = (
     # GET is npm owner add reading a user; PUT is the login.
     ['-/user/org.couchdb.user:someone', [qw(POST DELETE)], 'GET, HEAD, PUT'],
     ['-/user/token/tsr_x', [qw(GET PUT)], 'DELETE'],
+    ['-/v1/search?text=x', [qw(POST PUT DELETE)], 'GET, HEAD'],
 );
 for my $r (@refused) {
     my ($path, $methods, $allow) = @$r;
@@ -59,7 +60,7 @@ is $res->code, 200, 'tarball still served to GET';
 
 # HEAD: the same status and headers as GET, and no body.
 for my $path ('', '-/ping', $name, "$name/1.0.0", "$name/latest", $tgz,
-              'no-such-package-here', "$name/9.9.9") {
+              'no-such-package-here', "$name/9.9.9", "-/v1/search?text=$name") {
     my $g = req(GET => "$base$path");
     my $h = req(HEAD => "$base$path");
     is $h->code, $g->code, "HEAD /npm/$path: status " . $g->code;

@@ -13,6 +13,7 @@ static void register_hooks(apr_pool_t *p)
     tsr_authn_register_hooks(p);
     tsr_access_register_hooks(p);
     tsr_handler_register_hooks(p);
+    tsr_sign_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(tsci_registry) = {

@@ -11,6 +11,7 @@
 #include "tsr_store.h"
 #include "tsr_error.h"
 #include "tsr_route.h"
+#include "tsr_org.h"
 
 extern module AP_MODULE_DECLARE_DATA tsci_registry_module;
 
@@ -27,6 +28,12 @@ extern module AP_MODULE_DECLARE_DATA tsci_registry_module;
 #define TSR_NOTE_PACKAGE "tsci-registry-package"
 
 #define TSR_DEFAULT_MAX_BODY ((apr_off_t)100 * 1000 * 1000)
+/* An audit body lists a project's dependencies: 8 MB is pnpm's tree of
+ * some 30000 packages, and anyone may send one. */
+#define TSR_DEFAULT_MAX_AUDIT_BODY ((apr_off_t)8 * 1000 * 1000)
+/* The signing key's file in the data directory, unless
+ * TsciRegistrySigningKey names another. */
+#define TSR_SIGNING_KEY_FILE "signing-key.pem"
 
 typedef struct tsr_server_conf_t {
     const char *datadir;        /* absolute; NULL when unset */
@@ -36,7 +43,14 @@ typedef struct tsr_server_conf_t {
     struct tsr_tokencache_t *tokens;    /* this process's token cache */
     int login_limit_user;       /* TsciRegistryLoginLimit; -1 unset */
     int login_limit_addr;
+    apr_int64_t view_cache_bytes;   /* TsciRegistryViewCache; -1 unset */
+    const char *signing_key_path;   /* TsciRegistrySigningKey; NULL unset */
+    /* The key itself, loaded (or made) by the parent in post_config. */
+    const struct tsr_sign_key_t *signing_key;
 } tsr_server_conf_t;
+
+/* Each process keeps this many bytes of hot package records. */
+#define TSR_DEFAULT_VIEW_CACHE ((apr_size_t)4 * 1024 * 1024)
 
 /* Failed sign-ins are counted over this many seconds. */
 #define TSR_LOGIN_WINDOW 900
@@ -48,10 +62,14 @@ typedef struct tsr_dir_conf_t {
     const char *prefix;         /* Location where TsciRegistry was set */
     const char *base_url;       /* NULL unset; ends in '/' */
     apr_off_t max_body;         /* -1 unset */
+    apr_off_t max_audit_body;   /* -1 unset */
     int allow_signup;           /* -1 unset */
     apr_array_header_t *authn;  /* of tsr_authn_named_t; NULL unset */
     apr_array_header_t *admins; /* TsciRegistryAdmin user: names */
     apr_array_header_t *rules;  /* TsciRegistryPackageRule, in order */
+    /* TsciRegistryTrustedProxy: apr_ipsubnet_t * of the proxies whose
+     * X-Forwarded-Host, -Proto and -Prefix are believed; NULL unset. */
+    apr_array_header_t *trusted_proxies;
 } tsr_dir_conf_t;
 
 /* One of Apache's authn providers, as TsciRegistryAuthnProvider names it. */
@@ -70,11 +88,29 @@ void *tsr_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 int tsr_conf_enabled(const tsr_dir_conf_t *d);
 tsr_api_e tsr_conf_api(const tsr_dir_conf_t *d);
 apr_off_t tsr_conf_max_body(const tsr_dir_conf_t *d);
+apr_off_t tsr_conf_max_audit_body(const tsr_dir_conf_t *d);
+/* The signing key's path: TsciRegistrySigningKey, else the file in the
+ * data directory (in p); NULL without either. */
+const char *tsr_conf_signing_key_path(apr_pool_t *p,
+                                      const tsr_server_conf_t *sc);
 int tsr_conf_allow_signup(const tsr_dir_conf_t *d);
 /* Is user a registry administrator here (TsciRegistryAdmin user)? */
 int tsr_conf_is_admin(const tsr_dir_conf_t *d, const char *user);
 void tsr_conf_login_limits(const tsr_server_conf_t *sc, int *per_user,
                            int *per_addr);
+
+/* mod_tsci_registry_startup.c: configuration checks before any store
+ * is touched.  Why dir cannot be a data directory, or NULL. */
+const char *tsr_startup_datadir_problem(apr_pool_t *p, const char *dir);
+/* Warn (to the terminal) of registry Locations of s nested by URL, each
+ * pair once (seen: the pairs told). */
+void tsr_startup_warn_nested(apr_pool_t *p, server_rec *s, module *self,
+                             apr_hash_t *seen);
+
+/* mod_tsci_registry_baseurl.c: the registry's own URL for r (ends in
+ * '/'): TsciRegistryBaseURL, a trusted proxy's X-Forwarded-*, the Host
+ * when it names this server, else the canonical name. */
+const char *tsr_base_url(request_rec *r, const tsr_dir_conf_t *d);
 
 /* mod_tsci_registry_map.c: URL to registry path and tarball file. */
 void tsr_map_register_hooks(apr_pool_t *p);
@@ -119,9 +155,12 @@ void tsr_watch_stores_open(apr_pool_t *pchild);
 apr_status_t tsr_io_read_json(request_rec *r, apr_off_t limit,
                               json_object **pbody, tsr_error_t **perr);
 /* Read the request body as JSON in pieces (tsr_body) with flags (0 or
- * TSR_BODY_ATTACHMENT): content type, size limit (413 before reading when
- * the announced length is over it, and as soon as the count passes it),
- * parse.  *pbody (may be NULL) gets the reader, whose decoded attachment
+ * TSR_BODY_ATTACHMENT; or TSR_BODY_GZIP, which here means "may be gzip'd":
+ * the body is inflated when Content-Encoding says gzip or x-gzip, read as
+ * it is when it says nothing or identity, and refused (415) for any other
+ * encoding; and TSR_BODY_DEEP): content type, size limit (413 before
+ * reading when the announced length is over it, and as soon as the count
+ * passes it), parse.  *pbody (may be NULL) gets the reader, whose decoded attachment
  * lives until r->pool is cleared.  Refusals as tsr_io_read_json. */
 struct tsr_body_t;
 apr_status_t tsr_io_read_body(request_rec *r, apr_off_t limit, int flags,
@@ -223,6 +262,13 @@ typedef struct tsr_req_t {
 
 typedef int tsr_op_fn(tsr_req_t *q);
 
+/* mod_tsci_registry_handler.c: who q's asker is to the core (a user, and
+ * whether an administrator here). */
+tsr_actor_t tsr_req_actor(const tsr_req_t *q);
+/* Before a change of package name: its form, and the per-package rules
+ * for action (TSR_RULE_*).  OK, or the refusal is sent and DONE says so. */
+int tsr_req_may_change(tsr_req_t *q, const char *name, int action);
+
 /* An API's operations, indexed by the op numbers of its route table. */
 typedef struct tsr_api_ops_t {
     tsr_api_e api;
@@ -249,10 +295,42 @@ int tsr_npm_by_user(tsr_req_t *q);
  * refusal is sent and DONE says so. */
 int tsr_access_readable_doc(tsr_req_t *q, json_object **pdoc);
 
+/* The registry's base URL for r: TsciRegistryBaseURL, or the request's
+ * own host and the Location's prefix (ends in '/'). */
+const char *tsr_npm_base_url(tsr_req_t *q);
+
+/* mod_tsci_registry_unpublish.c: npm unpublish. */
+int tsr_npm_unpublish_versions(tsr_req_t *q, json_object *body);
+int tsr_npm_unpublish(tsr_req_t *q);
+int tsr_npm_tarball_delete(tsr_req_t *q);
+
+/* mod_tsci_registry_stars.c: npm star, unstar and stars. */
+int tsr_npm_star(tsr_req_t *q, json_object *body);
+int tsr_npm_stars(tsr_req_t *q);
+
+/* mod_tsci_registry_profile.c: npm profile get. */
+int tsr_npm_profile(tsr_req_t *q);
+
+/* mod_tsci_registry_feeds.c: the changes feed and /-/all/since. */
+int tsr_npm_changes(tsr_req_t *q);
+int tsr_npm_all_since(tsr_req_t *q);
+
 /* mod_tsci_registry_tags.c: npm dist-tag ls, add, rm. */
 int tsr_npm_tags(tsr_req_t *q);
 int tsr_npm_tag_set(tsr_req_t *q);
 int tsr_npm_tag_remove(tsr_req_t *q);
+
+/* mod_tsci_registry_audit.c: npm audit, pnpm audit, yarn npm audit and
+ * bun audit, answered without an advisory database. */
+int tsr_npm_audit_bulk(tsr_req_t *q);
+int tsr_npm_audit_quick(tsr_req_t *q);
+
+/* mod_tsci_registry_sign.c: the signing key's life in the parent, and
+ * GET /-/npm/v1/keys. */
+void tsr_sign_register_hooks(apr_pool_t *p);
+/* The key that signs what is published through r's server, or NULL. */
+const struct tsr_sign_key_t *tsr_signing_key(request_rec *r);
+int tsr_npm_keys(tsr_req_t *q);
 
 /* mod_tsci_registry_rules.c: per-package rules (TsciRegistryPackageRule):
  * a package pattern, actions, and a requirement any of Apache's authz

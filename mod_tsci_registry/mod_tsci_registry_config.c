@@ -19,6 +19,7 @@ void *tsr_create_server_conf(apr_pool_t *p, server_rec *s)
 
     c->login_limit_user = -1;
     c->login_limit_addr = -1;
+    c->view_cache_bytes = -1;
     return c;
 }
 
@@ -34,6 +35,10 @@ void *tsr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
                                                       : base->login_limit_user;
     c->login_limit_addr = add->login_limit_addr != -1 ? add->login_limit_addr
                                                       : base->login_limit_addr;
+    c->view_cache_bytes = add->view_cache_bytes != -1 ? add->view_cache_bytes
+                                                      : base->view_cache_bytes;
+    c->signing_key_path = add->signing_key_path ? add->signing_key_path
+                                                : base->signing_key_path;
     return c;
 }
 
@@ -43,6 +48,7 @@ void *tsr_create_dir_conf(apr_pool_t *p, char *dir)
 
     d->api = -1;
     d->max_body = -1;
+    d->max_audit_body = -1;
     d->allow_signup = -1;
     return d;
 }
@@ -56,11 +62,15 @@ void *tsr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     d->prefix = add->api != -1 ? add->prefix : base->prefix;
     d->base_url = add->base_url ? add->base_url : base->base_url;
     d->max_body = add->max_body != -1 ? add->max_body : base->max_body;
+    d->max_audit_body = add->max_audit_body != -1 ? add->max_audit_body
+                                                  : base->max_audit_body;
     d->allow_signup = add->allow_signup != -1 ? add->allow_signup
                                               : base->allow_signup;
     d->authn = add->authn ? add->authn : base->authn;
     d->admins = add->admins ? add->admins : base->admins;
     d->rules = add->rules ? add->rules : base->rules;
+    d->trusted_proxies = add->trusted_proxies ? add->trusted_proxies
+                                              : base->trusted_proxies;
     return d;
 }
 
@@ -77,6 +87,23 @@ int tsr_conf_enabled(const tsr_dir_conf_t *d)
 apr_off_t tsr_conf_max_body(const tsr_dir_conf_t *d)
 {
     return d->max_body != -1 ? d->max_body : TSR_DEFAULT_MAX_BODY;
+}
+
+apr_off_t tsr_conf_max_audit_body(const tsr_dir_conf_t *d)
+{
+    return d->max_audit_body != -1 ? d->max_audit_body
+                                   : TSR_DEFAULT_MAX_AUDIT_BODY;
+}
+
+const char *tsr_conf_signing_key_path(apr_pool_t *p,
+                                      const tsr_server_conf_t *sc)
+{
+    if (sc->signing_key_path) {
+        return sc->signing_key_path;
+    }
+    return sc->datadir ? apr_pstrcat(p, sc->datadir, "/",
+                                     TSR_SIGNING_KEY_FILE, NULL)
+                       : NULL;
 }
 
 int tsr_conf_is_admin(const tsr_dir_conf_t *d, const char *user)
@@ -192,6 +219,48 @@ static const char *set_base_url(cmd_parms *cmd, void *dv, const char *arg)
     return NULL;
 }
 
+/* TsciRegistryTrustedProxy 10.0.0.5 192.168.0.0/16 ...: addresses and
+ * networks, as Require ip takes them. */
+static const char *add_trusted_proxy(cmd_parms *cmd, void *dv,
+                                     const char *arg)
+{
+    tsr_dir_conf_t *d = dv;
+    apr_ipsubnet_t *net;
+    char *ip = apr_pstrdup(cmd->pool, arg), *mask = strchr(ip, '/');
+
+    if (mask) {
+        *mask++ = '\0';
+    }
+    if (apr_ipsubnet_create(&net, ip, mask, cmd->pool) != APR_SUCCESS) {
+        return apr_pstrcat(cmd->pool, "TsciRegistryTrustedProxy takes IP "
+                           "addresses and networks (10.0.0.5, 10.0.0.0/8, "
+                           "fd00::/8), not '", arg, "'", NULL);
+    }
+    if (d->trusted_proxies == NULL) {
+        d->trusted_proxies = apr_array_make(cmd->pool, 2,
+                                            sizeof(apr_ipsubnet_t *));
+    }
+    APR_ARRAY_PUSH(d->trusted_proxies, apr_ipsubnet_t *) = net;
+    return NULL;
+}
+
+/* TsciRegistryViewCache bytes: 0 turns the cache off. */
+static const char *set_view_cache(cmd_parms *cmd, void *dv, const char *arg)
+{
+    tsr_server_conf_t *c = ap_get_module_config(cmd->server->module_config,
+                                                &tsci_registry_module);
+    char *end;
+    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+
+    if (*arg < '0' || *arg > '9' || *end || n > ((apr_int64_t)1 << 30)) {
+        return apr_pstrcat(cmd->pool, "TsciRegistryViewCache takes a number "
+                           "of bytes from 0 (off) to 1073741824, not '",
+                           arg, "'", NULL);
+    }
+    c->view_cache_bytes = n;
+    return NULL;
+}
+
 static const char *set_max_body(cmd_parms *cmd, void *dv, const char *arg)
 {
     tsr_dir_conf_t *d = dv;
@@ -205,6 +274,42 @@ static const char *set_max_body(cmd_parms *cmd, void *dv, const char *arg)
         return apr_psprintf(cmd->pool, "TsciRegistryMaxBodySize must be a "
                             "number of bytes from 1 to %" APR_INT64_T_FMT
                             ", not '%s'", n, arg);
+    }
+    return NULL;
+}
+
+/* The same bounds as TsciRegistryMaxBodySize: an audit body is parsed
+ * whole, as a publish's document is. */
+static const char *set_max_audit_body(cmd_parms *cmd, void *dv,
+                                      const char *arg)
+{
+    tsr_dir_conf_t *d = dv;
+    char *end;
+    apr_int64_t n;
+
+    if (apr_strtoff(&d->max_audit_body, arg, &end, 10) != APR_SUCCESS
+        || *end != '\0' || d->max_audit_body <= 0
+        || d->max_audit_body > MAX_BODY_CEILING) {
+        n = MAX_BODY_CEILING;
+        return apr_psprintf(cmd->pool, "TsciRegistryMaxAuditBodySize must "
+                            "be a number of bytes from 1 to %"
+                            APR_INT64_T_FMT ", not '%s'", n, arg);
+    }
+    return NULL;
+}
+
+/* TsciRegistrySigningKey: relative to ServerRoot, as Apache's own file
+ * directives; whether it is a key is checked before start-up
+ * (mod_tsci_registry_sign.c). */
+static const char *set_signing_key(cmd_parms *cmd, void *dv, const char *arg)
+{
+    tsr_server_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                                 &tsci_registry_module);
+
+    if ((sc->signing_key_path = ap_server_root_relative(cmd->pool, arg))
+        == NULL) {
+        return apr_pstrcat(cmd->pool, "TsciRegistrySigningKey: not a valid "
+                           "path: '", arg, "'", NULL);
     }
     return NULL;
 }
@@ -295,9 +400,22 @@ const command_rec tsr_cmds[] = {
     AP_INIT_TAKE1("TsciRegistryBaseURL", set_base_url, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Public URL of the registry, for tarball links"),
+    AP_INIT_ITERATE("TsciRegistryTrustedProxy", add_trusted_proxy, NULL,
+                    RSRC_CONF | ACCESS_CONF,
+                    "Addresses of proxies in front whose X-Forwarded-Host, "
+                    "-Proto and -Prefix make the registry's URL"),
     AP_INIT_TAKE1("TsciRegistryMaxBodySize", set_max_body, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Largest publish body in bytes (default 100000000)"),
+    AP_INIT_TAKE1("TsciRegistryMaxAuditBodySize", set_max_audit_body, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Largest audit body in bytes, as sent and once inflated "
+                  "(default 8000000)"),
+    AP_INIT_TAKE1("TsciRegistrySigningKey", set_signing_key, NULL,
+                  RSRC_CONF,
+                  "PEM file of the ECDSA P-256 key that signs published "
+                  "versions (default: signing-key.pem in the data "
+                  "directory, made at the first start)"),
     AP_INIT_FLAG("TsciRegistryAllowSignup", set_allow_signup, NULL,
                  RSRC_CONF | ACCESS_CONF,
                  "On to let npm adduser create new users (default Off)"),
@@ -310,6 +428,9 @@ const command_rec tsr_cmds[] = {
                      "A package pattern, read, publish or unpublish, and a "
                      "requirement as Require writes it (the first rule "
                      "that matches decides)"),
+    AP_INIT_TAKE1("TsciRegistryViewCache", set_view_cache, NULL, RSRC_CONF,
+                  "Bytes of hot package records each Apache process keeps "
+                  "in memory (default 4194304; 0: none)"),
     AP_INIT_TAKE2("TsciRegistryLoginLimit", set_login_limit, NULL, RSRC_CONF,
                   "Failed sign-ins allowed per user and per client address "
                   "in 15 minutes (default 10 and 100; 0: no limit)"),

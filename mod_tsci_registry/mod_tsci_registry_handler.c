@@ -11,6 +11,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "mod_tsci_registry.h"
+#include "tsr_name.h"
 
 APLOG_USE_MODULE(tsci_registry);
 
@@ -94,4 +95,29 @@ static int handler(request_rec *r)
 void tsr_handler_register_hooks(apr_pool_t *p)
 {
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+tsr_actor_t tsr_req_actor(const tsr_req_t *q)
+{
+    tsr_actor_t a;
+
+    a.user = q->who->user;
+    a.admin = tsr_conf_is_admin(q->d, a.user);
+    return a;
+}
+
+int tsr_req_may_change(tsr_req_t *q, const char *name, int action)
+{
+    tsr_error_t *err = NULL;
+    int rc;
+
+    if (tsr_name_check(q->r->pool, name, &err) != APR_SUCCESS) {
+        tsr_io_send_error(q->r, err);
+        return DONE;
+    }
+    if ((rc = tsr_rules_check(q->r, q->d, name, action)) != OK) {
+        tsr_rules_refuse(q->r, name, rc);
+        return DONE;
+    }
+    return OK;
 }

@@ -29,6 +29,31 @@ static int is_json_type(const char *ct)
     return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
 }
 
+/* What the client's Content-Encoding says of a body that may be gzip'd:
+ * 1 gzip, 0 as it is, -1 an encoding the registry does not take. */
+static int gzipped(request_rec *r)
+{
+    const char *ce = apr_table_get(r->headers_in, "Content-Encoding");
+    apr_size_t n;
+
+    if (ce == NULL) {
+        return 0;
+    }
+    while (*ce == ' ' || *ce == '\t') {
+        ce++;
+    }
+    n = strcspn(ce, " \t");
+    if (ce[n + strspn(ce + n, " \t")] != '\0') {
+        return -1;                  /* a list: nothing sends one */
+    }
+    if ((n == 4 && strncasecmp(ce, "gzip", 4) == 0)
+        || (n == 6 && strncasecmp(ce, "x-gzip", 6) == 0)) {
+        return 1;
+    }
+    return (n == 0 || (n == 8 && strncasecmp(ce, "identity", 8) == 0))
+               ? 0 : -1;
+}
+
 /* The body is taken from the input filters in pieces and handed to the
  * core reader as it comes, so no copy of the whole body is ever made; the
  * limit is checked against the announced length before anything is read,
@@ -53,6 +78,20 @@ apr_status_t tsr_io_read_body(request_rec *r, apr_off_t limit, int flags,
         return tsr_error_set(perr, r->pool, 415, NULL,
                              "the request body must be application/json, "
                              "not %s", ct ? ct : "unlabelled");
+    }
+    if (flags & TSR_BODY_GZIP) {
+        int gz = gzipped(r);
+
+        if (gz < 0) {
+            return tsr_error_set(perr, r->pool, 415, NULL,
+                                 "the request body's Content-Encoding %s is "
+                                 "not one the registry takes (gzip is)",
+                                 apr_table_get(r->headers_in,
+                                               "Content-Encoding"));
+        }
+        if (gz == 0) {
+            flags &= ~TSR_BODY_GZIP;
+        }
     }
     if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
         return tsr_error_set(perr, r->pool, rc, NULL,

@@ -16,6 +16,7 @@
 #include "tsr_auth.h"
 #include "tsr_body.h"
 #include "tsr_deprecate.h"
+#include "tsr_star.h"
 #include "tsr_owner.h"
 #include "tsr_json.h"
 #include "tsr_name.h"
@@ -35,14 +36,9 @@ static const char *param(tsr_req_t *q, const char *key)
 
 /* Where tarball links point: the configured public URL, else this
  * request's scheme, host, port and Location. */
-static const char *base_url(tsr_req_t *q)
+const char *tsr_npm_base_url(tsr_req_t *q)
 {
-    if (q->d->base_url) {
-        return q->d->base_url;
-    }
-    return ap_construct_url(q->r->pool,
-                            ap_os_escape_path(q->r->pool, q->d->prefix, 1),
-                            q->r);
+    return tsr_base_url(q->r, q->d);
 }
 
 /* Does Accept ask for the abbreviated form (named, with q > 0)? */
@@ -182,7 +178,7 @@ static int op_packument(tsr_req_t *q)
         && !tsr_conf_is_admin(q->d, q->who->user)) {
         return not_found(q, "package");
     }
-    base = base_url(q);
+    base = tsr_npm_base_url(q);
     blen = strlen(base);
     hlen = (apr_ssize_t)blen;
     apr_table_mergen(r->headers_out, "Vary", "Accept");
@@ -272,7 +268,7 @@ static int op_version(tsr_req_t *q)
     if (tsr_store_package_version_view(q->store, q->r->pool, name, version,
                                        &text, &len) == APR_SUCCESS
         && tsr_view_decode(&v, text, len) == APR_SUCCESS) {
-        const char *base = base_url(q);
+        const char *base = tsr_npm_base_url(q);
 
         apr_table_setn(q->r->headers_out, "Cache-Control",
                        v.readers ? "private, no-cache" : "no-cache");
@@ -289,7 +285,7 @@ static int op_version(tsr_req_t *q)
         != APR_SUCCESS) {
         return unreadable(q);
     }
-    m = tsr_packument_version(q->r->pool, doc, spec, base_url(q));
+    m = tsr_packument_version(q->r->pool, doc, spec, tsr_npm_base_url(q));
     if (m == NULL) {
         return tsr_io_refuse(q->r, 404, "version not found: %s@%s", name,
                              spec);
@@ -322,7 +318,8 @@ static int publisher_rights(tsr_req_t *q, const char *name,
 }
 
 /* PUT /<name> without a tarball: npm deprecate and undeprecate send the
- * whole document back; the registry takes the deprecation messages. */
+ * whole document back, and the registry takes the deprecation messages;
+ * npm star and unstar send "users". */
 static int document_update(tsr_req_t *q, json_object *body)
 {
     const char *name = param(q, "name"), *rev = NULL;
@@ -331,8 +328,10 @@ static int document_update(tsr_req_t *q, json_object *body)
     json_object *o;
     int changed = 0;
 
-    who.user = q->who->user;
-    who.admin = tsr_conf_is_admin(q->d, who.user);
+    if (tsr_star_is_star(body)) {
+        return tsr_npm_star(q, body);
+    }
+    who = tsr_req_actor(q);
     if (tsr_deprecate_apply(q->r->pool, q->store, name, &who, body,
                             &changed, &rev, &err) != APR_SUCCESS) {
         return tsr_io_send_error(q->r, err);
@@ -378,10 +377,11 @@ static int op_publish(tsr_req_t *q)
     }
     att.data = tsr_body_attachment(reader, &att.len);
     /* No tarball but the document's revision: npm sending back the
-     * document it read (deprecate).  A publish never carries a _rev, so
-     * one that lost its tarball is still refused as a publish. */
+     * document it read (deprecate), or its "users" alone (star).  A
+     * publish never carries a _rev, so one that lost its tarball is still
+     * refused as a publish. */
     if (att.data == NULL && json_object_is_type(body, json_type_object)
-        && tsr_json_str(body, "_rev") != NULL) {
+        && (tsr_json_str(body, "_rev") != NULL || tsr_star_is_star(body))) {
         return document_update(q, body);
     }
     if (tsr_publish_parse_decoded(&pub, r->pool, param(q, "name"), body,
@@ -391,6 +391,13 @@ static int op_publish(tsr_req_t *q)
     }
     if ((rc = publisher_rights(q, pub->name, &who)) != OK) {
         return rc;
+    }
+    /* Signed before the write, so the signature is stored with the
+     * version or not at all. */
+    if (tsr_signing_key(r) != NULL
+        && tsr_publish_sign(pub, r->pool, tsr_signing_key(r), &err)
+               != APR_SUCCESS) {
+        return tsr_io_send_error(r, err);
     }
     if (tsr_store_user_get(q->store, r->pool, who.name, &rec, &len)
             == APR_SUCCESS
@@ -526,13 +533,13 @@ static int op_doc_rev(tsr_req_t *q)
         != APR_SUCCESS) {
         return tsr_io_send_error(r, err);
     }
+    /* The document without some of its versions: npm unpublish
+     * <name>@<version>.  Owners are sent without versions. */
     if (json_object_is_type(body, json_type_object)
         && json_object_object_get_ex(body, "versions", NULL)) {
-        return tsr_io_refuse(r, HTTP_BAD_REQUEST, "this registry does not "
-                             "unpublish versions yet");
+        return tsr_npm_unpublish_versions(q, body);
     }
-    who.user = q->who->user;
-    who.admin = tsr_conf_is_admin(q->d, who.user);
+    who = tsr_req_actor(q);
     if (tsr_owner_set(r->pool, q->store, name, &who, param(q, "rev"), body,
                       known_email, q->store, &rev, &err) != APR_SUCCESS) {
         return tsr_io_send_error(r, err);
@@ -598,6 +605,15 @@ static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
     [TSR_NPM_TAG_REMOVE] = tsr_npm_tag_remove,
     [TSR_NPM_USER_DOC] = op_user_doc,
     [TSR_NPM_DOC_REV] = op_doc_rev,
+    [TSR_NPM_UNPUBLISH] = tsr_npm_unpublish,
+    [TSR_NPM_TARBALL_DELETE] = tsr_npm_tarball_delete,
+    [TSR_NPM_STARS] = tsr_npm_stars,
+    [TSR_NPM_PROFILE] = tsr_npm_profile,
+    [TSR_NPM_CHANGES] = tsr_npm_changes,
+    [TSR_NPM_ALL_SINCE] = tsr_npm_all_since,
+    [TSR_NPM_AUDIT_BULK] = tsr_npm_audit_bulk,
+    [TSR_NPM_AUDIT_QUICK] = tsr_npm_audit_quick,
+    [TSR_NPM_KEYS] = tsr_npm_keys,
     [TSR_NPM_SEARCH] = tsr_npm_search,
 };
 

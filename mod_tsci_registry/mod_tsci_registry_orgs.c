@@ -17,15 +17,6 @@ APLOG_USE_MODULE(tsci_registry);
 /* An org request is a small JSON document. */
 #define ORG_BODY_MAX (16 * 1024)
 
-static tsr_actor_t actor_of(tsr_req_t *q)
-{
-    tsr_actor_t a;
-
-    a.user = q->who->user;
-    a.admin = tsr_conf_is_admin(q->d, a.user);
-    return a;
-}
-
 /* The "user" of the body, without npm's optional leading '@'. */
 static const char *body_user(json_object *body)
 {
@@ -39,7 +30,7 @@ static const char *body_user(json_object *body)
 int tsr_npm_org_list(tsr_req_t *q)
 {
     const char *org = tsr_route_param(&q->rt, "org");
-    tsr_actor_t who = actor_of(q);
+    tsr_actor_t who = tsr_req_actor(q);
     json_object *members;
     apr_status_t rv;
 
@@ -65,7 +56,7 @@ int tsr_npm_org_set(tsr_req_t *q)
 {
     request_rec *r = q->r;
     const char *org = tsr_route_param(&q->rt, "org");
-    tsr_actor_t who = actor_of(q);
+    tsr_actor_t who = tsr_req_actor(q);
     tsr_error_t *err = NULL;
     json_object *body, *res, *o;
     const char *user, *role;
@@ -102,7 +93,7 @@ int tsr_npm_org_remove(tsr_req_t *q)
 {
     request_rec *r = q->r;
     const char *org = tsr_route_param(&q->rt, "org");
-    tsr_actor_t who = actor_of(q);
+    tsr_actor_t who = tsr_req_actor(q);
     tsr_error_t *err = NULL;
     json_object *body;
     const char *user;

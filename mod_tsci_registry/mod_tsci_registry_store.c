@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "apr_strings.h"
 #include "apr_hash.h"
+#include "tsr_viewcache.h"
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -28,6 +29,7 @@ APLOG_USE_MODULE(tsci_registry);
 
 #define FIRST_DONE_KEY "tsci_registry_first_config_done"
 #define TOKEN_GEN_KEY "tsci_registry_token_generation"
+#define VIEW_STAMPS_KEY "tsci_registry_view_stamps"
 /* Seconds between two rounds of upkeep (checkpoints, old logs). */
 #define MAINTAIN_INTERVAL 30
 #define WATCHDOG_NAME "tsci-registry"
@@ -39,6 +41,9 @@ APLOG_USE_MODULE(tsci_registry);
  * parent, so every child sees a logout in any other at once.  Without it
  * (shared memory refused), 0 stays 0 and caching is off. */
 static apr_uint32_t *token_gen;
+/* The package records' stamps (tsr_viewcache.h), in shared memory made
+ * once for the life of httpd, like the token generation. */
+static apr_uint32_t *view_stamps;
 
 apr_uint32_t tsr_token_generation(void)
 {
@@ -52,15 +57,35 @@ void tsr_token_generation_bump(void)
     }
 }
 
+/* A status worth a prefix in the log: the core's own codes and APR's
+ * "internal error" say nothing the message does not ("(20014)Internal
+ * error (specific information not available):" only misleads). */
+static apr_status_t log_status(apr_status_t rv)
+{
+    return rv == APR_EGENERAL || rv >= APR_OS_START_USERERR ? 0 : rv;
+}
+
 static void log_to_server(void *baton, int level, apr_status_t rv,
                           const char *msg)
 {
-    ap_log_error(APLOG_MARK, level, rv, (server_rec *)baton, "%s", msg);
+    ap_log_error(APLOG_MARK, level, log_status(rv), (server_rec *)baton,
+                 "%s", msg);
 }
 
 static tsr_server_conf_t *server_conf(server_rec *s)
 {
     return ap_get_module_config(s->module_config, &tsci_registry_module);
+}
+
+/* How long a cached package record lives at most: the bound on what a
+ * writer outside Apache (the admin tool) leaves stale. */
+#define VIEW_CACHE_TTL apr_time_from_sec(2)
+
+static apr_size_t view_cache_bytes(server_rec *s)
+{
+    apr_int64_t n = server_conf(s)->view_cache_bytes;
+
+    return n >= 0 ? (apr_size_t)n : TSR_DEFAULT_VIEW_CACHE;
 }
 
 /* The provider of s's store: TsciRegistryStore, or Berkeley DB. */
@@ -105,6 +130,7 @@ static apr_hash_t *datadirs(apr_pool_t *p, server_rec *main)
 static int check_config(apr_pool_t *pconf, apr_pool_t *plog,
                         apr_pool_t *ptemp, server_rec *main)
 {
+    apr_hash_t *seen = apr_hash_make(ptemp);
     server_rec *s;
 
     for (s = main; s; s = s->next) {
@@ -117,6 +143,20 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog,
                          s->server_hostname ? s->server_hostname : "",
                          (unsigned)s->port);
             return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (sc->enabled_somewhere && sc->datadir) {
+            const char *why = tsr_startup_datadir_problem(ptemp,
+                                                          sc->datadir);
+
+            if (why) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0,
+                             NULL, "TSR00017: TsciRegistryDataDir %s "
+                             "cannot be used: %s", sc->datadir, why);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+        if (sc->enabled_somewhere) {
+            tsr_startup_warn_nested(ptemp, s, &tsci_registry_module, seen);
         }
         if (sc->enabled_somewhere
             && (APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance) == NULL
@@ -211,7 +251,7 @@ static apr_status_t prepare_all(apr_pool_t *p, server_rec *main,
         }
         rv = guarded_prepare(provider, p, cfg, recover, uid, gid, &bus);
         if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, owner,
+            ap_log_error(APLOG_MARK, APLOG_CRIT, log_status(rv), owner,
                          "TSR00002: cannot prepare the registry store in "
                          "%s%s", dir, bus ? ": its file system is full (no "
                          "room for the store's shared memory files)" : "");
@@ -228,6 +268,9 @@ static apr_status_t prepare_all(apr_pool_t *p, server_rec *main,
 
 static apr_status_t recover_all(apr_pool_t *p, server_rec *main)
 {
+    /* A child that died inside a write may have committed without
+     * bumping its stamp: nothing any process cached stays good. */
+    tsr_store_views_forget(view_stamps);
     return prepare_all(p, main, datadirs(p, main), 1);
 }
 
@@ -319,6 +362,25 @@ static apr_status_t watch(apr_pool_t *pconf, server_rec *main,
     return rv;
 }
 
+/* size zeroed bytes of anonymous shared memory, made on the first call
+ * for key and the same ones on every later call (every generation of
+ * children inherits them); NULL when none can be had. */
+static void *life_shm(server_rec *main, const char *key, apr_size_t size)
+{
+    void *mem = NULL;
+    apr_shm_t *shm;
+
+    apr_pool_userdata_get(&mem, key, main->process->pool);
+    if (mem == NULL && apr_shm_create(&shm, size, NULL, main->process->pool)
+                           == APR_SUCCESS) {
+        mem = apr_shm_baseaddr_get(shm);
+        memset(mem, 0, size);
+        apr_pool_userdata_set(mem, key, apr_pool_cleanup_null,
+                              main->process->pool);
+    }
+    return mem;
+}
+
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
                        apr_pool_t *ptemp, server_rec *main)
 {
@@ -330,27 +392,24 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    /* Made once for the life of httpd, not per generation: a logout in an
-     * old child during a graceful restart must reach the new children. */
-    token_gen = NULL;
-    apr_pool_userdata_get((void **)&token_gen, TOKEN_GEN_KEY,
-                          main->process->pool);
+    /* Made once for the life of httpd, not per generation: a logout or a
+     * write in an old child during a graceful restart must reach the new
+     * children. */
+    token_gen = life_shm(main, TOKEN_GEN_KEY, sizeof(apr_uint32_t));
     if (token_gen == NULL) {
-        apr_shm_t *shm;
-
-        if (apr_shm_create(&shm, sizeof(apr_uint32_t), NULL,
-                           main->process->pool) == APR_SUCCESS) {
-            token_gen = apr_shm_baseaddr_get(shm);
-            *token_gen = 1;
-            apr_pool_userdata_set(token_gen, TOKEN_GEN_KEY,
-                                  apr_pool_cleanup_null,
-                                  main->process->pool);
-        }
-        else {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main,
-                         "TSR00007: no shared memory for the token cache; "
-                         "every token is looked up in the store");
-        }
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main,
+                     "TSR00007: no shared memory for the token cache; "
+                     "every token is looked up in the store");
+    }
+    else if (*token_gen == 0) {
+        *token_gen = 1;
+    }
+    view_stamps = life_shm(main, VIEW_STAMPS_KEY,
+                           TSR_VIEW_STAMPS * sizeof(apr_uint32_t));
+    if (view_stamps == NULL) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main,
+                     "TSR00019: no shared memory for the package records' "
+                     "stamps; every read asks the store");
     }
     apr_pool_userdata_get(&done, FIRST_DONE_KEY, main->process->pool);
     first = (done == NULL);
@@ -423,15 +482,22 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
             _exit(0);
         }
         if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, rv, owner,
+            ap_log_error(APLOG_MARK, APLOG_ERR, log_status(rv), owner,
                          "TSR00004: cannot open the registry store in %s "
                          "in this child", dir);
             store = NULL;
         }
         else {
+            apr_size_t room = view_cache_bytes(owner);
+
             store->busy = busy;
             if (busy) {
                 store->on_broken = die_inside;
+            }
+            if (view_stamps && room
+                && tsr_viewcache_create(&store->views, pchild, room,
+                                        VIEW_CACHE_TTL) == APR_SUCCESS) {
+                store->view_stamps = view_stamps;
             }
         }
         apr_hash_set(dirs, dir, APR_HASH_KEY_STRING,
@@ -481,7 +547,7 @@ tsr_store_t *tsr_request_store(request_rec *r)
      * gets it here, where the request is known. */
     rv = tsr_store_session(&q->store, r->pool, sc->store, NULL);
     if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "TSR00009: no store "
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, log_status(rv), r, "TSR00009: no store "
                       "session for this request");
         q->store = NULL;
     }

@@ -17,15 +17,6 @@ APLOG_USE_MODULE(tsci_registry);
 /* The body of a tag change: a JSON string, such as "1.0.0". */
 #define TAG_BODY_MAX 1024
 
-static tsr_actor_t actor_of(tsr_req_t *q)
-{
-    tsr_actor_t a;
-
-    a.user = q->who->user;
-    a.admin = tsr_conf_is_admin(q->d, a.user);
-    return a;
-}
-
 /* GET /-/package/<name>/dist-tags: {"latest": "1.2.0", ...}. */
 int tsr_npm_tags(tsr_req_t *q)
 {
@@ -42,23 +33,6 @@ int tsr_npm_tags(tsr_req_t *q)
                                            json_object_new_object()));
 }
 
-/* The write's common part: the name's form and the publish rule. */
-static int may_change(tsr_req_t *q, const char *name)
-{
-    tsr_error_t *err = NULL;
-    int rc;
-
-    if (tsr_name_check(q->r->pool, name, &err) != APR_SUCCESS) {
-        tsr_io_send_error(q->r, err);
-        return DONE;
-    }
-    if ((rc = tsr_rules_check(q->r, q->d, name, TSR_RULE_PUBLISH)) != OK) {
-        tsr_rules_refuse(q->r, name, rc);
-        return DONE;
-    }
-    return OK;
-}
-
 /* PUT /-/package/<name>/dist-tags/<tag> with "<version>": npm dist-tag
  * add. */
 int tsr_npm_tag_set(tsr_req_t *q)
@@ -66,12 +40,12 @@ int tsr_npm_tag_set(tsr_req_t *q)
     request_rec *r = q->r;
     const char *name = tsr_route_param(&q->rt, "name");
     const char *tag = tsr_route_param(&q->rt, "tag");
-    tsr_actor_t who = actor_of(q);
+    tsr_actor_t who = tsr_req_actor(q);
     tsr_error_t *err = NULL;
     json_object *body, *res;
     int rc;
 
-    if ((rc = may_change(q, name)) != OK) {
+    if ((rc = tsr_req_may_change(q, name, TSR_RULE_PUBLISH)) != OK) {
         return rc;
     }
     if (tsr_io_read_json(r, TAG_BODY_MAX, &body, &err) != APR_SUCCESS) {
@@ -94,12 +68,12 @@ int tsr_npm_tag_remove(tsr_req_t *q)
     request_rec *r = q->r;
     const char *name = tsr_route_param(&q->rt, "name");
     const char *tag = tsr_route_param(&q->rt, "tag");
-    tsr_actor_t who = actor_of(q);
+    tsr_actor_t who = tsr_req_actor(q);
     tsr_error_t *err = NULL;
     json_object *res;
     int rc;
 
-    if ((rc = may_change(q, name)) != OK) {
+    if ((rc = tsr_req_may_change(q, name, TSR_RULE_PUBLISH)) != OK) {
         return rc;
     }
     if (tsr_disttag_remove(r->pool, q->store, name, &who, tag, &err)

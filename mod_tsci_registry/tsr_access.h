@@ -24,6 +24,14 @@ apr_status_t tsr_access_doc(json_object **pdoc, apr_pool_t *p,
                             tsr_store_t *store, const char *name,
                             const tsr_actor_t *who);
 
+/* May who see name listed (in a feed of changes): *pmay 1 for a
+ * package who may read, and for one that is gone unless it was
+ * restricted and who was not among its readers.  Costs a lookup or two
+ * of small records; the document only for a package that is gone. */
+apr_status_t tsr_access_may_list(apr_pool_t *p, tsr_store_t *store,
+                                 const char *name, const tsr_actor_t *who,
+                                 int *pmay);
+
 /* A change of name's document that adds no version: fn changes doc in
  * place, or refuses with a status and *perr. */
 typedef apr_status_t tsr_access_change_fn(void *baton, apr_pool_t *p,
@@ -42,6 +50,16 @@ apr_status_t tsr_access_change(apr_pool_t *p, tsr_store_t *store,
                                const char *rev, int every_version,
                                tsr_access_change_fn *fn, void *baton,
                                const char **pnew_rev, tsr_error_t **perr);
+
+/* As tsr_access_change, for a change that anyone who may read name may
+ * make (a star): no maintainer needed. */
+apr_status_t tsr_access_reader_change(apr_pool_t *p, tsr_store_t *store,
+                                      const char *name,
+                                      const tsr_actor_t *who,
+                                      const char *rev,
+                                      tsr_access_change_fn *fn, void *baton,
+                                      const char **pnew_rev,
+                                      tsr_error_t **perr);
 
 /* Make name restricted or public: its maintainers and administrators
  * only (403, 404 as tsr_access_doc), scoped packages only (400). */

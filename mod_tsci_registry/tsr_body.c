@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "tsr_body.h"
+#include "tsr_gunzip.h"
 #include "tsr_json.h"
 
 /* The scanner only needs to know where it is; json-c refuses anything
@@ -24,6 +25,7 @@ struct tsr_body_t {
     apr_off_t total;                /* bytes taken */
     int flags;
     int failed;                     /* refused: take nothing more */
+    tsr_gunzip_t *gz;               /* TSR_BODY_GZIP: the inflater */
 
     /* The document without the attachment's data (malloc'd). */
     char *text;
@@ -72,6 +74,9 @@ static apr_status_t body_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+static apr_status_t inflated(void *baton, const char *data, apr_size_t len,
+                             tsr_error_t **perr);
+
 apr_status_t tsr_body_create(tsr_body_t **pb, apr_pool_t *p, apr_off_t limit,
                              apr_off_t expect, int flags,
                              tsr_error_t **perr)
@@ -91,6 +96,17 @@ apr_status_t tsr_body_create(tsr_body_t **pb, apr_pool_t *p, apr_off_t limit,
     b->expect = expect;
     b->flags = flags;
     apr_pool_cleanup_register(p, b, body_cleanup, apr_pool_cleanup_null);
+    if (flags & TSR_BODY_GZIP) {
+        apr_status_t rv;
+
+        /* The announced length is the gzip's: it says nothing of how much
+         * text there will be to keep. */
+        b->expect = -1;
+        rv = tsr_gunzip_create(&b->gz, p, limit, inflated, b, perr);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+    }
     *pb = b;
     return APR_SUCCESS;
 }
@@ -135,6 +151,13 @@ static apr_status_t keep(tsr_body_t *b, const char *data, apr_size_t len,
     memcpy(b->text + b->text_len, data, len);
     b->text_len += len;
     return APR_SUCCESS;
+}
+
+/* The sink of a gzip'd body's inflater: the text to parse. */
+static apr_status_t inflated(void *baton, const char *data, apr_size_t len,
+                             tsr_error_t **perr)
+{
+    return keep(baton, data, len, perr);
 }
 
 static void key_byte(tsr_body_t *b, unsigned char c)
@@ -505,6 +528,14 @@ apr_status_t tsr_body_feed(tsr_body_t *b, const char *data, apr_size_t len,
                              "the request body is larger than the limit of "
                              "%" APR_OFF_T_FMT " bytes", b->limit);
     }
+    if (b->gz != NULL) {
+        apr_status_t rv = tsr_gunzip_feed(b->gz, data, len, perr);
+
+        if (rv != APR_SUCCESS) {
+            b->failed = 1;
+        }
+        return rv;
+    }
     if (!(b->flags & TSR_BODY_ATTACHMENT)) {
         return keep(b, data, len, perr);
     }
@@ -522,13 +553,20 @@ apr_status_t tsr_body_finish(tsr_body_t *b, json_object **pdoc,
         return tsr_error_set(perr, b->pool, 400, NULL,
                              "the request body was already refused");
     }
+    if (b->gz != NULL
+        && (rv = tsr_gunzip_finish(b->gz, perr)) != APR_SUCCESS) {
+        b->failed = 1;
+        return rv;
+    }
     if (b->in_string && b->is_target) {
         /* The document ends inside the data: keep the quote that opened
          * it unmatched, so json-c says the document ends too early. */
         b->in_string = b->is_target = 0;
     }
     rv = tsr_json_parse(pdoc, b->pool, b->text ? b->text : "", b->text_len,
-                        TSR_JSON_MAX_DEPTH, perr);
+                        (b->flags & TSR_BODY_DEEP) ? TSR_BODY_DEEP_DEPTH
+                                                   : TSR_JSON_MAX_DEPTH,
+                        perr);
     if (rv != APR_SUCCESS) {
         b->failed = 1;
         return rv;

@@ -295,6 +295,15 @@ apr_status_t tsr_packument_add_version(json_object *doc, apr_pool_t *p,
                            json_object_new_int64((int64_t)dist->file_count));
     json_object_object_add(d, "unpackedSize",
                            json_object_new_int64((int64_t)dist->unpacked_size));
+    if (dist->sig && dist->sig_keyid) {
+        json_object *sigs = json_object_new_array();
+        json_object *one = json_object_new_object();
+
+        tsr_json_set_str(one, "keyid", dist->sig_keyid);
+        tsr_json_set_str(one, "sig", dist->sig);
+        json_object_array_add(sigs, one);
+        json_object_object_add(d, "signatures", sigs);
+    }
     json_object_object_add(manifest, "dist", d);
 
     json_object_object_add(versions, version, json_object_get(manifest));
@@ -435,7 +444,14 @@ apr_status_t tsr_packument_render(apr_pool_t *p, json_object *doc,
                 }
             }
             if (json_object_object_get_ex(manifest, "dist", &v)) {
-                json_object_object_add(o, "dist", tsr_json_copy(v));
+                json_object *dist = tsr_json_copy(v);
+
+                /* Only npm audit signatures reads them, from the full
+                 * document: every install would carry them for nothing. */
+                if (json_object_is_type(dist, json_type_object)) {
+                    json_object_object_del(dist, "signatures");
+                }
+                json_object_object_add(o, "dist", dist);
             }
             json_object_object_add(av, ver, o);
         }
@@ -511,6 +527,120 @@ apr_status_t tsr_packument_remove_tag(json_object *doc, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+int tsr_packument_is_gone(json_object *doc)
+{
+    json_object *versions = tsr_json_obj(doc, "versions");
+
+    return (versions == NULL || json_object_object_length(versions) == 0)
+           && tsr_json_obj(tsr_json_obj(doc, "time"), "unpublished") != NULL;
+}
+
+void tsr_packument_bury(json_object *doc, apr_pool_t *p, apr_time_t now)
+{
+    /* Who might read it stays too: a feed must not show a restricted
+     * package's name even after it is gone. */
+    static const char *const kept[] = { "_id", "name", "_rev", "maintainers",
+                                        "time", "access", NULL };
+    json_object *versions = tsr_json_obj(doc, "versions");
+    json_object *gone = json_object_new_array(), *record;
+    json_object *time = member_obj(doc, "time");
+    const char *when = tsr_json_time(p, now);
+    int i, keep;
+
+    if (versions) {
+        json_object_object_foreach(versions, ver, m) {
+            (void)m;
+            json_object_array_add(gone, json_object_new_string(ver));
+        }
+    }
+    {
+        /* Keys are deleted outside the walk over them. */
+        apr_array_header_t *drop = apr_array_make(p, 16, sizeof(char *));
+
+        json_object_object_foreach(doc, key, v) {
+            (void)v;
+            for (keep = 0, i = 0; kept[i]; i++) {
+                keep |= strcmp(key, kept[i]) == 0;
+            }
+            if (!keep) {
+                APR_ARRAY_PUSH(drop, char *) = apr_pstrdup(p, key);
+            }
+        }
+        for (i = 0; i < drop->nelts; i++) {
+            json_object_object_del(doc, APR_ARRAY_IDX(drop, i, char *));
+        }
+    }
+    record = json_object_new_object();
+    tsr_json_set_str(record, "time", when);
+    json_object_object_add(record, "versions", gone);
+    json_object_object_add(time, "unpublished", record);
+    tsr_json_set_str(time, "modified", when);
+}
+
+void tsr_packument_revive(json_object *doc)
+{
+    json_object_object_del(tsr_json_obj(doc, "time"), "unpublished");
+}
+
+/* The version latest should name among versions: the highest release,
+ * else the highest prerelease; NULL when there is none. */
+static const char *highest_version(json_object *versions)
+{
+    const char *best = NULL;
+    int best_pre = 1;
+
+    json_object_object_foreach(versions, ver, m) {
+        int pre = strchr(ver, '-') != NULL;
+
+        (void)m;
+        if (best == NULL || (best_pre && !pre)
+            || (pre == best_pre && tsr_semver_cmp(ver, best) > 0)) {
+            best = ver;
+            best_pre = pre;
+        }
+    }
+    return best;
+}
+
+apr_status_t tsr_packument_remove_version(json_object *doc, apr_pool_t *p,
+                                          const char *version,
+                                          apr_time_t now,
+                                          tsr_error_t **perr)
+{
+    json_object *versions = tsr_json_obj(doc, "versions");
+    json_object *tags = member_obj(doc, "dist-tags");
+    apr_array_header_t *drop = apr_array_make(p, 4, sizeof(char *));
+    const char *latest = tsr_json_str(tags, "latest"), *next;
+    int i;
+
+    if (versions == NULL
+        || !json_object_object_get_ex(versions, version, NULL)) {
+        return tsr_error_set(perr, p, 404, NULL, "version not found: %s@%s",
+                             tsr_json_str(doc, "name"), version);
+    }
+    if (json_object_object_length(versions) == 1) {
+        tsr_packument_bury(doc, p, now);
+        return APR_SUCCESS;
+    }
+    json_object_object_del(versions, version);
+    json_object_object_foreach(tags, tag, v) {
+        const char *to = json_object_get_string(v);
+
+        if (to && strcmp(to, version) == 0) {
+            APR_ARRAY_PUSH(drop, char *) = apr_pstrdup(p, tag);
+        }
+    }
+    for (i = 0; i < drop->nelts; i++) {
+        json_object_object_del(tags, APR_ARRAY_IDX(drop, i, char *));
+    }
+    if (latest == NULL || strcmp(latest, version) == 0) {
+        next = highest_version(versions);
+        tsr_json_set_str(tags, "latest", next);
+        mirror_latest(doc, tsr_json_obj(versions, next));
+    }
+    return APR_SUCCESS;
+}
+
 apr_status_t tsr_packument_rewrite(apr_pool_t *p, json_object *doc,
                                    int every_version,
                                    tsr_package_write_t *out)
@@ -548,6 +678,8 @@ apr_status_t tsr_packument_rewrite(apr_pool_t *p, json_object *doc,
     out->tags = tsr_json_serialize(p, tsr_json_obj(doc, "dist-tags"),
                                    &out->tags_len);
     out->readers = tsr_packument_readers(p, doc);
+    out->rev = apr_pstrdup(p, tsr_packument_rev(doc));
+    out->gone = tsr_packument_is_gone(doc);
     rv = tsr_packument_render(p, doc, &out->full, &out->full_len,
                               &out->abbrev, &out->abbrev_len);
     if (rv == APR_SUCCESS) {

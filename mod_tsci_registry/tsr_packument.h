@@ -16,6 +16,8 @@ typedef struct tsr_version_dist_t {
     apr_size_t file_count;
     apr_uint64_t unpacked_size;
     int has_shrinkwrap;
+    const char *sig_keyid;          /* the registry's signature of the */
+    const char *sig;                /* version (tsr_sign), or NULL */
 } tsr_version_dist_t;
 
 typedef struct tsr_publisher_t {
@@ -85,7 +87,7 @@ int tsr_packument_is_maintainer(json_object *doc, const char *user);
 
 /* Add manifest (a package.json-like object, which doc takes over) as
  * version, tag it, and set time, maintainers, _npmUser, readme and the
- * dist fields; bump _rev.  Refuses (409) a version that is or was
+ * dist fields (dist.signatures when dist has a signature); bump _rev.  Refuses (409) a version that is or was
  * published, or one of equal precedence (see tsr_packument_has_version). */
 apr_status_t tsr_packument_add_version(json_object *doc, apr_pool_t *p,
                                        const char *version,
@@ -95,7 +97,9 @@ apr_status_t tsr_packument_add_version(json_object *doc, apr_pool_t *p,
                                        apr_time_t now, tsr_error_t **perr);
 
 /* Serialize doc into its two ready views (see tsr_view.h): the full
- * document and the abbreviated install form.  Blobs live in p. */
+ * document and the abbreviated install form, whose dist leaves out
+ * signatures (npm reads them from the full document only).  Blobs live
+ * in p. */
 apr_status_t tsr_packument_render(apr_pool_t *p, json_object *doc,
                                   const char **pfull, apr_size_t *pfull_len,
                                   const char **pabbrev,
@@ -106,6 +110,28 @@ apr_status_t tsr_packument_render(apr_pool_t *p, json_object *doc,
  * is none.  The result is a new object owned by p. */
 json_object *tsr_packument_version(apr_pool_t *p, json_object *doc,
                                    const char *spec, const char *base);
+
+/* Has doc been unpublished as a whole (a tombstone: no versions, and
+ * time.unpublished says when and which)? */
+int tsr_packument_is_gone(json_object *doc);
+
+/* Unpublish version from doc: it leaves versions (its number stays burnt
+ * in time), the dist-tags that named it go, and latest moves to the
+ * highest version left (a release before a prerelease).  When no version
+ * is left, doc becomes a tombstone (tsr_packument_bury).  404 when doc
+ * has no such version. */
+apr_status_t tsr_packument_remove_version(json_object *doc, apr_pool_t *p,
+                                          const char *version,
+                                          apr_time_t now,
+                                          tsr_error_t **perr);
+
+/* Make doc the tombstone of an unpublished package: its name, _rev,
+ * maintainers, access and time (every version number stays burnt), and
+ * time.unpublished {time, versions}; nothing else. */
+void tsr_packument_bury(json_object *doc, apr_pool_t *p, apr_time_t now);
+
+/* A tombstone published to again: forget time.unpublished. */
+void tsr_packument_revive(json_object *doc);
 
 /* doc's "_rev", or "0-0" when it has none yet. */
 const char *tsr_packument_rev(json_object *doc);

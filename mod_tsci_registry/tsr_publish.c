@@ -7,6 +7,7 @@
 #include "tsr_name.h"
 #include "tsr_semver.h"
 #include "tsr_integrity.h"
+#include "tsr_sign.h"
 #include "tsr_view.h"
 #include "tsr_search_entry.h"
 
@@ -694,6 +695,19 @@ apr_status_t tsr_publish_parse_decoded(tsr_publish_t **ppub, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+apr_status_t tsr_publish_sign(tsr_publish_t *pub, apr_pool_t *p,
+                              const tsr_sign_key_t *key, tsr_error_t **perr)
+{
+    apr_status_t rv;
+
+    rv = tsr_sign_version(key, p, pub->name, pub->version,
+                          pub->dist.integrity, &pub->dist.sig, perr);
+    if (rv == APR_SUCCESS) {
+        pub->dist.sig_keyid = tsr_sign_key_id(key);
+    }
+    return rv;
+}
+
 typedef struct commit_ctx_t {
     apr_pool_t *pool;               /* outlives the transaction */
     tsr_store_t *store;
@@ -760,10 +774,17 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
         doc = tsr_packument_new(p, pub->name);
         tsr_packument_set_restricted(doc, pub->restricted);
     }
+    /* An unpublished name stays its maintainers' (no one else may take
+     * it over and serve their own code under it). */
     if (!c->who->admin && !tsr_packument_is_maintainer(doc, c->who->name)) {
         return tsr_error_set(perr, p, 403, NULL,
                              "%s is not a maintainer of %s", c->who->name,
                              pub->name);
+    }
+    if (cur && tsr_packument_is_gone(doc)) {
+        tsr_packument_revive(doc);
+        tsr_packument_set_restricted(doc, pub->restricted);
+        out->revived = 1;
     }
     manifest = tsr_json_own(p, tsr_json_copy(pub->manifest));
     rv = tsr_packument_add_version(doc, p, pub->version, manifest, pub->tag,
@@ -786,6 +807,7 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
                                   pub->name);
     }
     out->readers = tsr_packument_readers(p, doc);
+    out->rev = apr_pstrdup(p, tsr_packument_rev(doc));
     tsr_search_entry_make(&out->search, &out->search_len, p, doc);
     out->creator = cur ? NULL : c->who->name;
     out->doc = tsr_json_serialize(p, doc, &out->doc_len);

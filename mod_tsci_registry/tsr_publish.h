@@ -96,6 +96,14 @@ apr_status_t tsr_publish_install_fields(apr_pool_t *p, json_object *manifest,
                                         json_object *tarball,
                                         const char *name, tsr_error_t **perr);
 
+/* Sign pub's version with key (tsr_sign_version of its name, version and
+ * the integrity the registry computed): tsr_publish_commit then stores
+ * the signature in the version's dist.signatures, in the same write. */
+struct tsr_sign_key_t;
+apr_status_t tsr_publish_sign(tsr_publish_t *pub, apr_pool_t *p,
+                              const struct tsr_sign_key_t *key,
+                              tsr_error_t **perr);
+
 /* What came of a committed publish. */
 typedef struct tsr_publish_result_t {
     const char *rev;                /* the document's new _rev */

@@ -42,16 +42,35 @@ static const tsr_route_def_t npm_routes[] = {
     { TSR_M_GET, "-/user/{user}/package", TSR_NPM_USER_PACKAGES, 0 },
     /* CouchDB's registry: "a|b|c", the packages each user created. */
     { TSR_M_GET, "-/by-user/{users}", TSR_NPM_BY_USER, TSR_RF_USER },
+    { TSR_M_GET, "-/_view/starredByUser", TSR_NPM_STARS, 0 },
+    { TSR_M_GET, "-/npm/v1/user", TSR_NPM_PROFILE, TSR_RF_USER },
+    /* Feeds for mirrors: CouchDB's changes, and the registry's older
+     * "everything since" (package names never start with '_'). */
+    { TSR_M_GET, "_changes", TSR_NPM_CHANGES, 0 },
+    { TSR_M_GET, "-/all/since", TSR_NPM_ALL_SINCE, 0 },
     { TSR_M_GET, "-/v1/search", TSR_NPM_SEARCH, 0 },
     { TSR_M_GET, "{name}/-/{file}", TSR_NPM_TARBALL, TSR_RF_FILE },
+    { TSR_M_DELETE, "{name}/-/{file}/-rev/{rev}", TSR_NPM_TARBALL_DELETE,
+      TSR_RF_USER | TSR_RF_WRITE },
     { TSR_M_GET, "{name}/{spec}", TSR_NPM_VERSION, 0 },
     { TSR_M_GET, "{name}", TSR_NPM_PACKUMENT, 0 },
     { TSR_M_PUT, "{name}", TSR_NPM_PUBLISH,
       TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
-    /* npm owner (and, later, a version's unpublish) send the document
-     * back at the revision they read. */
+    /* npm owner and a version's unpublish send the document back at
+     * the revision they read; a package's unpublish deletes it there. */
     { TSR_M_PUT, "{name}/-rev/{rev}", TSR_NPM_DOC_REV,
       TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
+    { TSR_M_DELETE, "{name}/-rev/{rev}", TSR_NPM_UNPUBLISH,
+      TSR_RF_USER | TSR_RF_WRITE },
+    /* Audits are anonymous: installs without a login run them too. */
+    { TSR_M_POST, "-/npm/v1/security/advisories/bulk", TSR_NPM_AUDIT_BULK,
+      TSR_RF_BODY },
+    /* pnpm asks the quick audit first, then the full one: one answer. */
+    { TSR_M_POST, "-/npm/v1/security/audits/quick", TSR_NPM_AUDIT_QUICK,
+      TSR_RF_BODY },
+    { TSR_M_POST, "-/npm/v1/security/audits", TSR_NPM_AUDIT_QUICK,
+      TSR_RF_BODY },
+    { TSR_M_GET, "-/npm/v1/keys", TSR_NPM_KEYS, 0 },
     { 0, NULL, 0, 0 }
 };
 

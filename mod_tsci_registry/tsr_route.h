@@ -87,6 +87,15 @@ typedef enum {
     TSR_NPM_TAG_REMOVE,         /* DELETE the same */
     TSR_NPM_USER_DOC,           /* GET /-/user/org.couchdb.user:{user} */
     TSR_NPM_DOC_REV,            /* PUT /{name}/-rev/{rev} */
+    TSR_NPM_UNPUBLISH,          /* DELETE /{name}/-rev/{rev} */
+    TSR_NPM_TARBALL_DELETE,     /* DELETE /{name}/-/{file}/-rev/{rev} */
+    TSR_NPM_STARS,              /* GET /-/_view/starredByUser */
+    TSR_NPM_PROFILE,            /* GET /-/npm/v1/user */
+    TSR_NPM_CHANGES,            /* GET /_changes */
+    TSR_NPM_ALL_SINCE,          /* GET /-/all/since */
+    TSR_NPM_AUDIT_BULK,         /* POST /-/npm/v1/security/advisories/bulk */
+    TSR_NPM_AUDIT_QUICK,        /* POST /-/npm/v1/security/audits[/quick] */
+    TSR_NPM_KEYS,               /* GET /-/npm/v1/keys */
     TSR_NPM_SEARCH,             /* GET /-/v1/search */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;

@@ -5,6 +5,7 @@
 #include "tsr_store.h"
 #include <apr_atomic.h>
 #include "tsr_store_bdb.h"
+#include "tsr_viewcache.h"
 #include "tsr_search_entry.h"
 
 /* Count an operation in the process's busy counter while it runs. */
@@ -131,9 +132,31 @@ apr_status_t tsr_store_package_view(tsr_store_t *s, apr_pool_t *p,
                                     const char *name, tsr_view_kind_e kind,
                                     const char **pblob, apr_size_t *plen)
 {
+    apr_uint32_t stamp = 0;
+    apr_time_t now = 0;
+    apr_status_t rv;
+
+    if (s->views && s->view_stamps) {
+        /* The stamp before the lookup: a write that commits during it
+         * bumps the stamp after, and the entry made here is stale at
+         * once rather than wrong. */
+        stamp = apr_atomic_read32(&s->view_stamps[tsr_viewcache_slot(
+                                                      name)]);
+        now = apr_time_now();
+        if (tsr_viewcache_get(s->views, p, name, (char)kind, stamp, now,
+                              pblob, plen)) {
+            return *pblob ? APR_SUCCESS : TSR_ENOTFOUND;
+        }
+    }
     enter(s);
-    return leave(s, s->provider->package_view(s, p, name, kind, pblob,
-                                              plen));
+    rv = leave(s, s->provider->package_view(s, p, name, kind, pblob, plen));
+    if (s->views && s->view_stamps
+        && (rv == APR_SUCCESS || rv == TSR_ENOTFOUND)) {
+        tsr_viewcache_put(s->views, name, (char)kind, stamp, now,
+                          rv == APR_SUCCESS ? *pblob : NULL,
+                          rv == APR_SUCCESS ? *plen : 0);
+    }
+    return rv;
 }
 
 apr_status_t tsr_store_package_version_view(tsr_store_t *s, apr_pool_t *p,
@@ -148,6 +171,15 @@ apr_status_t tsr_store_package_version_view(tsr_store_t *s, apr_pool_t *p,
     enter(s);
     return leave(s, s->provider->package_version_view(s, p, name, version,
                                                       pblob, plen));
+}
+
+void tsr_store_views_forget(apr_uint32_t *stamps)
+{
+    apr_size_t i;
+
+    for (i = 0; stamps && i < TSR_VIEW_STAMPS; i++) {
+        apr_atomic_inc32(&stamps[i]);
+    }
 }
 
 apr_status_t tsr_store_package_doc(tsr_store_t *s, apr_pool_t *p,
@@ -189,10 +221,17 @@ apr_status_t tsr_store_package_update(tsr_store_t *s, apr_pool_t *p,
                                       tsr_error_t **perr)
 {
     indexed_update_t u = { fn, baton };
+    apr_status_t rv;
 
     enter(s);
-    return leave(s, s->provider->package_update(s, p, name, indexed_update,
-                                                &u, perr));
+    rv = s->provider->package_update(s, p, name, indexed_update, &u, perr);
+    /* After the commit, before the operation counts as done: a process
+     * that dies in between dies inside the store, and the recovery that
+     * follows forgets every cached record. */
+    if (rv == APR_SUCCESS && s->view_stamps) {
+        apr_atomic_inc32(&s->view_stamps[tsr_viewcache_slot(name)]);
+    }
+    return leave(s, rv);
 }
 
 apr_status_t tsr_store_user_get(tsr_store_t *s, apr_pool_t *p,
@@ -282,6 +321,67 @@ apr_status_t tsr_store_stats(tsr_store_t *s, apr_pool_t *p,
 {
     enter(s);
     return leave(s, s->provider->stats(s, p, st));
+}
+
+apr_status_t tsr_store_changes(tsr_store_t *s, apr_pool_t *p,
+                               apr_uint64_t after, int newest_first,
+                               apr_size_t max, apr_array_header_t **prows)
+{
+    enter(s);
+    return leave(s, s->provider->changes(s, p, after, newest_first, max,
+                                         prows));
+}
+
+apr_status_t tsr_store_user_stars(tsr_store_t *s, apr_pool_t *p,
+                                  const char *user, apr_size_t max,
+                                  apr_array_header_t **pnames)
+{
+    enter(s);
+    return leave(s, s->provider->user_stars(s, p, user, max, pnames));
+}
+
+/* A change row is "name\nrev\nmicroseconds\n" plus "d" for a deletion.
+ * Rows of stores from before revisions were kept are the name alone;
+ * names never hold a newline. */
+const char *tsr_store_change_encode(apr_pool_t *p, const char *name,
+                                    const char *rev, apr_time_t when,
+                                    int deleted, apr_size_t *plen)
+{
+    const char *t = apr_psprintf(p, "%s\n%s\n%" APR_TIME_T_FMT "\n%s",
+                                 name, rev ? rev : "", when,
+                                 deleted ? "d" : "");
+
+    *plen = strlen(t);
+    return t;
+}
+
+void tsr_store_change_decode(tsr_change_t *c, apr_pool_t *p,
+                             apr_uint64_t seq, const char *text,
+                             apr_size_t len)
+{
+    const char *nl = memchr(text, '\n', len), *nl2, *nl3;
+
+    memset(c, 0, sizeof(*c));
+    c->seq = seq;
+    if (nl == NULL) {
+        c->name = apr_pstrmemdup(p, text, len);
+        return;
+    }
+    c->name = apr_pstrmemdup(p, text, nl - text);
+    nl2 = memchr(nl + 1, '\n', len - (nl + 1 - text));
+    if (nl2 == NULL) {
+        return;
+    }
+    if (nl2 > nl + 1) {
+        c->rev = apr_pstrmemdup(p, nl + 1, nl2 - nl - 1);
+    }
+    nl3 = memchr(nl2 + 1, '\n', len - (nl2 + 1 - text));
+    if (nl3 == NULL) {
+        return;
+    }
+    c->time = (apr_time_t)apr_atoi64(apr_pstrmemdup(p, nl2 + 1,
+                                                    nl3 - nl2 - 1));
+    c->deleted = (nl3 + 1 < text + len && nl3[1] == 'd');
 }
 
 apr_status_t tsr_store_search_postings(tsr_store_t *s, apr_pool_t *p,

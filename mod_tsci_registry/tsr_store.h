@@ -72,6 +72,22 @@ typedef struct tsr_package_write_t {
     const char *const *more_versions;
     const char *const *more_views;
     const apr_size_t *more_lens;
+    /* The document's revision after this write (the changes feed shows
+     * it), or NULL. */
+    const char *rev;
+    /* This write unpublishes the whole package: doc is what is left of
+     * it (a tombstone that keeps its burnt version numbers and its
+     * maintainers) and every view of it is removed. */
+    int gone;
+    /* This write publishes again a package that was gone. */
+    int revived;
+    /* Versions this write removes from the document: their views go. */
+    int n_removed;
+    const char *const *removed_versions;
+    /* When set, star_user stars (star_add 1) or unstars the package:
+     * the package joins or leaves that user's starred list. */
+    const char *star_user;
+    int star_add;
     /* Called before the transaction is abandoned for any reason after the
      * callback succeeded (and before it is retried), to undo side effects
      * such as a placed tarball.  May be NULL. */
@@ -103,6 +119,24 @@ typedef void tsr_store_log_fn(void *baton, int level, apr_status_t rv,
 #define TSR_LOG_WARNING 4
 #define TSR_LOG_NOTICE 5
 #define TSR_LOG_INFO 6
+
+/* One row of the changes feed: a write of a package, in sequence. */
+typedef struct tsr_change_t {
+    apr_uint64_t seq;
+    const char *name;
+    const char *rev;                /* NULL for rows of older stores */
+    apr_time_t time;                /* 0 likewise */
+    int deleted;                    /* the write unpublished the package */
+} tsr_change_t;
+
+/* The row text a provider keeps for a change (see tsr_change_t), in p,
+ * and the row back from that text (seq given by the provider). */
+const char *tsr_store_change_encode(apr_pool_t *p, const char *name,
+                                    const char *rev, apr_time_t when,
+                                    int deleted, apr_size_t *plen);
+void tsr_store_change_decode(tsr_change_t *c, apr_pool_t *p,
+                             apr_uint64_t seq, const char *text,
+                             apr_size_t len);
 
 /* What a provider is told about its store: from TsciRegistryDataDir, and
  * how to log. */
@@ -209,6 +243,16 @@ typedef struct tsr_store_provider_t {
                                          const char *version,
                                          const char **pblob,
                                          apr_size_t *plen);
+    /* At most max rows of the changes feed: those after seq after in
+     * order, or, when newest_first is set, the newest ones, newest first
+     * (after is then ignored).  An array of tsr_change_t. */
+    apr_status_t (*changes)(tsr_store_t *s, apr_pool_t *p,
+                            apr_uint64_t after, int newest_first,
+                            apr_size_t max, apr_array_header_t **prows);
+    /* The packages user starred, in order. */
+    apr_status_t (*user_stars)(tsr_store_t *s, apr_pool_t *p,
+                               const char *user, apr_size_t max,
+                               apr_array_header_t **pnames);
     /* ---- the search index (tsr_search.h) ---- */
     /* The names of the packages indexed under term, or, with prefix set,
      * under any term that starts with it: in p, in no promised order,
@@ -244,7 +288,17 @@ struct tsr_store_t {
     void (*on_broken)(tsr_store_t *s);
     tsr_store_log_fn *log;
     void *log_baton;
+    /* When set (by the glue, on a process handle; sessions share them):
+     * this process's cache of package records, and the stamps all
+     * processes share (tsr_viewcache.h).  Views are then read through the
+     * cache, and every package write bumps its name's stamp. */
+    struct tsr_viewcache_t *views;
+    apr_uint32_t *view_stamps;
 };
+
+/* Make every cached record of every process stale (after a recovery, or
+ * anything else that changed the store behind the writers' backs). */
+void tsr_store_views_forget(apr_uint32_t *stamps);
 
 /* The provider called name ("bdb"), or NULL. */
 const tsr_store_provider_t *tsr_store_provider_find(const char *name);
@@ -332,6 +386,12 @@ apr_status_t tsr_store_user_packages(tsr_store_t *s, apr_pool_t *p,
                                      apr_array_header_t **pnames);
 apr_status_t tsr_store_stats(tsr_store_t *s, apr_pool_t *p,
                              tsr_store_stats_t *st);
+apr_status_t tsr_store_changes(tsr_store_t *s, apr_pool_t *p,
+                               apr_uint64_t after, int newest_first,
+                               apr_size_t max, apr_array_header_t **prows);
+apr_status_t tsr_store_user_stars(tsr_store_t *s, apr_pool_t *p,
+                                  const char *user, apr_size_t max,
+                                  apr_array_header_t **pnames);
 
 /* The search index (see tsr_store_provider_t); APR_ENOTIMPL from a
  * provider that has none. */

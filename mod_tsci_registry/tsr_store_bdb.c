@@ -27,14 +27,15 @@
 #define DB_USER_TOKENS 6
 #define DB_ORGS     7
 #define DB_USER_PACKAGES 8
-#define DB_SEARCH   9
-#define DB_SEARCH_ENTRIES 10
-#define DB_COUNT    11
+#define DB_USER_STARS 9
+#define DB_SEARCH   10
+#define DB_SEARCH_ENTRIES 11
+#define DB_COUNT    12
 
 static const char *const db_files[DB_COUNT] = {
     "packages.db", "views.db", "users.db", "tokens.db", "meta.db",
     "changes.db", "user-tokens.db", "orgs.db", "user-packages.db",
-    "search.db", "search-entries.db"
+    "user-stars.db", "search.db", "search-entries.db"
 };
 
 /* How often a write is retried after a deadlock before it gives up. */
@@ -173,7 +174,8 @@ static apr_status_t map_err(bdb_t *b, int ret, const char *what)
     if (b->store && b->store->log) {
         snprintf(msg, sizeof(msg), "TSR00101: Berkeley DB %s: %s", what,
                  db_strerror(ret));
-        b->store->log(b->store->log_baton, TSR_LOG_ERR, APR_EGENERAL, msg);
+        /* The message says it all: no status for a log prefix. */
+        b->store->log(b->store->log_baton, TSR_LOG_ERR, APR_SUCCESS, msg);
     }
     return ret == DB_LOCK_NOTGRANTED ? APR_TIMEUP : APR_EGENERAL;
 }
@@ -258,11 +260,11 @@ static apr_status_t open_dbs(bdb_t *b, int create)
         if ((ret = db_create(&b->db[i], b->env, 0)) != 0) {
             return map_err(b, ret, "db create");
         }
-        /* A user's tokens and packages: the user's name, once per token
-         * key or package name, sorted.  The search index likewise: a
-         * term, once per package name. */
+        /* A user's tokens, packages and stars: the user's name, once per
+         * token key or package name, sorted.  The search index likewise:
+         * a term, once per package name. */
         if (i == DB_USER_TOKENS || i == DB_USER_PACKAGES
-            || i == DB_SEARCH) {
+            || i == DB_USER_STARS || i == DB_SEARCH) {
             b->db[i]->set_flags(b->db[i], DB_DUP | DB_DUPSORT);
         }
         /* The token index and the organisations came after the first
@@ -474,6 +476,19 @@ static apr_status_t allocate_regions(apr_pool_t *p, const char *home)
     return rv;
 }
 
+/* Are the environment's shared regions there?  Berkeley DB makes them
+ * with the environment and leaves them when it closes; a store copied or
+ * restored from a backup (db_hotbackup, tsci-registry-admin backup) has
+ * its databases and logs without them. */
+static int regions_exist(apr_pool_t *p, const char *datadir)
+{
+    apr_finfo_t fi;
+
+    return apr_stat(&fi, apr_pstrcat(p, env_home(p, datadir), "/__db.001",
+                                     NULL), APR_FINFO_TYPE, p)
+           == APR_SUCCESS;
+}
+
 /* Every database file is there. */
 static int environment_exists(apr_pool_t *p, const char *datadir)
 {
@@ -518,10 +533,24 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
                != APR_SUCCESS) {
         return rv;
     }
+    /* Databases without regions: a store restored or copied from a
+     * backup, which no process can have joined (joining makes the
+     * regions).  Children cannot open it as it is, so it is recovered
+     * now, whatever the restart: a graceful one too. */
+    if (!opts->recover && environment_exists(p, datadir)
+        && !regions_exist(p, datadir)) {
+        if (opts->log) {
+            opts->log(opts->log_baton, TSR_LOG_NOTICE, APR_SUCCESS,
+                      apr_psprintf(p, "TSR00107: the store in %s has no "
+                                   "shared regions (restored from a "
+                                   "backup?): recovering it", datadir));
+        }
+        o.recover = 1;
+    }
     /* Without a recovery, an existing environment is left alone: children
      * of the running generation may be using it, and joining it here could
      * wait on a mutex that a dead one held. */
-    if (opts->recover || !environment_exists(p, datadir)) {
+    if (o.recover || !environment_exists(p, datadir)) {
         apr_pool_create(&sub, p);
         o.create = 1;
         rv = tsr_store_bdb_open(&s, sub, datadir, &o);
@@ -1283,6 +1312,13 @@ static apr_uint64_t dec64(const unsigned char *b)
 
 static const char meta_key[] = "counters";
 
+static void tsr_change_decode_row(apr_array_header_t *rows, apr_pool_t *p,
+                                  const void *k, const void *v,
+                                  apr_size_t len)
+{
+    tsr_store_change_decode(apr_array_push(rows), p, dec64(k), v, len);
+}
+
 /* Read the counters inside txn (write-locked when rmw). */
 static int read_meta(bdb_t *b, DB_TXN *txn, apr_uint64_t m[M_COUNT],
                      u_int32_t flags)
@@ -1322,6 +1358,83 @@ static int write_meta(bdb_t *b, DB_TXN *txn, const apr_uint64_t m[M_COUNT])
     set_dbt(&key, meta_key, sizeof(meta_key));
     set_dbt(&data, buf, sizeof(buf));
     return b->db[DB_META]->put(b->db[DB_META], txn, &key, &data, 0);
+}
+
+/* Delete a key of which, if it is there. */
+static int del_key(bdb_t *b, DB_TXN *txn, int which, const void *k,
+                   apr_size_t klen)
+{
+    DBT key;
+    int ret;
+
+    set_dbt(&key, k, klen);
+    ret = b->db[which]->del(b->db[which], txn, &key, 0);
+    return ret == DB_NOTFOUND ? 0 : ret;
+}
+
+/* Add name to user's starred packages, or take it away. */
+static int star(bdb_t *b, DB_TXN *txn, const char *user, const char *name,
+                int add)
+{
+    DB *db = b->db[DB_USER_STARS];
+    DBT key, data;
+    DBC *c;
+    int ret, cret;
+
+    set_dbt(&key, user, strlen(user));
+    set_dbt(&data, name, strlen(name));
+    if (add) {
+        ret = db->put(db, txn, &key, &data, DB_NODUPDATA);
+        return ret == DB_KEYEXIST ? 0 : ret;
+    }
+    if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
+        return ret;
+    }
+    ret = c->get(c, &key, &data, DB_GET_BOTH | DB_RMW);
+    if (ret == 0) {
+        ret = c->del(c, 0);
+    }
+    cret = c->close(c);
+    return ret == DB_NOTFOUND ? cret : ret ? ret : cret;
+}
+
+/* The counters and the change row of a package write. */
+static int count_change(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
+                        const char *name, apr_size_t old_len, int existed,
+                        const tsr_package_write_t *w)
+{
+    apr_uint64_t m[M_COUNT];
+    unsigned char seqkey[8];
+    const char *row;
+    apr_size_t rowlen;
+    DBT key, data;
+    int ret;
+
+    if ((ret = read_meta(b, txn, m, DB_RMW)) != 0) {
+        return ret;
+    }
+    m[M_SEQ]++;
+    if (!existed || w->revived) {
+        m[M_DOCS]++;
+    }
+    if (w->revived && m[M_DOCS_DEL] > 0) {
+        m[M_DOCS_DEL]--;
+    }
+    if (w->gone) {
+        m[M_DOCS] -= m[M_DOCS] > 0;
+        m[M_DOCS_DEL]++;
+    }
+    m[M_DOC_BYTES] += w->doc_len - old_len;
+    m[M_TARBALL_BYTES] += (apr_uint64_t)w->tarball_bytes;
+    if ((ret = write_meta(b, txn, m)) != 0) {
+        return ret;
+    }
+    enc64(seqkey, m[M_SEQ]);
+    row = tsr_store_change_encode(p, name, w->rev, apr_time_now(), w->gone,
+                                  &rowlen);
+    set_dbt(&key, seqkey, sizeof(seqkey));
+    set_dbt(&data, row, rowlen);
+    return b->db[DB_CHANGES]->put(b->db[DB_CHANGES], txn, &key, &data, 0);
 }
 
 /* ---- the search index: search.db holds each term's package names (sorted
@@ -1425,8 +1538,6 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
                          const char *name, apr_size_t old_len, int existed,
                          const tsr_package_write_t *w)
 {
-    apr_uint64_t m[M_COUNT];
-    unsigned char seqkey[8];
     char *vk;
     apr_size_t vklen, nlen = strlen(name);
     DBT key, data;
@@ -1437,6 +1548,32 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
     if ((ret = b->db[DB_PACKAGES]->put(b->db[DB_PACKAGES], txn, &key, &data,
                                        0)) != 0) {
         return ret;
+    }
+    /* Before the early end of a package that is gone: its entry goes. */
+    if ((ret = set_search(b, txn, name, w->search, w->search_len)) != 0) {
+        return ret;
+    }
+    for (i = 0; i < w->n_removed; i++) {
+        version_key(p, name, w->removed_versions[i], &vk, &vklen);
+        if ((ret = del_key(b, txn, DB_VIEWS, vk, vklen)) != 0) {
+            return ret;
+        }
+    }
+    if (w->star_user && (ret = star(b, txn, w->star_user, name,
+                                    w->star_add)) != 0) {
+        return ret;
+    }
+    if (w->gone) {
+        static const char kinds[] = { TSR_VIEW_FULL, TSR_VIEW_ABBREV,
+                                      TSR_VIEW_TAGS, TSR_VIEW_READERS };
+
+        for (i = 0; i < (int)sizeof(kinds); i++) {
+            view_key(p, name, kinds[i], &vk, &vklen);
+            if ((ret = del_key(b, txn, DB_VIEWS, vk, vklen)) != 0) {
+                return ret;
+            }
+        }
+        return count_change(b, txn, p, name, old_len, existed, w);
     }
     view_key(p, name, TSR_VIEW_FULL, &vk, &vklen);
     set_dbt(&key, vk, vklen);
@@ -1501,25 +1638,7 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
     if (ret != 0) {
         return ret;
     }
-    if ((ret = set_search(b, txn, name, w->search, w->search_len)) != 0) {
-        return ret;
-    }
-    if ((ret = read_meta(b, txn, m, DB_RMW)) != 0) {
-        return ret;
-    }
-    m[M_SEQ]++;
-    if (!existed) {
-        m[M_DOCS]++;
-    }
-    m[M_DOC_BYTES] += w->doc_len - old_len;
-    m[M_TARBALL_BYTES] += (apr_uint64_t)w->tarball_bytes;
-    if ((ret = write_meta(b, txn, m)) != 0) {
-        return ret;
-    }
-    enc64(seqkey, m[M_SEQ]);
-    set_dbt(&key, seqkey, sizeof(seqkey));
-    set_dbt(&data, name, nlen);
-    return b->db[DB_CHANGES]->put(b->db[DB_CHANGES], txn, &key, &data, 0);
+    return count_change(b, txn, p, name, old_len, existed, w);
 }
 
 static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
@@ -1617,6 +1736,72 @@ static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
     }
     return tsr_error_internal(perr, p, mapped,
                               "the store could not complete the write");
+}
+
+static apr_status_t bdb_user_stars(tsr_store_t *s, apr_pool_t *p,
+                                   const char *user, apr_size_t max,
+                                   apr_array_header_t **pnames)
+{
+    return names_of(s->impl, p, DB_USER_STARS, user, 0, max, pnames);
+}
+
+/* Rows of the changes database from a cursor: forwards from the first
+ * key after after, or backwards from the last. */
+static apr_status_t bdb_changes(tsr_store_t *s, apr_pool_t *p,
+                                apr_uint64_t after, int newest_first,
+                                apr_size_t max, apr_array_header_t **prows)
+{
+    bdb_t *b = s->impl;
+    apr_array_header_t *rows = apr_array_make(p, 16, sizeof(tsr_change_t));
+    unsigned char start[8];
+    DBT key, data;
+    DBC *c;
+    int ret, cret;
+    u_int32_t flag;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
+    if ((ret = b->db[DB_CHANGES]->cursor(b->db[DB_CHANGES], NULL, &c, 0))
+        != 0) {
+        return map_err(b, ret, "changes");
+    }
+    enc64(start, after + 1);
+    flag = newest_first ? DB_LAST : DB_SET_RANGE;
+    while ((apr_size_t)rows->nelts < max) {
+        memset(&key, 0, sizeof(key));
+        memset(&data, 0, sizeof(data));
+        if (flag == DB_SET_RANGE) {
+            key.data = start;
+            key.size = sizeof(start);
+            key.ulen = sizeof(start);
+            key.flags = DB_DBT_USERMEM;
+        }
+        else {
+            key.flags = DB_DBT_MALLOC;
+        }
+        data.flags = DB_DBT_MALLOC;
+        if ((ret = c->get(c, &key, &data, flag)) != 0) {
+            break;
+        }
+        if (key.size == 8) {
+            tsr_change_decode_row(rows, p, key.data, data.data, data.size);
+        }
+        if (key.data != start) {
+            free(key.data);
+        }
+        free(data.data);
+        flag = newest_first ? DB_PREV : DB_NEXT;
+    }
+    cret = c->close(c);
+    if (ret == DB_NOTFOUND || ret == 0) {
+        ret = cret;
+    }
+    if (ret != 0) {
+        return map_err(b, ret, "changes");
+    }
+    *prows = rows;
+    return APR_SUCCESS;
 }
 
 static apr_uint64_t disk_bytes(apr_pool_t *p, const char *home)
@@ -1742,6 +1927,8 @@ static const tsr_store_provider_t bdb_provider = {
     bdb_user_packages,
     bdb_stats,
     bdb_package_version_view,
+    bdb_changes,
+    bdb_user_stars,
     bdb_search_postings,
     bdb_search_entry,
     bdb_search_rebuild

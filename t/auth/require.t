@@ -10,7 +10,7 @@ use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep);
 use TsciTest qw(base_url req json_of adduser publish unique);
 
-plan tests => 55, have_lwp;
+plan tests => 58, have_lwp;
 
 my $cfg = Apache::Test::config();
 my $access_log = $cfg->{vars}{t_logs} . '/access_log';
@@ -66,6 +66,16 @@ ok scalar(grep { / \Q$user\E \[/ } @lines) >= 1,
    'and for packument requests';
 ok scalar(grep { / - \[.* 401 / } @lines) >= 1,
    'an anonymous request is logged without a user';
+# Where no Require asks for a user, a valid token still names one.
+my $open = base_url('/npm/');
+my $opkg = unique('logged');
+is publish($open, $token, name => $opkg, version => '1.0.0')->code, 201,
+   'published on the open Location';
+is req(GET => "$open$opkg/-/$opkg-1.0.0.tgz", token => $token)->code, 200,
+   'a tarball with a token there';
+@lines = log_lines("GET /npm/$opkg/-/$opkg-1.0.0.tgz");
+ok scalar(grep { / \Q$user\E \[/ } @lines) >= 1,
+   'the access log names the user without any Require too';
 
 # ---- Require user: one user only ----
 my $only = base_url('/only/');

@@ -13,6 +13,17 @@ my $so = $cfg->{vars}{top_dir} . '/mod_tsci_registry/.libs/mod_tsci_registry.so'
 my $dir = t_var() . '/configtest';
 mkpath($dir);
 
+# Key files for TsciRegistrySigningKey: a P-256 key, an RSA key, a file
+# that is no key.
+system("openssl ecparam -name prime256v1 -genkey -noout -out \Q$dir/p256.pem\E") == 0
+    or die 'openssl ecparam failed';
+system("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out \Q$dir/rsa.pem\E 2>/dev/null") == 0
+    or die 'openssl genpkey failed';
+open my $junk, '>', "$dir/junk.pem" or die $!;
+print $junk "not a key\n";
+close $junk;
+my $on = "<Location /r/>\n TsciRegistry On\n</Location>";
+
 # [label, config body, expected pattern in the configtest output]
 my @bad = (
     ['TsciRegistry not On, Off or an API',
@@ -58,6 +69,11 @@ my @bad = (
      qr/TsciRegistryLoginLimit takes two counts of failed sign-ins/],
     ['TsciRegistryLoginLimit negative', 'TsciRegistryLoginLimit 5 -1',
      qr/TsciRegistryLoginLimit takes two counts of failed sign-ins/],
+    ['TsciRegistryViewCache not a number', 'TsciRegistryViewCache lots',
+     qr/TsciRegistryViewCache takes a number of bytes from 0 \(off\)/],
+    ['TsciRegistryViewCache in a Location',
+     "<Location /r/>\n TsciRegistryViewCache 0\n</Location>",
+     qr/TsciRegistryViewCache not allowed in <Location> context/],
     ['TsciRegistryLoginLimit in a Location',
      "<Location /r/>\n TsciRegistryLoginLimit 5 5\n</Location>",
      qr/TsciRegistryLoginLimit not allowed in <Location> context/],
@@ -73,9 +89,49 @@ my @bad = (
     ['TsciRegistry On without a data directory',
      "<Location /r/>\n TsciRegistry On\n</Location>",
      qr/TSR00001: TsciRegistry On needs TsciRegistryDataDir/],
+    ['TsciRegistryDataDir that is a file',
+     "TsciRegistryDataDir $dir/afile\n<Location /r/>\n TsciRegistry On\n</Location>",
+     qr{TSR00017: TsciRegistryDataDir \S+/afile cannot be used: \S+/afile exists and is not a directory}],
+    ['TsciRegistryDataDir under a file',
+     "TsciRegistryDataDir $dir/afile/data\n<Location /r/>\n TsciRegistry On\n</Location>",
+     qr{TSR00017: .*\S+/afile is not a directory}],
+    ['TsciRegistryDataDir that this user cannot make',
+     "TsciRegistryDataDir $dir/readonly/new/data\n<Location /r/>\n TsciRegistry On\n</Location>",
+     qr{TSR00017: .*\S+/readonly is not writable by this user .* cannot be made there}],
+    ['TsciRegistryDataDir below a directory the user cannot pass through',
+     "TsciRegistryDataDir $dir/locked/data\n<Location /r/>\n TsciRegistry On\n</Location>",
+     qr{TSR00017: .* cannot pass through \S+/locked \(mode 0600}],
+    ['TsciRegistryMaxAuditBodySize not a number',
+     'TsciRegistryMaxAuditBodySize lots',
+     qr/TsciRegistryMaxAuditBodySize must be a number of bytes/],
+    ['TsciRegistryMaxAuditBodySize zero', 'TsciRegistryMaxAuditBodySize 0',
+     qr/TsciRegistryMaxAuditBodySize must be a number of bytes/],
+    ['TsciRegistryMaxAuditBodySize too large',
+     'TsciRegistryMaxAuditBodySize 99999999999',
+     qr/TsciRegistryMaxAuditBodySize must be a number of bytes/],
+    ['TsciRegistrySigningKey in a Location',
+     "<Location /r/>\n TsciRegistry On\n TsciRegistrySigningKey $dir/p256.pem\n</Location>",
+     qr/TsciRegistrySigningKey not allowed in <Location> context/],
+    ['TsciRegistrySigningKey naming no file',
+     "TsciRegistrySigningKey $dir/none.pem\n$on",
+     qr/TSR00142: TsciRegistrySigningKey: cannot open the signing key \Q$dir\E\/none\.pem.*makes a key itself only where no TsciRegistrySigningKey names one/],
+    ['TsciRegistrySigningKey naming an RSA key',
+     "TsciRegistrySigningKey $dir/rsa.pem\n$on",
+     qr/TSR00142: .*rsa\.pem is not an ECDSA P-256 key/],
+    ['TsciRegistrySigningKey naming a file that is no key',
+     "TsciRegistrySigningKey $dir/junk.pem\n$on",
+     qr/TSR00142: .*junk\.pem is not an unencrypted PEM private key/],
 );
+# What the data directory checks find: a file, and a directory closed to
+# the user Apache runs as (the one running this test).
+open my $af, '>', "$dir/afile" or die $!;
+close $af;
+mkpath("$dir/locked");
+chmod 0600, "$dir/locked";
+mkpath("$dir/readonly");
+chmod 0555, "$dir/readonly";
 
-plan tests => 2 * @bad + 10, have_lwp;
+plan tests => 2 * @bad + 15, have_lwp;
 
 sub configtest {
     my ($label, $body, $datadir) = @_;
@@ -119,6 +175,14 @@ is $rc, 0, 'TsciRegistry Off: Syntax OK' or diag $out;
 is $rc, 0, 'TsciRegistryAuthnProvider tsci-registry (the registry\'s own users), no other module: Syntax OK' or diag $out;
 ($rc, $out) = configtest('store', "TsciRegistryStore bdb\n<Location />\n TsciRegistry npm\n</Location>", 1);
 is $rc, 0, 'TsciRegistryStore bdb: Syntax OK' or diag $out;
+($rc, $out) = configtest('nested', "<Location /npm/>\n TsciRegistry On\n</Location>\n<Location /npm/private/>\n TsciRegistry On\n</Location>", 1);
+is $rc, 0, 'registry Locations nested by URL: Syntax OK' or diag $out;
+like $out, qr{TSR00018: registry Location /npm/private/ lies inside registry Location /npm/},
+   'with a warning that names both' or diag $out;
+($rc, $out) = configtest('own-key', "TsciRegistrySigningKey $dir/p256.pem\n$on", 1);
+is $rc, 0, 'TsciRegistrySigningKey naming a P-256 key: Syntax OK' or diag $out;
+($rc, $out) = configtest('audit-limit', "<Location />\n TsciRegistry npm\n TsciRegistryMaxAuditBodySize 1024\n</Location>", 1);
+is $rc, 0, 'TsciRegistryMaxAuditBodySize 1024: Syntax OK' or diag $out;
 
 # TsciRegistryBaseURL decides tarball links, whatever the request says.
 my $based = base_url('/based/');
@@ -140,7 +204,16 @@ my $npm = base_url('/npm/');
 $d = json_of(req(GET => "$npm$name"));
 is $d->{versions}{'1.0.0'}{dist}{tarball}, "$npm$name/-/$name-1.0.0.tgz",
    'request-based link under another Location';
+# A Host that does not name this server never makes the links (a cache
+# in front would serve them to everyone): the canonical name does.
 $d = json_of(req(GET => "$npm$name", headers => { Host => 'mirror.example.test:8080' }));
-is $d->{versions}{'1.0.0'}{dist}{tarball},
-   "http://mirror.example.test:8080/npm/$name/-/$name-1.0.0.tgz",
-   'links follow the Host the client used';
+(my $port = $npm) =~ s{^http://[^:/]+:(\d+)/.*}{$1};
+like $d->{versions}{'1.0.0'}{dist}{tarball},
+   qr{^http://(?:127\.0\.0\.1|localhost):$port/npm/\Q$name\E/-/},
+   'a foreign Host does not make the links: the server\'s own name does';
+$d = json_of(req(GET => "$npm$name",
+                 headers => { 'X-Forwarded-Host' => 'evil.example.test',
+                              'X-Forwarded-Proto' => 'https',
+                              'X-Forwarded-Prefix' => '/x/' }));
+is $d->{versions}{'1.0.0'}{dist}{tarball}, "$npm$name/-/$name-1.0.0.tgz",
+   'nor do X-Forwarded-* headers from a proxy nobody trusts';

@@ -75,6 +75,7 @@ is req(PUT => "$base$esc/-rev/$doc->{_rev}", token => $stranger,
        body => { maintainers => [{ name => 'x' }] })->code, 404,
    'someone who cannot read it: 404';
 is req(PUT => "$base$esc/-rev/$doc->{_rev}", token => $otok,
-       body => { versions => {} })->code, 400,
-   'an unpublish through -rev: 400 for now';
+       body => { versions => { '9.9.9' => {} } })->code, 400,
+   'a document through -rev that adds a version: 400 (unpublish.t has the '
+   . 'rest)';
 is store_state($base, $pkg, $otok), $before, 'none of that changed anything';

@@ -1,5 +1,5 @@
 # Every endpoint that writes (publish, tokens, organisations, dist-tags,
-# access, maintainers, deprecation), against every credential that must
+# access, maintainers, deprecation, unpublish, stars), against every credential that must
 # not write: none, a token nobody issued, a revoked token, a read-only token,
 # another user's token, a token used from outside its address ranges.
 # Each is refused with its status, and the store is left as it was.
@@ -84,6 +84,16 @@ my @writes = (
     ['deprecate it', PUT => $esc_pkg,
      { _id => $pkg, _rev => $rev,
        versions => { '1.0.0' => { deprecated => 'taken over' } } }],
+    ['unpublish its version', PUT => "$esc_pkg/-rev/$rev",
+     { _id => $pkg, _rev => $rev, versions => {} }],
+    ['delete its tarball', DELETE => "$pkg/-/guarded-1.0.0.tgz/-rev/$rev",
+     undef],
+    ['unpublish the package', DELETE => "$esc_pkg/-rev/$rev", undef],
+    # Anyone who may read a package may star it: another user's star is
+    # theirs to give (and is the only change this file allows).
+    ['star it', PUT => $esc_pkg,
+     { _id => $pkg, users => { $owner => JSON::PP::true(),
+                               $other => JSON::PP::true() } }],
 );
 
 plan tests => @setup + 2 * @who * @writes + 4;
@@ -110,10 +120,18 @@ for my $w (@writes) {
         $expect = 401 if $what eq 'make a token' && $cred =~ /another/;
         # Revoking someone else's token is a 404: it is not theirs to see.
         $expect = 404 if $what =~ /^revoke/ && $cred =~ /another/;
+        my $star = $what =~ /^star/ && $cred =~ /another/;
+        $expect = 200 if $star;
         my $before = state();
         my $res = req($method => "$base$path", token => $token,
                       defined $body ? (body => $body) : ());
         is $res->code, $expect, "$what with $cred: $expect";
+        if ($star) {
+            my $users = json_of(req(GET => "$base$esc_pkg"))->{users};
+            is_deeply [sort keys %$users], [$other],
+               "$what with $cred: that user's star alone, the owner's not";
+            next;
+        }
         is state(), $before, "$what with $cred: nothing changed";
     }
 }

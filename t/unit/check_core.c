@@ -29,6 +29,10 @@ int main(void)
     srunner_add_suite(sr, make_route_suite());
     srunner_add_suite(sr, make_store_bdb_suite());
     srunner_add_suite(sr, make_tokencache_suite());
+    srunner_add_suite(sr, make_viewcache_suite());
+    srunner_add_suite(sr, make_gunzip_suite());
+    srunner_add_suite(sr, make_audit_suite());
+    srunner_add_suite(sr, make_sign_suite());
     srunner_add_suite(sr, make_search_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

@@ -22,6 +22,7 @@ static tsr_version_dist_t dist_of(const char *name, const char *version)
 {
     tsr_version_dist_t d;
 
+    memset(&d, 0, sizeof(d));
     d.tarball_path = tsr_name_tarball_path(fx_pool, name, version);
     d.shasum = "a9993e364706816aba3e25717850c26c9cd0d89d";
     d.integrity = "sha512-abc=";
@@ -562,6 +563,60 @@ START_TEST(render_abbreviated)
 }
 END_TEST
 
+/* A signed version: its signature in the full document's dist and the
+ * version's own view, not in the abbreviated form. */
+START_TEST(render_signature)
+{
+    json_object *doc = tsr_packument_new(fx_pool, "s"), *full, *abbrev, *sigs;
+    json_object *m = fx_json(fx_pool, "{\"name\":\"s\",\"version\":\"1.0.0\"}");
+    tsr_version_dist_t d = dist_of("s", "1.0.0");
+    const char *fblob, *ablob, *vblob;
+    apr_size_t flen, alen, vlen;
+    tsr_error_t *err = NULL;
+    tsr_view_t v;
+
+    d.sig_keyid = "SHA256:kid";
+    d.sig = "MEUCIQ==";
+    ck_assert_int_eq(tsr_packument_add_version(doc, fx_pool, "1.0.0", m,
+                                               "latest", &alice, &d, T1,
+                                               &err), APR_SUCCESS);
+    ck_assert_int_eq(tsr_packument_render(fx_pool, doc, &fblob, &flen,
+                                          &ablob, &alen), APR_SUCCESS);
+    full = flat(fblob, flen, &v);
+    ck_assert(json_object_object_get_ex(tsr_json_obj(version_of(full,
+                                                                "1.0.0"),
+                                                     "dist"),
+                                        "signatures", &sigs));
+    ck_assert_str_eq(tsr_json_serialize(fx_pool, sigs, &flen),
+                     "[{\"keyid\":\"SHA256:kid\",\"sig\":\"MEUCIQ==\"}]");
+    abbrev = flat(ablob, alen, &v);
+    ck_assert_str_eq(path_str(version_of(abbrev, "1.0.0"), "dist",
+                              "integrity", NULL), "sha512-abc=");
+    ck_assert(!json_object_object_get_ex(tsr_json_obj(version_of(abbrev,
+                                                                 "1.0.0"),
+                                                      "dist"),
+                                         "signatures", NULL));
+    ck_assert_int_eq(tsr_packument_render_version(fx_pool, doc, "1.0.0", T1,
+                                                  &vblob, &vlen),
+                     APR_SUCCESS);
+    full = flat(vblob, vlen, &v);
+    ck_assert(json_object_object_get_ex(tsr_json_obj(full, "dist"),
+                                        "signatures", &sigs));
+    ck_assert_str_eq(tsr_json_serialize(fx_pool, sigs, &flen),
+                     "[{\"keyid\":\"SHA256:kid\",\"sig\":\"MEUCIQ==\"}]");
+    /* Unsigned: no signatures member at all. */
+    d = dist_of("s", "1.0.1");
+    m = fx_json(fx_pool, "{\"name\":\"s\",\"version\":\"1.0.1\"}");
+    ck_assert_int_eq(tsr_packument_add_version(doc, fx_pool, "1.0.1", m,
+                                               "latest", &alice, &d, T2,
+                                               &err), APR_SUCCESS);
+    ck_assert(!json_object_object_get_ex(tsr_json_obj(version_of(doc,
+                                                                 "1.0.1"),
+                                                      "dist"),
+                                         "signatures", NULL));
+}
+END_TEST
+
 START_TEST(render_empty_doc)
 {
     json_object *doc = tsr_packument_new(fx_pool, "a"), *full, *abbrev;
@@ -625,6 +680,93 @@ START_TEST(version_lookup_dangling_tag)
 }
 END_TEST
 
+/* ---- unpublish ---- */
+
+START_TEST(remove_latest_moves_it)
+{
+    json_object *doc = tsr_packument_new(fx_pool, "p");
+    tsr_error_t *err;
+    apr_time_t t = apr_time_now();
+
+    ck_assert_int_eq(add(doc, "1.0.0", NULL, "latest", &alice, t, &err), 0);
+    ck_assert_int_eq(add(doc, "1.2.0", NULL, "latest", &alice, t, &err), 0);
+    ck_assert_int_eq(add(doc, "3.0.0-rc.1", NULL, "next", &alice, t, &err),
+                     0);
+    ck_assert_int_eq(add(doc, "1.1.0", NULL, "old", &alice, t, &err), 0);
+    ck_assert_int_eq(tsr_packument_remove_version(doc, fx_pool, "1.2.0", t,
+                                                  &err), APR_SUCCESS);
+    ck_assert_ptr_null(tsr_json_obj(tsr_json_obj(doc, "versions"), "1.2.0"));
+    /* The highest release, not the higher prerelease. */
+    ck_assert_str_eq(path_str(doc, "dist-tags", "latest", NULL), "1.1.0");
+    ck_assert_str_eq(path_str(doc, "dist-tags", "next", NULL), "3.0.0-rc.1");
+    ck_assert_ptr_nonnull(path_str(doc, "time", "1.2.0", NULL));
+    ck_assert(tsr_packument_has_version(doc, "1.2.0"));
+    ck_assert(!tsr_packument_is_gone(doc));
+    /* A tag on the removed version goes with it. */
+    ck_assert_int_eq(tsr_packument_remove_version(doc, fx_pool, "1.1.0", t,
+                                                  &err), APR_SUCCESS);
+    ck_assert_ptr_null(path_str(doc, "dist-tags", "old", NULL));
+    ck_assert_str_eq(path_str(doc, "dist-tags", "latest", NULL), "1.0.0");
+    ck_assert_int_eq(tsr_packument_remove_version(doc, fx_pool, "1.0.0", t,
+                                                  &err), APR_SUCCESS);
+    /* Only prereleases left: the highest of them. */
+    ck_assert_str_eq(path_str(doc, "dist-tags", "latest", NULL),
+                     "3.0.0-rc.1");
+    ck_assert_int_eq(tsr_packument_remove_version(doc, fx_pool, "9.0.0", t,
+                                                  &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 404);
+}
+END_TEST
+
+START_TEST(remove_last_buries)
+{
+    json_object *doc = tsr_packument_new(fx_pool, "p"), *un;
+    tsr_error_t *err;
+    apr_time_t t = apr_time_now();
+    const char *rev;
+
+    ck_assert_int_eq(add(doc, "1.0.0", NULL, "latest", &alice, t, &err), 0);
+    rev = apr_pstrdup(fx_pool, tsr_packument_rev(doc));
+    ck_assert_int_eq(tsr_packument_remove_version(doc, fx_pool, "1.0.0", t,
+                                                  &err), APR_SUCCESS);
+    ck_assert(tsr_packument_is_gone(doc));
+    ck_assert_ptr_null(tsr_json_obj(doc, "versions"));
+    ck_assert_ptr_null(tsr_json_obj(doc, "dist-tags"));
+    ck_assert_ptr_null(tsr_json_obj(doc, "readme"));
+    ck_assert_str_eq(tsr_packument_rev(doc), rev);
+    ck_assert(tsr_packument_is_maintainer(doc, "alice"));
+    ck_assert(!tsr_packument_is_maintainer(doc, "bob"));
+    un = tsr_json_obj(tsr_json_obj(doc, "time"), "unpublished");
+    ck_assert_ptr_nonnull(un);
+    ck_assert(json_object_object_get_ex(un, "versions", &un)
+              && json_object_is_type(un, json_type_array));
+    ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(un, 0)),
+                     "1.0.0");
+    /* The number stays burnt after the package came back. */
+    tsr_packument_revive(doc);
+    ck_assert(!tsr_packument_is_gone(doc));
+    ck_assert_int_eq(add(doc, "1.0.0", NULL, "latest", &alice, t, &err),
+                     TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 409);
+    ck_assert_int_eq(add(doc, "1.0.1", NULL, "latest", &alice, t, &err), 0);
+    ck_assert_str_eq(path_str(doc, "dist-tags", "latest", NULL), "1.0.1");
+}
+END_TEST
+
+START_TEST(bury_keeps_access)
+{
+    json_object *doc = tsr_packument_new(fx_pool, "@s/p");
+    tsr_error_t *err;
+    apr_time_t t = apr_time_now();
+
+    ck_assert_int_eq(add(doc, "1.0.0", NULL, "latest", &alice, t, &err), 0);
+    tsr_packument_set_restricted(doc, 1);
+    tsr_packument_bury(doc, fx_pool, t);
+    ck_assert(tsr_packument_is_gone(doc));
+    ck_assert_str_eq(tsr_packument_readers(fx_pool, doc), "alice");
+}
+END_TEST
+
 Suite *make_packument_suite(void)
 {
     Suite *s = suite_create("packument");
@@ -647,9 +789,16 @@ Suite *make_packument_suite(void)
     tcase_add_test(tc, render_full);
     tcase_add_test(tc, render_scoped);
     tcase_add_test(tc, render_abbreviated);
+    tcase_add_test(tc, render_signature);
     tcase_add_test(tc, render_empty_doc);
     tcase_add_test(tc, version_lookup);
     tcase_add_test(tc, version_lookup_dangling_tag);
+    suite_add_tcase(s, tc);
+
+    tc = fx_tcase("unpublish");
+    tcase_add_test(tc, remove_latest_moves_it);
+    tcase_add_test(tc, remove_last_buries);
+    tcase_add_test(tc, bury_keeps_access);
     suite_add_tcase(s, tc);
     return s;
 }

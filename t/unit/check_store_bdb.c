@@ -11,6 +11,9 @@
 #include "tsr_auth.h"
 #include "tsr_json.h"
 #include "tsr_view.h"
+#include "tsr_unpublish.h"
+#include "tsr_star.h"
+#include "tsr_viewcache.h"
 #include "tsr_search_entry.h"
 #include "tsr_access.h"
 #include "tsr_disttag.h"
@@ -33,15 +36,16 @@ static apr_pool_t *store_pool;
 static tsr_store_t *store;
 static int logged;
 static char last_log[512];
+static apr_status_t last_rv;
 
 static void log_fn(void *baton, int level, apr_status_t rv, const char *msg)
 {
     (void)baton;
-    (void)rv;
     if (level <= TSR_LOG_ERR) {
         logged++;
     }
     apr_cpystrn(last_log, msg, sizeof(last_log));
+    last_rv = rv;
 }
 
 static tsr_bdb_options_t options(int recover)
@@ -515,6 +519,12 @@ START_TEST(open_missing_without_create)
     ck_assert_ptr_null(s);
     apr_pool_destroy(p);
     ck_assert_int_gt(logged, 0);
+    /* Berkeley DB's own words, without APR's "internal error" before
+     * them in Apache's log. */
+    ck_assert_msg(strstr(last_log, "TSR00101: Berkeley DB") != NULL
+                  && strstr(last_log, "No such file or directory") != NULL,
+                  "logged: %s", last_log);
+    ck_assert_int_eq(last_rv, APR_SUCCESS);
     logged = 0;
 }
 END_TEST
@@ -802,6 +812,197 @@ END_TEST
 /* ---- random bytes refused ---- */
 
 /* The call to RAND_bytes, counted from 0, that fails; -1: none. */
+/* The rows of the changes feed after seq after, as "seq name rev d". */
+static const char *feed(apr_uint64_t after, int newest_first)
+{
+    apr_array_header_t *rows;
+    const char *out = "";
+    int i;
+
+    ck_assert_int_eq(tsr_store_changes(store, fx_pool, after, newest_first,
+                                       100, &rows), APR_SUCCESS);
+    for (i = 0; i < rows->nelts; i++) {
+        tsr_change_t *c = &APR_ARRAY_IDX(rows, i, tsr_change_t);
+
+        out = apr_psprintf(fx_pool, "%s%s%" APR_UINT64_T_FMT " %s %s%s",
+                           out, *out ? "," : "", c->seq, c->name,
+                           c->rev ? "rev" : "-", c->deleted ? " d" : "");
+        ck_assert(c->time == 0 || c->time <= apr_time_now());
+    }
+    return out;
+}
+
+START_TEST(unpublish_stars_and_changes)
+{
+    static const tsr_actor_t ann = { "alice", 0 }, bo = { "bob", 0 };
+    apr_size_t len;
+    const unsigned char *t1 = fx_package_tarball(fx_pool, "p", "1.0.0",
+                                                 &len);
+    const unsigned char *t2;
+    apr_size_t len2;
+    tsr_publish_result_t res;
+    tsr_error_t *err = NULL;
+    apr_array_header_t *names;
+    tsr_store_stats_t st;
+    json_object *body;
+    const char *rev, *nrev = NULL;
+
+    ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store,
+                                        parsed("p", "1.0.0", t1, len),
+                                        &alice, &err), APR_SUCCESS);
+    t2 = fx_package_tarball(fx_pool, "p", "1.1.0", &len2);
+    ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store,
+                                        parsed("p", "1.1.0", t2, len2),
+                                        &alice, &err), APR_SUCCESS);
+    ck_assert_str_eq(feed(0, 0), "1 p rev,2 p rev");
+    ck_assert_str_eq(feed(1, 0), "2 p rev");
+    ck_assert_str_eq(feed(0, 1), "2 p rev,1 p rev");
+
+    /* A star by a reader: the package joins bob's stars. */
+    ck_assert_int_eq(tsr_star_set(fx_pool, store, "p", &bo, NULL, 1, &nrev, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_user_stars(store, fx_pool, "bob", 10, &names),
+                     APR_SUCCESS);
+    ck_assert_int_eq(names->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(names, 0, char *), "p");
+    ck_assert_int_eq(tsr_star_set(fx_pool, store, "p", &bo, nrev, 0, &nrev, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_user_stars(store, fx_pool, "bob", 10, &names),
+                     APR_SUCCESS);
+    ck_assert_int_eq(names->nelts, 0);
+
+    /* Unpublish 1.1.0 at the current revision: its view and file go. */
+    rev = res.rev;
+    body = fx_json(fx_pool, "{\"versions\":{\"1.0.0\":{}}}");
+    err = NULL;
+    ck_assert_int_eq(tsr_unpublish_versions(fx_pool, store, "p", &ann, rev,
+                                            body, &nrev, &err),
+                     TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 409);    /* the stars moved it on */
+    err = NULL;
+    ck_assert_int_eq(tsr_unpublish_versions(fx_pool, store, "p", &bo, nrev,
+                                            body, &rev, &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 403);
+    err = NULL;
+    ck_assert_int_eq(tsr_unpublish_versions(fx_pool, store, "p", &ann, nrev,
+                                            body, &rev, &err), APR_SUCCESS);
+    ck_assert(!fx_exists(tarball_file("p", "1.1.0")));
+    ck_assert(fx_exists(tarball_file("p", "1.0.0")));
+    ck_assert_int_eq(tsr_store_package_version_view(store, fx_pool, "p",
+                                                    "1.1.0", &nrev, &len),
+                     TSR_ENOTFOUND);
+    ck_assert_ptr_nonnull(view_of("p", TSR_VIEW_FULL));
+
+    /* The whole package: every view and file goes, the counts move. */
+    ck_assert_int_eq(tsr_unpublish_package(fx_pool, store, "p", &ann, rev,
+                                           &err), APR_SUCCESS);
+    ck_assert(!fx_exists(tarball_file("p", "1.0.0")));
+    ck_assert_ptr_null(view_of("p", TSR_VIEW_FULL));
+    ck_assert_ptr_null(view_of("p", TSR_VIEW_ABBREV));
+    ck_assert_ptr_null(view_of("p", TSR_VIEW_TAGS));
+    ck_assert_ptr_nonnull(doc_of("p"));
+    st = stats();
+    ck_assert_uint_eq(st.doc_count, 0);
+    ck_assert_uint_eq(st.doc_del_count, 1);
+    ck_assert_str_eq(feed(4, 0), "5 p rev,6 p rev d");
+    err = NULL;
+    ck_assert_int_eq(tsr_unpublish_package(fx_pool, store, "p", &ann, NULL,
+                                           &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 404);
+
+    /* Published again by its maintainer: counted as a package again. */
+    ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store,
+                                        parsed("p", "1.0.0", t1, len),
+                                        &alice, &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 409);
+    t2 = fx_package_tarball(fx_pool, "p", "2.0.0", &len2);
+    err = NULL;
+    ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store,
+                                        parsed("p", "2.0.0", t2, len2),
+                                        &bob, &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 403);
+    ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store,
+                                        parsed("p", "2.0.0", t2, len2),
+                                        &alice, &err), APR_SUCCESS);
+    st = stats();
+    ck_assert_uint_eq(st.doc_count, 1);
+    ck_assert_uint_eq(st.doc_del_count, 0);
+    ck_assert_ptr_nonnull(view_of("p", TSR_VIEW_FULL));
+}
+END_TEST
+
+/* Views read through a process's cache: a write through the store bumps
+ * the name's stamp, so the next read sees it at once. */
+START_TEST(views_read_through_the_cache)
+{
+    static apr_uint32_t stamps[TSR_VIEW_STAMPS];
+    upd_t u;
+    tsr_error_t *err;
+    apr_size_t entries, bytes;
+
+    memset(&u, 0, sizeof(u));
+    ck_assert_int_eq(tsr_viewcache_create(&store->views, fx_pool, 1 << 20,
+                                          apr_time_from_sec(60)),
+                     APR_SUCCESS);
+    store->view_stamps = stamps;
+    ck_assert_ptr_null(view_of("cached", TSR_VIEW_FULL));
+    u.doc = "{\"v\":1}";
+    ck_assert_int_eq(update("cached", &u, &err), APR_SUCCESS);
+    ck_assert_str_eq(view_of("cached", TSR_VIEW_FULL), "full of {\"v\":1}");
+    tsr_viewcache_usage(store->views, &entries, &bytes);
+    ck_assert_uint_eq(entries, 1);
+    /* Served from memory now: a write that goes around the dispatcher
+     * (as one from another program would) bumps no stamp and is not
+     * seen until the entry's time to live is over. */
+    u.doc = "{\"v\":9}";
+    err = NULL;
+    ck_assert_int_eq(store->provider->package_update(store, fx_pool,
+                                                     "cached", update_cb,
+                                                     &u, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(view_of("cached", TSR_VIEW_FULL), "full of {\"v\":1}");
+    u.doc = "{\"v\":2}";
+    ck_assert_int_eq(update("cached", &u, &err), APR_SUCCESS);
+    ck_assert_str_eq(view_of("cached", TSR_VIEW_FULL), "full of {\"v\":2}");
+    /* A refused write bumps nothing, and changes nothing. */
+    u.refuse = 1;
+    ck_assert_int_ne(update("cached", &u, &err), APR_SUCCESS);
+    ck_assert_str_eq(view_of("cached", TSR_VIEW_FULL), "full of {\"v\":2}");
+    /* After a recovery every entry is stale. */
+    tsr_store_views_forget(stamps);
+    tsr_viewcache_usage(store->views, &entries, &bytes);
+    ck_assert_uint_eq(entries, 1);
+    ck_assert_str_eq(view_of("cached", TSR_VIEW_FULL), "full of {\"v\":2}");
+    store->views = NULL;
+    store->view_stamps = NULL;
+}
+END_TEST
+
+START_TEST(change_rows_decode)
+{
+    tsr_change_t c;
+    apr_size_t len;
+    const char *row = tsr_store_change_encode(fx_pool, "@s/p", "3-ab",
+                                              apr_time_from_sec(5), 1, &len);
+
+    tsr_store_change_decode(&c, fx_pool, 9, row, len);
+    ck_assert_uint_eq(c.seq, 9);
+    ck_assert_str_eq(c.name, "@s/p");
+    ck_assert_str_eq(c.rev, "3-ab");
+    ck_assert(c.time == apr_time_from_sec(5));
+    ck_assert(c.deleted);
+    /* Rows of stores from before: the name alone. */
+    tsr_store_change_decode(&c, fx_pool, 2, "old-pkg", 7);
+    ck_assert_str_eq(c.name, "old-pkg");
+    ck_assert_ptr_null(c.rev);
+    ck_assert(c.time == 0 && !c.deleted);
+    /* Cut short anywhere: never read past the end. */
+    for (len = 0; len < strlen(row); len++) {
+        tsr_store_change_decode(&c, fx_pool, 1, row, len);
+    }
+}
+END_TEST
+
 static int rand_fail_at = -1;
 static int rand_calls;
 
@@ -1258,6 +1459,37 @@ START_TEST(search_index_follows_writes)
 }
 END_TEST
 
+/* npm unpublish as the registry does it: of a version (latest moves
+ * back, the entry with it), then of the whole package (a tombstone, which
+ * the store writes without views: its entry goes too). */
+START_TEST(search_index_follows_unpublish)
+{
+    tsr_actor_t a = { "alice", 0 };
+    tsr_error_t *err = NULL;
+    json_object *doc;
+
+    publish_as("@s/gone", "1.0.0", &alice);
+    publish_as("@s/gone", "2.0.0-rc.1", &alice);
+    ck_assert_str_eq(posting(TSR_SEARCH_T_UNSTABLE, 0), "@s/gone");
+    doc = fx_json(fx_pool, doc_of("@s/gone"));
+    json_object_object_del(tsr_json_obj(doc, "versions"), "2.0.0-rc.1");
+    ck_assert_int_eq(tsr_unpublish_versions(fx_pool, store, "@s/gone", &a,
+                                            tsr_json_str(doc, "_rev"), doc,
+                                            NULL, &err), APR_SUCCESS);
+    ck_assert_str_eq(posting(TSR_SEARCH_T_UNSTABLE, 0), "");
+    ck_assert_str_eq(posting("w:gone", 0), "@s/gone");
+    ck_assert_int_eq(tsr_unpublish_package(fx_pool, store, "@s/gone", &a,
+                                           NULL, &err), APR_SUCCESS);
+    ck_assert_str_eq(posting("w:gone", 0), "");
+    ck_assert_str_eq(posting("s:s", 0), "");
+    ck_assert(!has_entry("@s/gone"));
+    /* Published again: found again. */
+    publish_as("@s/gone", "3.0.0", &alice);
+    ck_assert_str_eq(posting("w:gone", 0), "@s/gone");
+    ck_assert(has_entry("@s/gone"));
+}
+END_TEST
+
 /* Truncate the index and forget it was built, with Berkeley DB itself, as
  * a store from before the index would be (the store closed). */
 static void forget_index(void)
@@ -1446,6 +1678,9 @@ Suite *make_store_bdb_suite(void)
     tc = fx_tcase("publish");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, publish_commit);
+    tcase_add_test(tc, unpublish_stars_and_changes);
+    tcase_add_test(tc, change_rows_decode);
+    tcase_add_test(tc, views_read_through_the_cache);
     tcase_add_loop_test(tc, publish_without_random_bytes, 0, 3);
     tcase_add_test(tc, publish_failed_commit);
     tcase_add_test(tc, place_syncs_what_it_makes);
@@ -1453,6 +1688,7 @@ Suite *make_store_bdb_suite(void)
     tcase_add_test(tc, sweep_ignores_foreign_intents);
     tcase_add_test(tc, version_views);
     tcase_add_test(tc, search_index_follows_writes);
+    tcase_add_test(tc, search_index_follows_unpublish);
     tcase_add_test(tc, search_index_built_at_start);
     suite_add_tcase(s, tc);
     return s;

@@ -1,0 +1,159 @@
+/* check_viewcache: a process's cache of package records answers only
+ * under the stamp it was filled under and within its time to live,
+ * remembers misses, stays within its bytes, and the store reads through
+ * it: a write through the store makes the next read see the write. */
+#include <string.h>
+#include <apr_strings.h>
+#include "check_core.h"
+#include "fixtures.h"
+#include "tsr_viewcache.h"
+
+static tsr_viewcache_t *cache(apr_size_t bytes)
+{
+    tsr_viewcache_t *c = NULL;
+
+    ck_assert_int_eq(tsr_viewcache_create(&c, fx_pool, bytes,
+                                          apr_time_from_sec(2)),
+                     APR_SUCCESS);
+    return c;
+}
+
+static const char *get(tsr_viewcache_t *c, const char *name, char kind,
+                       apr_uint32_t stamp, apr_time_t now, int *phit)
+{
+    const char *blob = "untouched";
+    apr_size_t len = 12345;
+
+    *phit = tsr_viewcache_get(c, fx_pool, name, kind, stamp, now, &blob,
+                              &len);
+    if (!*phit) {
+        return NULL;
+    }
+    if (blob == NULL) {
+        ck_assert_uint_eq(len, 0);
+        return "(missing)";
+    }
+    return apr_pstrmemdup(fx_pool, blob, len);
+}
+
+START_TEST(hit_under_its_stamp_only)
+{
+    tsr_viewcache_t *c = cache(1 << 20);
+    apr_time_t t = apr_time_from_sec(1000);
+    int hit;
+
+    ck_assert_ptr_null(get(c, "p", 'f', 7, t, &hit));
+    ck_assert(!hit);
+    tsr_viewcache_put(c, "p", 'f', 7, t, "full of p", 9);
+    ck_assert_str_eq(get(c, "p", 'f', 7, t, &hit), "full of p");
+    /* Another kind, another name with the same prefix: not this entry. */
+    get(c, "p", 'a', 7, t, &hit);
+    ck_assert(!hit);
+    get(c, "pp", 'f', 7, t, &hit);
+    ck_assert(!hit);
+    /* A write bumped the stamp: stale, and gone. */
+    get(c, "p", 'f', 8, t, &hit);
+    ck_assert(!hit);
+    get(c, "p", 'f', 7, t, &hit);
+    ck_assert(!hit);
+}
+END_TEST
+
+START_TEST(time_to_live)
+{
+    tsr_viewcache_t *c = cache(1 << 20);
+    apr_time_t t = apr_time_from_sec(1000);
+    int hit;
+
+    tsr_viewcache_put(c, "p", 'f', 1, t, "x", 1);
+    ck_assert_str_eq(get(c, "p", 'f', 1, t + apr_time_from_sec(2), &hit),
+                     "x");
+    get(c, "p", 'f', 1, t + apr_time_from_sec(2) + 1, &hit);
+    ck_assert(!hit);
+    /* A clock that went back does not make an entry live for ever. */
+    tsr_viewcache_put(c, "q", 'f', 1, t, "y", 1);
+    get(c, "q", 'f', 1, t - 1, &hit);
+    ck_assert(!hit);
+}
+END_TEST
+
+START_TEST(misses_are_remembered)
+{
+    tsr_viewcache_t *c = cache(1 << 20);
+    apr_time_t t = apr_time_from_sec(5);
+    int hit;
+
+    tsr_viewcache_put(c, "nope", 'r', 3, t, NULL, 0);
+    ck_assert_str_eq(get(c, "nope", 'r', 3, t, &hit), "(missing)");
+    ck_assert(hit);
+    get(c, "nope", 'r', 4, t, &hit);
+    ck_assert(!hit);
+}
+END_TEST
+
+START_TEST(bounded_and_least_recently_used_first)
+{
+    tsr_viewcache_t *c = cache(64 * 1024);
+    char blob[4000];
+    apr_size_t entries, bytes;
+    apr_time_t t = apr_time_from_sec(9);
+    int i, hit;
+
+    memset(blob, 'b', sizeof(blob));
+    for (i = 0; i < 100; i++) {
+        tsr_viewcache_put(c, apr_psprintf(fx_pool, "pkg-%d", i), 'f', 0, t,
+                          blob, sizeof(blob));
+        /* pkg-0 stays the most recently used. */
+        get(c, "pkg-0", 'f', 0, t, &hit);
+        ck_assert(hit);
+    }
+    tsr_viewcache_usage(c, &entries, &bytes);
+    ck_assert_uint_le(bytes, 64 * 1024);
+    ck_assert_uint_gt(entries, 5);
+    ck_assert_uint_lt(entries, 17);
+    get(c, "pkg-99", 'f', 0, t, &hit);
+    ck_assert(hit);
+    get(c, "pkg-1", 'f', 0, t, &hit);
+    ck_assert(!hit);
+    /* Over a quarter of the room: not kept at all. */
+    tsr_viewcache_put(c, "huge", 'f', 0, t, apr_palloc(fx_pool, 17000),
+                      17000);
+    get(c, "huge", 'f', 0, t, &hit);
+    ck_assert(!hit);
+    /* A name put again replaces its entry. */
+    tsr_viewcache_put(c, "pkg-0", 'f', 1, t, "new", 3);
+    ck_assert_str_eq(get(c, "pkg-0", 'f', 1, t, &hit), "new");
+}
+END_TEST
+
+START_TEST(slots_spread_and_stay)
+{
+    ck_assert_uint_lt(tsr_viewcache_slot("a"), TSR_VIEW_STAMPS);
+    ck_assert_uint_eq(tsr_viewcache_slot("@s/p"), tsr_viewcache_slot("@s/p"));
+    ck_assert_uint_ne(tsr_viewcache_slot("left-pad"),
+                      tsr_viewcache_slot("right-pad"));
+}
+END_TEST
+
+START_TEST(no_room_no_cache)
+{
+    tsr_viewcache_t *c = NULL;
+
+    ck_assert_int_eq(tsr_viewcache_create(&c, fx_pool, 0, 1), APR_EINVAL);
+}
+END_TEST
+
+Suite *make_viewcache_suite(void)
+{
+    Suite *s = suite_create("viewcache");
+    TCase *tc = fx_tcase("cache");
+
+    tcase_add_test(tc, hit_under_its_stamp_only);
+    tcase_add_test(tc, time_to_live);
+    tcase_add_test(tc, misses_are_remembered);
+    tcase_add_test(tc, bounded_and_least_recently_used_first);
+    tcase_add_test(tc, slots_spread_and_stay);
+    tcase_add_test(tc, no_room_no_cache);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -374,6 +374,8 @@ int tsr_npm_weblogin_done(tsr_req_t *q);
  * right (the handler then finishes), or DONE with the page that says
  * why not sent. */
 int tsr_weblogin_authn(request_rec *r, const tsr_route_t *rt);
+/* mod_tsci_registry_search.c: npm search. */
+int tsr_npm_search(tsr_req_t *q);
 
 /* mod_tsci_registry_tokens.c: npm's token commands. */
 int tsr_npm_token_list(tsr_req_t *q);

@@ -618,6 +618,7 @@ static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
     [TSR_NPM_WEBLOGIN_PAGE] = tsr_npm_weblogin_page,
     [TSR_NPM_WEBLOGIN_FORM] = tsr_npm_weblogin_form,
     [TSR_NPM_WEBLOGIN_DONE] = tsr_npm_weblogin_done,
+    [TSR_NPM_SEARCH] = tsr_npm_search,
 };
 
 const tsr_api_ops_t tsr_npm_ops = {

@@ -258,3 +258,8 @@ const char *tsr_json_time(apr_pool_t *p, apr_time_t t)
                         x.tm_year + 1900, x.tm_mon + 1, x.tm_mday, x.tm_hour,
                         x.tm_min, x.tm_sec, x.tm_usec / 1000);
 }
+
+int tsr_json_utf8_valid(const char *s, apr_size_t len)
+{
+    return utf8_valid((const unsigned char *)s, len);
+}

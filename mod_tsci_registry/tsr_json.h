@@ -48,4 +48,8 @@ json_object *tsr_json_copy(json_object *src);
 /* ISO 8601 UTC time with milliseconds, as npm writes times (in p). */
 const char *tsr_json_time(apr_pool_t *p, apr_time_t t);
 
+/* 1 if len bytes of s are valid UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), the check tsr_json_parse makes. */
+int tsr_json_utf8_valid(const char *s, apr_size_t len);
+
 #endif

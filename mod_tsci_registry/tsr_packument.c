@@ -11,6 +11,7 @@
 #include "tsr_view.h"
 #include "tsr_integrity.h"
 #include "tsr_semver.h"
+#include "tsr_search_entry.h"
 
 /* Per-version fields of the abbreviated ("corgi") form. */
 static const char *const abbrev_fields[] = {
@@ -702,6 +703,9 @@ static apr_status_t render_all(apr_pool_t *p, json_object *doc,
     out->gone = tsr_packument_is_gone(doc);
     rv = tsr_packument_render(p, doc, &out->full, &out->full_len,
                               &out->abbrev, &out->abbrev_len);
+    if (rv == APR_SUCCESS) {
+        rv = tsr_search_entry_make(&out->search, &out->search_len, p, doc);
+    }
     out->doc = tsr_json_serialize(p, doc, &out->doc_len);
     return rv;
 }

@@ -9,6 +9,7 @@
 #include "tsr_integrity.h"
 #include "tsr_sign.h"
 #include "tsr_view.h"
+#include "tsr_search_entry.h"
 
 /* The only member of obj; NULL unless obj has exactly one. */
 static json_object *only_member(json_object *obj, const char **pkey)
@@ -807,6 +808,7 @@ static apr_status_t apply(void *baton, apr_pool_t *p, const char *cur,
     }
     out->readers = tsr_packument_readers(p, doc);
     out->rev = apr_pstrdup(p, tsr_packument_rev(doc));
+    tsr_search_entry_make(&out->search, &out->search_len, p, doc);
     out->creator = cur ? NULL : c->who->name;
     out->doc = tsr_json_serialize(p, doc, &out->doc_len);
     out->tarball_bytes = (apr_int64_t)pub->tarball_len;

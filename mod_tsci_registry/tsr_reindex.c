@@ -41,9 +41,37 @@ static apr_status_t views_package(tsr_store_t *s, apr_pool_t *p,
                          "the views");
 }
 
+/* The store rebuilds its search index in one call, a transaction per
+ * package (tsr_store_search_rebuild): the walk has nothing left to do. */
+static apr_status_t search_all(tsr_store_t *s, apr_pool_t *p,
+                               tsr_error_t **perr)
+{
+    apr_size_t n = 0;
+    apr_status_t rv = tsr_store_search_rebuild(s, p, &n);
+
+    if (rv != APR_SUCCESS) {
+        return tsr_error_internal(perr, p, rv, "the search index could not "
+                                  "be rebuilt");
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t search_package(tsr_store_t *s, apr_pool_t *p,
+                                   const char *name, tsr_error_t **perr)
+{
+    (void)s;
+    (void)p;
+    (void)name;
+    (void)perr;
+    return APR_SUCCESS;
+}
+
 const tsr_reindex_step_t tsr_reindex_steps[] = {
     { "views", "the ready views of every document (full, abbreviated, "
       "dist-tags, readers, each version's)", NULL, NULL, views_package },
+    { "search", "the search index (each package's entry from its document; "
+      "entries of packages that are gone are dropped)", search_all, NULL,
+      search_package },
     /* Other derived data goes here, in the order it is rebuilt. */
     { NULL, NULL, NULL, NULL, NULL }
 };

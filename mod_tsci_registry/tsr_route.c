@@ -48,6 +48,7 @@ static const tsr_route_def_t npm_routes[] = {
      * "everything since" (package names never start with '_'). */
     { TSR_M_GET, "_changes", TSR_NPM_CHANGES, 0 },
     { TSR_M_GET, "-/all/since", TSR_NPM_ALL_SINCE, 0 },
+    { TSR_M_GET, "-/v1/search", TSR_NPM_SEARCH, 0 },
     { TSR_M_GET, "{name}/-/{file}", TSR_NPM_TARBALL, TSR_RF_FILE },
     { TSR_M_DELETE, "{name}/-/{file}/-rev/{rev}", TSR_NPM_TARBALL_DELETE,
       TSR_RF_USER | TSR_RF_WRITE },

@@ -105,6 +105,7 @@ typedef enum {
     TSR_NPM_WEBLOGIN_PAGE,      /* GET /-/v1/login/web/{id} */
     TSR_NPM_WEBLOGIN_FORM,      /* POST the same */
     TSR_NPM_WEBLOGIN_DONE,      /* GET /-/v1/login/done/{id}/{secret} */
+    TSR_NPM_SEARCH,             /* GET /-/v1/search */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
 

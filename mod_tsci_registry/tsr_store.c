@@ -6,6 +6,7 @@
 #include <apr_atomic.h>
 #include "tsr_store_bdb.h"
 #include "tsr_viewcache.h"
+#include "tsr_search_entry.h"
 
 /* Count an operation in the process's busy counter while it runs. */
 static void enter(tsr_store_t *s)
@@ -189,15 +190,41 @@ apr_status_t tsr_store_package_doc(tsr_store_t *s, apr_pool_t *p,
     return leave(s, s->provider->package_doc(s, p, name, pdoc, plen));
 }
 
+typedef struct indexed_update_t {
+    tsr_package_update_fn *fn;
+    void *baton;
+} indexed_update_t;
+
+/* The writer's callback, then the search entry when it made none: from
+ * the document it is about to store, so no writer can forget the index. */
+static apr_status_t indexed_update(void *baton, apr_pool_t *p,
+                                   const char *doc, apr_size_t doc_len,
+                                   tsr_package_write_t *out,
+                                   tsr_error_t **perr)
+{
+    indexed_update_t *u = baton;
+    apr_status_t rv = u->fn(u->baton, p, doc, doc_len, out, perr);
+
+    if (rv == APR_SUCCESS && out->search == NULL && out->doc != NULL
+        && tsr_search_entry_from_text(&out->search, &out->search_len, p,
+                                      out->doc, out->doc_len)
+               != APR_SUCCESS) {
+        return tsr_error_internal(perr, p, APR_EINVAL, "the package's new "
+                                  "document is not JSON");
+    }
+    return rv;
+}
+
 apr_status_t tsr_store_package_update(tsr_store_t *s, apr_pool_t *p,
                                       const char *name,
                                       tsr_package_update_fn *fn, void *baton,
                                       tsr_error_t **perr)
 {
+    indexed_update_t u = { fn, baton };
     apr_status_t rv;
 
     enter(s);
-    rv = s->provider->package_update(s, p, name, fn, baton, perr);
+    rv = s->provider->package_update(s, p, name, indexed_update, &u, perr);
     /* After the commit, before the operation counts as done: a process
      * that dies in between dies inside the store, and the recovery that
      * follows forgets every cached record. */
@@ -515,6 +542,39 @@ apr_status_t tsr_store_login_update(tsr_store_t *s, apr_pool_t *p,
     }
     enter(s);
     return leave(s, s->provider->login_update(s, p, id, fn, baton, perr));
+}
+
+apr_status_t tsr_store_search_postings(tsr_store_t *s, apr_pool_t *p,
+                                       const char *term, int prefix,
+                                       apr_array_header_t **pnames)
+{
+    if (s->provider->search_postings == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->search_postings(s, p, term, prefix,
+                                                 pnames));
+}
+
+apr_status_t tsr_store_search_entry(tsr_store_t *s, apr_pool_t *p,
+                                    const char *name, const char **pblob,
+                                    apr_size_t *plen)
+{
+    if (s->provider->search_entry == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->search_entry(s, p, name, pblob, plen));
+}
+
+apr_status_t tsr_store_search_rebuild(tsr_store_t *s, apr_pool_t *p,
+                                      apr_size_t *pcount)
+{
+    if (s->provider->search_rebuild == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->search_rebuild(s, p, pcount));
 }
 
 void tsr_store_log(tsr_store_t *s, apr_pool_t *p, int level,

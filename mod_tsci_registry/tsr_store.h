@@ -95,6 +95,13 @@ typedef struct tsr_package_write_t {
      * such as a placed tarball.  May be NULL. */
     void (*undo)(void *baton);
     void *undo_baton;
+    /* The package's search entry (tsr_search_entry.h), as the callback
+     * made it from doc; when it is NULL, tsr_store_package_update derives
+     * it from doc itself.  So every write keeps the search index in its
+     * own transaction, and a document that is no longer to be found (a
+     * tombstone) leaves the index with it. */
+    const char *search;
+    apr_size_t search_len;
 } tsr_package_write_t;
 
 /* Called inside the write transaction with the current document (NULL,0
@@ -331,6 +338,22 @@ typedef struct tsr_store_provider_t {
      * all is well.  Only meaningful when nobody writes meanwhile. */
     apr_status_t (*verify)(tsr_store_t *s, apr_pool_t *p,
                            apr_array_header_t **pproblems);
+    /* ---- the search index (tsr_search.h) ---- */
+    /* The names of the packages indexed under term, or, with prefix set,
+     * under any term that starts with it: in p, in no promised order,
+     * perhaps more than once. */
+    apr_status_t (*search_postings)(tsr_store_t *s, apr_pool_t *p,
+                                    const char *term, int prefix,
+                                    apr_array_header_t **pnames);
+    /* The search entry of package name (TSR_ENOTFOUND: none). */
+    apr_status_t (*search_entry)(tsr_store_t *s, apr_pool_t *p,
+                                 const char *name, const char **pblob,
+                                 apr_size_t *plen);
+    /* Derive every package's entry from its document again, one
+     * transaction per package, and drop entries whose package is gone;
+     * *pcount: the packages now indexed. */
+    apr_status_t (*search_rebuild)(tsr_store_t *s, apr_pool_t *p,
+                                   apr_size_t *pcount);
 } tsr_store_provider_t;
 
 /* A process's handle, or a session on one: what every operation takes. */
@@ -504,6 +527,17 @@ apr_status_t tsr_store_open_admin(const tsr_store_provider_t *provider,
                                   int *pjoined);
 apr_status_t tsr_store_verify(tsr_store_t *s, apr_pool_t *p,
                               apr_array_header_t **pproblems);
+
+/* The search index (see tsr_store_provider_t); APR_ENOTIMPL from a
+ * provider that has none. */
+apr_status_t tsr_store_search_postings(tsr_store_t *s, apr_pool_t *p,
+                                       const char *term, int prefix,
+                                       apr_array_header_t **pnames);
+apr_status_t tsr_store_search_entry(tsr_store_t *s, apr_pool_t *p,
+                                    const char *name, const char **pblob,
+                                    apr_size_t *plen);
+apr_status_t tsr_store_search_rebuild(tsr_store_t *s, apr_pool_t *p,
+                                      apr_size_t *pcount);
 
 /* Log through the store's hook (formatted in p). */
 void tsr_store_log(tsr_store_t *s, apr_pool_t *p, int level,

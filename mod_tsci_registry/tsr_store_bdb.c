@@ -16,6 +16,7 @@
 #include <apr_file_info.h>
 #include "tsr_store_bdb.h"
 #include "tsr_store_files.h"
+#include "tsr_search_entry.h"
 
 #define DB_PACKAGES 0
 #define DB_VIEWS    1
@@ -28,12 +29,14 @@
 #define DB_USER_PACKAGES 8
 #define DB_USER_STARS 9
 #define DB_LOGINS   10
-#define DB_COUNT    11
+#define DB_SEARCH   11
+#define DB_SEARCH_ENTRIES 12
+#define DB_COUNT    13
 
 static const char *const db_files[DB_COUNT] = {
     "packages.db", "views.db", "users.db", "tokens.db", "meta.db",
     "changes.db", "user-tokens.db", "orgs.db", "user-packages.db",
-    "user-stars.db", "logins.db"
+    "user-stars.db", "logins.db", "search.db", "search-entries.db"
 };
 
 /* How often a write is retried after a deadlock before it gives up. */
@@ -66,6 +69,10 @@ typedef struct bdb_t {
 
 static const tsr_store_provider_t bdb_provider;
 static void flag(bdb_t *b);
+static apr_status_t index_if_new(tsr_store_t *s, apr_pool_t *p,
+                                 const tsr_bdb_options_t *opts);
+static int set_search(bdb_t *b, DB_TXN *txn, const char *name,
+                      const char *blob, apr_size_t len);
 
 static const char *env_home(apr_pool_t *p, const char *datadir)
 {
@@ -268,9 +275,10 @@ static apr_status_t open_dbs(bdb_t *b, int create)
             return map_err(b, ret, "db create");
         }
         /* A user's tokens, packages and stars: the user's name, once per
-         * token key or package name, sorted. */
+         * token key or package name, sorted.  The search index likewise:
+         * a term, once per package name. */
         if (i == DB_USER_TOKENS || i == DB_USER_PACKAGES
-            || i == DB_USER_STARS) {
+            || i == DB_USER_STARS || i == DB_SEARCH) {
             b->db[i]->set_flags(b->db[i], DB_DUP | DB_DUPSORT);
         }
         /* The token index and the organisations came after the first
@@ -572,6 +580,9 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
         o.create = 1;
         rv = tsr_store_bdb_open(&s, sub, datadir, &o);
         if (rv == APR_SUCCESS) {
+            /* Not a reason to refuse to start: the registry serves
+             * without it, and the next start tries again. */
+            index_if_new(s, sub, opts);
             tsr_store_bdb_checkpoint(s);
             rv = allocate_regions(sub, env_home(sub, datadir));
             if (rv != APR_SUCCESS && opts->log) {
@@ -1025,6 +1036,210 @@ static apr_status_t bdb_user_packages(tsr_store_t *s, apr_pool_t *p,
     return names_of(s->impl, p, DB_USER_PACKAGES, user, 0, max, pnames);
 }
 
+/* Room for a term or a package name read from the index: terms are at
+ * most TSR_SEARCH_TERM_MAX bytes, names 214. */
+#define INDEX_ITEM_MAX 1024
+
+/* The names under term (its duplicates), or under every term that starts
+ * with it: one cursor, DB_SET then DB_NEXT_DUP, or DB_SET_RANGE then
+ * DB_NEXT while the keys start with it. */
+static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
+                         int prefix, apr_array_header_t *names)
+{
+    apr_size_t tlen = strlen(term);
+    char kbuf[INDEX_ITEM_MAX], dbuf[INDEX_ITEM_MAX];
+    DBT key, data;
+    DBC *c;
+    int ret, cret;
+
+    if (tlen >= sizeof(kbuf)) {
+        return 0;                   /* no term is that long */
+    }
+    if ((ret = b->db[DB_SEARCH]->cursor(b->db[DB_SEARCH], NULL, &c, 0))
+        != 0) {
+        return ret;
+    }
+    memcpy(kbuf, term, tlen);
+    memset(&key, 0, sizeof(key));
+    key.data = kbuf;
+    key.size = (u_int32_t)tlen;
+    key.ulen = sizeof(kbuf);
+    key.flags = DB_DBT_USERMEM;
+    memset(&data, 0, sizeof(data));
+    data.data = dbuf;
+    data.ulen = sizeof(dbuf);
+    data.flags = DB_DBT_USERMEM;
+    for (ret = c->get(c, &key, &data, prefix ? DB_SET_RANGE : DB_SET);
+         ret == 0;
+         ret = c->get(c, &key, &data, prefix ? DB_NEXT : DB_NEXT_DUP)) {
+        if (prefix && (key.size < tlen || memcmp(kbuf, term, tlen) != 0)) {
+            ret = DB_NOTFOUND;
+            break;
+        }
+        APR_ARRAY_PUSH(names, char *) = apr_pstrmemdup(p, dbuf, data.size);
+    }
+    cret = c->close(c);
+    return ret == DB_NOTFOUND ? cret : ret;
+}
+
+static apr_status_t bdb_search_postings(tsr_store_t *s, apr_pool_t *p,
+                                        const char *term, int prefix,
+                                        apr_array_header_t **pnames)
+{
+    bdb_t *b = s->impl;
+    apr_array_header_t *names = apr_array_make(p, 16, sizeof(char *));
+    int ret, i;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
+    /* A read outside a transaction can still be a deadlock's victim,
+     * among the writes that change these lists: it starts again. */
+    for (i = 0; i < MAX_RETRIES; i++) {
+        names->nelts = 0;
+        if (!retryable(ret = postings_scan(b, p, term, prefix, names))) {
+            break;
+        }
+    }
+    if (ret != 0) {
+        return map_err(b, ret, "search");
+    }
+    *pnames = names;
+    return APR_SUCCESS;
+}
+
+static apr_status_t bdb_search_entry(tsr_store_t *s, apr_pool_t *p,
+                                     const char *name, const char **pblob,
+                                     apr_size_t *plen)
+{
+    return get(s->impl, p, DB_SEARCH_ENTRIES, name, strlen(name), pblob,
+               plen);
+}
+
+static apr_status_t keys_after(bdb_t *b, apr_pool_t *p, int which,
+                               const char *after, apr_size_t max,
+                               apr_array_header_t **pnames);
+
+typedef struct reindex_t {
+    const char *name;
+    apr_pool_t *pool;
+    int indexed;
+} reindex_t;
+
+/* One package's entry from its document (read under its write lock, so
+ * a publish at the same time is either before or after), or no entry
+ * when the package is gone. */
+static int reindex_step(bdb_t *b, DB_TXN *txn, void *baton)
+{
+    reindex_t *r = baton;
+    const char *blob = NULL;
+    apr_size_t len = 0;
+    DBT key, data;
+    int ret;
+
+    set_dbt(&key, r->name, strlen(r->name));
+    memset(&data, 0, sizeof(data));
+    data.flags = DB_DBT_MALLOC;
+    ret = b->db[DB_PACKAGES]->get(b->db[DB_PACKAGES], txn, &key, &data,
+                                  DB_RMW);
+    if (ret != 0 && ret != DB_NOTFOUND) {
+        return ret;
+    }
+    if (ret == 0
+        && tsr_search_entry_from_text(&blob, &len, r->pool, data.data,
+                                      data.size) != APR_SUCCESS) {
+        blob = NULL;                /* unreadable: found by nothing */
+    }
+    free(data.data);
+    r->indexed = blob != NULL;
+    return set_search(b, txn, r->name, blob, len);
+}
+
+static const char search_key[] = "search-index";
+
+#define REINDEX_BATCH 256
+
+/* Every package of database which (packages, then the entries, to drop
+ * those whose package is gone) through reindex_step. */
+static apr_status_t reindex_all(bdb_t *b, apr_pool_t *p, int which,
+                                apr_size_t *pcount)
+{
+    apr_pool_t *sub;
+    const char *after = NULL;
+    apr_array_header_t *names;
+    apr_status_t rv = APR_SUCCESS;
+    int i;
+
+    apr_pool_create(&sub, p);
+    do {
+        if ((rv = keys_after(b, sub, which, after ? after : "",
+                             REINDEX_BATCH, &names)) != APR_SUCCESS) {
+            break;
+        }
+        for (i = 0; rv == APR_SUCCESS && i < names->nelts; i++) {
+            reindex_t r = { APR_ARRAY_IDX(names, i, const char *), sub, 0 };
+
+            rv = in_txn(b, reindex_step, &r, "search index");
+            *pcount += r.indexed;
+        }
+        after = names->nelts ? apr_pstrdup(p, APR_ARRAY_IDX(names,
+                                                            names->nelts - 1,
+                                                            const char *))
+                             : NULL;
+        apr_pool_clear(sub);
+    } while (rv == APR_SUCCESS && after != NULL);
+    apr_pool_destroy(sub);
+    return rv;
+}
+
+static apr_status_t bdb_search_rebuild(tsr_store_t *s, apr_pool_t *p,
+                                       apr_size_t *pcount)
+{
+    bdb_t *b = s->impl;
+    apr_size_t count = 0, gone = 0;
+    apr_status_t rv;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
+    if ((rv = reindex_all(b, p, DB_PACKAGES, &count)) != APR_SUCCESS
+        || (rv = reindex_all(b, p, DB_SEARCH_ENTRIES, &gone))
+               != APR_SUCCESS) {
+        return rv;
+    }
+    *pcount = count;
+    /* Built once: a later start need not look. */
+    return put1(b, DB_META, search_key, sizeof(search_key), "1", 1, 0);
+}
+
+/* A store made before the search index (or whose first build was cut
+ * short) gets it built before any child starts. */
+static apr_status_t index_if_new(tsr_store_t *s, apr_pool_t *p,
+                                 const tsr_bdb_options_t *opts)
+{
+    bdb_t *b = s->impl;
+    const char *v;
+    apr_size_t len, count = 0;
+    apr_time_t t0 = apr_time_now();
+    apr_status_t rv;
+
+    rv = get(b, p, DB_META, search_key, sizeof(search_key), &v, &len);
+    if (rv != TSR_ENOTFOUND) {
+        return rv;
+    }
+    rv = bdb_search_rebuild(s, p, &count);
+    if (opts->log && (count > 0 || rv != APR_SUCCESS)) {
+        opts->log(opts->log_baton, rv == APR_SUCCESS ? TSR_LOG_NOTICE
+                                                     : TSR_LOG_ERR, rv,
+                  apr_psprintf(p, "TSR00108: search index %s for %"
+                               APR_SIZE_T_FMT " packages in %"
+                               APR_TIME_T_FMT " ms", rv == APR_SUCCESS
+                               ? "built" : "only partly built", count,
+                               apr_time_as_msec(apr_time_now() - t0)));
+    }
+    return rv;
+}
+
 /* The keys of user's tokens, read with a cursor over the user's own
  * entries of the index: a keyed lookup, whatever the number of users. */
 static apr_status_t bdb_token_list(tsr_store_t *s, apr_pool_t *p,
@@ -1211,6 +1426,102 @@ static int count_change(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
     return b->db[DB_CHANGES]->put(b->db[DB_CHANGES], txn, &key, &data, 0);
 }
 
+/* ---- the search index: search.db holds each term's package names (sorted
+ * duplicates), search-entries.db each package's entry, whose terms say
+ * which posting lists name the package ---- */
+
+/* Take name out of term's posting list, through cursor c. */
+static int posting_del(DBC *c, const char *term, const char *name)
+{
+    DBT key, data;
+    int ret;
+
+    set_dbt(&key, term, strlen(term));
+    set_dbt(&data, name, strlen(name));
+    ret = c->get(c, &key, &data, DB_GET_BOTH | DB_RMW);
+    if (ret == 0) {
+        ret = c->del(c, 0);
+    }
+    return ret == DB_NOTFOUND ? 0 : ret;
+}
+
+static int posting_add(DB *db, DB_TXN *txn, const char *term,
+                       const char *name)
+{
+    DBT key, data;
+    int ret;
+
+    set_dbt(&key, term, strlen(term));
+    set_dbt(&data, name, strlen(name));
+    ret = db->put(db, txn, &key, &data, DB_NODUPDATA);
+    return ret == DB_KEYEXIST ? 0 : ret;
+}
+
+/* Make name's entry blob (NULL: none) inside txn: the old entry's terms
+ * the new one lacks leave their posting lists, the new ones join theirs
+ * (both lists are sorted: one pass), then the entry itself is written. */
+static int set_search(bdb_t *b, DB_TXN *txn, const char *name,
+                      const char *blob, apr_size_t len)
+{
+    DB *ents = b->db[DB_SEARCH_ENTRIES], *post = b->db[DB_SEARCH];
+    tsr_search_entry_t olde, newe;
+    const char *o = NULL, *n = NULL;
+    DBT key, data;
+    DBC *c;
+    int ret, cret;
+
+    set_dbt(&key, name, strlen(name));
+    memset(&data, 0, sizeof(data));
+    data.flags = DB_DBT_MALLOC;
+    ret = ents->get(ents, txn, &key, &data, DB_RMW);
+    if (ret != 0 && ret != DB_NOTFOUND) {
+        return ret;
+    }
+    if (ret == 0
+        && tsr_search_entry_decode_terms(&olde, data.data, data.size)
+               == APR_SUCCESS) {
+        o = tsr_search_entry_next_term(&olde, NULL);
+    }
+    if (blob && tsr_search_entry_decode(&newe, blob, len) == APR_SUCCESS) {
+        n = tsr_search_entry_next_term(&newe, NULL);
+    }
+    else {
+        blob = NULL;
+    }
+    if ((ret = post->cursor(post, txn, &c, 0)) != 0) {
+        free(data.data);
+        return ret;
+    }
+    while (ret == 0 && (o || n)) {
+        int d = o == NULL ? 1 : n == NULL ? -1 : strcmp(o, n);
+
+        if (d < 0) {
+            ret = posting_del(c, o, name);
+        }
+        else if (d > 0) {
+            ret = posting_add(post, txn, n, name);
+        }
+        if (d <= 0) {
+            o = tsr_search_entry_next_term(&olde, o);
+        }
+        if (d >= 0) {
+            n = tsr_search_entry_next_term(&newe, n);
+        }
+    }
+    cret = c->close(c);
+    free(data.data);
+    if (ret != 0 || cret != 0) {
+        return ret ? ret : cret;
+    }
+    set_dbt(&key, name, strlen(name));
+    if (blob) {
+        set_dbt(&data, blob, len);
+        return ents->put(ents, txn, &key, &data, 0);
+    }
+    ret = ents->del(ents, txn, &key, 0);
+    return ret == DB_NOTFOUND ? 0 : ret;
+}
+
 /* The writes of one attempt, inside txn. */
 static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
                          const char *name, apr_size_t old_len, int existed,
@@ -1225,6 +1536,10 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
     set_dbt(&data, w->doc, w->doc_len);
     if ((ret = b->db[DB_PACKAGES]->put(b->db[DB_PACKAGES], txn, &key, &data,
                                        0)) != 0) {
+        return ret;
+    }
+    /* Before the early end of a package that is gone: its entry goes. */
+    if ((ret = set_search(b, txn, name, w->search, w->search_len)) != 0) {
         return ret;
     }
     for (i = 0; i < w->n_removed; i++) {
@@ -2714,7 +3029,10 @@ static const tsr_store_provider_t bdb_provider = {
     bdb_backup_recover,
     bdb_release,
     bdb_open_admin,
-    bdb_verify
+    bdb_verify,
+    bdb_search_postings,
+    bdb_search_entry,
+    bdb_search_rebuild
 };
 
 const tsr_store_provider_t *tsr_store_bdb_provider(void)

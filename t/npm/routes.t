@@ -49,6 +49,7 @@ my @refused = (
      'GET, HEAD, POST'],
     ['-/v1/login/done/AAAAAAAAAAAAAAAAAAAAAA/x', [qw(POST PUT DELETE)],
      'GET, HEAD'],
+    ['-/v1/search?text=x', [qw(POST PUT DELETE)], 'GET, HEAD'],
 );
 for my $r (@refused) {
     my ($path, $methods, $allow) = @$r;
@@ -65,7 +66,7 @@ is $res->code, 200, 'tarball still served to GET';
 
 # HEAD: the same status and headers as GET, and no body.
 for my $path ('', '-/ping', $name, "$name/1.0.0", "$name/latest", $tgz,
-              'no-such-package-here', "$name/9.9.9") {
+              'no-such-package-here', "$name/9.9.9", "-/v1/search?text=$name") {
     my $g = req(GET => "$base$path");
     my $h = req(HEAD => "$base$path");
     is $h->code, $g->code, "HEAD /npm/$path: status " . $g->code;

@@ -588,8 +588,11 @@ START_TEST(verify_finds_documents_and_views)
 
     publish(store, "p1", "1.0.0");
     publish(store, "p2", "1.0.0");
-    ck_assert_int_eq(tsr_store_package_update(store, fx_pool, "p1", garble,
-                                              NULL, &err), APR_SUCCESS);
+    /* Behind the dispatcher's back, which refuses to store a document
+     * that is not JSON (it derives the search entry from it). */
+    ck_assert_int_eq(store->provider->package_update(store, fx_pool, "p1",
+                                                     garble, NULL, &err),
+                     APR_SUCCESS);
     ck_assert_int_eq(tsr_store_package_update(store, fx_pool, "p2", damage,
                                               NULL, &err), APR_SUCCESS);
     rep = verify(store);

@@ -52,5 +52,6 @@ Suite *make_sign_suite(void);
 Suite *make_weblogin_suite(void);
 Suite *make_store_logins_suite(void);
 Suite *make_admin_suite(void);
+Suite *make_search_suite(void);
 
 #endif

@@ -14,6 +14,9 @@
 #include "tsr_unpublish.h"
 #include "tsr_star.h"
 #include "tsr_viewcache.h"
+#include "tsr_search_entry.h"
+#include "tsr_access.h"
+#include "tsr_disttag.h"
 
 /* The failing random source below replaces OpenSSL's through the 1.1 API,
  * still there (deprecated) in 3.x: the only way to see what the core does
@@ -1363,6 +1366,236 @@ START_TEST(version_views)
 }
 END_TEST
 
+/* ---- the search index ---- */
+
+/* The names under term, sorted, joined by spaces. */
+static const char *posting(const char *term, int prefix)
+{
+    apr_array_header_t *names = NULL;
+    int i, j;
+
+    ck_assert_int_eq(tsr_store_search_postings(store, fx_pool, term, prefix,
+                                               &names), APR_SUCCESS);
+    for (i = 1; i < names->nelts; i++) {
+        for (j = i; j > 0 && strcmp(APR_ARRAY_IDX(names, j - 1, char *),
+                                    APR_ARRAY_IDX(names, j, char *)) > 0;
+             j--) {
+            char *t = APR_ARRAY_IDX(names, j, char *);
+
+            APR_ARRAY_IDX(names, j, char *) = APR_ARRAY_IDX(names, j - 1,
+                                                            char *);
+            APR_ARRAY_IDX(names, j - 1, char *) = t;
+        }
+    }
+    return apr_array_pstrcat(fx_pool, names, ' ');
+}
+
+static int has_entry(const char *name)
+{
+    const char *blob;
+    apr_size_t len;
+    apr_status_t rv = tsr_store_search_entry(store, fx_pool, name, &blob,
+                                             &len);
+
+    ck_assert(rv == APR_SUCCESS || rv == TSR_ENOTFOUND);
+    return rv == APR_SUCCESS;
+}
+
+static void publish_as(const char *name, const char *version,
+                       const tsr_publisher_t *who)
+{
+    apr_size_t len;
+    const unsigned char *t = fx_package_tarball(fx_pool, name, version,
+                                                &len);
+    tsr_publish_result_t res;
+    tsr_error_t *err = NULL;
+
+    ck_assert_int_eq(tsr_publish_commit(&res, fx_pool, store,
+                                        parsed(name, version, t, len), who,
+                                        &err), APR_SUCCESS);
+}
+
+/* Every writer's transaction keeps the index: publish, a tag moved
+ * (tsr_packument_rewrite), access changed; a refused write leaves it. */
+START_TEST(search_index_follows_writes)
+{
+    tsr_actor_t a = { "alice", 0 };
+    tsr_error_t *err = NULL;
+    upd_t u;
+
+    publish_as("@s/idx", "0.1.0", &alice);
+    publish_as("@s/idx", "1.0.0", &alice);
+    ck_assert_str_eq(posting("w:idx", 0), "@s/idx");
+    ck_assert_str_eq(posting("s:s", 0), "@s/idx");
+    ck_assert_str_eq(posting("m:alice", 0), "@s/idx");
+    ck_assert_str_eq(posting("a:alice", 0), "@s/idx");
+    ck_assert_str_eq(posting(TSR_SEARCH_T_UNSTABLE, 0), "");
+    ck_assert_str_eq(posting("w:id", 1), "@s/idx");
+    ck_assert_str_eq(posting("w:id", 0), "");
+    ck_assert(has_entry("@s/idx"));
+    /* latest back to 0.1.0: unstable now, in the same write */
+    ck_assert_int_eq(tsr_disttag_set(fx_pool, store, "@s/idx", &a, "latest",
+                                     "0.1.0", &err), APR_SUCCESS);
+    ck_assert_str_eq(posting(TSR_SEARCH_T_UNSTABLE, 0), "@s/idx");
+    /* a refused change (bob maintains nothing) changes nothing */
+    {
+        tsr_actor_t b = { "bob", 0 };
+
+        ck_assert_refusal(tsr_disttag_set(fx_pool, store, "@s/idx", &b,
+                                          "latest", "1.0.0", &err), err, 403);
+        ck_assert_str_eq(posting(TSR_SEARCH_T_UNSTABLE, 0), "@s/idx");
+    }
+    /* a package another writer turns into a tombstone leaves the index,
+     * posting lists and entry both */
+    memset(&u, 0, sizeof(u));
+    u.doc = "{\"name\":\"@s/idx\",\"versions\":{},"
+            "\"time\":{\"unpublished\":{}}}";
+    ck_assert_int_eq(update("@s/idx", &u, &err), APR_SUCCESS);
+    ck_assert_str_eq(posting("w:idx", 0), "");
+    ck_assert_str_eq(posting("m:alice", 0), "");
+    ck_assert_str_eq(posting(TSR_SEARCH_T_UNSTABLE, 0), "");
+    ck_assert_str_eq(posting("", 1), "");
+    ck_assert(!has_entry("@s/idx"));
+}
+END_TEST
+
+/* npm unpublish as the registry does it: of a version (latest moves
+ * back, the entry with it), then of the whole package (a tombstone, which
+ * the store writes without views: its entry goes too). */
+START_TEST(search_index_follows_unpublish)
+{
+    tsr_actor_t a = { "alice", 0 };
+    tsr_error_t *err = NULL;
+    json_object *doc;
+
+    publish_as("@s/gone", "1.0.0", &alice);
+    publish_as("@s/gone", "2.0.0-rc.1", &alice);
+    ck_assert_str_eq(posting(TSR_SEARCH_T_UNSTABLE, 0), "@s/gone");
+    doc = fx_json(fx_pool, doc_of("@s/gone"));
+    json_object_object_del(tsr_json_obj(doc, "versions"), "2.0.0-rc.1");
+    ck_assert_int_eq(tsr_unpublish_versions(fx_pool, store, "@s/gone", &a,
+                                            tsr_json_str(doc, "_rev"), doc,
+                                            NULL, &err), APR_SUCCESS);
+    ck_assert_str_eq(posting(TSR_SEARCH_T_UNSTABLE, 0), "");
+    ck_assert_str_eq(posting("w:gone", 0), "@s/gone");
+    ck_assert_int_eq(tsr_unpublish_package(fx_pool, store, "@s/gone", &a,
+                                           NULL, &err), APR_SUCCESS);
+    ck_assert_str_eq(posting("w:gone", 0), "");
+    ck_assert_str_eq(posting("s:s", 0), "");
+    ck_assert(!has_entry("@s/gone"));
+    /* Published again: found again. */
+    publish_as("@s/gone", "3.0.0", &alice);
+    ck_assert_str_eq(posting("w:gone", 0), "@s/gone");
+    ck_assert(has_entry("@s/gone"));
+}
+END_TEST
+
+/* Truncate the index and forget it was built, with Berkeley DB itself, as
+ * a store from before the index would be (the store closed). */
+static void forget_index(void)
+{
+    const char *home = apr_pstrcat(fx_pool, datadir, "/db", NULL);
+    static const char *const files[] = { "search.db", "search-entries.db" };
+    DB_ENV *env;
+    DB *db;
+    DBT key;
+    u_int32_t n;
+    int i;
+
+    ck_assert_int_eq(db_env_create(&env, 0), 0);
+    ck_assert_int_eq(env->open(env, home, DB_INIT_TXN | DB_INIT_LOCK
+                               | DB_INIT_LOG | DB_INIT_MPOOL, 0), 0);
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(db_create(&db, env, 0), 0);
+        if (i == 0) {
+            db->set_flags(db, DB_DUP | DB_DUPSORT);
+        }
+        ck_assert_int_eq(db->open(db, NULL, files[i], NULL, DB_BTREE,
+                                  DB_AUTO_COMMIT, 0), 0);
+        ck_assert_int_eq(db->truncate(db, NULL, &n, DB_AUTO_COMMIT), 0);
+        ck_assert_uint_gt(n, 0);
+        db->close(db, 0);
+    }
+    ck_assert_int_eq(db_create(&db, env, 0), 0);
+    ck_assert_int_eq(db->open(db, NULL, "meta.db", NULL, DB_BTREE,
+                              DB_AUTO_COMMIT, 0), 0);
+    memset(&key, 0, sizeof(key));
+    key.data = "search-index";
+    key.size = sizeof("search-index");
+    ck_assert_int_eq(db->del(db, NULL, &key, DB_AUTO_COMMIT), 0);
+    db->close(db, 0);
+    env->close(env, 0);
+}
+
+/* A store from before the index gets it at the next start (prepare), and
+ * tsci-registry-admin's rebuild drops entries whose package is gone. */
+START_TEST(search_index_built_at_start)
+{
+    tsr_bdb_options_t o = options(1);
+    apr_size_t count = 0;
+    tsr_error_t *err = NULL;
+    upd_t u;
+
+    publish_as("@s/old-one", "1.0.0", &alice);
+    publish_as("@s/old-two", "1.0.0", &alice);
+    memset(&u, 0, sizeof(u));
+    u.doc = "{\"name\":\"plain\"}";
+    ck_assert_int_eq(update("plain", &u, &err), APR_SUCCESS);
+    close_store();
+    forget_index();
+    open_store(0);
+    ck_assert_str_eq(posting("w:old", 0), "");
+    close_store();
+    ck_assert_int_eq(tsr_store_bdb_prepare(fx_pool, datadir, -1, -1, &o),
+                     APR_SUCCESS);
+    ck_assert_contains(last_log, "TSR00108: search index built for 2 "
+                                 "packages");
+    open_store(0);
+    ck_assert_str_eq(posting("w:old", 0), "@s/old-one @s/old-two");
+    ck_assert_str_eq(posting("w:two", 0), "@s/old-two");
+    ck_assert(has_entry("@s/old-one"));
+    ck_assert(!has_entry("plain"));
+    /* Once built, a start does not build again. */
+    last_log[0] = '\0';
+    close_store();
+    ck_assert_int_eq(tsr_store_bdb_prepare(fx_pool, datadir, -1, -1, &o),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(strstr(last_log, "TSR00107"));
+    open_store(0);
+    /* An entry whose package is gone (here: taken away underneath) is
+     * dropped by a rebuild. */
+    close_store();
+    {
+        DB_ENV *env;
+        DB *db;
+        DBT key;
+
+        ck_assert_int_eq(db_env_create(&env, 0), 0);
+        ck_assert_int_eq(env->open(env, apr_pstrcat(fx_pool, datadir, "/db",
+                                                    NULL),
+                                   DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG
+                                   | DB_INIT_MPOOL, 0), 0);
+        ck_assert_int_eq(db_create(&db, env, 0), 0);
+        ck_assert_int_eq(db->open(db, NULL, "packages.db", NULL, DB_BTREE,
+                                  DB_AUTO_COMMIT, 0), 0);
+        memset(&key, 0, sizeof(key));
+        key.data = "@s/old-one";
+        key.size = strlen("@s/old-one");
+        ck_assert_int_eq(db->del(db, NULL, &key, DB_AUTO_COMMIT), 0);
+        db->close(db, 0);
+        env->close(env, 0);
+    }
+    open_store(0);
+    ck_assert(has_entry("@s/old-one"));
+    ck_assert_int_eq(tsr_store_search_rebuild(store, fx_pool, &count),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(count, 1);
+    ck_assert(!has_entry("@s/old-one"));
+    ck_assert_str_eq(posting("w:old", 0), "@s/old-two");
+    ck_assert_str_eq(posting("w:one", 0), "");
+}
+END_TEST
+
 /* The provider table's life cycle, as the glue drives it: found by name,
  * prepared, opened, a session per request, upkeep, and the recovery mark
  * seen and cleared. */
@@ -1454,6 +1687,9 @@ Suite *make_store_bdb_suite(void)
     tcase_add_test(tc, sweep_after_crash);
     tcase_add_test(tc, sweep_ignores_foreign_intents);
     tcase_add_test(tc, version_views);
+    tcase_add_test(tc, search_index_follows_writes);
+    tcase_add_test(tc, search_index_follows_unpublish);
+    tcase_add_test(tc, search_index_built_at_start);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -41,9 +41,17 @@ sub collect {
     return ($res->code, $t);
 }
 
+# Lines matching $re in a log.  Apache writes the access log after the
+# response has gone, so a line may come a moment later: look again for up
+# to 2 s before saying there is none.
 sub log_has {
     my ($file, $re) = @_;
-    return scalar grep { /$re/ } split /\n/, slurp("$logs/$file");
+    for (1 .. 20) {
+        my $n = grep { /$re/ } split /\n/, slurp("$logs/$file");
+        return $n if $n;
+        select undef, undef, undef, 0.1;
+    }
+    return 0;
 }
 
 my $user = unique('wsec');

@@ -1630,19 +1630,23 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
     return count_change(b, txn, p, name, old_len, existed, w);
 }
 
-static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
-                                       const char *name,
-                                       tsr_package_update_fn *fn, void *baton,
-                                       tsr_error_t **perr)
-{
-    bdb_t *b = s->impl;
-    int attempt, ret = 0;
-    apr_status_t mapped;
+static int write_views(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
+                       const char *name, const tsr_package_write_t *w);
 
-    if (b->broken) {
-        return tsr_error_set(perr, p, 503, NULL, "the registry store is "
-                             "being recovered: try again in a moment");
-    }
+/* One write of name's document under its write lock, tried again after
+ * a deadlock: fn decides from the stored document, then the document and
+ * its views are written (write_package), or, with views_only (a
+ * reindex), the views alone, with no new change row, and a package that
+ * does not exist is not made.  APR_SUCCESS once committed; fn's refusal
+ * (its *perr kept alive in p); else APR_EGENERAL with *pret the Berkeley
+ * DB result that ended the tries. */
+static apr_status_t package_txn(bdb_t *b, apr_pool_t *p, const char *name,
+                                tsr_package_update_fn *fn, void *baton,
+                                int views_only, tsr_error_t **perr,
+                                int *pret)
+{
+    int attempt, ret = 0;
+
     for (attempt = 0; attempt < MAX_RETRIES; attempt++) {
         apr_pool_t *sub;
         DB_TXN *txn = NULL;
@@ -1660,7 +1664,7 @@ static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
         data.flags = DB_DBT_MALLOC;
         ret = b->db[DB_PACKAGES]->get(b->db[DB_PACKAGES], txn, &key, &data,
                                       DB_RMW);
-        if (ret != 0 && ret != DB_NOTFOUND) {
+        if (ret != 0 && (ret != DB_NOTFOUND || views_only)) {
             txn->abort(txn);
             apr_pool_destroy(sub);
             if (retryable(ret)) {
@@ -1686,10 +1690,13 @@ static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
                 *perr = e;
             }
             apr_pool_destroy(sub);
+            *pret = 0;
             return rv;
         }
-        ret = write_package(b, txn, sub, name, existed ? data.size : 0,
-                            existed, &w);
+        ret = views_only ? write_views(b, txn, sub, name, &w)
+                         : write_package(b, txn, sub, name,
+                                         existed ? data.size : 0, existed,
+                                         &w);
         if (ret != 0) {
             if (w.undo) {
                 w.undo(w.undo_baton);
@@ -1713,6 +1720,27 @@ static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
         }
         apr_pool_destroy(sub);
         break;
+    }
+    *pret = ret;
+    return APR_EGENERAL;
+}
+
+static apr_status_t bdb_package_update(tsr_store_t *s, apr_pool_t *p,
+                                       const char *name,
+                                       tsr_package_update_fn *fn, void *baton,
+                                       tsr_error_t **perr)
+{
+    bdb_t *b = s->impl;
+    int ret = 0;
+    apr_status_t rv, mapped;
+
+    if (b->broken) {
+        return tsr_error_set(perr, p, 503, NULL, "the registry store is "
+                             "being recovered: try again in a moment");
+    }
+    rv = package_txn(b, p, name, fn, baton, 0, perr, &ret);
+    if (rv == APR_SUCCESS || ret == 0) {
+        return rv;
     }
     mapped = map_err(b, ret, "update");
     if (mapped == TSR_EBROKEN) {
@@ -2637,65 +2665,14 @@ static apr_status_t bdb_package_reindex(tsr_store_t *s, apr_pool_t *p,
                                         void *baton, tsr_error_t **perr)
 {
     bdb_t *b = s->impl;
-    int attempt, ret = 0;
+    int ret = 0;
+    apr_status_t rv;
 
     if (b->broken) {
         return TSR_EBROKEN;
     }
-    for (attempt = 0; attempt < MAX_RETRIES; attempt++) {
-        apr_pool_t *sub;
-        DB_TXN *txn = NULL;
-        DBT key, data;
-        tsr_package_write_t w;
-        apr_status_t rv;
-
-        if ((ret = b->env->txn_begin(b->env, NULL, &txn, 0)) != 0) {
-            break;
-        }
-        apr_pool_create(&sub, p);
-        set_dbt(&key, name, strlen(name));
-        memset(&data, 0, sizeof(data));
-        data.flags = DB_DBT_MALLOC;
-        ret = b->db[DB_PACKAGES]->get(b->db[DB_PACKAGES], txn, &key, &data,
-                                      DB_RMW);
-        if (ret != 0) {
-            txn->abort(txn);
-            apr_pool_destroy(sub);
-            if (retryable(ret)) {
-                continue;
-            }
-            break;
-        }
-        apr_pool_cleanup_register(sub, data.data, free_cleanup,
-                                  apr_pool_cleanup_null);
-        memset(&w, 0, sizeof(w));
-        rv = fn(baton, sub, data.data, data.size, &w, perr);
-        if (rv != APR_SUCCESS) {
-            txn->abort(txn);
-            if (perr && *perr) {
-                tsr_error_t *e = apr_pmemdup(p, *perr, sizeof(**perr));
-
-                e->message = apr_pstrdup(p, e->message);
-                e->code = apr_pstrdup(p, e->code);
-                *perr = e;
-            }
-            apr_pool_destroy(sub);
-            return rv;
-        }
-        ret = write_views(b, txn, sub, name, &w);
-        if (ret != 0) {
-            txn->abort(txn);
-            apr_pool_destroy(sub);
-            if (retryable(ret)) {
-                continue;
-            }
-            break;
-        }
-        ret = txn->commit(txn, 0);
-        apr_pool_destroy(sub);
-        break;
-    }
-    return map_err(b, ret, "reindex");
+    rv = package_txn(b, p, name, fn, baton, 1, perr, &ret);
+    return rv == APR_SUCCESS || ret == 0 ? rv : map_err(b, ret, "reindex");
 }
 
 /* Which of the store's files is a database (copied page by page through

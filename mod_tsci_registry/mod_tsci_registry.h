@@ -52,8 +52,10 @@ typedef struct tsr_server_conf_t {
     const volatile apr_uint32_t *revocations;
 } tsr_server_conf_t;
 
-/* Each process keeps this many bytes of hot package records. */
-#define TSR_DEFAULT_VIEW_CACHE ((apr_size_t)4 * 1024 * 1024)
+/* Bytes of hot package records each process keeps unless
+ * TsciRegistryViewCache says: none until a quiet benchmark shows the cache
+ * pays (docs/performance.md). */
+#define TSR_DEFAULT_VIEW_CACHE ((apr_size_t)0)
 
 /* Failed sign-ins are counted over this many seconds. */
 #define TSR_LOGIN_WINDOW 900

@@ -456,7 +456,7 @@ const command_rec tsr_cmds[] = {
                      "that matches decides)"),
     AP_INIT_TAKE1("TsciRegistryViewCache", set_view_cache, NULL, RSRC_CONF,
                   "Bytes of hot package records each Apache process keeps "
-                  "in memory (default 4194304; 0: none)"),
+                  "in memory (default 0: none)"),
     AP_INIT_TAKE2("TsciRegistryLoginLimit", set_login_limit, NULL, RSRC_CONF,
                   "Failed sign-ins allowed per user and per client address "
                   "in 15 minutes (default 10 and 100; 0: no limit)"),

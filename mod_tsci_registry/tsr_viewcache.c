@@ -1,12 +1,15 @@
-/* tsr_viewcache: chained hash table of malloc'd entries on a
- * least-recently-used list, under one mutex.  Entries are copied in and
- * out: a request's copy lives in its pool, so an entry can be evicted
- * while a response is still being written. */
+/* tsr_viewcache: chained hash table of malloc'd entries on a list in the
+ * order they were made, under a read-write lock: lookups (nearly every
+ * request) share it and change nothing, so threads never queue behind
+ * one another to read; a stale entry is left for the next put to
+ * replace.  The oldest entry goes first when room is needed.  Entries
+ * are copied out: a request's copy lives in its pool, so an entry can be
+ * evicted while a response is still being written. */
 #include <stdlib.h>
 #include <string.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
+#include <apr_thread_rwlock.h>
 #include "tsr_viewcache.h"
 
 typedef struct entry_t {
@@ -24,7 +27,7 @@ typedef struct entry_t {
 } entry_t;
 
 struct tsr_viewcache_t {
-    apr_thread_mutex_t *lock;
+    apr_thread_rwlock_t *lock;
     entry_t **buckets;
     apr_size_t nbuckets;            /* a power of two */
     entry_t *newest, *oldest;
@@ -130,8 +133,7 @@ apr_status_t tsr_viewcache_create(tsr_viewcache_t **pc, apr_pool_t *p,
         return APR_EINVAL;
     }
     c = apr_pcalloc(p, sizeof(*c));
-    if ((rv = apr_thread_mutex_create(&c->lock, APR_THREAD_MUTEX_DEFAULT,
-                                      p)) != APR_SUCCESS) {
+    if ((rv = apr_thread_rwlock_create(&c->lock, p)) != APR_SUCCESS) {
         return rv;
     }
     /* About one bucket per 2 KB of room: short chains for small records. */
@@ -156,21 +158,15 @@ int tsr_viewcache_get(tsr_viewcache_t *c, apr_pool_t *p, const char *name,
     entry_t **at, *e;
     int hit = 0;
 
-    apr_thread_mutex_lock(c->lock);
+    apr_thread_rwlock_rdlock(c->lock);
     at = find(c, name, n, kind, h);
-    if ((e = *at) != NULL) {
-        if (e->stamp != stamp || now - e->born > c->ttl || now < e->born) {
-            drop(c, at);
-        }
-        else {
-            *pblob = e->missing ? NULL : apr_pmemdup(p, e->blob, e->len);
-            *plen = e->missing ? 0 : e->len;
-            unlink_lru(c, e);
-            push_newest(c, e);
-            hit = 1;
-        }
+    if ((e = *at) != NULL && e->stamp == stamp && now - e->born <= c->ttl
+        && now >= e->born) {
+        *pblob = e->missing ? NULL : apr_pmemdup(p, e->blob, e->len);
+        *plen = e->missing ? 0 : e->len;
+        hit = 1;
     }
-    apr_thread_mutex_unlock(c->lock);
+    apr_thread_rwlock_unlock(c->lock);
     return hit;
 }
 
@@ -205,7 +201,7 @@ void tsr_viewcache_put(tsr_viewcache_t *c, const char *name, char kind,
     if (len) {
         memcpy(e->blob, blob, len);
     }
-    apr_thread_mutex_lock(c->lock);
+    apr_thread_rwlock_wrlock(c->lock);
     at = find(c, name, n, kind, h);
     if (*at) {
         drop(c, at);
@@ -221,14 +217,14 @@ void tsr_viewcache_put(tsr_viewcache_t *c, const char *name, char kind,
     push_newest(c, e);
     c->bytes += cost(e);
     c->entries++;
-    apr_thread_mutex_unlock(c->lock);
+    apr_thread_rwlock_unlock(c->lock);
 }
 
 void tsr_viewcache_usage(tsr_viewcache_t *c, apr_size_t *pentries,
                          apr_size_t *pbytes)
 {
-    apr_thread_mutex_lock(c->lock);
+    apr_thread_rwlock_rdlock(c->lock);
     *pentries = c->entries;
     *pbytes = c->bytes;
-    apr_thread_mutex_unlock(c->lock);
+    apr_thread_rwlock_unlock(c->lock);
 }

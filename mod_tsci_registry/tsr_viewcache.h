@@ -39,8 +39,9 @@ int tsr_viewcache_get(tsr_viewcache_t *c, apr_pool_t *p, const char *name,
                       const char **pblob, apr_size_t *plen);
 
 /* Remember what the store said of kind of name (blob NULL: no such
- * record), read under stamp (taken before the lookup) at time now.  A
- * record larger than a quarter of the cache is not kept. */
+ * record), read under stamp (taken before the lookup) at time now, in
+ * place of any older entry of it; the oldest entries go to make room.
+ * A record larger than a quarter of the cache is not kept. */
 void tsr_viewcache_put(tsr_viewcache_t *c, const char *name, char kind,
                        apr_uint32_t stamp, apr_time_t now, const char *blob,
                        apr_size_t len);

@@ -1,6 +1,7 @@
 /* check_viewcache: a process's cache of package records answers only
  * under the stamp it was filled under and within its time to live,
- * remembers misses, stays within its bytes, and the store reads through
+ * remembers misses, stays within its bytes (the oldest entries going
+ * first), and the store reads through
  * it: a write through the store makes the next read see the write. */
 #include <string.h>
 #include <apr_strings.h>
@@ -51,9 +52,12 @@ START_TEST(hit_under_its_stamp_only)
     ck_assert(!hit);
     get(c, "pp", 'f', 7, t, &hit);
     ck_assert(!hit);
-    /* A write bumped the stamp: stale, and gone. */
+    /* A write bumped the stamp: stale, until the next read puts the new
+     * record in its place. */
     get(c, "p", 'f', 8, t, &hit);
     ck_assert(!hit);
+    tsr_viewcache_put(c, "p", 'f', 8, t, "new p", 5);
+    ck_assert_str_eq(get(c, "p", 'f', 8, t, &hit), "new p");
     get(c, "p", 'f', 7, t, &hit);
     ck_assert(!hit);
 }
@@ -91,7 +95,7 @@ START_TEST(misses_are_remembered)
 }
 END_TEST
 
-START_TEST(bounded_and_least_recently_used_first)
+START_TEST(bounded_and_oldest_first)
 {
     tsr_viewcache_t *c = cache(64 * 1024);
     char blob[4000];
@@ -103,9 +107,8 @@ START_TEST(bounded_and_least_recently_used_first)
     for (i = 0; i < 100; i++) {
         tsr_viewcache_put(c, apr_psprintf(fx_pool, "pkg-%d", i), 'f', 0, t,
                           blob, sizeof(blob));
-        /* pkg-0 stays the most recently used. */
-        get(c, "pkg-0", 'f', 0, t, &hit);
-        ck_assert(hit);
+        ck_assert_str_eq(get(c, apr_psprintf(fx_pool, "pkg-%d", i), 'f', 0,
+                             t, &hit) ? "hit" : "miss", "hit");
     }
     tsr_viewcache_usage(c, &entries, &bytes);
     ck_assert_uint_le(bytes, 64 * 1024);
@@ -113,6 +116,9 @@ START_TEST(bounded_and_least_recently_used_first)
     ck_assert_uint_lt(entries, 17);
     get(c, "pkg-99", 'f', 0, t, &hit);
     ck_assert(hit);
+    /* Lookups change nothing (they share the lock): the oldest went. */
+    get(c, "pkg-0", 'f', 0, t, &hit);
+    ck_assert(!hit);
     get(c, "pkg-1", 'f', 0, t, &hit);
     ck_assert(!hit);
     /* Over a quarter of the room: not kept at all. */
@@ -151,7 +157,7 @@ Suite *make_viewcache_suite(void)
     tcase_add_test(tc, hit_under_its_stamp_only);
     tcase_add_test(tc, time_to_live);
     tcase_add_test(tc, misses_are_remembered);
-    tcase_add_test(tc, bounded_and_least_recently_used_first);
+    tcase_add_test(tc, bounded_and_oldest_first);
     tcase_add_test(tc, slots_spread_and_stay);
     tcase_add_test(tc, no_room_no_cache);
     suite_add_tcase(s, tc);

@@ -1,0 +1,1195 @@
+/* tsr_autoroute: the router: which net goes when, rip-up and reroute, and
+ * the pcb_trace elements it writes.
+ *
+ * Why a grid maze router.  tscircuit boards are small (median ~44 x 40
+ * mm, a few dozen nets) but dense where it matters: 0.5 mm pitch ICs whose
+ * traces must leave along the pads, through-hole headers, 2 or 4 layers.
+ * A uniform 0.1 mm grid per layer resolves every gap a 0.15 mm trace with
+ * 0.1 mm clearance can use at those pitches, costs a few MB, and makes
+ * each question the router asks ("may net N's centre line be here?") one
+ * array read: obstacles are inflated into the grid once, routed copper is
+ * painted into it as counts and unpainted on rip-up.  A* with an octile
+ * heuristic, bend and via costs then routes a connection in well under a
+ * millisecond, so the whole board fits in tens of milliseconds, where a
+ * gridless or capacity-planning router (tscircuit's own takes seconds)
+ * spends its time on geometry.  The grid only decides where to search;
+ * every emitted piece of copper is checked again with exact geometry
+ * (tsr_autoroute_drc) and never written out if it breaks a rule.
+ *
+ * Nets are routed shortest first, each as a tree: the next port is the
+ * unconnected one nearest to the tree, searched from the whole tree to
+ * it.  A net that cannot be routed around the others is routed again
+ * across them at a cost ("soft"), the nets it crossed are ripped up and
+ * queued, and the cells fought over get a history cost that steers the
+ * next searches elsewhere (negotiated congestion, as in PathFinder).  Each
+ * trace is written port to port: a branch that joins the tree mid-way
+ * repeats the tree's copper back to a port. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+#include "tsr_json.h"
+#include "tsr_autoroute.h"
+#include "tsr_autoroute_board.h"
+#include "tsr_autoroute_drc.h"
+#include "tsr_autoroute_grid.h"
+
+enum { NET_PENDING, NET_ROUTED, NET_FAILED, NET_PARTIAL };
+
+/* How often a net may be ripped up before it no longer rips up others. */
+static int MAX_RIPS = 6;
+/* Access cells tried per port and layer. */
+#define MAX_ACCESS 16
+/* Nodes one search may expand. */
+#define MAX_EXPAND (6u * 1000 * 1000)
+
+typedef struct branch_t {
+    int p0, p1;                 /* start and end port */
+    apr_uint32_t *nodes;        /* the whole path, prefix included */
+    int nn;
+    int jn;                     /* nodes[jn..] are this branch's copper;
+                                 * before that it repeats the tree */
+    int from_pin;               /* starts at p0, with a stub */
+} branch_t;
+
+typedef struct rnet_t {
+    int state;
+    int rips;
+    int linked;                 /* ports joined by the tree */
+    double hpwl;
+    apr_pool_t *pool;           /* what one routing of the net holds */
+    apr_array_header_t *branches;   /* branch_t */
+    apr_array_header_t *vias;   /* tsr_ar_pt_t */
+    apr_array_header_t *fresh;  /* tsr_ar_cu_t, not yet committed */
+    apr_array_header_t *items;  /* int, committed copper */
+} rnet_t;
+
+typedef struct router_t {
+    apr_pool_t *p;
+    const tsr_autoroute_opts_t *opts;
+    tsr_ar_board_t *b;
+    tsr_ar_grid_t *g;
+    tsr_ar_copper_t *cu;
+    rnet_t *nets;
+    apr_time_t deadline;
+    int stopped;                /* 1 budget, 2 cancel */
+    apr_array_header_t *src, *src_cost, *src_pin, *dst, *path, *acc,
+        *acc_cost;
+    int *queue;
+    int qhead, qtail, qcap;
+    int *victims;
+    int nvictims;
+    void *cand;                 /* port_access scratch */
+    apr_size_t ncand;
+} router_t;
+
+static int stop_now(void *baton)
+{
+    router_t *r = baton;
+
+    if (r->stopped) {
+        return 1;
+    }
+    if (r->opts->cancel != NULL && *r->opts->cancel) {
+        r->stopped = 2;
+    }
+    else if (r->deadline != 0 && apr_time_now() >= r->deadline) {
+        r->stopped = 1;
+    }
+    return r->stopped != 0;
+}
+
+static unsigned layer_of(const router_t *r, apr_uint32_t v)
+{
+    return (unsigned)(v / r->g->n);
+}
+
+/* ---------- ports: where a trace may leave one ---------- */
+
+typedef struct cand_t {
+    apr_uint32_t v;
+    double d;
+} cand_t;
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const cand_t *x = a, *y = b;
+
+    if (x->d != y->d) {
+        return x->d < y->d ? -1 : 1;
+    }
+    return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/* 1 if a stub of net from the port point to a grid centre keeps every
+ * rule (in a soft search, only the board's). */
+static int stub_ok(router_t *r, int net, tsr_ar_pt_t a, tsr_ar_pt_t b,
+                   int layer, int soft)
+{
+    tsr_ar_cu_t cu;
+
+    tsr_ar_cu_seg(&cu, r->b, net, layer, a, b, r->b->nets[net].width);
+    if (!tsr_ar_drc_static_ok(r->b, &cu)) {
+        return 0;
+    }
+    return soft || tsr_ar_copper_conflicts(r->cu, &cu, net, NULL, NULL) == 0;
+}
+
+/* The grid nodes through which port pi can be reached, nearest first, and
+ * the cost of the stub to each. */
+static void port_access(router_t *r, int pi, int net, int soft,
+                        apr_array_header_t *nodes, apr_array_header_t *costs)
+{
+    const tsr_ar_port_t *pt = &r->b->ports[pi];
+    const tsr_ar_grid_t *g = r->g;
+    const tsr_ar_shape_t *pad = pt->pad >= 0 ? &r->b->obs[pt->pad].shape
+                                : NULL;
+    double reach = 1.6 * g->pitch, minx, miny, maxx, maxy;
+    long x0, x1, y0, y1, x, y;
+    cand_t *cand;
+    int nc = 0, l, k, got;
+
+    nodes->nelts = costs->nelts = 0;
+    minx = pt->at.x - reach;
+    maxx = pt->at.x + reach;
+    miny = pt->at.y - reach;
+    maxy = pt->at.y + reach;
+    if (pad != NULL) {
+        minx = fmin(minx, pad->minx);
+        maxx = fmax(maxx, pad->maxx);
+        miny = fmin(miny, pad->miny);
+        maxy = fmax(maxy, pad->maxy);
+    }
+    x0 = (long)floor((minx - g->x0) / g->pitch);
+    x1 = (long)ceil((maxx - g->x0) / g->pitch);
+    y0 = (long)floor((miny - g->y0) / g->pitch);
+    y1 = (long)ceil((maxy - g->y0) / g->pitch);
+    x0 = x0 < 1 ? 1 : x0;
+    y0 = y0 < 1 ? 1 : y0;
+    x1 = x1 > g->w - 2 ? g->w - 2 : x1;
+    y1 = y1 > g->h - 2 ? g->h - 2 : y1;
+    if (x1 < x0 || y1 < y0) {
+        return;
+    }
+    if ((apr_size_t)(x1 - x0 + 1) * (y1 - y0 + 1) > r->ncand) {
+        r->ncand = 2 * (apr_size_t)(x1 - x0 + 1) * (y1 - y0 + 1);
+        r->cand = apr_palloc(r->p, r->ncand * sizeof(*cand));
+    }
+    cand = r->cand;
+    for (y = y0; y <= y1; y++) {
+        for (x = x0; x <= x1; x++) {
+            apr_size_t c = (apr_size_t)y * g->w + (apr_size_t)x;
+            tsr_ar_pt_t q = tsr_ar_grid_xy(g, c);
+            double d = hypot(q.x - pt->at.x, q.y - pt->at.y);
+
+            if (d <= reach
+                || (pad != NULL
+                    && tsr_ar_pt_shape_dist(q, pad) <= g->pitch / 2)) {
+                cand[nc].v = (apr_uint32_t)c;
+                cand[nc].d = d;
+                nc++;
+            }
+        }
+    }
+    qsort(cand, nc, sizeof(*cand), cmp_cand);
+    for (l = 0; l < g->nl; l++) {
+        if (!(pt->layers & (1u << l))) {
+            continue;
+        }
+        for (k = 0, got = 0; k < nc && got < MAX_ACCESS; k++) {
+            apr_uint32_t v = (apr_uint32_t)(l * g->n + cand[k].v);
+
+            if (!tsr_ar_grid_node_ok(g, net, v, soft)
+                || !stub_ok(r, net, pt->at, tsr_ar_grid_xy(g, cand[k].v), l,
+                            soft)) {
+                continue;
+            }
+            APR_ARRAY_PUSH(nodes, apr_uint32_t) = v;
+            APR_ARRAY_PUSH(costs, apr_uint32_t) =
+                (apr_uint32_t)(cand[k].d / g->pitch * g->cost.step);
+            got++;
+        }
+    }
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    apr_uint32_t x = *(const apr_uint32_t *)a, y = *(const apr_uint32_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* ---------- copper of a branch ---------- */
+
+static void fresh_seg(router_t *r, rnet_t *rn, int net, int layer,
+                      tsr_ar_pt_t a, tsr_ar_pt_t b)
+{
+    tsr_ar_cu_t cu;
+
+    tsr_ar_cu_seg(&cu, r->b, net, layer, a, b, r->b->nets[net].width);
+    *(tsr_ar_cu_t *)apr_array_push(rn->fresh) = cu;
+}
+
+/* The copper a branch adds: its stubs, its straight runs, its vias. */
+static void branch_copper(router_t *r, rnet_t *rn, int net,
+                          const branch_t *br)
+{
+    const tsr_ar_grid_t *g = r->g;
+    const tsr_ar_port_t *ports = r->b->ports;
+    int i, run = br->jn;
+
+    if (br->from_pin) {
+        fresh_seg(r, rn, net, (int)layer_of(r, br->nodes[0]),
+                  ports[br->p0].at, tsr_ar_grid_xy(g, br->nodes[0]));
+    }
+    for (i = br->jn + 1; i <= br->nn; i++) {
+        apr_uint32_t a = br->nodes[i - 1];
+        int end = i == br->nn;
+
+        if (!end && br->nodes[i] % g->n == a % g->n) {
+            tsr_ar_cu_t cu;
+
+            /* a layer change: close the run, place the via */
+            if (run < i - 1) {
+                fresh_seg(r, rn, net, (int)layer_of(r, a),
+                          tsr_ar_grid_xy(g, br->nodes[run]),
+                          tsr_ar_grid_xy(g, a));
+            }
+            tsr_ar_cu_via(&cu, r->b, net, tsr_ar_grid_xy(g, a));
+            *(tsr_ar_cu_t *)apr_array_push(rn->fresh) = cu;
+            *(tsr_ar_pt_t *)apr_array_push(rn->vias) = cu.a;
+            run = i;
+            continue;
+        }
+        /* a bend ends a straight run */
+        if (end || (i - 2 >= run
+                    && (long)br->nodes[i] - (long)a
+                       != (long)a - (long)br->nodes[i - 2])) {
+            if (run < i - 1) {
+                fresh_seg(r, rn, net, (int)layer_of(r, a),
+                          tsr_ar_grid_xy(g, br->nodes[run]),
+                          tsr_ar_grid_xy(g, a));
+            }
+            run = i - 1;
+        }
+    }
+    fresh_seg(r, rn, net, (int)layer_of(r, br->nodes[br->nn - 1]),
+              tsr_ar_grid_xy(g, br->nodes[br->nn - 1]), ports[br->p1].at);
+}
+
+/* ---------- one branch: the tree to one more port ---------- */
+
+static double port_dist(const router_t *r, int a, int b)
+{
+    const tsr_ar_port_t *p = r->b->ports;
+
+    return hypot(p[a].at.x - p[b].at.x, p[a].at.y - p[b].at.y);
+}
+
+/* Route net n's tree to port t.  1 routed, 0 no path, -1 stopped. */
+static int route_branch(router_t *r, int n, const unsigned char *linked,
+                        int t, int soft)
+{
+    tsr_ar_grid_t *g = r->g;
+    rnet_t *rn = &r->nets[n];
+    const tsr_ar_net_t *net = &r->b->nets[n];
+    tsr_ar_query_t q;
+    branch_t *br;
+    apr_uint32_t s0, *path;
+    int i, j, k, rv, npath, wide, bx0, by0, bx1, by1;
+
+    r->src->nelts = r->src_cost->nelts = r->src_pin->nelts = 0;
+    /* sources: the ports already joined, then every node of the tree */
+    for (i = 0; i < net->nports; i++) {
+        if (!linked[i]) {
+            continue;
+        }
+        port_access(r, net->ports[i], n, soft, r->acc, r->acc_cost);
+        for (k = 0; k < r->acc->nelts; k++) {
+            APR_ARRAY_PUSH(r->src, apr_uint32_t) =
+                APR_ARRAY_IDX(r->acc, k, apr_uint32_t);
+            APR_ARRAY_PUSH(r->src_cost, apr_uint32_t) =
+                APR_ARRAY_IDX(r->acc_cost, k, apr_uint32_t);
+            APR_ARRAY_PUSH(r->src_pin, int) = net->ports[i];
+        }
+    }
+    for (i = 0; i < rn->branches->nelts; i++) {
+        br = &APR_ARRAY_IDX(rn->branches, i, branch_t);
+        for (k = 0; k < br->nn; k++) {
+            APR_ARRAY_PUSH(r->src, apr_uint32_t) = br->nodes[k];
+            APR_ARRAY_PUSH(r->src_cost, apr_uint32_t) = 0;
+            APR_ARRAY_PUSH(r->src_pin, int) = -1 - i;
+        }
+    }
+    port_access(r, t, n, soft, r->dst, r->acc_cost);
+    if (r->src->nelts == 0 || r->dst->nelts == 0) {
+        return 0;
+    }
+    qsort(r->dst->elts, r->dst->nelts, sizeof(apr_uint32_t), cmp_u32);
+
+    memset(&q, 0, sizeof(q));
+    q.net = n;
+    q.soft = soft;
+    q.src = (apr_uint32_t *)r->src->elts;
+    q.src_cost = (apr_uint32_t *)r->src_cost->elts;
+    q.nsrc = r->src->nelts;
+    q.dst = (apr_uint32_t *)r->dst->elts;
+    q.ndst = r->dst->nelts;
+    q.tx = (r->b->ports[t].at.x - g->x0) / g->pitch;
+    q.ty = (r->b->ports[t].at.y - g->y0) / g->pitch;
+    q.tlayers = r->b->ports[t].layers;
+    q.own_vias = (tsr_ar_pt_t *)rn->vias->elts;
+    q.nown_vias = rn->vias->nelts;
+    q.max_expand = MAX_EXPAND;
+    q.stop = stop_now;
+    q.baton = r;
+    /* First within the box of sources and targets plus a border; then,
+     * if that fails, anywhere on the board. */
+    bx0 = g->w;
+    by0 = g->h;
+    bx1 = by1 = 0;
+    for (i = 0; i < q.nsrc + q.ndst; i++) {
+        apr_uint32_t c = (i < q.nsrc ? q.src[i] : q.dst[i - q.nsrc]) % g->n;
+        int x = (int)(c % g->w), y = (int)(c / g->w);
+
+        bx0 = x < bx0 ? x : bx0;
+        bx1 = x > bx1 ? x : bx1;
+        by0 = y < by0 ? y : by0;
+        by1 = y > by1 ? y : by1;
+    }
+    rv = 0;
+    for (wide = 0; wide < 1 + soft && rv == 0; wide++) {
+        int border = wide ? g->w + g->h
+                     : 30 + ((bx1 - bx0) + (by1 - by0)) / 4;
+
+        q.wx0 = bx0 - border < 0 ? 0 : bx0 - border;
+        q.wy0 = by0 - border < 0 ? 0 : by0 - border;
+        q.wx1 = bx1 + border >= g->w ? g->w - 1 : bx1 + border;
+        q.wy1 = by1 + border >= g->h ? g->h - 1 : by1 + border;
+        r->path->nelts = 0;
+        {
+            apr_size_t e0 = g->expanded;
+            rv = tsr_ar_grid_search(g, &q, r->path);
+            if (getenv("TSR_AR_DEBUG")) {
+                fprintf(stderr, "search net %d port %d soft %d wide %d src %d dst %d -> %d, %lu expanded, window %dx%d\n",
+                        n, t, soft, wide, q.nsrc, q.ndst, rv, (unsigned long)(g->expanded - e0), q.wx1 - q.wx0, q.wy1 - q.wy0);
+            }
+        }
+        if (!wide && q.wx0 == 0 && q.wy0 == 0 && q.wx1 == g->w - 1
+            && q.wy1 == g->h - 1) {
+            break;      /* the window was the board already */
+        }
+    }
+    if (rv <= 0) {
+        return rv;
+    }
+    path = (apr_uint32_t *)r->path->elts;
+    npath = r->path->nelts;
+    s0 = path[0];
+
+    br = apr_array_push(rn->branches);
+    memset(br, 0, sizeof(*br));
+    br->p1 = t;
+    /* Where did it start: a tree node (then repeat the tree back to the
+     * nearer port of that branch) or a joined port? */
+    for (i = 0; i < rn->branches->nelts - 1; i++) {
+        branch_t *ob = &APR_ARRAY_IDX(rn->branches, i, branch_t);
+
+        for (k = 0; k < ob->nn; k++) {
+            if (ob->nodes[k] == s0) {
+                break;
+            }
+        }
+        if (k == ob->nn) {
+            continue;
+        }
+        br->nodes = apr_palloc(rn->pool, (ob->nn + npath)
+                                             * sizeof(apr_uint32_t));
+        br->nn = 0;
+        if (k <= ob->nn - 1 - k) {
+            br->p0 = ob->p0;
+            for (j = 0; j <= k; j++) {
+                br->nodes[br->nn++] = ob->nodes[j];
+            }
+        }
+        else {
+            br->p0 = ob->p1;
+            for (j = ob->nn - 1; j >= k; j--) {
+                br->nodes[br->nn++] = ob->nodes[j];
+            }
+        }
+        br->jn = br->nn - 1;
+        for (j = 1; j < npath; j++) {
+            br->nodes[br->nn++] = path[j];
+        }
+        break;
+    }
+    if (br->nodes == NULL) {
+        for (k = 0; k < r->src->nelts; k++) {
+            if (APR_ARRAY_IDX(r->src, k, apr_uint32_t) == s0
+                && APR_ARRAY_IDX(r->src_pin, k, int) >= 0) {
+                break;
+            }
+        }
+        br->p0 = APR_ARRAY_IDX(r->src_pin, k, int);
+        br->from_pin = 1;
+        br->nodes = apr_pmemdup(rn->pool, path, npath * sizeof(apr_uint32_t));
+        br->nn = npath;
+        br->jn = 0;
+    }
+    branch_copper(r, rn, n, br);
+    return 1;
+}
+
+/* ---------- a whole net ---------- */
+
+/* Route net n as a tree, into rn->branches and rn->fresh (nothing is
+ * committed).  partial: ports that cannot be reached are left out.  1
+ * routed (at least one branch when partial), 0 not, -1 stopped. */
+static int route_net(router_t *r, int n, int soft, int partial)
+{
+    rnet_t *rn = &r->nets[n];
+    const tsr_ar_net_t *net = &r->b->nets[n];
+    unsigned char *linked = apr_pcalloc(rn->pool, net->nports);
+    unsigned char *given_up = apr_pcalloc(rn->pool, net->nports);
+    double cx = 0, cy = 0, best = HUGE_VAL;
+    int i, j, start = 0, left = net->nports - 1, rv, any = 0;
+
+    /* start in the middle: branches then fan out instead of chaining */
+    for (i = 0; i < net->nports; i++) {
+        cx += r->b->ports[net->ports[i]].at.x / net->nports;
+        cy += r->b->ports[net->ports[i]].at.y / net->nports;
+    }
+    for (i = 0; i < net->nports; i++) {
+        const tsr_ar_pt_t *a = &r->b->ports[net->ports[i]].at;
+        double d = hypot(a->x - cx, a->y - cy);
+
+        if (d < best) {
+            best = d;
+            start = i;
+        }
+    }
+    linked[start] = 1;
+    rn->linked = 1;
+    while (left > 0) {
+        int t = -1;
+
+        best = HUGE_VAL;
+        for (i = 0; i < net->nports; i++) {
+            if (linked[i] || given_up[i]) {
+                continue;
+            }
+            for (j = 0; j < net->nports; j++) {
+                double d;
+
+                if (!linked[j]) {
+                    continue;
+                }
+                d = port_dist(r, net->ports[i], net->ports[j]);
+                if (d < best) {
+                    best = d;
+                    t = i;
+                }
+            }
+        }
+        rv = route_branch(r, n, linked, net->ports[t], soft);
+        if (rv < 0) {
+            return -1;
+        }
+        left--;
+        if (rv == 0) {
+            if (!partial) {
+                return 0;
+            }
+            given_up[t] = 1;
+            continue;
+        }
+        linked[t] = 1;
+        rn->linked++;
+        any = 1;
+    }
+    return partial ? any : 1;
+}
+
+static void reset_net(router_t *r, int n)
+{
+    rnet_t *rn = &r->nets[n];
+
+    apr_pool_clear(rn->pool);
+    rn->branches = apr_array_make(rn->pool, 8, sizeof(branch_t));
+    rn->vias = apr_array_make(rn->pool, 8, sizeof(tsr_ar_pt_t));
+    rn->fresh = apr_array_make(rn->pool, 32, sizeof(tsr_ar_cu_t));
+    rn->items = apr_array_make(rn->pool, 32, sizeof(int));
+    rn->linked = 0;
+}
+
+static void paint(router_t *r, const tsr_ar_cu_t *cu, int delta)
+{
+    int layer = -1, l;
+
+    if (!cu->via) {
+        for (l = 0; l < r->b->nlayers; l++) {
+            if (cu->layers & (1u << l)) {
+                layer = l;
+            }
+        }
+    }
+    tsr_ar_grid_paint(r->g, layer, cu->a, cu->b, cu->r, delta);
+}
+
+/* Take net n's copper out (it is queued again unless it failed). */
+static void rip_up(router_t *r, int n)
+{
+    rnet_t *rn = &r->nets[n];
+    int i;
+
+    for (i = 0; i < rn->items->nelts; i++) {
+        tsr_ar_cu_t *cu = tsr_ar_copper_item(r->cu,
+                                             APR_ARRAY_IDX(rn->items, i, int));
+
+        cu->alive = 0;
+        paint(r, cu, -1);
+    }
+    reset_net(r, n);
+}
+
+static void note_victim(void *baton, int j)
+{
+    router_t *r = baton;
+    int net = tsr_ar_copper_item(r->cu, j)->net, i;
+
+    for (i = 0; i < r->nvictims; i++) {
+        if (r->victims[i] == net) {
+            return;
+        }
+    }
+    r->victims[r->nvictims++] = net;
+}
+
+static void enqueue(router_t *r, int n)
+{
+    r->queue[r->qtail++ % r->qcap] = n;
+}
+
+/* Make net n's fresh copper part of the board.  After a soft route, the
+ * nets it crosses are ripped up and queued, and the cells it fought for
+ * remember it. */
+static void commit(router_t *r, int n, int soft, int state)
+{
+    rnet_t *rn = &r->nets[n];
+    tsr_ar_grid_t *g = r->g;
+    int i, k;
+
+    if (soft) {
+        r->nvictims = 0;
+        for (i = 0; i < rn->fresh->nelts; i++) {
+            tsr_ar_copper_conflicts(r->cu,
+                                    &APR_ARRAY_IDX(rn->fresh, i, tsr_ar_cu_t),
+                                    n, note_victim, r);
+        }
+        for (i = 0; i < rn->branches->nelts; i++) {
+            branch_t *br = &APR_ARRAY_IDX(rn->branches, i, branch_t);
+
+            for (k = br->jn; k < br->nn; k++) {
+                apr_uint32_t v = br->nodes[k];
+
+                if (g->dy_tr[v] != 0 && g->hist[v] < 255) {
+                    g->hist[v]++;
+                }
+            }
+        }
+        for (i = 0; i < r->nvictims; i++) {
+            int v = r->victims[i];
+
+            rip_up(r, v);
+            r->nets[v].state = NET_PENDING;
+            r->nets[v].rips++;
+            enqueue(r, v);
+        }
+    }
+    for (i = 0; i < rn->fresh->nelts; i++) {
+        tsr_ar_cu_t *cu = &APR_ARRAY_IDX(rn->fresh, i, tsr_ar_cu_t);
+
+        APR_ARRAY_PUSH(rn->items, int) = tsr_ar_copper_add(r->cu, cu);
+        paint(r, cu, 1);
+    }
+    rn->fresh->nelts = 0;
+    rn->state = state;
+}
+
+typedef struct order_t {
+    double hpwl;
+    int net;
+} order_t;
+
+/* Shortest first; ties in input order, so the result never depends on
+ * qsort's whims. */
+static int cmp_order(const void *a, const void *b)
+{
+    const order_t *x = a, *y = b;
+
+    if (x->hpwl != y->hpwl) {
+        return x->hpwl < y->hpwl ? -1 : 1;
+    }
+    return x->net - y->net;
+}
+
+static void progress(router_t *r)
+{
+    int i, routed = 0, failed = 0;
+
+    if (r->opts->progress == NULL) {
+        return;
+    }
+    for (i = 0; i < r->b->nnets; i++) {
+        routed += r->nets[i].state == NET_ROUTED;
+        failed += r->nets[i].state == NET_FAILED;
+    }
+    r->opts->progress(r->opts->progress_baton, routed, r->b->nnets, failed);
+}
+
+static void route_all(router_t *r)
+{
+    tsr_ar_board_t *b = r->b;
+    int *order = apr_palloc(r->p, (b->nnets + 1) * sizeof(int));
+    order_t *by = apr_palloc(r->p, (b->nnets + 1) * sizeof(order_t));
+    int i, rv, budget = 30 * b->nnets + 100;
+
+    for (i = 0; i < b->nnets; i++) {
+        const tsr_ar_net_t *net = &b->nets[i];
+        double minx = HUGE_VAL, miny = HUGE_VAL, maxx = -HUGE_VAL,
+            maxy = -HUGE_VAL;
+        int k;
+
+        for (k = 0; k < net->nports; k++) {
+            const tsr_ar_pt_t *a = &b->ports[net->ports[k]].at;
+
+            minx = fmin(minx, a->x);
+            maxx = fmax(maxx, a->x);
+            miny = fmin(miny, a->y);
+            maxy = fmax(maxy, a->y);
+        }
+        r->nets[i].hpwl = (maxx - minx) + (maxy - miny);
+        by[i].hpwl = r->nets[i].hpwl;
+        by[i].net = i;
+    }
+    qsort(by, b->nnets, sizeof(*by), cmp_order);
+    for (i = 0; i < b->nnets; i++) {
+        order[i] = by[i].net;
+        enqueue(r, order[i]);
+    }
+    while (r->qhead < r->qtail && !stop_now(r)) {
+        int n = r->queue[r->qhead++ % r->qcap];
+        rnet_t *rn = &r->nets[n];
+
+        if (rn->state != NET_PENDING) {
+            continue;
+        }
+        reset_net(r, n);
+        rv = route_net(r, n, 0, 0);
+        if (rv > 0) {
+            commit(r, n, 0, NET_ROUTED);
+        }
+        else if (rv == 0 && rn->rips < MAX_RIPS && budget > 0) {
+            budget--;
+            reset_net(r, n);
+            rv = route_net(r, n, 1, 0);
+            if (rv > 0) {
+                commit(r, n, 1, NET_ROUTED);
+            }
+            else if (rv == 0) {
+                reset_net(r, n);
+                rn->state = NET_FAILED;
+            }
+        }
+        else if (rv == 0) {
+            reset_net(r, n);
+            rn->state = NET_FAILED;
+        }
+        if (rv < 0) {
+            reset_net(r, n);
+            break;
+        }
+        progress(r);
+    }
+    /* What could not be routed whole is routed as far as it goes. */
+    for (i = 0; i < b->nnets && !r->stopped; i++) {
+        int n = order[i];
+
+        if (r->nets[n].state != NET_FAILED
+            && r->nets[n].state != NET_PENDING) {
+            continue;
+        }
+        reset_net(r, n);
+        rv = route_net(r, n, 0, 1);
+        if (rv > 0) {
+            commit(r, n, 0, r->nets[n].linked == b->nets[n].nports
+                            ? NET_ROUTED : NET_PARTIAL);
+        }
+        else {
+            reset_net(r, n);
+            r->nets[n].state = NET_FAILED;
+        }
+    }
+}
+
+static void debug_nets(router_t *r)
+{
+    int n;
+
+    if (!getenv("TSR_AR_DEBUG")) {
+        return;
+    }
+    for (n = 0; n < r->b->nnets; n++) {
+        rnet_t *rn = &r->nets[n];
+        fprintf(stderr, "net %d %s ports %d state %d rips %d linked %d hpwl %.1f\n",
+                n, r->b->nets[n].name, r->b->nets[n].nports, rn->state, rn->rips, rn->linked, rn->hpwl);
+    }
+}
+
+/* ---------- what is written out ---------- */
+
+static int final_check(router_t *r, int *dropped_nets);
+
+/* Nets the final check took out are routed again (strictly, around the
+ * rest, away from where they were), and checked again. */
+static void repair(router_t *r, tsr_autoroute_result_t *res)
+{
+    int *dropped = apr_palloc(r->p, (r->b->nnets + 1) * sizeof(int));
+    int round, i, nd;
+
+    for (round = 0; round < 3; round++) {
+        nd = final_check(r, dropped);
+        res->drc_dropped += nd;
+        if (nd == 0 || round == 2) {
+            break;
+        }
+        for (i = 0; i < nd && !stop_now(r); i++) {
+            int n = dropped[i];
+
+            reset_net(r, n);
+            if (route_net(r, n, 0, 1) > 0) {
+                commit(r, n, 0, r->nets[n].linked == r->b->nets[n].nports
+                                ? NET_ROUTED : NET_PARTIAL);
+            }
+            else {
+                reset_net(r, n);
+                r->nets[n].state = NET_FAILED;
+            }
+        }
+    }
+}
+
+/* A point of a written route: a wire point on layer, or a via from layer
+ * to to_layer. */
+typedef struct rpt_t {
+    tsr_ar_pt_t at;
+    int layer, to_layer, via;
+} rpt_t;
+
+static void push_pt(apr_array_header_t *pts, tsr_ar_pt_t at, int layer,
+                    int via, int to_layer)
+{
+    rpt_t *p = apr_array_push(pts);
+
+    p->at = at;
+    p->layer = layer;
+    p->via = via;
+    p->to_layer = to_layer;
+}
+
+/* The route of a branch: port, the corners of its path (straight runs
+ * merged), vias as wire, via, wire at one point, port. */
+static void branch_points(router_t *r, const branch_t *br,
+                          apr_array_header_t *pts)
+{
+    const tsr_ar_grid_t *g = r->g;
+    tsr_ar_pt_t last = r->b->ports[br->p0].at, q;
+    int i, l = (int)layer_of(r, br->nodes[0]);
+
+    pts->nelts = 0;
+    push_pt(pts, last, l, 0, 0);
+    for (i = 0; i < br->nn; i++) {
+        apr_uint32_t v = br->nodes[i];
+        int nl = (int)layer_of(r, v);
+
+        q = tsr_ar_grid_xy(g, v);
+        if (nl != l) {
+            if (q.x != last.x || q.y != last.y) {
+                push_pt(pts, q, l, 0, 0);
+            }
+            push_pt(pts, q, l, 1, nl);
+            push_pt(pts, q, nl, 0, 0);
+            l = nl;
+            last = q;
+            continue;
+        }
+        /* the middle of a straight run is no corner */
+        if (i > 0 && i + 1 < br->nn
+            && (int)layer_of(r, br->nodes[i + 1]) == l
+            && (int)layer_of(r, br->nodes[i - 1]) == l
+            && (long)br->nodes[i + 1] - (long)v
+               == (long)v - (long)br->nodes[i - 1]) {
+            continue;
+        }
+        if (q.x == last.x && q.y == last.y) {
+            continue;
+        }
+        push_pt(pts, q, l, 0, 0);
+        last = q;
+    }
+    q = r->b->ports[br->p1].at;
+    push_pt(pts, q, l, 0, 0);
+}
+
+/* The copper of a written route, into the store s. */
+static void points_copper(router_t *r, int n, const apr_array_header_t *pts,
+                          tsr_ar_copper_t *s, apr_array_header_t *ids)
+{
+    const rpt_t *p = (const rpt_t *)pts->elts;
+    tsr_ar_cu_t cu;
+    int i;
+
+    for (i = 0; i < pts->nelts; i++) {
+        if (p[i].via) {
+            tsr_ar_cu_via(&cu, r->b, n, p[i].at);
+            APR_ARRAY_PUSH(ids, int) = tsr_ar_copper_add(s, &cu);
+        }
+        else if (i + 1 < pts->nelts && !p[i + 1].via
+                 && p[i + 1].layer == p[i].layer
+                 && (p[i + 1].at.x != p[i].at.x
+                     || p[i + 1].at.y != p[i].at.y)) {
+            tsr_ar_cu_seg(&cu, r->b, n, p[i].layer, p[i].at, p[i + 1].at,
+                          r->b->nets[n].width);
+            APR_ARRAY_PUSH(ids, int) = tsr_ar_copper_add(s, &cu);
+        }
+    }
+}
+
+/* The last word: the exact checks of everything that would be written,
+ * segment by segment as written.  A net with anything wrong is taken out
+ * whole (its traces repeat one another's copper); the cells it used get
+ * history, so that routing it again goes elsewhere.  Returns how many
+ * nets were taken out. */
+static int final_check(router_t *r, int *dropped_nets)
+{
+    tsr_ar_copper_t *s = tsr_ar_copper_create(r->p, r->b);
+    apr_array_header_t *pts = apr_array_make(r->p, 64, sizeof(rpt_t));
+    apr_array_header_t **ids = apr_pcalloc(r->p, (r->b->nnets + 1)
+                                                     * sizeof(*ids));
+    int n, i, k, dropped = 0;
+
+    for (n = 0; n < r->b->nnets; n++) {
+        rnet_t *rn = &r->nets[n];
+
+        if (rn->state != NET_ROUTED && rn->state != NET_PARTIAL) {
+            continue;
+        }
+        ids[n] = apr_array_make(r->p, 64, sizeof(int));
+        for (i = 0; i < rn->branches->nelts; i++) {
+            branch_points(r, &APR_ARRAY_IDX(rn->branches, i, branch_t), pts);
+            points_copper(r, n, pts, s, ids[n]);
+        }
+    }
+    for (n = 0; n < r->b->nnets; n++) {
+        rnet_t *rn = &r->nets[n];
+        int bad = 0;
+
+        if (ids[n] == NULL) {
+            continue;
+        }
+        for (i = 0; i < ids[n]->nelts && !bad; i++) {
+            tsr_ar_cu_t *cu = tsr_ar_copper_item(s, APR_ARRAY_IDX(ids[n], i,
+                                                                  int));
+
+            bad = !tsr_ar_drc_static_ok(r->b, cu)
+                  || tsr_ar_copper_conflicts(s, cu, -1, NULL, NULL) > 0;
+        }
+        if (!bad) {
+            continue;
+        }
+        for (i = 0; i < ids[n]->nelts; i++) {
+            tsr_ar_copper_item(s, APR_ARRAY_IDX(ids[n], i, int))->alive = 0;
+        }
+        for (i = 0; i < rn->branches->nelts; i++) {
+            branch_t *br = &APR_ARRAY_IDX(rn->branches, i, branch_t);
+
+            for (k = br->jn; k < br->nn; k++) {
+                r->g->hist[br->nodes[k]] = 255;
+            }
+        }
+        rip_up(r, n);
+        rn->state = NET_FAILED;
+        dropped_nets[dropped++] = n;
+    }
+    return dropped;
+}
+
+/* ---------- output ---------- */
+
+/* A number as JSON, in the fewest digits that read back exactly. */
+static json_object *jnum(double v)
+{
+    char buf[40];
+    int prec;
+
+    if (v == 0) {
+        return json_object_new_double_s(0, "0");
+    }
+    for (prec = 6; prec < 17; prec++) {
+        snprintf(buf, sizeof(buf), "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) {
+            break;
+        }
+    }
+    if (prec == 17) {
+        snprintf(buf, sizeof(buf), "%.17g", v);
+    }
+    return json_object_new_double_s(v, buf);
+}
+
+static json_object *jstr(const char *s)
+{
+    return json_object_new_string(s);
+}
+
+typedef struct emit_t {
+    tsr_autoroute_result_t *res;
+    apr_array_header_t *vias;   /* tsr_ar_pt_t of this net, written */
+    apr_array_header_t *pts;
+    int ntraces;
+} emit_t;
+
+static void emit_via(router_t *r, emit_t *em, int n, const char *trace_id,
+                     tsr_ar_pt_t q)
+{
+    const tsr_ar_board_t *b = r->b;
+    json_object *pv, *ls;
+    int k;
+
+    /* one pcb_via per spot of a net, however many traces pass it */
+    for (k = 0; k < em->vias->nelts; k++) {
+        tsr_ar_pt_t *o = &APR_ARRAY_IDX(em->vias, k, tsr_ar_pt_t);
+
+        if (o->x == q.x && o->y == q.y) {
+            return;
+        }
+    }
+    *(tsr_ar_pt_t *)apr_array_push(em->vias) = q;
+    pv = json_object_new_object();
+    json_object_object_add(pv, "type", jstr("pcb_via"));
+    json_object_object_add(pv, "pcb_via_id",
+                           jstr(apr_psprintf(r->p, "pcb_via_tsr_%d",
+                                             em->res->via_count++)));
+    json_object_object_add(pv, "pcb_trace_id", jstr(trace_id));
+    json_object_object_add(pv, "x", jnum(q.x));
+    json_object_object_add(pv, "y", jnum(q.y));
+    json_object_object_add(pv, "outer_diameter", jnum(b->rules.via_diameter));
+    json_object_object_add(pv, "hole_diameter", jnum(b->rules.via_hole));
+    /* a through via: copper on every layer, as the router assumed */
+    ls = json_object_new_array();
+    for (k = 0; k < b->nlayers; k++) {
+        json_object_array_add(ls, jstr(b->layer_names[k]));
+    }
+    json_object_object_add(pv, "layers", ls);
+    json_object_object_add(pv, "from_layer", jstr(b->layer_names[0]));
+    json_object_object_add(pv, "to_layer",
+                           jstr(b->layer_names[b->nlayers - 1]));
+    if (b->nets[n].subcircuit_id != NULL) {
+        json_object_object_add(pv, "subcircuit_id",
+                               jstr(b->nets[n].subcircuit_id));
+    }
+    json_object_array_add(em->res->vias, pv);
+}
+
+static void emit_branch(router_t *r, emit_t *em, int n, const branch_t *br)
+{
+    const tsr_ar_board_t *b = r->b;
+    const tsr_ar_net_t *net = &b->nets[n];
+    json_object *tr = json_object_new_object(), *route = json_object_new_array();
+    const rpt_t *p;
+    const char *stid, *id;
+    int i;
+
+    id = apr_psprintf(r->p, "pcb_trace_tsr_%d", em->ntraces++);
+    stid = b->ports[br->p0].source_trace_id;
+    stid = stid ? stid : b->ports[br->p1].source_trace_id;
+    stid = stid ? stid : net->source_trace_id;
+    branch_points(r, br, em->pts);
+    p = (const rpt_t *)em->pts->elts;
+    for (i = 0; i < em->pts->nelts; i++) {
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "route_type", jstr(p[i].via ? "via"
+                                                     : "wire"));
+        json_object_object_add(o, "x", jnum(p[i].at.x));
+        json_object_object_add(o, "y", jnum(p[i].at.y));
+        if (p[i].via) {
+            json_object_object_add(o, "from_layer",
+                                   jstr(b->layer_names[p[i].layer]));
+            json_object_object_add(o, "to_layer",
+                                   jstr(b->layer_names[p[i].to_layer]));
+            emit_via(r, em, n, id, p[i].at);
+        }
+        else {
+            json_object_object_add(o, "width", jnum(net->width));
+            json_object_object_add(o, "layer",
+                                   jstr(b->layer_names[p[i].layer]));
+            if (i == 0) {
+                json_object_object_add(o, "start_pcb_port_id",
+                                       jstr(b->ports[br->p0].id));
+            }
+            if (i == em->pts->nelts - 1) {
+                json_object_object_add(o, "end_pcb_port_id",
+                                       jstr(b->ports[br->p1].id));
+            }
+            if (i > 0 && !p[i - 1].via && p[i - 1].layer == p[i].layer) {
+                em->res->length_mm += hypot(p[i].at.x - p[i - 1].at.x,
+                                            p[i].at.y - p[i - 1].at.y);
+            }
+        }
+        json_object_array_add(route, o);
+    }
+    json_object_object_add(tr, "type", jstr("pcb_trace"));
+    json_object_object_add(tr, "pcb_trace_id", jstr(id));
+    if (stid != NULL) {
+        json_object_object_add(tr, "source_trace_id", jstr(stid));
+        json_object_object_add(tr, "connection_name", jstr(stid));
+    }
+    if (net->subcircuit_id != NULL) {
+        json_object_object_add(tr, "subcircuit_id",
+                               jstr(net->subcircuit_id));
+    }
+    json_object_object_add(tr, "route", route);
+    json_object_array_add(em->res->traces, tr);
+}
+
+static void emit(router_t *r, tsr_autoroute_result_t *res, apr_pool_t *p)
+{
+    emit_t em;
+    int n, i;
+
+    res->traces = tsr_json_own(p, json_object_new_array());
+    res->vias = tsr_json_own(p, json_object_new_array());
+    memset(&em, 0, sizeof(em));
+    em.res = res;
+    em.vias = apr_array_make(r->p, 16, sizeof(tsr_ar_pt_t));
+    em.pts = apr_array_make(r->p, 64, sizeof(rpt_t));
+    for (n = 0; n < r->b->nnets; n++) {
+        rnet_t *rn = &r->nets[n];
+
+        res->pin_links_total += r->b->nets[n].nports - 1;
+        if (rn->state != NET_ROUTED && rn->state != NET_PARTIAL) {
+            continue;
+        }
+        res->nets_routed += rn->state == NET_ROUTED;
+        res->pin_links_routed += rn->linked - 1;
+        em.vias->nelts = 0;
+        for (i = 0; i < rn->branches->nelts; i++) {
+            emit_branch(r, &em, n, &APR_ARRAY_IDX(rn->branches, i, branch_t));
+        }
+    }
+}
+
+/* ---------- entry ---------- */
+
+void tsr_autoroute_opts_init(tsr_autoroute_opts_t *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->max_elements = TSR_AUTOROUTE_MAX_ELEMENTS;
+    opts->max_board_mm = TSR_AUTOROUTE_MAX_BOARD_MM;
+    opts->max_cells = TSR_AUTOROUTE_MAX_CELLS;
+}
+
+apr_status_t tsr_autoroute_run(tsr_autoroute_result_t **pres, apr_pool_t *p,
+                               json_object *circuit,
+                               const tsr_autoroute_opts_t *opts,
+                               tsr_error_t **perr)
+{
+    tsr_autoroute_result_t *res = apr_pcalloc(p, sizeof(*res));
+    tsr_autoroute_opts_t dflt;
+    apr_pool_t *sp;
+    router_t r;
+    apr_time_t t0 = apr_time_now(), t1;
+    apr_status_t rv;
+    int i;
+
+    if (opts == NULL) {
+        tsr_autoroute_opts_init(&dflt);
+        opts = &dflt;
+    }
+    if ((rv = apr_pool_create(&sp, p)) != APR_SUCCESS) {
+        return tsr_error_internal(perr, p, rv, "cannot create a pool");
+    }
+    memset(&r, 0, sizeof(r));
+    r.p = sp;
+    r.opts = opts;
+    if (opts->time_budget > 0) {
+        r.deadline = t0 + opts->time_budget;
+    }
+    rv = tsr_ar_board_read(&r.b, sp, circuit, opts, perr);
+    if (rv != APR_SUCCESS) {
+        /* the error record must outlive the subpool */
+        if (perr != NULL && *perr != NULL) {
+            tsr_error_t *e = apr_pmemdup(p, *perr, sizeof(**perr));
+
+            e->message = apr_pstrdup(p, e->message);
+            *perr = e;
+        }
+        apr_pool_destroy(sp);
+        return rv;
+    }
+    t1 = apr_time_now();
+    res->t_parse = t1 - t0;
+    rv = tsr_ar_grid_create(&r.g, sp, r.b,
+                            opts->grid_mm > 0 ? opts->grid_mm : 0.1, 0.02,
+                            opts->max_cells ? opts->max_cells
+                            : TSR_AUTOROUTE_MAX_CELLS, perr);
+    if (rv != APR_SUCCESS) {
+        if (perr != NULL && *perr != NULL) {
+            tsr_error_t *e = apr_pmemdup(p, *perr, sizeof(**perr));
+
+            e->message = apr_pstrdup(p, e->message);
+            *perr = e;
+        }
+        apr_pool_destroy(sp);
+        return rv;
+    }
+    r.cu = tsr_ar_copper_create(sp, r.b);
+    res->t_grid = apr_time_now() - t1;
+    t1 = apr_time_now();
+    r.nets = apr_pcalloc(sp, (r.b->nnets + 1) * sizeof(rnet_t));
+    for (i = 0; i < r.b->nnets; i++) {
+        apr_pool_create(&r.nets[i].pool, sp);
+        reset_net(&r, i);
+    }
+    r.qcap = 64 * (r.b->nnets + 1) + 1024;
+    r.queue = apr_palloc(sp, r.qcap * sizeof(int));
+    r.victims = apr_palloc(sp, (r.b->nnets + 1) * sizeof(int));
+    r.src = apr_array_make(sp, 1024, sizeof(apr_uint32_t));
+    r.src_cost = apr_array_make(sp, 1024, sizeof(apr_uint32_t));
+    r.src_pin = apr_array_make(sp, 1024, sizeof(int));
+    r.dst = apr_array_make(sp, 64, sizeof(apr_uint32_t));
+    r.path = apr_array_make(sp, 1024, sizeof(apr_uint32_t));
+    r.acc = apr_array_make(sp, 64, sizeof(apr_uint32_t));
+    r.acc_cost = apr_array_make(sp, 64, sizeof(apr_uint32_t));
+
+    if (getenv("TSR_AR_RIPS")) MAX_RIPS = atoi(getenv("TSR_AR_RIPS"));
+    route_all(&r);
+    debug_nets(&r);
+    repair(&r, res);
+    res->t_route = apr_time_now() - t1;
+    res->nets_total = r.b->nnets;
+    res->timed_out = r.stopped == 1;
+    res->cancelled = r.stopped == 2;
+    res->grid_w = r.g->w;
+    res->grid_h = r.g->h;
+    res->layers = r.g->nl;
+    emit(&r, res, p);
+    apr_pool_destroy(sp);
+    res->t_total = apr_time_now() - t0;
+    *pres = res;
+    return APR_SUCCESS;
+}

@@ -34,14 +34,17 @@
 #include "tsr_autoroute.h"
 #include "tsr_autoroute_board.h"
 #include "tsr_autoroute_drc.h"
+#include "tsr_autoroute_fanout.h"
 #include "tsr_autoroute_grid.h"
 
 enum { NET_PENDING, NET_ROUTED, NET_FAILED, NET_PARTIAL };
 
 /* How often a net may be ripped up before it no longer rips up others. */
-static int MAX_RIPS = 6;
+#define MAX_RIPS 6
 /* Access cells tried per port and layer. */
 #define MAX_ACCESS 16
+/* Passes over all nets when some fail (the first included). */
+#define MAX_PASSES 4
 /* Nodes one search may expand. */
 #define MAX_EXPAND (6u * 1000 * 1000)
 
@@ -54,7 +57,14 @@ typedef struct branch_t {
     int from_pin;               /* starts at p0, with a stub */
 } branch_t;
 
+/* Where a port can be left from, for one routing of its net (other nets'
+ * copper does not change meanwhile). */
+typedef struct access_t {
+    apr_array_header_t *nodes, *costs;
+} access_t;
+
 typedef struct rnet_t {
+    access_t *access;           /* per port of the net, or NULL */
     int state;
     int rips;
     int linked;                 /* ports joined by the tree */
@@ -75,8 +85,7 @@ typedef struct router_t {
     rnet_t *nets;
     apr_time_t deadline;
     int stopped;                /* 1 budget, 2 cancel */
-    apr_array_header_t *src, *src_cost, *src_pin, *dst, *path, *acc,
-        *acc_cost;
+    apr_array_header_t *src, *src_cost, *src_pin, *dst, *path;
     int *queue;
     int qhead, qtail, qcap;
     int *victims;
@@ -121,6 +130,31 @@ static int cmp_cand(const void *a, const void *b)
         return x->d < y->d ? -1 : 1;
     }
     return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/* The cell of a port's reserved via. */
+static apr_size_t fan_cell(const tsr_ar_grid_t *g, const tsr_ar_port_t *pt)
+{
+    long x = lround((pt->fan_at.x - g->x0) / g->pitch);
+    long y = lround((pt->fan_at.y - g->y0) / g->pitch);
+
+    return (apr_size_t)y * g->w + (apr_size_t)x;
+}
+
+/* The layer a port's pad is on, when node v reaches the port through its
+ * reserved via from another layer; -1 when v is reached directly. */
+static int via_stub(const router_t *r, int port, apr_uint32_t v)
+{
+    const tsr_ar_port_t *pt = &r->b->ports[port];
+    int l;
+
+    if (!pt->fan || ((pt->layers >> (v / r->g->n)) & 1)
+        || v % r->g->n != fan_cell(r->g, pt)) {
+        return -1;
+    }
+    for (l = 0; !((pt->layers >> l) & 1); l++) {
+    }
+    return l;
 }
 
 /* 1 if a stub of net from the port point to a grid centre keeps every
@@ -178,6 +212,23 @@ static void port_access(router_t *r, int pi, int net, int soft,
         r->cand = apr_palloc(r->p, r->ncand * sizeof(*cand));
     }
     cand = r->cand;
+    if (pt->fan) {
+        /* the reserved via, on every layer (through it on the others) */
+        apr_size_t c = fan_cell(g, pt);
+
+        for (l = 0; l < g->nl; l++) {
+            apr_uint32_t v = (apr_uint32_t)(l * g->n + c);
+
+            if (tsr_ar_grid_node_ok(g, net, v, soft)) {
+                APR_ARRAY_PUSH(nodes, apr_uint32_t) = v;
+                APR_ARRAY_PUSH(costs, apr_uint32_t) =
+                    (apr_uint32_t)(hypot(pt->fan_at.x - pt->at.x,
+                                         pt->fan_at.y - pt->at.y)
+                                   / g->pitch * g->cost.step)
+                    + ((pt->layers >> l) & 1 ? 0 : g->cost.via);
+            }
+        }
+    }
     for (y = y0; y <= y1; y++) {
         for (x = x0; x <= x1; x++) {
             apr_size_t c = (apr_size_t)y * g->w + (apr_size_t)x;
@@ -241,8 +292,15 @@ static void branch_copper(router_t *r, rnet_t *rn, int net,
     int i, run = br->jn;
 
     if (br->from_pin) {
-        fresh_seg(r, rn, net, (int)layer_of(r, br->nodes[0]),
+        int pl = via_stub(r, br->p0, br->nodes[0]);
+        tsr_ar_cu_t cu;
+
+        fresh_seg(r, rn, net, pl >= 0 ? pl : (int)layer_of(r, br->nodes[0]),
                   ports[br->p0].at, tsr_ar_grid_xy(g, br->nodes[0]));
+        if (pl >= 0) {
+            tsr_ar_cu_via(&cu, r->b, net, tsr_ar_grid_xy(g, br->nodes[0]));
+            *(tsr_ar_cu_t *)apr_array_push(rn->fresh) = cu;
+        }
     }
     for (i = br->jn + 1; i <= br->nn; i++) {
         apr_uint32_t a = br->nodes[i - 1];
@@ -275,8 +333,18 @@ static void branch_copper(router_t *r, rnet_t *rn, int net,
             run = i - 1;
         }
     }
-    fresh_seg(r, rn, net, (int)layer_of(r, br->nodes[br->nn - 1]),
-              tsr_ar_grid_xy(g, br->nodes[br->nn - 1]), ports[br->p1].at);
+    {
+        apr_uint32_t last = br->nodes[br->nn - 1];
+        int pl = via_stub(r, br->p1, last);
+        tsr_ar_cu_t cu;
+
+        if (pl >= 0) {
+            tsr_ar_cu_via(&cu, r->b, net, tsr_ar_grid_xy(g, last));
+            *(tsr_ar_cu_t *)apr_array_push(rn->fresh) = cu;
+        }
+        fresh_seg(r, rn, net, pl >= 0 ? pl : (int)layer_of(r, last),
+                  tsr_ar_grid_xy(g, last), ports[br->p1].at);
+    }
 }
 
 /* ---------- one branch: the tree to one more port ---------- */
@@ -288,10 +356,26 @@ static double port_dist(const router_t *r, int a, int b)
     return hypot(p[a].at.x - p[b].at.x, p[a].at.y - p[b].at.y);
 }
 
-/* Route net n's tree to port t.  1 routed, 0 no path, -1 stopped. */
-static int route_branch(router_t *r, int n, const unsigned char *linked,
-                        int t, int soft)
+/* The access of the k-th port of net n, computed once per routing. */
+static const access_t *net_access(router_t *r, int n, int k, int soft)
 {
+    rnet_t *rn = &r->nets[n];
+    access_t *a = &rn->access[k];
+
+    if (a->nodes == NULL) {
+        a->nodes = apr_array_make(rn->pool, 16, sizeof(apr_uint32_t));
+        a->costs = apr_array_make(rn->pool, 16, sizeof(apr_uint32_t));
+        port_access(r, r->b->nets[n].ports[k], n, soft, a->nodes, a->costs);
+    }
+    return a;
+}
+
+/* Route net n's tree to its port tk.  1 routed, 0 no path, -1 stopped. */
+static int route_branch(router_t *r, int n, const unsigned char *linked,
+                        int tk, int soft)
+{
+    int t = r->b->nets[n].ports[tk];
+    const access_t *ac;
     tsr_ar_grid_t *g = r->g;
     rnet_t *rn = &r->nets[n];
     const tsr_ar_net_t *net = &r->b->nets[n];
@@ -306,12 +390,12 @@ static int route_branch(router_t *r, int n, const unsigned char *linked,
         if (!linked[i]) {
             continue;
         }
-        port_access(r, net->ports[i], n, soft, r->acc, r->acc_cost);
-        for (k = 0; k < r->acc->nelts; k++) {
+        ac = net_access(r, n, i, soft);
+        for (k = 0; k < ac->nodes->nelts; k++) {
             APR_ARRAY_PUSH(r->src, apr_uint32_t) =
-                APR_ARRAY_IDX(r->acc, k, apr_uint32_t);
+                APR_ARRAY_IDX(ac->nodes, k, apr_uint32_t);
             APR_ARRAY_PUSH(r->src_cost, apr_uint32_t) =
-                APR_ARRAY_IDX(r->acc_cost, k, apr_uint32_t);
+                APR_ARRAY_IDX(ac->costs, k, apr_uint32_t);
             APR_ARRAY_PUSH(r->src_pin, int) = net->ports[i];
         }
     }
@@ -323,7 +407,12 @@ static int route_branch(router_t *r, int n, const unsigned char *linked,
             APR_ARRAY_PUSH(r->src_pin, int) = -1 - i;
         }
     }
-    port_access(r, t, n, soft, r->dst, r->acc_cost);
+    ac = net_access(r, n, tk, soft);
+    r->dst->nelts = 0;
+    for (k = 0; k < ac->nodes->nelts; k++) {
+        APR_ARRAY_PUSH(r->dst, apr_uint32_t) =
+            APR_ARRAY_IDX(ac->nodes, k, apr_uint32_t);
+    }
     if (r->src->nelts == 0 || r->dst->nelts == 0) {
         return 0;
     }
@@ -369,14 +458,7 @@ static int route_branch(router_t *r, int n, const unsigned char *linked,
         q.wx1 = bx1 + border >= g->w ? g->w - 1 : bx1 + border;
         q.wy1 = by1 + border >= g->h ? g->h - 1 : by1 + border;
         r->path->nelts = 0;
-        {
-            apr_size_t e0 = g->expanded;
-            rv = tsr_ar_grid_search(g, &q, r->path);
-            if (getenv("TSR_AR_DEBUG")) {
-                fprintf(stderr, "search net %d port %d soft %d wide %d src %d dst %d -> %d, %lu expanded, window %dx%d\n",
-                        n, t, soft, wide, q.nsrc, q.ndst, rv, (unsigned long)(g->expanded - e0), q.wx1 - q.wx0, q.wy1 - q.wy0);
-            }
-        }
+        rv = tsr_ar_grid_search(g, &q, r->path);
         if (!wide && q.wx0 == 0 && q.wy0 == 0 && q.wx1 == g->w - 1
             && q.wy1 == g->h - 1) {
             break;      /* the window was the board already */
@@ -494,7 +576,7 @@ static int route_net(router_t *r, int n, int soft, int partial)
                 }
             }
         }
-        rv = route_branch(r, n, linked, net->ports[t], soft);
+        rv = route_branch(r, n, linked, t, soft);
         if (rv < 0) {
             return -1;
         }
@@ -522,6 +604,20 @@ static void reset_net(router_t *r, int n)
     rn->vias = apr_array_make(rn->pool, 8, sizeof(tsr_ar_pt_t));
     rn->fresh = apr_array_make(rn->pool, 32, sizeof(tsr_ar_cu_t));
     rn->items = apr_array_make(rn->pool, 32, sizeof(int));
+    rn->access = apr_pcalloc(rn->pool, r->b->nets[n].nports
+                                           * sizeof(access_t));
+    {
+        const tsr_ar_net_t *net = &r->b->nets[n];
+        int k;
+
+        /* reserved vias count as the net's own for drill spacing */
+        for (k = 0; k < net->nports; k++) {
+            if (r->b->ports[net->ports[k]].fan) {
+                *(tsr_ar_pt_t *)apr_array_push(rn->vias) =
+                    r->b->ports[net->ports[k]].fan_at;
+            }
+        }
+    }
     rn->linked = 0;
 }
 
@@ -595,8 +691,8 @@ static void commit(router_t *r, int n, int soft, int state)
             for (k = br->jn; k < br->nn; k++) {
                 apr_uint32_t v = br->nodes[k];
 
-                if (g->dy_tr[v] != 0 && g->hist[v] < 255) {
-                    g->hist[v]++;
+                if (tsr_ar_grid_used(g, v)) {
+                    tsr_ar_grid_hist(g, v, 1);
                 }
             }
         }
@@ -650,34 +746,17 @@ static void progress(router_t *r)
     r->opts->progress(r->opts->progress_baton, routed, r->b->nnets, failed);
 }
 
-static void route_all(router_t *r)
+/* One pass of rip-up and reroute over the nets in order (and the nets
+ * ripped up on the way).  A net ripped up too often no longer rips up
+ * others; if it then finds no way round them, it has failed. */
+static void rip_up_pass(router_t *r, const int *order)
 {
     tsr_ar_board_t *b = r->b;
-    int *order = apr_palloc(r->p, (b->nnets + 1) * sizeof(int));
-    order_t *by = apr_palloc(r->p, (b->nnets + 1) * sizeof(order_t));
     int i, rv, budget = 30 * b->nnets + 100;
 
+    r->qhead = r->qtail = 0;
     for (i = 0; i < b->nnets; i++) {
-        const tsr_ar_net_t *net = &b->nets[i];
-        double minx = HUGE_VAL, miny = HUGE_VAL, maxx = -HUGE_VAL,
-            maxy = -HUGE_VAL;
-        int k;
-
-        for (k = 0; k < net->nports; k++) {
-            const tsr_ar_pt_t *a = &b->ports[net->ports[k]].at;
-
-            minx = fmin(minx, a->x);
-            maxx = fmax(maxx, a->x);
-            miny = fmin(miny, a->y);
-            maxy = fmax(maxy, a->y);
-        }
-        r->nets[i].hpwl = (maxx - minx) + (maxy - miny);
-        by[i].hpwl = r->nets[i].hpwl;
-        by[i].net = i;
-    }
-    qsort(by, b->nnets, sizeof(*by), cmp_order);
-    for (i = 0; i < b->nnets; i++) {
-        order[i] = by[i].net;
+        r->nets[order[i]].rips = 0;
         enqueue(r, order[i]);
     }
     while (r->qhead < r->qtail && !stop_now(r)) {
@@ -699,24 +778,177 @@ static void route_all(router_t *r)
             if (rv > 0) {
                 commit(r, n, 1, NET_ROUTED);
             }
-            else if (rv == 0) {
-                reset_net(r, n);
-                rn->state = NET_FAILED;
-            }
         }
-        else if (rv == 0) {
+        if (rv <= 0) {
             reset_net(r, n);
-            rn->state = NET_FAILED;
+            rn->state = rv < 0 ? NET_PENDING : NET_FAILED;
         }
         if (rv < 0) {
-            reset_net(r, n);
             break;
         }
         progress(r);
     }
+}
+
+/* A copy of every net's branches, to come back to the best pass. */
+typedef struct snap_t {
+    apr_pool_t *pool;
+    apr_array_header_t **branches;  /* per net, branch_t (nodes copied) */
+    int *state, *linked;
+    int routed, links;
+} snap_t;
+
+static void score(router_t *r, int *routed, int *links)
+{
+    int n;
+
+    *routed = *links = 0;
+    for (n = 0; n < r->b->nnets; n++) {
+        if (r->nets[n].state == NET_ROUTED) {
+            (*routed)++;
+            *links += r->nets[n].linked;
+        }
+    }
+}
+
+static void snapshot(router_t *r, snap_t *sn)
+{
+    int n, i;
+
+    apr_pool_clear(sn->pool);
+    sn->branches = apr_pcalloc(sn->pool, (r->b->nnets + 1)
+                                             * sizeof(*sn->branches));
+    sn->state = apr_pcalloc(sn->pool, (r->b->nnets + 1) * sizeof(int));
+    sn->linked = apr_pcalloc(sn->pool, (r->b->nnets + 1) * sizeof(int));
+    score(r, &sn->routed, &sn->links);
+    for (n = 0; n < r->b->nnets; n++) {
+        rnet_t *rn = &r->nets[n];
+
+        sn->state[n] = rn->state;
+        sn->linked[n] = rn->linked;
+        sn->branches[n] = apr_array_make(sn->pool, rn->branches->nelts + 1,
+                                         sizeof(branch_t));
+        if (rn->state != NET_ROUTED) {
+            continue;
+        }
+        for (i = 0; i < rn->branches->nelts; i++) {
+            branch_t *br = apr_array_push(sn->branches[n]);
+
+            *br = APR_ARRAY_IDX(rn->branches, i, branch_t);
+            br->nodes = apr_pmemdup(sn->pool, br->nodes,
+                                    br->nn * sizeof(apr_uint32_t));
+        }
+    }
+}
+
+/* Take every routed net out (they are pending again). */
+static void rip_all(router_t *r)
+{
+    int n;
+
+    for (n = 0; n < r->b->nnets; n++) {
+        if (r->nets[n].state == NET_ROUTED
+            || r->nets[n].state == NET_PARTIAL) {
+            rip_up(r, n);
+        }
+        r->nets[n].state = NET_PENDING;
+    }
+}
+
+static void restore(router_t *r, const snap_t *sn)
+{
+    int n, i;
+
+    rip_all(r);
+    for (n = 0; n < r->b->nnets; n++) {
+        rnet_t *rn = &r->nets[n];
+
+        reset_net(r, n);
+        rn->state = sn->state[n] == NET_ROUTED ? NET_ROUTED : NET_PENDING;
+        if (rn->state != NET_ROUTED) {
+            continue;
+        }
+        for (i = 0; i < sn->branches[n]->nelts; i++) {
+            branch_t *br = apr_array_push(rn->branches);
+
+            *br = APR_ARRAY_IDX(sn->branches[n], i, branch_t);
+            br->nodes = apr_pmemdup(rn->pool, br->nodes,
+                                    br->nn * sizeof(apr_uint32_t));
+            branch_copper(r, rn, n, br);
+        }
+        commit(r, n, 0, NET_ROUTED);
+        rn->linked = sn->linked[n];
+    }
+}
+
+/* Nets shortest first; if some fail, again with the failed ones first
+ * (what the others learnt stays in the history costs), keeping the best
+ * pass; then whatever still fails is routed as far as it goes. */
+static void route_all(router_t *r)
+{
+    tsr_ar_board_t *b = r->b;
+    int *order = apr_palloc(r->p, (b->nnets + 1) * sizeof(int));
+    order_t *by = apr_palloc(r->p, (b->nnets + 1) * sizeof(order_t));
+    snap_t best;
+    int i, k, rv, pass, routed, links;
+
+    for (i = 0; i < b->nnets; i++) {
+        const tsr_ar_net_t *net = &b->nets[i];
+        double minx = HUGE_VAL, miny = HUGE_VAL, maxx = -HUGE_VAL,
+            maxy = -HUGE_VAL;
+
+        for (k = 0; k < net->nports; k++) {
+            const tsr_ar_pt_t *a = &b->ports[net->ports[k]].at;
+
+            minx = fmin(minx, a->x);
+            maxx = fmax(maxx, a->x);
+            miny = fmin(miny, a->y);
+            maxy = fmax(maxy, a->y);
+        }
+        r->nets[i].hpwl = (maxx - minx) + (maxy - miny);
+        by[i].hpwl = r->nets[i].hpwl;
+        by[i].net = i;
+    }
+    qsort(by, b->nnets, sizeof(*by), cmp_order);
+    for (i = 0; i < b->nnets; i++) {
+        order[i] = by[i].net;
+    }
+    memset(&best, 0, sizeof(best));
+    apr_pool_create(&best.pool, r->p);
+    rip_up_pass(r, order);
+    for (pass = 1; pass <= MAX_PASSES && !r->stopped; pass++) {
+        score(r, &routed, &links);
+        if (pass == 1 || routed > best.routed
+            || (routed == best.routed && links > best.links)) {
+            snapshot(r, &best);
+        }
+        if (routed == b->nnets || pass == MAX_PASSES) {
+            break;
+        }
+        /* the failed first, in their order, then the rest */
+        for (i = 0, k = 0; i < b->nnets; i++) {
+            if (r->nets[by[i].net].state != NET_ROUTED) {
+                order[k++] = by[i].net;
+            }
+        }
+        for (i = 0; i < b->nnets; i++) {
+            if (r->nets[by[i].net].state == NET_ROUTED) {
+                order[k++] = by[i].net;
+            }
+        }
+        rip_all(r);
+        rip_up_pass(r, order);
+    }
+    score(r, &routed, &links);
+    if (best.branches != NULL
+        && (routed < best.routed
+            || (routed == best.routed && links < best.links))) {
+        restore(r, &best);
+    }
+    apr_pool_destroy(best.pool);
     /* What could not be routed whole is routed as far as it goes. */
     for (i = 0; i < b->nnets && !r->stopped; i++) {
-        int n = order[i];
+        int n = by[i].net;
 
         if (r->nets[n].state != NET_FAILED
             && r->nets[n].state != NET_PENDING) {
@@ -732,20 +964,6 @@ static void route_all(router_t *r)
             reset_net(r, n);
             r->nets[n].state = NET_FAILED;
         }
-    }
-}
-
-static void debug_nets(router_t *r)
-{
-    int n;
-
-    if (!getenv("TSR_AR_DEBUG")) {
-        return;
-    }
-    for (n = 0; n < r->b->nnets; n++) {
-        rnet_t *rn = &r->nets[n];
-        fprintf(stderr, "net %d %s ports %d state %d rips %d linked %d hpwl %.1f\n",
-                n, r->b->nets[n].name, r->b->nets[n].nports, rn->state, rn->rips, rn->linked, rn->hpwl);
     }
 }
 
@@ -808,8 +1026,16 @@ static void branch_points(router_t *r, const branch_t *br,
     const tsr_ar_grid_t *g = r->g;
     tsr_ar_pt_t last = r->b->ports[br->p0].at, q;
     int i, l = (int)layer_of(r, br->nodes[0]);
+    int pl = via_stub(r, br->p0, br->nodes[0]);
 
     pts->nelts = 0;
+    if (pl >= 0) {
+        /* port, its reserved via, then the path's layer */
+        push_pt(pts, last, pl, 0, 0);
+        last = tsr_ar_grid_xy(g, br->nodes[0]);
+        push_pt(pts, last, pl, 0, 0);
+        push_pt(pts, last, pl, 1, l);
+    }
     push_pt(pts, last, l, 0, 0);
     for (i = 0; i < br->nn; i++) {
         apr_uint32_t v = br->nodes[i];
@@ -839,6 +1065,12 @@ static void branch_points(router_t *r, const branch_t *br,
         }
         push_pt(pts, q, l, 0, 0);
         last = q;
+    }
+    pl = via_stub(r, br->p1, br->nodes[br->nn - 1]);
+    if (pl >= 0) {
+        push_pt(pts, last, l, 1, pl);
+        push_pt(pts, last, pl, 0, 0);
+        l = pl;
     }
     q = r->b->ports[br->p1].at;
     push_pt(pts, q, l, 0, 0);
@@ -917,7 +1149,7 @@ static int final_check(router_t *r, int *dropped_nets)
             branch_t *br = &APR_ARRAY_IDX(rn->branches, i, branch_t);
 
             for (k = br->jn; k < br->nn; k++) {
-                r->g->hist[br->nodes[k]] = 255;
+                tsr_ar_grid_hist(r->g, br->nodes[k], 255);
             }
         }
         rip_up(r, n);
@@ -1143,6 +1375,12 @@ apr_status_t tsr_autoroute_run(tsr_autoroute_result_t **pres, apr_pool_t *p,
     }
     t1 = apr_time_now();
     res->t_parse = t1 - t0;
+    {
+        double pitch = opts->grid_mm > 0 ? opts->grid_mm : 0.1, x0, y0;
+
+        tsr_ar_grid_origin(r.b, pitch, &x0, &y0);
+        tsr_ar_fanout_plan(r.b, sp, pitch, x0, y0);
+    }
     rv = tsr_ar_grid_create(&r.g, sp, r.b,
                             opts->grid_mm > 0 ? opts->grid_mm : 0.1, 0.02,
                             opts->max_cells ? opts->max_cells
@@ -1173,12 +1411,8 @@ apr_status_t tsr_autoroute_run(tsr_autoroute_result_t **pres, apr_pool_t *p,
     r.src_pin = apr_array_make(sp, 1024, sizeof(int));
     r.dst = apr_array_make(sp, 64, sizeof(apr_uint32_t));
     r.path = apr_array_make(sp, 1024, sizeof(apr_uint32_t));
-    r.acc = apr_array_make(sp, 64, sizeof(apr_uint32_t));
-    r.acc_cost = apr_array_make(sp, 64, sizeof(apr_uint32_t));
 
-    if (getenv("TSR_AR_RIPS")) MAX_RIPS = atoi(getenv("TSR_AR_RIPS"));
     route_all(&r);
-    debug_nets(&r);
     repair(&r, res);
     res->t_route = apr_time_now() - t1;
     res->nets_total = r.b->nnets;

@@ -52,6 +52,8 @@ typedef struct tsr_ar_port_t {
     int net;                    /* routed net, or -1 */
     int pad;                    /* an obstacle that is its pad, or -1 */
     const char *source_trace_id;    /* a source_trace naming it, or NULL */
+    int fan;                    /* 1: a dog-bone via is reserved for it */
+    tsr_ar_pt_t fan_at;         /* where (the via's centre) */
 } tsr_ar_port_t;
 
 typedef struct tsr_ar_net_t {

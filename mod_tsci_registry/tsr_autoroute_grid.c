@@ -7,7 +7,6 @@
  * legal cells keeps its clearances everywhere, not only at the centres. */
 #include <math.h>
 #include <stdlib.h>
-#include <stdio.h>
 #include <string.h>
 #include "tsr_autoroute_grid.h"
 
@@ -34,6 +33,26 @@ static apr_status_t free_heap(void *data)
     return APR_SUCCESS;
 }
 
+/* The big maps come from calloc, freed with the pool: fresh pages are zero
+ * already, and those a route never touches never cost anything (a pool
+ * would have to clear all of them). */
+static apr_status_t free_cleanup(void *m)
+{
+    free(m);
+    return APR_SUCCESS;
+}
+
+static void *grid_calloc(apr_pool_t *p, apr_size_t n)
+{
+    void *m = calloc(1, n);
+
+    if (m == NULL) {
+        abort();    /* as APR does when a pool cannot get memory */
+    }
+    apr_pool_cleanup_register(p, m, free_cleanup, apr_pool_cleanup_null);
+    return m;
+}
+
 static double round_nm(double v)
 {
     return nearbyint(v * 1e6) / 1e6;
@@ -47,16 +66,6 @@ tsr_ar_pt_t tsr_ar_grid_xy(const tsr_ar_grid_t *g, apr_size_t c)
     q.x = round_nm(g->x0 + (double)(c % g->w) * g->pitch);
     q.y = round_nm(g->y0 + (double)(c / g->w) * g->pitch);
     return q;
-}
-
-apr_size_t tsr_ar_grid_cell(const tsr_ar_grid_t *g, tsr_ar_pt_t q)
-{
-    long x = lround((q.x - g->x0) / g->pitch);
-    long y = lround((q.y - g->y0) / g->pitch);
-
-    x = x < 0 ? 0 : x >= g->w ? g->w - 1 : x;
-    y = y < 0 ? 0 : y >= g->h ? g->h - 1 : y;
-    return (apr_size_t)y * g->w + (apr_size_t)x;
 }
 
 /* ---------- rasterizing ---------- */
@@ -183,26 +192,33 @@ static void raster(tsr_ar_grid_t *g, const tsr_ar_shape_t *s, double R,
 }
 
 typedef struct mark_t {
-    apr_uint16_t *map;
+    apr_uint32_t *tr;           /* one layer of g->tr, or NULL */
+    apr_uint16_t *vi;           /* or g->st_vi */
     apr_uint16_t owner;
 } mark_t;
 
 /* A cell two owners claim is nobody's. */
+static apr_uint16_t claim(apr_uint16_t cur, apr_uint16_t owner)
+{
+    return cur == TSR_AR_FREE ? owner : cur != owner ? TSR_AR_BLOCKED : cur;
+}
+
 static void mark_owner(tsr_ar_grid_t *g, apr_size_t c, void *baton)
 {
     mark_t *m = baton;
-    apr_uint16_t cur = m->map[c];
 
-    if (cur == TSR_AR_FREE) {
-        m->map[c] = m->owner;
+    if (m->tr != NULL) {
+        m->tr[c] = (m->tr[c] & 0xffff0000u)
+                   | claim((apr_uint16_t)(m->tr[c] & 0xffff), m->owner);
     }
-    else if (cur != m->owner) {
-        m->map[c] = TSR_AR_BLOCKED;
+    else {
+        m->vi[c] = claim(m->vi[c], m->owner);
     }
 }
 
 typedef struct count_t {
-    apr_uint16_t *map;
+    apr_uint32_t *tr;
+    apr_uint16_t *vi;
     int delta;
 } count_t;
 
@@ -210,11 +226,19 @@ static void mark_count(tsr_ar_grid_t *g, apr_size_t c, void *baton)
 {
     count_t *m = baton;
 
-    if (m->delta > 0) {
-        m->map[c]++;
+    if (m->tr != NULL) {
+        if (m->delta > 0) {
+            m->tr[c] += 0x10000u;
+        }
+        else if (m->tr[c] >= 0x10000u) {
+            m->tr[c] -= 0x10000u;
+        }
     }
-    else if (m->map[c] > 0) {
-        m->map[c]--;
+    else if (m->delta > 0) {
+        m->vi[c]++;
+    }
+    else if (m->vi[c] > 0) {
+        m->vi[c]--;
     }
 }
 
@@ -262,7 +286,7 @@ static void mark_board(tsr_ar_grid_t *g, apr_pool_t *p)
             }
             if (!in) {
                 for (i = 0; i < g->nl; i++) {
-                    g->st_tr[i * g->n + c] = TSR_AR_BLOCKED;
+                    g->tr[i * g->n + c] |= TSR_AR_BLOCKED;
                 }
                 g->st_vi[c] = TSR_AR_BLOCKED;
             }
@@ -272,12 +296,14 @@ static void mark_board(tsr_ar_grid_t *g, apr_pool_t *p)
     for (i = 0; i < b->noutline; i++) {
         tsr_ar_shape_capsule(&edge, b->outline[i],
                              b->outline[(i + 1) % b->noutline], 0);
+        m.vi = NULL;
         for (k = 0; k < g->nl; k++) {
-            m.map = g->st_tr + k * g->n;
+            m.tr = g->tr + k * g->n;
             raster(g, &edge, r->edge_clearance + g->wmax / 2 + g->margin,
                    mark_owner, &m);
         }
-        m.map = g->st_vi;
+        m.tr = NULL;
+        m.vi = g->st_vi;
         raster(g, &edge, r->edge_clearance + r->via_diameter / 2 + 1e-3,
                mark_owner, &m);
     }
@@ -302,9 +328,10 @@ static void mark_obstacles(tsr_ar_grid_t *g)
         const tsr_ar_obst_t *o = &b->obs[i];
 
         m.owner = o->net >= 0 ? (apr_uint16_t)(o->net + 1) : TSR_AR_BLOCKED;
+        m.vi = NULL;
         for (k = 0; k < g->nl; k++) {
             if (o->layers & (1u << k)) {
-                m.map = g->st_tr + k * g->n;
+                m.tr = g->tr + k * g->n;
                 raster(g, &o->shape, o->clr_trace + g->wmax / 2 + g->margin,
                        mark_owner, &m);
             }
@@ -319,7 +346,8 @@ static void mark_obstacles(tsr_ar_grid_t *g)
             rv = fmax(rv, o->hole / 2 + r->via_hole_gap + r->via_hole / 2
                               - o->shape.r);
         }
-        m.map = g->st_vi;
+        m.tr = NULL;
+        m.vi = g->st_vi;
         raster(g, &o->shape, rv + 1e-3, mark_owner, &m);
         if (o->kind == TSR_AR_OB_PAD) {
             raster(g, &o->shape, 0.5, mark_pin, NULL);
@@ -360,6 +388,13 @@ static double align(const tsr_ar_board_t *b, double pitch, int ycoord)
     return best == 0 ? 0 : (1.0 - best / 100.0) * pitch;
 }
 
+void tsr_ar_grid_origin(const tsr_ar_board_t *b, double pitch, double *x0,
+                        double *y0)
+{
+    *x0 = b->minx - align(b, pitch, 0);
+    *y0 = b->miny - align(b, pitch, 1);
+}
+
 apr_status_t tsr_ar_grid_create(tsr_ar_grid_t **pg, apr_pool_t *p,
                                 const tsr_ar_board_t *b, double pitch,
                                 double margin, apr_size_t max_cells,
@@ -377,8 +412,7 @@ apr_status_t tsr_ar_grid_create(tsr_ar_grid_t **pg, apr_pool_t *p,
     for (i = 0; i < b->nnets; i++) {
         g->wmax = fmax(g->wmax, b->nets[i].width);
     }
-    g->x0 = b->minx - align(b, pitch, 0);
-    g->y0 = b->miny - align(b, pitch, 1);
+    tsr_ar_grid_origin(b, pitch, &g->x0, &g->y0);
     w = ceil((b->maxx - g->x0) / pitch) + 1;
     h = ceil((b->maxy - g->y0) / pitch) + 1;
     if (w * h * g->nl > (double)max_cells) {
@@ -391,33 +425,39 @@ apr_status_t tsr_ar_grid_create(tsr_ar_grid_t **pg, apr_pool_t *p,
     g->w = (int)w;
     g->h = (int)h;
     g->n = (apr_size_t)g->w * g->h;
-    g->st_tr = apr_pcalloc(p, g->n * g->nl * sizeof(apr_uint16_t));
-    g->st_vi = apr_pcalloc(p, g->n * sizeof(apr_uint16_t));
-    g->dy_tr = apr_pcalloc(p, g->n * g->nl * sizeof(apr_uint16_t));
-    g->dy_vi = apr_pcalloc(p, g->n * g->nl * sizeof(apr_uint16_t));
-    g->hist = apr_pcalloc(p, g->n * g->nl);
-    g->pins = apr_pcalloc(p, g->n);
-    g->g = apr_palloc(p, g->n * g->nl * sizeof(apr_uint32_t));
-    g->seen = apr_pcalloc(p, g->n * g->nl * sizeof(apr_uint32_t));
-    g->from = apr_palloc(p, g->n * g->nl);
+    g->tr = grid_calloc(p, g->n * g->nl * sizeof(apr_uint32_t));
+    g->st_vi = grid_calloc(p, g->n * sizeof(apr_uint16_t));
+    g->dy_vi = grid_calloc(p, g->n * g->nl * sizeof(apr_uint16_t));
+    g->hist = grid_calloc(p, g->n * g->nl);
+    g->pins = grid_calloc(p, g->n);
+    g->extra = grid_calloc(p, g->n * g->nl * sizeof(apr_uint16_t));
+    g->ns = grid_calloc(p, g->n * g->nl * sizeof(*g->ns));
     g->cost.step = 100;
     g->cost.diag = 141;
     g->cost.via = 600;
     g->cost.bend45 = 10;
     g->cost.bend90 = 40;
     g->cost.bend135 = 200;
-    g->cost.conflict = 3000;
+    g->cost.conflict = 800;
     g->cost.hist = 300;
-    g->cost.weight = 1.2;
-    g->cost.pin = 0;
-    if (getenv("TSR_AR_COST")) {   /* TEMPORARY: tuning */
-        sscanf(getenv("TSR_AR_COST"), "%u,%u,%u,%u,%u,%lf,%u", &g->cost.via,
-               &g->cost.bend45, &g->cost.bend90, &g->cost.conflict,
-               &g->cost.hist, &g->cost.weight, &g->cost.pin);
-    }
+    g->cost.weight = 1.5;
+    g->cost.pin = 30;
     apr_pool_cleanup_register(p, g, free_heap, apr_pool_cleanup_null);
     mark_board(g, p);
     mark_obstacles(g);
+    if (g->cost.pin > 0) {
+        apr_size_t c;
+        int l;
+
+        for (c = 0; c < g->n; c++) {
+            if (g->pins[c] != 0) {
+                for (l = 0; l < g->nl; l++) {
+                    g->extra[l * g->n + c] = (apr_uint16_t)fmin(
+                        65535.0, (double)g->pins[c] * g->cost.pin);
+                }
+            }
+        }
+    }
     *pg = g;
     return APR_SUCCESS;
 }
@@ -436,9 +476,11 @@ void tsr_ar_grid_paint(tsr_ar_grid_t *g, int layer, tsr_ar_pt_t a,
     rt = ru->clearance + g->wmax / 2 + g->margin;
     if (layer >= 0) {
         rv = ru->clearance + ru->via_diameter / 2 + 1e-3;
-        m.map = g->dy_tr + layer * g->n;
+        m.vi = NULL;
+        m.tr = g->tr + layer * g->n;
         raster(g, &s, rt, mark_count, &m);
-        m.map = g->dy_vi + layer * g->n;
+        m.tr = NULL;
+        m.vi = g->dy_vi + layer * g->n;
         raster(g, &s, rv, mark_count, &m);
         return;
     }
@@ -446,22 +488,40 @@ void tsr_ar_grid_paint(tsr_ar_grid_t *g, int layer, tsr_ar_pt_t a,
               ru->via_hole / 2 + ru->via_hole_gap + ru->via_hole / 2 - r)
          + 1e-3;
     for (k = 0; k < g->nl; k++) {
-        m.map = g->dy_tr + k * g->n;
+        m.vi = NULL;
+        m.tr = g->tr + k * g->n;
         raster(g, &s, rt, mark_count, &m);
-        m.map = g->dy_vi + k * g->n;
+        m.tr = NULL;
+        m.vi = g->dy_vi + k * g->n;
         raster(g, &s, rv, mark_count, &m);
     }
+}
+
+unsigned tsr_ar_grid_used(const tsr_ar_grid_t *g, apr_size_t v)
+{
+    return g->tr[v] >> 16;
+}
+
+void tsr_ar_grid_hist(tsr_ar_grid_t *g, apr_size_t v, unsigned add)
+{
+    unsigned h = g->hist[v] + add;
+
+    g->hist[v] = (unsigned char)(h > 255 ? 255 : h);
+    g->extra[v] = (apr_uint16_t)fmin(
+        65535.0, (double)g->hist[v] * g->cost.hist
+                     + (double)g->pins[v % g->n] * g->cost.pin);
 }
 
 int tsr_ar_grid_node_ok(const tsr_ar_grid_t *g, int net, apr_size_t v,
                         int soft)
 {
-    apr_uint16_t st = g->st_tr[v];
+    apr_uint32_t t = g->tr[v];
+    apr_uint16_t st = (apr_uint16_t)(t & 0xffff);
 
     if (st != TSR_AR_FREE && st != (apr_uint16_t)(net + 1)) {
         return 0;
     }
-    return soft || g->dy_tr[v] == 0;
+    return soft || t < 0x10000u;
 }
 
 int tsr_ar_grid_via_ok(const tsr_ar_grid_t *g, int net, apr_size_t c,
@@ -582,10 +642,9 @@ static apr_uint32_t heur(const tsr_ar_grid_t *g, const tsr_ar_query_t *q,
 static apr_uint32_t node_extra(const tsr_ar_grid_t *g, apr_size_t v,
                                int soft)
 {
-    apr_uint32_t x = g->hist[v] * g->cost.hist
-                     + g->pins[v % g->n] * g->cost.pin;
+    apr_uint32_t x = g->extra[v];
 
-    if (soft && g->dy_tr[v] != 0) {
+    if (soft && g->tr[v] >= 0x10000u) {
         x += g->cost.conflict * (1 + g->hist[v]);
     }
     return x;
@@ -610,7 +669,7 @@ static int via_spacing_ok(const tsr_ar_grid_t *g, const tsr_ar_query_t *q,
         }
     }
     for (steps = 0; steps < 8; steps++) {
-        unsigned f = g->from[v] & ~CLOSED;
+        unsigned f = g->ns[v].tag & 0x7f;
 
         if (f == FROM_SOURCE) {
             break;
@@ -635,14 +694,23 @@ static void relax(tsr_ar_grid_t *g, const tsr_ar_query_t *q,
                   apr_uint32_t u, apr_uint32_t cost, unsigned from, int x,
                   int y, int l)
 {
-    if (g->seen[u] == g->gen
-        && (g->g[u] <= cost || (g->from[u] & CLOSED))) {
+    struct tsr_ar_node_t *s = &g->ns[u];
+
+    if ((s->tag >> 8) == g->gen && (s->g <= cost || (s->tag & CLOSED))) {
         return;
     }
-    g->seen[u] = g->gen;
-    g->g[u] = cost;
-    g->from[u] = (unsigned char)from;
+    s->g = cost;
+    s->tag = (g->gen << 8) | from;
     heap_push(g, cost + heur(g, q, x, y, l), cost, u);
+}
+
+/* The next search generation; all tags are cleared when it wraps. */
+static void next_gen(tsr_ar_grid_t *g)
+{
+    if (++g->gen >= (1u << 24)) {
+        memset(g->ns, 0, g->n * g->nl * sizeof(*g->ns));
+        g->gen = 1;
+    }
 }
 
 /* Flood from one side (strict legality, in the window) up to cap nodes.
@@ -655,14 +723,11 @@ static int flood(tsr_ar_grid_t *g, const tsr_ar_query_t *q,
     apr_uint32_t *fifo;
     int i, d, m;
 
-    if (++g->gen == 0) {
-        memset(g->seen, 0, n * g->nl * sizeof(apr_uint32_t));
-        g->gen = 1;
-    }
+    next_gen(g);
     /* mark the other side, then flood until touching it */
     for (i = 0; i < nto; i++) {
-        g->seen[to[i]] = g->gen;
-        g->g[to[i]] = 1;
+        g->ns[to[i]].tag = g->gen << 8;
+        g->ns[to[i]].g = 1;
     }
     if (g->heap_cap < cap + 16) {
         void *nh = realloc(g->heap, (cap + 16) * sizeof(hent_t));
@@ -677,12 +742,12 @@ static int flood(tsr_ar_grid_t *g, const tsr_ar_query_t *q,
     for (i = 0; i < nfrom; i++) {
         apr_uint32_t v = from[i];
 
-        if (g->seen[v] == g->gen) {
+        if ((g->ns[v].tag >> 8) == g->gen) {
             return 1;
         }
         if (tsr_ar_grid_node_ok(g, q->net, v, 0)) {
-            g->seen[v] = g->gen;
-            g->g[v] = 0;
+            g->ns[v].tag = g->gen << 8;
+            g->ns[v].g = 0;
             fifo[tail++] = v;
         }
     }
@@ -710,8 +775,8 @@ static int flood(tsr_ar_grid_t *g, const tsr_ar_query_t *q,
                 }
                 u = (apr_uint32_t)(m * n + c);
             }
-            if (g->seen[u] == g->gen) {
-                if (g->g[u] == 1) {
+            if ((g->ns[u].tag >> 8) == g->gen) {
+                if (g->ns[u].g == 1) {
                     return 1;
                 }
                 continue;
@@ -722,8 +787,8 @@ static int flood(tsr_ar_grid_t *g, const tsr_ar_query_t *q,
             if (tail >= cap) {
                 return 1;   /* too big to tell */
             }
-            g->seen[u] = g->gen;
-            g->g[u] = 0;
+            g->ns[u].tag = g->gen << 8;
+            g->ns[u].g = 0;
             fifo[tail++] = u;
         }
     }
@@ -738,10 +803,7 @@ static int astar(tsr_ar_grid_t *g, const tsr_ar_query_t *q,
     apr_size_t n = g->n, count = 0;
     int i, d;
 
-    if (++g->gen == 0) {
-        memset(g->seen, 0, n * g->nl * sizeof(apr_uint32_t));
-        g->gen = 1;
-    }
+    next_gen(g);
     g->heap_len = 0;
     for (i = 0; i < q->nsrc; i++) {
         apr_uint32_t v = q->src[i], cost;
@@ -761,14 +823,14 @@ static int astar(tsr_ar_grid_t *g, const tsr_ar_query_t *q,
         unsigned arr;
         int x, y, l;
 
-        if (e.g != g->g[v] || (g->from[v] & CLOSED)) {
+        if (e.g != g->ns[v].g || (g->ns[v].tag & CLOSED)) {
             continue;
         }
         if (is_target(q, v)) {
             apr_size_t start = path->nelts, a, b;
 
             for (;;) {
-                unsigned f = g->from[v] & ~CLOSED;
+                unsigned f = g->ns[v].tag & 0x7f;
 
                 APR_ARRAY_PUSH(path, apr_uint32_t) = v;
                 if (f == FROM_SOURCE) {
@@ -801,8 +863,8 @@ static int astar(tsr_ar_grid_t *g, const tsr_ar_query_t *q,
         c = v % n;
         x = (int)(c % g->w);
         y = (int)(c / g->w);
-        arr = g->from[v];
-        g->from[v] |= CLOSED;
+        arr = g->ns[v].tag & 0x7f;
+        g->ns[v].tag |= CLOSED;
         for (d = 0; d < 8; d++) {
             int nx = x + dxs[d], ny = y + dys[d], turn;
             apr_uint32_t u, cost;

@@ -35,19 +35,23 @@ typedef struct tsr_ar_grid_t {
                                  * sag of a grid step between two legal
                                  * centres */
     double wmax;                /* widest trace of any net */
-    apr_uint16_t *st_tr;        /* nl * n: who may put a trace centre */
+    apr_uint32_t *tr;           /* nl * n: low half, who may put a trace
+                                 * centre here (TSR_AR_FREE, _BLOCKED or
+                                 * net + 1); high half, of how many nets
+                                 * routed copper forbids one */
     apr_uint16_t *st_vi;        /* n: who may put a via centre */
-    apr_uint16_t *dy_tr;        /* nl * n: routed copper of how many nets
-                                 * forbids a trace centre here */
-    apr_uint16_t *dy_vi;        /* nl * n: ... forbids a via here */
+    apr_uint16_t *dy_vi;        /* nl * n: routed copper of how many nets
+                                 * forbids a via here */
     unsigned char *hist;        /* nl * n: how often nets fought here */
     unsigned char *pins;        /* n: pads within reach of the cell */
+    apr_uint16_t *extra;        /* nl * n: cost of standing here, from
+                                 * history and pads around */
     tsr_ar_costs_t cost;
-    /* search state, reused from one search to the next */
-    apr_uint32_t *g;
-    apr_uint32_t *seen;
-    unsigned char *from;        /* arrival: 0-7 direction, 8 + 16*layer
-                                 * via from layer, 15 source */
+    /* search state, reused from one search to the next: per node the cost
+     * so far and a tag: search generation << 8 | how it was reached */
+    struct tsr_ar_node_t {
+        apr_uint32_t g, tag;
+    } *ns;
     apr_uint32_t gen;
     void *heap;
     apr_size_t heap_len, heap_cap;
@@ -83,12 +87,14 @@ apr_status_t tsr_ar_grid_create(tsr_ar_grid_t **pg, apr_pool_t *p,
                                 double margin, apr_size_t max_cells,
                                 tsr_error_t **perr);
 
+/* Where the grid of board b at pitch puts the centre of cell (0, 0): a
+ * little outside the board, so that small pads sit on cell centres. */
+void tsr_ar_grid_origin(const tsr_ar_board_t *b, double pitch, double *x0,
+                        double *y0);
+
 /* The centre of cell c (of any layer), rounded to a nanometre so that what
  * is checked is what is written out. */
 tsr_ar_pt_t tsr_ar_grid_xy(const tsr_ar_grid_t *g, apr_size_t c);
-
-/* The cell nearest to point q (clamped to the grid). */
-apr_size_t tsr_ar_grid_cell(const tsr_ar_grid_t *g, tsr_ar_pt_t q);
 
 /* Add (delta = 1) or remove (-1) routed copper of one net: a segment a-b
  * of half width r on layer (layer >= 0), or a through via at a of radius
@@ -96,6 +102,13 @@ apr_size_t tsr_ar_grid_cell(const tsr_ar_grid_t *g, tsr_ar_pt_t q);
  * would break a clearance. */
 void tsr_ar_grid_paint(tsr_ar_grid_t *g, int layer, tsr_ar_pt_t a,
                        tsr_ar_pt_t b, double r, int delta);
+
+/* Of how many nets routed copper forbids a trace centre on node v. */
+unsigned tsr_ar_grid_used(const tsr_ar_grid_t *g, apr_size_t v);
+
+/* Raise the history of node v by add (saturating): searches then avoid
+ * it a little more. */
+void tsr_ar_grid_hist(tsr_ar_grid_t *g, apr_size_t v, unsigned add);
 
 /* 1 if a trace centre of net may stand on node v = layer * n + cell
  * (strict: no other net's copper near). */

@@ -29,6 +29,7 @@ int main(void)
     srunner_add_suite(sr, make_route_suite());
     srunner_add_suite(sr, make_store_bdb_suite());
     srunner_add_suite(sr, make_tokencache_suite());
+    srunner_add_suite(sr, make_autoroute_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -45,5 +45,6 @@ Suite *make_body_suite(void);
 Suite *make_route_suite(void);
 Suite *make_store_bdb_suite(void);
 Suite *make_tokencache_suite(void);
+Suite *make_autoroute_suite(void);
 
 #endif

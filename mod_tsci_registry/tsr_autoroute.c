@@ -536,8 +536,9 @@ static int route_net(router_t *r, int n, int soft, int partial)
     const tsr_ar_net_t *net = &r->b->nets[n];
     unsigned char *linked = apr_pcalloc(rn->pool, net->nports);
     unsigned char *given_up = apr_pcalloc(rn->pool, net->nports);
+    double *near = apr_palloc(rn->pool, net->nports * sizeof(double));
     double cx = 0, cy = 0, best = HUGE_VAL;
-    int i, j, start = 0, left = net->nports - 1, rv, any = 0;
+    int i, start = 0, left = net->nports - 1, rv, any = 0, t;
 
     /* start in the middle: branches then fan out instead of chaining */
     for (i = 0; i < net->nports; i++) {
@@ -555,26 +556,27 @@ static int route_net(router_t *r, int n, int soft, int partial)
     }
     linked[start] = 1;
     rn->linked = 1;
+    t = start;
+    for (i = 0; i < net->nports; i++) {
+        near[i] = HUGE_VAL;
+    }
     while (left > 0) {
-        int t = -1;
-
+        /* next: the port nearest to the tree's ports (Prim's order) */
         best = HUGE_VAL;
         for (i = 0; i < net->nports; i++) {
-            if (linked[i] || given_up[i]) {
-                continue;
+            if (!linked[i] && !given_up[i]) {
+                near[i] = fmin(near[i], port_dist(r, net->ports[i],
+                                                  net->ports[t]));
             }
-            for (j = 0; j < net->nports; j++) {
-                double d;
-
-                if (!linked[j]) {
-                    continue;
-                }
-                d = port_dist(r, net->ports[i], net->ports[j]);
-                if (d < best) {
-                    best = d;
-                    t = i;
-                }
+        }
+        for (i = 0, t = -1; i < net->nports; i++) {
+            if (!linked[i] && !given_up[i] && near[i] < best) {
+                best = near[i];
+                t = i;
             }
+        }
+        if (stop_now(r)) {
+            return -1;
         }
         rv = route_branch(r, n, linked, t, soft);
         if (rv < 0) {
@@ -586,6 +588,7 @@ static int route_net(router_t *r, int n, int soft, int partial)
                 return 0;
             }
             given_up[t] = 1;
+            t = start;      /* nothing new joined: no distances change */
             continue;
         }
         linked[t] = 1;
@@ -1341,15 +1344,25 @@ apr_status_t tsr_autoroute_run(tsr_autoroute_result_t **pres, apr_pool_t *p,
                                tsr_error_t **perr)
 {
     tsr_autoroute_result_t *res = apr_pcalloc(p, sizeof(*res));
-    tsr_autoroute_opts_t dflt;
+    tsr_autoroute_opts_t dflt, given;
     apr_pool_t *sp;
     router_t r;
     apr_time_t t0 = apr_time_now(), t1;
     apr_status_t rv;
     int i;
 
-    if (opts == NULL) {
-        tsr_autoroute_opts_init(&dflt);
+    tsr_autoroute_opts_init(&dflt);
+    if (opts != NULL) {
+        /* a limit left at 0 is the default one */
+        given = *opts;
+        given.max_elements = given.max_elements ? given.max_elements
+                             : dflt.max_elements;
+        given.max_board_mm = given.max_board_mm > 0 ? given.max_board_mm
+                             : dflt.max_board_mm;
+        given.max_cells = given.max_cells ? given.max_cells : dflt.max_cells;
+        opts = &given;
+    }
+    else {
         opts = &dflt;
     }
     if ((rv = apr_pool_create(&sp, p)) != APR_SUCCESS) {
@@ -1383,8 +1396,7 @@ apr_status_t tsr_autoroute_run(tsr_autoroute_result_t **pres, apr_pool_t *p,
     }
     rv = tsr_ar_grid_create(&r.g, sp, r.b,
                             opts->grid_mm > 0 ? opts->grid_mm : 0.1, 0.02,
-                            opts->max_cells ? opts->max_cells
-                            : TSR_AUTOROUTE_MAX_CELLS, perr);
+                            opts->max_cells, perr);
     if (rv != APR_SUCCESS) {
         if (perr != NULL && *perr != NULL) {
             tsr_error_t *e = apr_pmemdup(p, *perr, sizeof(**perr));

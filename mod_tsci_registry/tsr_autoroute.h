@@ -9,10 +9,13 @@
 #include <json-c/json.h>
 #include "tsr_error.h"
 
-/* Defaults of the limits in tsr_autoroute_opts_t. */
+/* Defaults of the limits in tsr_autoroute_opts_t.  The routing grid costs
+ * about 17 bytes a cell (a cell per 0.1 mm square per layer): the default
+ * cell limit keeps one routing under 140 MB, and takes a 4-layer board of
+ * 140 x 140 mm (the largest of tscircuit's dataset is 117 x 113 mm). */
 #define TSR_AUTOROUTE_MAX_ELEMENTS 200000
 #define TSR_AUTOROUTE_MAX_BOARD_MM 600.0
-#define TSR_AUTOROUTE_MAX_CELLS (12u * 1024 * 1024)
+#define TSR_AUTOROUTE_MAX_CELLS (8u * 1000 * 1000)
 #define TSR_AUTOROUTE_MAX_LAYERS 8
 
 /* Called between nets: how many of the nets to route are routed now, of
@@ -30,7 +33,7 @@ typedef struct tsr_autoroute_opts_t {
      * (result->cancelled). */
     volatile const int *cancel;
     /* Limits: more elements, a longer board side, or more grid cells
-     * (cells per layer times layers) are refused. */
+     * (cells per layer times layers) are refused; 0 means the default. */
     apr_size_t max_elements;
     double max_board_mm;
     apr_size_t max_cells;

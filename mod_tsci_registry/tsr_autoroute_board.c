@@ -1099,6 +1099,92 @@ static apr_status_t finish(ctx_t *c, json_object *circuit)
     return APR_SUCCESS;
 }
 
+/* ---------- the index of obstacles ---------- */
+
+/* The squares an obstacle's bounds cover (with its clearance) */
+static void squares(const tsr_ar_board_t *b, double minx, double miny,
+                    double maxx, double maxy, int *x0, int *y0, int *x1,
+                    int *y1)
+{
+    *x0 = (int)floor((minx - b->bx0) / b->bsize);
+    *y0 = (int)floor((miny - b->by0) / b->bsize);
+    *x1 = (int)floor((maxx - b->bx0) / b->bsize);
+    *y1 = (int)floor((maxy - b->by0) / b->bsize);
+    *x0 = *x0 < 0 ? 0 : *x0 >= b->bw ? b->bw - 1 : *x0;
+    *y0 = *y0 < 0 ? 0 : *y0 >= b->bh ? b->bh - 1 : *y0;
+    *x1 = *x1 < 0 ? 0 : *x1 >= b->bw ? b->bw - 1 : *x1;
+    *y1 = *y1 < 0 ? 0 : *y1 >= b->bh ? b->bh - 1 : *y1;
+}
+
+/* Obstacles are filed under the squares their bounds, grown by their own
+ * largest clearance, cover; so a query of a box finds every obstacle
+ * whose rule could reach into it. */
+void tsr_ar_board_index(tsr_ar_board_t *b, apr_pool_t *p)
+{
+    int i, x, y, x0, y0, x1, y1, total = 0;
+    int *fill;
+
+    b->bsize = 2.0;
+    b->bx0 = b->minx - 1;
+    b->by0 = b->miny - 1;
+    b->bw = (int)ceil((b->maxx - b->minx + 2) / b->bsize) + 1;
+    b->bh = (int)ceil((b->maxy - b->miny + 2) / b->bsize) + 1;
+    b->bk_start = apr_pcalloc(p, ((apr_size_t)b->bw * b->bh + 1)
+                                     * sizeof(int));
+    fill = apr_pcalloc(p, ((apr_size_t)b->bw * b->bh + 1) * sizeof(int));
+    for (i = 0; i < b->nobs; i++) {
+        const tsr_ar_obst_t *o = &b->obs[i];
+        double g = fmax(o->clr_trace, o->clr_via) + 0.5;
+
+        squares(b, o->shape.minx - g, o->shape.miny - g, o->shape.maxx + g,
+                o->shape.maxy + g, &x0, &y0, &x1, &y1);
+        for (y = y0; y <= y1; y++) {
+            for (x = x0; x <= x1; x++) {
+                b->bk_start[(apr_size_t)y * b->bw + x + 1]++;
+                total++;
+            }
+        }
+    }
+    for (i = 1; i <= b->bw * b->bh; i++) {
+        b->bk_start[i] += b->bk_start[i - 1];
+    }
+    b->bk_items = apr_palloc(p, (total + 1) * sizeof(int));
+    for (i = 0; i < b->nobs; i++) {
+        const tsr_ar_obst_t *o = &b->obs[i];
+        double g = fmax(o->clr_trace, o->clr_via) + 0.5;
+
+        squares(b, o->shape.minx - g, o->shape.miny - g, o->shape.maxx + g,
+                o->shape.maxy + g, &x0, &y0, &x1, &y1);
+        for (y = y0; y <= y1; y++) {
+            for (x = x0; x <= x1; x++) {
+                apr_size_t k = (apr_size_t)y * b->bw + x;
+
+                b->bk_items[b->bk_start[k] + fill[k]++] = i;
+            }
+        }
+    }
+}
+
+void tsr_ar_board_near(const tsr_ar_board_t *b, double minx, double miny,
+                       double maxx, double maxy,
+                       int (*fn)(void *baton, int i), void *baton)
+{
+    int x, y, x0, y0, x1, y1, k;
+
+    squares(b, minx, miny, maxx, maxy, &x0, &y0, &x1, &y1);
+    for (y = y0; y <= y1; y++) {
+        for (x = x0; x <= x1; x++) {
+            apr_size_t sq = (apr_size_t)y * b->bw + x;
+
+            for (k = b->bk_start[sq]; k < b->bk_start[sq + 1]; k++) {
+                if (!fn(baton, b->bk_items[k])) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 apr_status_t tsr_ar_board_read(tsr_ar_board_t **pb, apr_pool_t *p,
                                json_object *circuit,
                                const tsr_autoroute_opts_t *opts,
@@ -1259,6 +1345,7 @@ apr_status_t tsr_ar_board_read(tsr_ar_board_t **pb, apr_pool_t *p,
         b->outline[0].y = b->outline[1].y = b->miny;
         b->outline[2].y = b->outline[3].y = b->maxy;
     }
+    tsr_ar_board_index(b, p);
     *pb = b;
     return APR_SUCCESS;
 }

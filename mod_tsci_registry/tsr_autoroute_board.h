@@ -80,6 +80,12 @@ typedef struct tsr_ar_board_t {
     tsr_ar_net_t *nets;
     int nnets;
     int nelements;
+    /* the obstacles by square of bsize mm (bw x bh squares from bx0,
+     * by0): those of square k are bk_items[bk_start[k] ..
+     * bk_start[k + 1] - 1] */
+    int *bk_start, *bk_items;
+    int bw, bh;
+    double bx0, by0, bsize;
 } tsr_ar_board_t;
 
 /* Read the routing problem out of the Circuit JSON array circuit.  *pb and
@@ -91,6 +97,17 @@ apr_status_t tsr_ar_board_read(tsr_ar_board_t **pb, apr_pool_t *p,
                                json_object *circuit,
                                const tsr_autoroute_opts_t *opts,
                                tsr_error_t **perr);
+
+/* (Re)build b's index of obstacles by square, in p.  tsr_ar_board_read
+ * does; whoever adds obstacles afterwards calls it again. */
+void tsr_ar_board_index(tsr_ar_board_t *b, apr_pool_t *p);
+
+/* Call fn(baton, i) for each obstacle i whose bounds come within pad of
+ * the box [minx, maxx] x [miny, maxy] (some more, and some more than once:
+ * fn checks). */
+void tsr_ar_board_near(const tsr_ar_board_t *b, double minx, double miny,
+                       double maxx, double maxy,
+                       int (*fn)(void *baton, int i), void *baton);
 
 /* The index of layer name on board b, or -1 when b has no such layer. */
 int tsr_ar_board_layer(const tsr_ar_board_t *b, const char *name);

@@ -93,11 +93,54 @@ tsr_ar_cu_t *tsr_ar_copper_item(tsr_ar_copper_t *s, int i)
     return &APR_ARRAY_IDX(s->items, i, tsr_ar_cu_t);
 }
 
+/* (declared in the header) */
+typedef struct static_t {
+    const tsr_ar_board_t *b;
+    const tsr_ar_cu_t *cu;
+    int ok;
+} static_t;
+
+int tsr_ar_drc_obstacle_ok(const tsr_ar_board_t *b, const tsr_ar_cu_t *cu,
+                           int i)
+{
+    const tsr_ar_obst_t *o = &b->obs[i];
+    const tsr_ar_rules_t *r = &b->rules;
+    double need = cu->via ? o->clr_via : o->clr_trace, d;
+
+    if (!(o->layers & cu->layers) || (o->net >= 0 && o->net == cu->net)) {
+        return 1;
+    }
+    if (fmax(cu->a.x, cu->b.x) + cu->r + need < o->shape.minx
+        || fmin(cu->a.x, cu->b.x) - cu->r - need > o->shape.maxx
+        || fmax(cu->a.y, cu->b.y) + cu->r + need < o->shape.miny
+        || fmin(cu->a.y, cu->b.y) - cu->r - need > o->shape.maxy) {
+        return 1;
+    }
+    d = tsr_ar_seg_shape_dist(cu->a, cu->b, &o->shape) - cu->r;
+    return !(d < need + TOL
+             || (cu->via && o->kind == TSR_AR_OB_VIA
+                 && hypot(cu->a.x - o->shape.c.x, cu->a.y - o->shape.c.y)
+                    - r->via_hole / 2 - o->hole / 2
+                    < r->via_hole_gap + TOL));
+}
+
+/* One obstacle against the copper: 0 (stop) on a violation. */
+static int obstacle_ok(void *baton, int i)
+{
+    static_t *st = baton;
+
+    if (!tsr_ar_drc_obstacle_ok(st->b, st->cu, i)) {
+        st->ok = 0;
+        return 0;
+    }
+    return 1;
+}
+
 int tsr_ar_drc_static_ok(const tsr_ar_board_t *b, const tsr_ar_cu_t *cu)
 {
     const tsr_ar_rules_t *r = &b->rules;
+    static_t st;
     double d;
-    int i;
 
     if (!tsr_ar_pt_in_poly(cu->a, b->outline, b->noutline)
         || !tsr_ar_pt_in_poly(cu->b, b->outline, b->noutline)) {
@@ -107,31 +150,14 @@ int tsr_ar_drc_static_ok(const tsr_ar_board_t *b, const tsr_ar_cu_t *cu)
     if (d - cu->r < r->edge_clearance + TOL) {
         return 0;
     }
-    for (i = 0; i < b->nobs; i++) {
-        const tsr_ar_obst_t *o = &b->obs[i];
-        double need = cu->via ? o->clr_via : o->clr_trace;
-
-        if (!(o->layers & cu->layers)
-            || (o->net >= 0 && o->net == cu->net)) {
-            continue;
-        }
-        if (fmax(cu->a.x, cu->b.x) + cu->r + need < o->shape.minx
-            || fmin(cu->a.x, cu->b.x) - cu->r - need > o->shape.maxx
-            || fmax(cu->a.y, cu->b.y) + cu->r + need < o->shape.miny
-            || fmin(cu->a.y, cu->b.y) - cu->r - need > o->shape.maxy) {
-            continue;
-        }
-        d = tsr_ar_seg_shape_dist(cu->a, cu->b, &o->shape) - cu->r;
-        if (d < need + TOL) {
-            return 0;
-        }
-        if (cu->via && o->kind == TSR_AR_OB_VIA
-            && hypot(cu->a.x - o->shape.c.x, cu->a.y - o->shape.c.y)
-               - r->via_hole / 2 - o->hole / 2 < r->via_hole_gap + TOL) {
-            return 0;
-        }
-    }
-    return 1;
+    st.b = b;
+    st.cu = cu;
+    st.ok = 1;
+    tsr_ar_board_near(b, fmin(cu->a.x, cu->b.x) - cu->r,
+                      fmin(cu->a.y, cu->b.y) - cu->r,
+                      fmax(cu->a.x, cu->b.x) + cu->r,
+                      fmax(cu->a.y, cu->b.y) + cu->r, obstacle_ok, &st);
+    return st.ok;
 }
 
 /* The orientation of r against p-q as the checker computes it; volatile

@@ -48,6 +48,11 @@ void tsr_ar_cu_via(tsr_ar_cu_t *cu, const tsr_ar_board_t *b, int net,
  * not of cu's own net (pads, holes, keep-outs, existing copper). */
 int tsr_ar_drc_static_ok(const tsr_ar_board_t *b, const tsr_ar_cu_t *cu);
 
+/* 1 if cu keeps the rules against obstacle i of b (always, when the
+ * obstacle is of cu's net or on none of its layers). */
+int tsr_ar_drc_obstacle_ok(const tsr_ar_board_t *b, const tsr_ar_cu_t *cu,
+                           int i);
+
 /* 1 if the two pieces keep their clearances: copper gaps between
  * different nets, drill gaps between vias of any nets (vias of one net at
  * the very same spot share a drill). */

@@ -13,6 +13,46 @@
 #define FIELD_PITCH 1.3
 /* Pads larger than this are no balls. */
 #define BALL_SIZE 0.8
+/* Balls considered at most: fanout is a heuristic, and checking each new
+ * via against the ones before is quadratic. */
+#define MAX_BALLS 2048
+
+typedef struct near_t {
+    const tsr_ar_board_t *b;
+    const tsr_ar_obst_t *o;
+    int self;
+    int *stamp, mark;           /* the index may list a pad twice */
+    double pitch;               /* the nearest pad's distance */
+    int count;                  /* -1: find pitch; else pads within 1.5
+                                 * pitch */
+} near_t;
+
+/* Pads on o's layer: the nearest, or how many are within 1.5 pitch. */
+static int near_pad(void *baton, int j)
+{
+    near_t *nr = baton;
+    const tsr_ar_obst_t *q = &nr->b->obs[j];
+    double d;
+
+    if (j == nr->self || q->kind != TSR_AR_OB_PAD
+        || !(q->layers & nr->o->layers) || nr->stamp[j] == nr->mark) {
+        return 1;
+    }
+    nr->stamp[j] = nr->mark;
+    d = sqrt((nr->o->shape.c.x - q->shape.c.x)
+                 * (nr->o->shape.c.x - q->shape.c.x)
+             + (nr->o->shape.c.y - q->shape.c.y)
+                   * (nr->o->shape.c.y - q->shape.c.y));
+    if (nr->count < 0) {
+        if (d > 0 && d < nr->pitch) {
+            nr->pitch = d;
+        }
+    }
+    else if (d <= 1.5 * nr->pitch) {
+        nr->count++;
+    }
+    return 1;
+}
 
 typedef struct ball_t {
     int port, pad, comp;
@@ -52,14 +92,16 @@ int tsr_ar_fanout_plan(tsr_ar_board_t *b, apr_pool_t *p, double pitch,
     ball_t *ball = apr_pcalloc(p, (b->nports + 1) * sizeof(*ball));
     double *cx, *cy;
     int *cn, *stack;
-    int nb = 0, i, j, k, ncomp = 0, made = 0;
+    int nb = 0, i, j, k, ncomp = 0, made = 0, nobs0;
     tsr_ar_obst_t *obs;
+    near_t nr;
 
     /* the pads of routed nets that could be balls */
     for (i = 0; i < b->nports; i++) {
         const tsr_ar_port_t *pt = &b->ports[i];
 
-        if (pt->net < 0 || pt->pad < 0 || !is_ball(&b->obs[pt->pad])) {
+        if (pt->net < 0 || pt->pad < 0 || !is_ball(&b->obs[pt->pad])
+            || nb == MAX_BALLS) {
             continue;
         }
         ball[nb].port = i;
@@ -72,34 +114,29 @@ int tsr_ar_fanout_plan(tsr_ar_board_t *b, apr_pool_t *p, double pitch,
         return 0;
     }
     /* inner: 8 pads (of any net, or none) round it on its layer */
+    memset(&nr, 0, sizeof(nr));
+    nr.b = b;
+    nr.stamp = apr_pcalloc(p, (b->nobs + 1) * sizeof(int));
     for (i = 0; i < nb; i++) {
         const tsr_ar_obst_t *o = &b->obs[ball[i].pad];
-        int around = 0;
+        double g = FIELD_PITCH * 1.5;
 
-        for (j = 0; j < b->nobs; j++) {
-            double d;
-
-            if (j == ball[i].pad || b->obs[j].kind != TSR_AR_OB_PAD
-                || !(b->obs[j].layers & o->layers)) {
-                continue;
-            }
-            d = dist(o->shape.c, b->obs[j].shape.c);
-            if (d > 0 && d < ball[i].pitch) {
-                ball[i].pitch = d;
-            }
-        }
-        if (ball[i].pitch > FIELD_PITCH) {
+        nr.o = o;
+        nr.self = ball[i].pad;
+        nr.pitch = HUGE_VAL;
+        nr.count = -1;
+        nr.mark++;
+        tsr_ar_board_near(b, o->shape.c.x - g, o->shape.c.y - g,
+                          o->shape.c.x + g, o->shape.c.y + g, near_pad, &nr);
+        ball[i].pitch = nr.pitch;
+        if (nr.pitch > FIELD_PITCH) {
             continue;
         }
-        for (j = 0; j < b->nobs; j++) {
-            if (j != ball[i].pad && b->obs[j].kind == TSR_AR_OB_PAD
-                && (b->obs[j].layers & o->layers)
-                && dist(o->shape.c, b->obs[j].shape.c)
-                   <= 1.5 * ball[i].pitch) {
-                around++;
-            }
-        }
-        ball[i].inner = around >= 8;
+        nr.count = 0;
+        nr.mark++;
+        tsr_ar_board_near(b, o->shape.c.x - g, o->shape.c.y - g,
+                          o->shape.c.x + g, o->shape.c.y + g, near_pad, &nr);
+        ball[i].inner = nr.count >= 8;
     }
     /* fields: balls joined through neighbours; each has a middle */
     cx = apr_pcalloc(p, nb * sizeof(double));
@@ -141,6 +178,7 @@ int tsr_ar_fanout_plan(tsr_ar_board_t *b, apr_pool_t *p, double pitch,
     obs = apr_palloc(p, (b->nobs + 2 * nb) * sizeof(*obs));
     memcpy(obs, b->obs, b->nobs * sizeof(*obs));
     b->obs = obs;
+    nobs0 = b->nobs;
 
     for (i = 0; i < nb; i++) {
         const tsr_ar_obst_t *o;
@@ -175,16 +213,19 @@ int tsr_ar_fanout_plan(tsr_ar_board_t *b, apr_pool_t *p, double pitch,
                 || !tsr_ar_drc_static_ok(b, &bone)) {
                 continue;
             }
-            /* no via may touch any pad, its own included */
-            for (j = 0; j < b->nobs; j++) {
-                if (b->obs[j].kind == TSR_AR_OB_PAD
-                    && (b->obs[j].layers & via.layers)
-                    && tsr_ar_pt_shape_dist(site, &b->obs[j].shape)
-                       < via.r + r->via_pad_clearance) {
+            /* the index does not know the reservations made so far */
+            for (j = nobs0; j < b->nobs; j++) {
+                if (!tsr_ar_drc_obstacle_ok(b, &via, j)
+                    || !tsr_ar_drc_obstacle_ok(b, &bone, j)) {
                     break;
                 }
             }
             if (j < b->nobs) {
+                continue;
+            }
+            /* no via may touch any pad, its own included */
+            if (tsr_ar_pt_shape_dist(site, &o->shape)
+                < via.r + r->via_pad_clearance) {
                 continue;
             }
             best = score;
@@ -217,6 +258,9 @@ int tsr_ar_fanout_plan(tsr_ar_board_t *b, apr_pool_t *p, double pitch,
         pt->fan = 1;
         pt->fan_at = pick;
         made++;
+    }
+    if (made > 0) {
+        tsr_ar_board_index(b, p);
     }
     return made;
 }

@@ -1336,6 +1336,7 @@ void tsr_autoroute_opts_init(tsr_autoroute_opts_t *opts)
     opts->max_elements = TSR_AUTOROUTE_MAX_ELEMENTS;
     opts->max_board_mm = TSR_AUTOROUTE_MAX_BOARD_MM;
     opts->max_cells = TSR_AUTOROUTE_MAX_CELLS;
+    opts->max_nets = TSR_AUTOROUTE_MAX_NETS;
 }
 
 apr_status_t tsr_autoroute_run(tsr_autoroute_result_t **pres, apr_pool_t *p,
@@ -1360,6 +1361,7 @@ apr_status_t tsr_autoroute_run(tsr_autoroute_result_t **pres, apr_pool_t *p,
         given.max_board_mm = given.max_board_mm > 0 ? given.max_board_mm
                              : dflt.max_board_mm;
         given.max_cells = given.max_cells ? given.max_cells : dflt.max_cells;
+        given.max_nets = given.max_nets > 0 ? given.max_nets : dflt.max_nets;
         opts = &given;
     }
     else {

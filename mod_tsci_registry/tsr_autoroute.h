@@ -16,6 +16,9 @@
 #define TSR_AUTOROUTE_MAX_ELEMENTS 200000
 #define TSR_AUTOROUTE_MAX_BOARD_MM 600.0
 #define TSR_AUTOROUTE_MAX_CELLS (8u * 1000 * 1000)
+/* Nets to route (each holds its routes in a pool of its own, 8 KB at
+ * least): tscircuit's largest boards have about 60. */
+#define TSR_AUTOROUTE_MAX_NETS 4000
 #define TSR_AUTOROUTE_MAX_LAYERS 8
 
 /* Called between nets: how many of the nets to route are routed now, of
@@ -32,11 +35,13 @@ typedef struct tsr_autoroute_opts_t {
     /* Checked as often as the budget: nonzero stops routing the same way
      * (result->cancelled). */
     volatile const int *cancel;
-    /* Limits: more elements, a longer board side, or more grid cells
-     * (cells per layer times layers) are refused; 0 means the default. */
+    /* Limits: more elements, a longer board side, more grid cells (cells
+     * per layer times layers) or more nets to route are refused; 0 means
+     * the default. */
     apr_size_t max_elements;
     double max_board_mm;
     apr_size_t max_cells;
+    int max_nets;
     /* Grid pitch in mm; 0 for the default (0.1). */
     double grid_mm;
     tsr_autoroute_progress_fn *progress;

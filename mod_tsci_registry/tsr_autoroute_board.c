@@ -1299,6 +1299,11 @@ apr_status_t tsr_ar_board_read(tsr_ar_board_t **pb, apr_pool_t *p,
     if ((rv = make_nets(c, circuit, opts)) || (rv = finish(c, circuit))) {
         return rv;
     }
+    if (b->nnets > opts->max_nets) {
+        return tsr_error_set(perr, p, 413, "too_many_nets",
+                             "the circuit has %d nets to route; the router "
+                             "takes at most %d", b->nnets, opts->max_nets);
+    }
     b->obs = (tsr_ar_obst_t *)c->obs->elts;
     b->nobs = c->obs->nelts;
     b->ports = (tsr_ar_port_t *)c->ports->elts;

@@ -497,6 +497,25 @@ START_TEST(read_limits)
     ck_assert_contains(err->message, "grid cells");
     opts.max_cells = 2100000;
     ck_assert_int_eq(route(cj, &opts)->nets_total, 0);
+
+    /* three nets where two are allowed */
+    cj = board(20, 20, 2);
+    smt(cj, "a", -5, 0, 1, 1, "top");
+    smt(cj, "b", 5, 0, 1, 1, "top");
+    smt(cj, "c", -5, 5, 1, 1, "top");
+    smt(cj, "d", 5, 5, 1, 1, "top");
+    smt(cj, "e", -5, -5, 1, 1, "top");
+    smt(cj, "f", 5, -5, 1, 1, "top");
+    wire(cj, "t1", "a", "b");
+    wire(cj, "t2", "c", "d");
+    wire(cj, "t3", "e", "f");
+    tsr_autoroute_opts_init(&opts);
+    opts.max_nets = 2;
+    err = refused(cj, &opts, 413);
+    ck_assert_contains(err->message, "3 nets");
+    /* a zeroed limit is the default one */
+    opts.max_nets = 0;
+    ck_assert_int_eq(route(cj, &opts)->nets_routed, 3);
 }
 END_TEST
 

@@ -465,33 +465,30 @@ apr_status_t tsr_ar_grid_create(tsr_ar_grid_t **pg, apr_pool_t *p,
     {
         /* one mapping for all maps: they share the huge pages */
         apr_size_t nn = g->n * g->nl, sz[7], off = 0;
+        void **to[7];
         char *arena;
         int k;
 
+        to[0] = (void **)&g->ns;
         sz[0] = nn * sizeof(*g->ns);
-        sz[1] = nn * sizeof(apr_uint32_t);     /* tr */
-        sz[2] = nn * sizeof(apr_uint16_t);     /* dy_vi */
-        sz[3] = nn * sizeof(apr_uint16_t);     /* extra */
-        sz[4] = g->n * sizeof(apr_uint16_t);   /* st_vi */
-        sz[5] = nn;                            /* hist */
-        sz[6] = g->n;                          /* pins */
+        to[1] = (void **)&g->tr;
+        sz[1] = nn * sizeof(apr_uint32_t);
+        to[2] = (void **)&g->dy_vi;
+        sz[2] = nn * sizeof(apr_uint16_t);
+        to[3] = (void **)&g->extra;
+        sz[3] = nn * sizeof(apr_uint16_t);
+        to[4] = (void **)&g->st_vi;
+        sz[4] = g->n * sizeof(apr_uint16_t);
+        to[5] = (void **)&g->hist;
+        sz[5] = nn;
+        to[6] = (void **)&g->pins;
+        sz[6] = g->n;
         for (k = 0; k < 7; k++) {
             off += (sz[k] + 63) & ~(apr_size_t)63;
         }
         arena = grid_calloc(p, off);
-        off = 0;
-        for (k = 0; k < 7; k++) {
-            void *a = arena + off;
-
-            switch (k) {
-            case 0: g->ns = a; break;
-            case 1: g->tr = a; break;
-            case 2: g->dy_vi = a; break;
-            case 3: g->extra = a; break;
-            case 4: g->st_vi = a; break;
-            case 5: g->hist = a; break;
-            default: g->pins = a; break;
-            }
+        for (k = 0, off = 0; k < 7; k++) {
+            *to[k] = arena + off;
             off += (sz[k] + 63) & ~(apr_size_t)63;
         }
     }

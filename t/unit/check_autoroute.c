@@ -794,6 +794,54 @@ START_TEST(route_budget)
 }
 END_TEST
 
+/* An L-shaped board (outline, no width/height) with a cut-out: the trace
+ * goes round the inside corner, and keeps 0.2 mm from every edge and the
+ * cut-out. */
+START_TEST(route_outline)
+{
+    json_object *cj = tsr_json_own(fx_pool, json_object_new_array());
+    tsr_autoroute_result_t *res;
+    json_object *rt;
+    tsr_ar_pt_t l[6];
+    tsr_ar_shape_t cut;
+    size_t i;
+
+    add(cj, "{\"type\":\"pcb_board\",\"pcb_board_id\":\"b\",\"num_layers\":1,"
+            "\"outline\":[{\"x\":0,\"y\":0},{\"x\":10,\"y\":0},"
+            "{\"x\":10,\"y\":3},{\"x\":3,\"y\":3},{\"x\":3,\"y\":10},"
+            "{\"x\":0,\"y\":10}]}");
+    add(cj, "{\"type\":\"pcb_cutout\",\"pcb_cutout_id\":\"c\",\"shape\":"
+            "\"rect\",\"center\":{\"x\":1.5,\"y\":1.5},\"width\":1,"
+            "\"height\":1}");
+    smt(cj, "a", 8.5, 1.5, 0.6, 0.6, "top");
+    smt(cj, "b", 1.5, 8.5, 0.6, 0.6, "top");
+    wire(cj, "t_ab", "a", "b");
+    res = route(cj, NULL);
+    ck_assert_int_eq(res->nets_routed, 1);
+    l[0] = pt(0, 0);
+    l[1] = pt(10, 0);
+    l[2] = pt(10, 3);
+    l[3] = pt(3, 3);
+    l[4] = pt(3, 10);
+    l[5] = pt(0, 10);
+    tsr_ar_shape_rect(&cut, 1.5, 1.5, 1, 1, 0);
+    ck_assert(json_object_object_get_ex(
+        json_object_array_get_idx(res->traces, 0), "route", &rt));
+    for (i = 0; i + 1 < json_object_array_length(rt); i++) {
+        json_object *p = json_object_array_get_idx(rt, i);
+        json_object *q = json_object_array_get_idx(rt, i + 1);
+        tsr_ar_pt_t a = pt(num(p, "x"), num(p, "y"));
+        tsr_ar_pt_t b = pt(num(q, "x"), num(q, "y"));
+
+        ck_assert(tsr_ar_pt_in_poly(a, l, 6));
+        ck_assert(tsr_ar_seg_poly_edge_dist(a, b, l, 6) - 0.075 >= 0.2);
+        ck_assert(tsr_ar_seg_shape_dist(a, b, &cut) - 0.075 >= 0.2);
+    }
+    /* round the corner: not the straight line through the notch */
+    ck_assert(res->length_mm > hypot(7, 7) + 0.5);
+}
+END_TEST
+
 /* A port no trace can reach (walled in by another net's pad ring) leaves
  * its net unrouted rather than broken; the rest is routed. */
 START_TEST(route_unreachable)
@@ -843,6 +891,7 @@ Suite *make_autoroute_suite(void)
     tcase_add_test(tc, route_deterministic);
     tcase_add_test(tc, route_budget);
     tcase_add_test(tc, route_unreachable);
+    tcase_add_test(tc, route_outline);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -250,7 +250,8 @@ int main(int argc, char **argv)
         }
         fprintf(stderr,
                 "tsci-route: %s: nets=%d/%d links=%d/%d vias=%d "
-                "length_mm=%.2f ms=%.2f cpu_ms=%.2f json_ms=%.2f parse_ms=%.2f "
+                "length_mm=%.2f ms=%.2f cpu_ms=%.2f json_ms=%.2f "
+                "parse_ms=%.2f "
                 "grid_ms=%.2f route_ms=%.2f grid=%dx%dx%d%s%s%s\n",
                 in, res->nets_routed, res->nets_total,
                 res->pin_links_routed, res->pin_links_total, res->via_count,

@@ -36,8 +36,7 @@
 #include "tsr_autoroute_drc.h"
 #include "tsr_autoroute_fanout.h"
 #include "tsr_autoroute_grid.h"
-
-enum { NET_PENDING, NET_ROUTED, NET_FAILED, NET_PARTIAL };
+#include "tsr_autoroute_router.h"
 
 /* How often a net may be ripped up before it no longer rips up others. */
 #define MAX_RIPS 6
@@ -48,55 +47,9 @@ enum { NET_PENDING, NET_ROUTED, NET_FAILED, NET_PARTIAL };
 /* Nodes one search may expand. */
 #define MAX_EXPAND (6u * 1000 * 1000)
 
-typedef struct branch_t {
-    int p0, p1;                 /* start and end port */
-    apr_uint32_t *nodes;        /* the whole path, prefix included */
-    int nn;
-    int jn;                     /* nodes[jn..] are this branch's copper;
-                                 * before that it repeats the tree */
-    int from_pin;               /* starts at p0, with a stub */
-} branch_t;
-
-/* Where a port can be left from, for one routing of its net (other nets'
- * copper does not change meanwhile). */
-typedef struct access_t {
-    apr_array_header_t *nodes, *costs;
-} access_t;
-
-typedef struct rnet_t {
-    access_t *access;           /* per port of the net, or NULL */
-    int state;
-    int rips;
-    int linked;                 /* ports joined by the tree */
-    double hpwl;
-    apr_pool_t *pool;           /* what one routing of the net holds */
-    apr_array_header_t *branches;   /* branch_t */
-    apr_array_header_t *vias;   /* tsr_ar_pt_t */
-    apr_array_header_t *fresh;  /* tsr_ar_cu_t, not yet committed */
-    apr_array_header_t *items;  /* int, committed copper */
-} rnet_t;
-
-typedef struct router_t {
-    apr_pool_t *p;
-    const tsr_autoroute_opts_t *opts;
-    tsr_ar_board_t *b;
-    tsr_ar_grid_t *g;
-    tsr_ar_copper_t *cu;
-    rnet_t *nets;
-    apr_time_t deadline;
-    int stopped;                /* 1 budget, 2 cancel */
-    apr_array_header_t *src, *src_cost, *src_pin, *dst, *path;
-    int *queue;
-    int qhead, qtail, qcap;
-    int *victims;
-    int nvictims;
-    void *cand;                 /* port_access scratch */
-    apr_size_t ncand;
-} router_t;
-
-static int stop_now(void *baton)
+int tsr_ar_stop_now(void *baton)
 {
-    router_t *r = baton;
+    tsr_ar_router_t *r = baton;
 
     if (r->stopped) {
         return 1;
@@ -110,7 +63,7 @@ static int stop_now(void *baton)
     return r->stopped != 0;
 }
 
-static unsigned layer_of(const router_t *r, apr_uint32_t v)
+unsigned tsr_ar_node_layer(const tsr_ar_router_t *r, apr_uint32_t v)
 {
     return (unsigned)(v / r->g->n);
 }
@@ -143,7 +96,7 @@ static apr_size_t fan_cell(const tsr_ar_grid_t *g, const tsr_ar_port_t *pt)
 
 /* The layer a port's pad is on, when node v reaches the port through its
  * reserved via from another layer; -1 when v is reached directly. */
-static int via_stub(const router_t *r, int port, apr_uint32_t v)
+int tsr_ar_via_stub(const tsr_ar_router_t *r, int port, apr_uint32_t v)
 {
     const tsr_ar_port_t *pt = &r->b->ports[port];
     int l;
@@ -159,7 +112,7 @@ static int via_stub(const router_t *r, int port, apr_uint32_t v)
 
 /* 1 if a stub of net from the port point to a grid centre keeps every
  * rule (in a soft search, only the board's). */
-static int stub_ok(router_t *r, int net, tsr_ar_pt_t a, tsr_ar_pt_t b,
+static int stub_ok(tsr_ar_router_t *r, int net, tsr_ar_pt_t a, tsr_ar_pt_t b,
                    int layer, int soft)
 {
     tsr_ar_cu_t cu;
@@ -173,7 +126,7 @@ static int stub_ok(router_t *r, int net, tsr_ar_pt_t a, tsr_ar_pt_t b,
 
 /* The grid nodes through which port pi can be reached, nearest first, and
  * the cost of the stub to each. */
-static void port_access(router_t *r, int pi, int net, int soft,
+static void port_access(tsr_ar_router_t *r, int pi, int net, int soft,
                         apr_array_header_t *nodes, apr_array_header_t *costs)
 {
     const tsr_ar_port_t *pt = &r->b->ports[pi];
@@ -274,7 +227,8 @@ static int cmp_u32(const void *a, const void *b)
 
 /* ---------- copper of a branch ---------- */
 
-static void fresh_seg(router_t *r, rnet_t *rn, int net, int layer,
+static void fresh_seg(tsr_ar_router_t *r, tsr_ar_rnet_t *rn, int net,
+                      int layer,
                       tsr_ar_pt_t a, tsr_ar_pt_t b)
 {
     tsr_ar_cu_t cu;
@@ -284,18 +238,19 @@ static void fresh_seg(router_t *r, rnet_t *rn, int net, int layer,
 }
 
 /* The copper a branch adds: its stubs, its straight runs, its vias. */
-static void branch_copper(router_t *r, rnet_t *rn, int net,
-                          const branch_t *br)
+static void branch_copper(tsr_ar_router_t *r, tsr_ar_rnet_t *rn, int net,
+                          const tsr_ar_branch_t *br)
 {
     const tsr_ar_grid_t *g = r->g;
     const tsr_ar_port_t *ports = r->b->ports;
     int i, run = br->jn;
 
     if (br->from_pin) {
-        int pl = via_stub(r, br->p0, br->nodes[0]);
+        int pl = tsr_ar_via_stub(r, br->p0, br->nodes[0]);
         tsr_ar_cu_t cu;
 
-        fresh_seg(r, rn, net, pl >= 0 ? pl : (int)layer_of(r, br->nodes[0]),
+        fresh_seg(r, rn, net,
+                  pl >= 0 ? pl : (int)tsr_ar_node_layer(r, br->nodes[0]),
                   ports[br->p0].at, tsr_ar_grid_xy(g, br->nodes[0]));
         if (pl >= 0) {
             tsr_ar_cu_via(&cu, r->b, net, tsr_ar_grid_xy(g, br->nodes[0]));
@@ -311,7 +266,7 @@ static void branch_copper(router_t *r, rnet_t *rn, int net,
 
             /* a layer change: close the run, place the via */
             if (run < i - 1) {
-                fresh_seg(r, rn, net, (int)layer_of(r, a),
+                fresh_seg(r, rn, net, (int)tsr_ar_node_layer(r, a),
                           tsr_ar_grid_xy(g, br->nodes[run]),
                           tsr_ar_grid_xy(g, a));
             }
@@ -326,7 +281,7 @@ static void branch_copper(router_t *r, rnet_t *rn, int net,
                     && (long)br->nodes[i] - (long)a
                        != (long)a - (long)br->nodes[i - 2])) {
             if (run < i - 1) {
-                fresh_seg(r, rn, net, (int)layer_of(r, a),
+                fresh_seg(r, rn, net, (int)tsr_ar_node_layer(r, a),
                           tsr_ar_grid_xy(g, br->nodes[run]),
                           tsr_ar_grid_xy(g, a));
             }
@@ -335,21 +290,21 @@ static void branch_copper(router_t *r, rnet_t *rn, int net,
     }
     {
         apr_uint32_t last = br->nodes[br->nn - 1];
-        int pl = via_stub(r, br->p1, last);
+        int pl = tsr_ar_via_stub(r, br->p1, last);
         tsr_ar_cu_t cu;
 
         if (pl >= 0) {
             tsr_ar_cu_via(&cu, r->b, net, tsr_ar_grid_xy(g, last));
             *(tsr_ar_cu_t *)apr_array_push(rn->fresh) = cu;
         }
-        fresh_seg(r, rn, net, pl >= 0 ? pl : (int)layer_of(r, last),
+        fresh_seg(r, rn, net, pl >= 0 ? pl : (int)tsr_ar_node_layer(r, last),
                   tsr_ar_grid_xy(g, last), ports[br->p1].at);
     }
 }
 
 /* ---------- one branch: the tree to one more port ---------- */
 
-static double port_dist(const router_t *r, int a, int b)
+static double port_dist(const tsr_ar_router_t *r, int a, int b)
 {
     const tsr_ar_port_t *p = r->b->ports;
 
@@ -357,10 +312,11 @@ static double port_dist(const router_t *r, int a, int b)
 }
 
 /* The access of the k-th port of net n, computed once per routing. */
-static const access_t *net_access(router_t *r, int n, int k, int soft)
+static const tsr_ar_access_t *net_access(tsr_ar_router_t *r, int n, int k,
+                                         int soft)
 {
-    rnet_t *rn = &r->nets[n];
-    access_t *a = &rn->access[k];
+    tsr_ar_rnet_t *rn = &r->nets[n];
+    tsr_ar_access_t *a = &rn->access[k];
 
     if (a->nodes == NULL) {
         a->nodes = apr_array_make(rn->pool, 16, sizeof(apr_uint32_t));
@@ -371,16 +327,16 @@ static const access_t *net_access(router_t *r, int n, int k, int soft)
 }
 
 /* Route net n's tree to its port tk.  1 routed, 0 no path, -1 stopped. */
-static int route_branch(router_t *r, int n, const unsigned char *linked,
+static int route_branch(tsr_ar_router_t *r, int n, const unsigned char *linked,
                         int tk, int soft)
 {
     int t = r->b->nets[n].ports[tk];
-    const access_t *ac;
+    const tsr_ar_access_t *ac;
     tsr_ar_grid_t *g = r->g;
-    rnet_t *rn = &r->nets[n];
+    tsr_ar_rnet_t *rn = &r->nets[n];
     const tsr_ar_net_t *net = &r->b->nets[n];
     tsr_ar_query_t q;
-    branch_t *br;
+    tsr_ar_branch_t *br;
     apr_uint32_t s0, *path;
     int i, j, k, rv, npath, wide, bx0, by0, bx1, by1;
 
@@ -400,7 +356,7 @@ static int route_branch(router_t *r, int n, const unsigned char *linked,
         }
     }
     for (i = 0; i < rn->branches->nelts; i++) {
-        br = &APR_ARRAY_IDX(rn->branches, i, branch_t);
+        br = &APR_ARRAY_IDX(rn->branches, i, tsr_ar_branch_t);
         for (k = 0; k < br->nn; k++) {
             APR_ARRAY_PUSH(r->src, apr_uint32_t) = br->nodes[k];
             APR_ARRAY_PUSH(r->src_cost, apr_uint32_t) = 0;
@@ -432,7 +388,7 @@ static int route_branch(router_t *r, int n, const unsigned char *linked,
     q.own_vias = (tsr_ar_pt_t *)rn->vias->elts;
     q.nown_vias = rn->vias->nelts;
     q.max_expand = MAX_EXPAND;
-    q.stop = stop_now;
+    q.stop = tsr_ar_stop_now;
     q.baton = r;
     /* First within the box of sources and targets plus a border; then,
      * if that fails, anywhere on the board. */
@@ -477,7 +433,7 @@ static int route_branch(router_t *r, int n, const unsigned char *linked,
     /* Where did it start: a tree node (then repeat the tree back to the
      * nearer port of that branch) or a joined port? */
     for (i = 0; i < rn->branches->nelts - 1; i++) {
-        branch_t *ob = &APR_ARRAY_IDX(rn->branches, i, branch_t);
+        tsr_ar_branch_t *ob = &APR_ARRAY_IDX(rn->branches, i, tsr_ar_branch_t);
 
         for (k = 0; k < ob->nn; k++) {
             if (ob->nodes[k] == s0) {
@@ -530,9 +486,9 @@ static int route_branch(router_t *r, int n, const unsigned char *linked,
 /* Route net n as a tree, into rn->branches and rn->fresh (nothing is
  * committed).  partial: ports that cannot be reached are left out.  1
  * routed (at least one branch when partial), 0 not, -1 stopped. */
-static int route_net(router_t *r, int n, int soft, int partial)
+int tsr_ar_route_net(tsr_ar_router_t *r, int n, int soft, int partial)
 {
-    rnet_t *rn = &r->nets[n];
+    tsr_ar_rnet_t *rn = &r->nets[n];
     const tsr_ar_net_t *net = &r->b->nets[n];
     unsigned char *linked = apr_pcalloc(rn->pool, net->nports);
     unsigned char *given_up = apr_pcalloc(rn->pool, net->nports);
@@ -575,7 +531,7 @@ static int route_net(router_t *r, int n, int soft, int partial)
                 t = i;
             }
         }
-        if (stop_now(r)) {
+        if (tsr_ar_stop_now(r)) {
             return -1;
         }
         rv = route_branch(r, n, linked, t, soft);
@@ -598,17 +554,17 @@ static int route_net(router_t *r, int n, int soft, int partial)
     return partial ? any : 1;
 }
 
-static void reset_net(router_t *r, int n)
+void tsr_ar_reset_net(tsr_ar_router_t *r, int n)
 {
-    rnet_t *rn = &r->nets[n];
+    tsr_ar_rnet_t *rn = &r->nets[n];
 
     apr_pool_clear(rn->pool);
-    rn->branches = apr_array_make(rn->pool, 8, sizeof(branch_t));
+    rn->branches = apr_array_make(rn->pool, 8, sizeof(tsr_ar_branch_t));
     rn->vias = apr_array_make(rn->pool, 8, sizeof(tsr_ar_pt_t));
     rn->fresh = apr_array_make(rn->pool, 32, sizeof(tsr_ar_cu_t));
     rn->items = apr_array_make(rn->pool, 32, sizeof(int));
     rn->access = apr_pcalloc(rn->pool, r->b->nets[n].nports
-                                           * sizeof(access_t));
+                                           * sizeof(tsr_ar_access_t));
     {
         const tsr_ar_net_t *net = &r->b->nets[n];
         int k;
@@ -624,7 +580,7 @@ static void reset_net(router_t *r, int n)
     rn->linked = 0;
 }
 
-static void paint(router_t *r, const tsr_ar_cu_t *cu, int delta)
+static void paint(tsr_ar_router_t *r, const tsr_ar_cu_t *cu, int delta)
 {
     int layer = -1, l;
 
@@ -639,9 +595,9 @@ static void paint(router_t *r, const tsr_ar_cu_t *cu, int delta)
 }
 
 /* Take net n's copper out (it is queued again unless it failed). */
-static void rip_up(router_t *r, int n)
+void tsr_ar_rip_up(tsr_ar_router_t *r, int n)
 {
-    rnet_t *rn = &r->nets[n];
+    tsr_ar_rnet_t *rn = &r->nets[n];
     int i;
 
     for (i = 0; i < rn->items->nelts; i++) {
@@ -651,12 +607,12 @@ static void rip_up(router_t *r, int n)
         cu->alive = 0;
         paint(r, cu, -1);
     }
-    reset_net(r, n);
+    tsr_ar_reset_net(r, n);
 }
 
 static void note_victim(void *baton, int j)
 {
-    router_t *r = baton;
+    tsr_ar_router_t *r = baton;
     int net = tsr_ar_copper_item(r->cu, j)->net, i;
 
     for (i = 0; i < r->nvictims; i++) {
@@ -667,7 +623,7 @@ static void note_victim(void *baton, int j)
     r->victims[r->nvictims++] = net;
 }
 
-static void enqueue(router_t *r, int n)
+static void enqueue(tsr_ar_router_t *r, int n)
 {
     r->queue[r->qtail++ % r->qcap] = n;
 }
@@ -675,9 +631,9 @@ static void enqueue(router_t *r, int n)
 /* Make net n's fresh copper part of the board.  After a soft route, the
  * nets it crosses are ripped up and queued, and the cells it fought for
  * remember it. */
-static void commit(router_t *r, int n, int soft, int state)
+void tsr_ar_commit(tsr_ar_router_t *r, int n, int soft, int state)
 {
-    rnet_t *rn = &r->nets[n];
+    tsr_ar_rnet_t *rn = &r->nets[n];
     tsr_ar_grid_t *g = r->g;
     int i, k;
 
@@ -689,7 +645,8 @@ static void commit(router_t *r, int n, int soft, int state)
                                     n, note_victim, r);
         }
         for (i = 0; i < rn->branches->nelts; i++) {
-            branch_t *br = &APR_ARRAY_IDX(rn->branches, i, branch_t);
+            tsr_ar_branch_t *br =
+                &APR_ARRAY_IDX(rn->branches, i, tsr_ar_branch_t);
 
             for (k = br->jn; k < br->nn; k++) {
                 apr_uint32_t v = br->nodes[k];
@@ -702,8 +659,8 @@ static void commit(router_t *r, int n, int soft, int state)
         for (i = 0; i < r->nvictims; i++) {
             int v = r->victims[i];
 
-            rip_up(r, v);
-            r->nets[v].state = NET_PENDING;
+            tsr_ar_rip_up(r, v);
+            r->nets[v].state = TSR_AR_NET_PENDING;
             r->nets[v].rips++;
             enqueue(r, v);
         }
@@ -735,7 +692,7 @@ static int cmp_order(const void *a, const void *b)
     return x->net - y->net;
 }
 
-static void progress(router_t *r)
+static void progress(tsr_ar_router_t *r)
 {
     int i, routed = 0, failed = 0;
 
@@ -743,8 +700,8 @@ static void progress(router_t *r)
         return;
     }
     for (i = 0; i < r->b->nnets; i++) {
-        routed += r->nets[i].state == NET_ROUTED;
-        failed += r->nets[i].state == NET_FAILED;
+        routed += r->nets[i].state == TSR_AR_NET_ROUTED;
+        failed += r->nets[i].state == TSR_AR_NET_FAILED;
     }
     r->opts->progress(r->opts->progress_baton, routed, r->b->nnets, failed);
 }
@@ -752,7 +709,7 @@ static void progress(router_t *r)
 /* One pass of rip-up and reroute over the nets in order (and the nets
  * ripped up on the way).  A net ripped up too often no longer rips up
  * others; if it then finds no way round them, it has failed. */
-static void rip_up_pass(router_t *r, const int *order)
+static void rip_up_pass(tsr_ar_router_t *r, const int *order)
 {
     tsr_ar_board_t *b = r->b;
     int i, rv, budget = 30 * b->nnets + 100;
@@ -762,29 +719,29 @@ static void rip_up_pass(router_t *r, const int *order)
         r->nets[order[i]].rips = 0;
         enqueue(r, order[i]);
     }
-    while (r->qhead < r->qtail && !stop_now(r)) {
+    while (r->qhead < r->qtail && !tsr_ar_stop_now(r)) {
         int n = r->queue[r->qhead++ % r->qcap];
-        rnet_t *rn = &r->nets[n];
+        tsr_ar_rnet_t *rn = &r->nets[n];
 
-        if (rn->state != NET_PENDING) {
+        if (rn->state != TSR_AR_NET_PENDING) {
             continue;
         }
-        reset_net(r, n);
-        rv = route_net(r, n, 0, 0);
+        tsr_ar_reset_net(r, n);
+        rv = tsr_ar_route_net(r, n, 0, 0);
         if (rv > 0) {
-            commit(r, n, 0, NET_ROUTED);
+            tsr_ar_commit(r, n, 0, TSR_AR_NET_ROUTED);
         }
         else if (rv == 0 && rn->rips < MAX_RIPS && budget > 0) {
             budget--;
-            reset_net(r, n);
-            rv = route_net(r, n, 1, 0);
+            tsr_ar_reset_net(r, n);
+            rv = tsr_ar_route_net(r, n, 1, 0);
             if (rv > 0) {
-                commit(r, n, 1, NET_ROUTED);
+                tsr_ar_commit(r, n, 1, TSR_AR_NET_ROUTED);
             }
         }
         if (rv <= 0) {
-            reset_net(r, n);
-            rn->state = rv < 0 ? NET_PENDING : NET_FAILED;
+            tsr_ar_reset_net(r, n);
+            rn->state = rv < 0 ? TSR_AR_NET_PENDING : TSR_AR_NET_FAILED;
         }
         if (rv < 0) {
             break;
@@ -796,25 +753,26 @@ static void rip_up_pass(router_t *r, const int *order)
 /* A copy of every net's branches, to come back to the best pass. */
 typedef struct snap_t {
     apr_pool_t *pool;
-    apr_array_header_t **branches;  /* per net, branch_t (nodes copied) */
+    apr_array_header_t **branches;  /* per net, tsr_ar_branch_t (nodes
+                                     * copied) */
     int *state, *linked;
     int routed, links;
 } snap_t;
 
-static void score(router_t *r, int *routed, int *links)
+static void score(tsr_ar_router_t *r, int *routed, int *links)
 {
     int n;
 
     *routed = *links = 0;
     for (n = 0; n < r->b->nnets; n++) {
-        if (r->nets[n].state == NET_ROUTED) {
+        if (r->nets[n].state == TSR_AR_NET_ROUTED) {
             (*routed)++;
             *links += r->nets[n].linked;
         }
     }
 }
 
-static void snapshot(router_t *r, snap_t *sn)
+static void snapshot(tsr_ar_router_t *r, snap_t *sn)
 {
     int n, i;
 
@@ -825,19 +783,19 @@ static void snapshot(router_t *r, snap_t *sn)
     sn->linked = apr_pcalloc(sn->pool, (r->b->nnets + 1) * sizeof(int));
     score(r, &sn->routed, &sn->links);
     for (n = 0; n < r->b->nnets; n++) {
-        rnet_t *rn = &r->nets[n];
+        tsr_ar_rnet_t *rn = &r->nets[n];
 
         sn->state[n] = rn->state;
         sn->linked[n] = rn->linked;
         sn->branches[n] = apr_array_make(sn->pool, rn->branches->nelts + 1,
-                                         sizeof(branch_t));
-        if (rn->state != NET_ROUTED) {
+                                         sizeof(tsr_ar_branch_t));
+        if (rn->state != TSR_AR_NET_ROUTED) {
             continue;
         }
         for (i = 0; i < rn->branches->nelts; i++) {
-            branch_t *br = apr_array_push(sn->branches[n]);
+            tsr_ar_branch_t *br = apr_array_push(sn->branches[n]);
 
-            *br = APR_ARRAY_IDX(rn->branches, i, branch_t);
+            *br = APR_ARRAY_IDX(rn->branches, i, tsr_ar_branch_t);
             br->nodes = apr_pmemdup(sn->pool, br->nodes,
                                     br->nn * sizeof(apr_uint32_t));
         }
@@ -845,41 +803,42 @@ static void snapshot(router_t *r, snap_t *sn)
 }
 
 /* Take every routed net out (they are pending again). */
-static void rip_all(router_t *r)
+static void rip_all(tsr_ar_router_t *r)
 {
     int n;
 
     for (n = 0; n < r->b->nnets; n++) {
-        if (r->nets[n].state == NET_ROUTED
-            || r->nets[n].state == NET_PARTIAL) {
-            rip_up(r, n);
+        if (r->nets[n].state == TSR_AR_NET_ROUTED
+            || r->nets[n].state == TSR_AR_NET_PARTIAL) {
+            tsr_ar_rip_up(r, n);
         }
-        r->nets[n].state = NET_PENDING;
+        r->nets[n].state = TSR_AR_NET_PENDING;
     }
 }
 
-static void restore(router_t *r, const snap_t *sn)
+static void restore(tsr_ar_router_t *r, const snap_t *sn)
 {
     int n, i;
 
     rip_all(r);
     for (n = 0; n < r->b->nnets; n++) {
-        rnet_t *rn = &r->nets[n];
+        tsr_ar_rnet_t *rn = &r->nets[n];
 
-        reset_net(r, n);
-        rn->state = sn->state[n] == NET_ROUTED ? NET_ROUTED : NET_PENDING;
-        if (rn->state != NET_ROUTED) {
+        tsr_ar_reset_net(r, n);
+        rn->state = sn->state[n] == TSR_AR_NET_ROUTED ? TSR_AR_NET_ROUTED
+                    : TSR_AR_NET_PENDING;
+        if (rn->state != TSR_AR_NET_ROUTED) {
             continue;
         }
         for (i = 0; i < sn->branches[n]->nelts; i++) {
-            branch_t *br = apr_array_push(rn->branches);
+            tsr_ar_branch_t *br = apr_array_push(rn->branches);
 
-            *br = APR_ARRAY_IDX(sn->branches[n], i, branch_t);
+            *br = APR_ARRAY_IDX(sn->branches[n], i, tsr_ar_branch_t);
             br->nodes = apr_pmemdup(rn->pool, br->nodes,
                                     br->nn * sizeof(apr_uint32_t));
             branch_copper(r, rn, n, br);
         }
-        commit(r, n, 0, NET_ROUTED);
+        tsr_ar_commit(r, n, 0, TSR_AR_NET_ROUTED);
         rn->linked = sn->linked[n];
     }
 }
@@ -887,7 +846,7 @@ static void restore(router_t *r, const snap_t *sn)
 /* Nets shortest first; if some fail, again with the failed ones first
  * (what the others learnt stays in the history costs), keeping the best
  * pass; then whatever still fails is routed as far as it goes. */
-static void route_all(router_t *r)
+static void route_all(tsr_ar_router_t *r)
 {
     tsr_ar_board_t *b = r->b;
     int *order = apr_palloc(r->p, (b->nnets + 1) * sizeof(int));
@@ -930,12 +889,12 @@ static void route_all(router_t *r)
         }
         /* the failed first, in their order, then the rest */
         for (i = 0, k = 0; i < b->nnets; i++) {
-            if (r->nets[by[i].net].state != NET_ROUTED) {
+            if (r->nets[by[i].net].state != TSR_AR_NET_ROUTED) {
                 order[k++] = by[i].net;
             }
         }
         for (i = 0; i < b->nnets; i++) {
-            if (r->nets[by[i].net].state == NET_ROUTED) {
+            if (r->nets[by[i].net].state == TSR_AR_NET_ROUTED) {
                 order[k++] = by[i].net;
             }
         }
@@ -953,377 +912,19 @@ static void route_all(router_t *r)
     for (i = 0; i < b->nnets && !r->stopped; i++) {
         int n = by[i].net;
 
-        if (r->nets[n].state != NET_FAILED
-            && r->nets[n].state != NET_PENDING) {
+        if (r->nets[n].state != TSR_AR_NET_FAILED
+            && r->nets[n].state != TSR_AR_NET_PENDING) {
             continue;
         }
-        reset_net(r, n);
-        rv = route_net(r, n, 0, 1);
+        tsr_ar_reset_net(r, n);
+        rv = tsr_ar_route_net(r, n, 0, 1);
         if (rv > 0) {
-            commit(r, n, 0, r->nets[n].linked == b->nets[n].nports
-                            ? NET_ROUTED : NET_PARTIAL);
+            tsr_ar_commit(r, n, 0, r->nets[n].linked == b->nets[n].nports
+                            ? TSR_AR_NET_ROUTED : TSR_AR_NET_PARTIAL);
         }
         else {
-            reset_net(r, n);
-            r->nets[n].state = NET_FAILED;
-        }
-    }
-}
-
-/* ---------- what is written out ---------- */
-
-static int final_check(router_t *r, int *dropped_nets);
-
-/* Nets the final check took out are routed again (strictly, around the
- * rest, away from where they were), and checked again. */
-static void repair(router_t *r, tsr_autoroute_result_t *res)
-{
-    int *dropped = apr_palloc(r->p, (r->b->nnets + 1) * sizeof(int));
-    int round, i, nd;
-
-    for (round = 0; round < 3; round++) {
-        nd = final_check(r, dropped);
-        res->drc_dropped += nd;
-        if (nd == 0 || round == 2) {
-            break;
-        }
-        for (i = 0; i < nd && !stop_now(r); i++) {
-            int n = dropped[i];
-
-            reset_net(r, n);
-            if (route_net(r, n, 0, 1) > 0) {
-                commit(r, n, 0, r->nets[n].linked == r->b->nets[n].nports
-                                ? NET_ROUTED : NET_PARTIAL);
-            }
-            else {
-                reset_net(r, n);
-                r->nets[n].state = NET_FAILED;
-            }
-        }
-    }
-}
-
-/* A point of a written route: a wire point on layer, or a via from layer
- * to to_layer. */
-typedef struct rpt_t {
-    tsr_ar_pt_t at;
-    int layer, to_layer, via;
-} rpt_t;
-
-static void push_pt(apr_array_header_t *pts, tsr_ar_pt_t at, int layer,
-                    int via, int to_layer)
-{
-    rpt_t *p = apr_array_push(pts);
-
-    p->at = at;
-    p->layer = layer;
-    p->via = via;
-    p->to_layer = to_layer;
-}
-
-/* The route of a branch: port, the corners of its path (straight runs
- * merged), vias as wire, via, wire at one point, port. */
-static void branch_points(router_t *r, const branch_t *br,
-                          apr_array_header_t *pts)
-{
-    const tsr_ar_grid_t *g = r->g;
-    tsr_ar_pt_t last = r->b->ports[br->p0].at, q;
-    int i, l = (int)layer_of(r, br->nodes[0]);
-    int pl = via_stub(r, br->p0, br->nodes[0]);
-
-    pts->nelts = 0;
-    if (pl >= 0) {
-        /* port, its reserved via, then the path's layer */
-        push_pt(pts, last, pl, 0, 0);
-        last = tsr_ar_grid_xy(g, br->nodes[0]);
-        push_pt(pts, last, pl, 0, 0);
-        push_pt(pts, last, pl, 1, l);
-    }
-    push_pt(pts, last, l, 0, 0);
-    for (i = 0; i < br->nn; i++) {
-        apr_uint32_t v = br->nodes[i];
-        int nl = (int)layer_of(r, v);
-
-        q = tsr_ar_grid_xy(g, v);
-        if (nl != l) {
-            if (q.x != last.x || q.y != last.y) {
-                push_pt(pts, q, l, 0, 0);
-            }
-            push_pt(pts, q, l, 1, nl);
-            push_pt(pts, q, nl, 0, 0);
-            l = nl;
-            last = q;
-            continue;
-        }
-        /* the middle of a straight run is no corner */
-        if (i > 0 && i + 1 < br->nn
-            && (int)layer_of(r, br->nodes[i + 1]) == l
-            && (int)layer_of(r, br->nodes[i - 1]) == l
-            && (long)br->nodes[i + 1] - (long)v
-               == (long)v - (long)br->nodes[i - 1]) {
-            continue;
-        }
-        if (q.x == last.x && q.y == last.y) {
-            continue;
-        }
-        push_pt(pts, q, l, 0, 0);
-        last = q;
-    }
-    pl = via_stub(r, br->p1, br->nodes[br->nn - 1]);
-    if (pl >= 0) {
-        push_pt(pts, last, l, 1, pl);
-        push_pt(pts, last, pl, 0, 0);
-        l = pl;
-    }
-    q = r->b->ports[br->p1].at;
-    push_pt(pts, q, l, 0, 0);
-}
-
-/* The copper of a written route, into the store s. */
-static void points_copper(router_t *r, int n, const apr_array_header_t *pts,
-                          tsr_ar_copper_t *s, apr_array_header_t *ids)
-{
-    const rpt_t *p = (const rpt_t *)pts->elts;
-    tsr_ar_cu_t cu;
-    int i;
-
-    for (i = 0; i < pts->nelts; i++) {
-        if (p[i].via) {
-            tsr_ar_cu_via(&cu, r->b, n, p[i].at);
-            APR_ARRAY_PUSH(ids, int) = tsr_ar_copper_add(s, &cu);
-        }
-        else if (i + 1 < pts->nelts && !p[i + 1].via
-                 && p[i + 1].layer == p[i].layer
-                 && (p[i + 1].at.x != p[i].at.x
-                     || p[i + 1].at.y != p[i].at.y)) {
-            tsr_ar_cu_seg(&cu, r->b, n, p[i].layer, p[i].at, p[i + 1].at,
-                          r->b->nets[n].width);
-            APR_ARRAY_PUSH(ids, int) = tsr_ar_copper_add(s, &cu);
-        }
-    }
-}
-
-/* The last word: the exact checks of everything that would be written,
- * segment by segment as written.  A net with anything wrong is taken out
- * whole (its traces repeat one another's copper); the cells it used get
- * history, so that routing it again goes elsewhere.  Returns how many
- * nets were taken out. */
-static int final_check(router_t *r, int *dropped_nets)
-{
-    tsr_ar_copper_t *s = tsr_ar_copper_create(r->p, r->b);
-    apr_array_header_t *pts = apr_array_make(r->p, 64, sizeof(rpt_t));
-    apr_array_header_t **ids = apr_pcalloc(r->p, (r->b->nnets + 1)
-                                                     * sizeof(*ids));
-    int n, i, k, dropped = 0;
-
-    for (n = 0; n < r->b->nnets; n++) {
-        rnet_t *rn = &r->nets[n];
-
-        if (rn->state != NET_ROUTED && rn->state != NET_PARTIAL) {
-            continue;
-        }
-        ids[n] = apr_array_make(r->p, 64, sizeof(int));
-        for (i = 0; i < rn->branches->nelts; i++) {
-            branch_points(r, &APR_ARRAY_IDX(rn->branches, i, branch_t), pts);
-            points_copper(r, n, pts, s, ids[n]);
-        }
-    }
-    for (n = 0; n < r->b->nnets; n++) {
-        rnet_t *rn = &r->nets[n];
-        int bad = 0;
-
-        if (ids[n] == NULL) {
-            continue;
-        }
-        for (i = 0; i < ids[n]->nelts && !bad; i++) {
-            tsr_ar_cu_t *cu = tsr_ar_copper_item(s, APR_ARRAY_IDX(ids[n], i,
-                                                                  int));
-
-            bad = !tsr_ar_drc_static_ok(r->b, cu)
-                  || tsr_ar_copper_conflicts(s, cu, -1, NULL, NULL) > 0;
-        }
-        if (!bad) {
-            continue;
-        }
-        for (i = 0; i < ids[n]->nelts; i++) {
-            tsr_ar_copper_item(s, APR_ARRAY_IDX(ids[n], i, int))->alive = 0;
-        }
-        for (i = 0; i < rn->branches->nelts; i++) {
-            branch_t *br = &APR_ARRAY_IDX(rn->branches, i, branch_t);
-
-            for (k = br->jn; k < br->nn; k++) {
-                tsr_ar_grid_hist(r->g, br->nodes[k], 255);
-            }
-        }
-        rip_up(r, n);
-        rn->state = NET_FAILED;
-        dropped_nets[dropped++] = n;
-    }
-    return dropped;
-}
-
-/* ---------- output ---------- */
-
-/* A number as JSON, in the fewest digits that read back exactly. */
-static json_object *jnum(double v)
-{
-    char buf[40];
-    int prec;
-
-    if (v == 0) {
-        return json_object_new_double_s(0, "0");
-    }
-    for (prec = 6; prec < 17; prec++) {
-        snprintf(buf, sizeof(buf), "%.*g", prec, v);
-        if (strtod(buf, NULL) == v) {
-            break;
-        }
-    }
-    if (prec == 17) {
-        snprintf(buf, sizeof(buf), "%.17g", v);
-    }
-    return json_object_new_double_s(v, buf);
-}
-
-static json_object *jstr(const char *s)
-{
-    return json_object_new_string(s);
-}
-
-typedef struct emit_t {
-    tsr_autoroute_result_t *res;
-    apr_array_header_t *vias;   /* tsr_ar_pt_t of this net, written */
-    apr_array_header_t *pts;
-    int ntraces;
-} emit_t;
-
-static void emit_via(router_t *r, emit_t *em, int n, const char *trace_id,
-                     tsr_ar_pt_t q)
-{
-    const tsr_ar_board_t *b = r->b;
-    json_object *pv, *ls;
-    int k;
-
-    /* one pcb_via per spot of a net, however many traces pass it */
-    for (k = 0; k < em->vias->nelts; k++) {
-        tsr_ar_pt_t *o = &APR_ARRAY_IDX(em->vias, k, tsr_ar_pt_t);
-
-        if (o->x == q.x && o->y == q.y) {
-            return;
-        }
-    }
-    *(tsr_ar_pt_t *)apr_array_push(em->vias) = q;
-    pv = json_object_new_object();
-    json_object_object_add(pv, "type", jstr("pcb_via"));
-    json_object_object_add(pv, "pcb_via_id",
-                           jstr(apr_psprintf(r->p, "pcb_via_tsr_%d",
-                                             em->res->via_count++)));
-    json_object_object_add(pv, "pcb_trace_id", jstr(trace_id));
-    json_object_object_add(pv, "x", jnum(q.x));
-    json_object_object_add(pv, "y", jnum(q.y));
-    json_object_object_add(pv, "outer_diameter", jnum(b->rules.via_diameter));
-    json_object_object_add(pv, "hole_diameter", jnum(b->rules.via_hole));
-    /* a through via: copper on every layer, as the router assumed */
-    ls = json_object_new_array();
-    for (k = 0; k < b->nlayers; k++) {
-        json_object_array_add(ls, jstr(b->layer_names[k]));
-    }
-    json_object_object_add(pv, "layers", ls);
-    json_object_object_add(pv, "from_layer", jstr(b->layer_names[0]));
-    json_object_object_add(pv, "to_layer",
-                           jstr(b->layer_names[b->nlayers - 1]));
-    if (b->nets[n].subcircuit_id != NULL) {
-        json_object_object_add(pv, "subcircuit_id",
-                               jstr(b->nets[n].subcircuit_id));
-    }
-    json_object_array_add(em->res->vias, pv);
-}
-
-static void emit_branch(router_t *r, emit_t *em, int n, const branch_t *br)
-{
-    const tsr_ar_board_t *b = r->b;
-    const tsr_ar_net_t *net = &b->nets[n];
-    json_object *tr = json_object_new_object(), *route = json_object_new_array();
-    const rpt_t *p;
-    const char *stid, *id;
-    int i;
-
-    id = apr_psprintf(r->p, "pcb_trace_tsr_%d", em->ntraces++);
-    stid = b->ports[br->p0].source_trace_id;
-    stid = stid ? stid : b->ports[br->p1].source_trace_id;
-    stid = stid ? stid : net->source_trace_id;
-    branch_points(r, br, em->pts);
-    p = (const rpt_t *)em->pts->elts;
-    for (i = 0; i < em->pts->nelts; i++) {
-        json_object *o = json_object_new_object();
-
-        json_object_object_add(o, "route_type", jstr(p[i].via ? "via"
-                                                     : "wire"));
-        json_object_object_add(o, "x", jnum(p[i].at.x));
-        json_object_object_add(o, "y", jnum(p[i].at.y));
-        if (p[i].via) {
-            json_object_object_add(o, "from_layer",
-                                   jstr(b->layer_names[p[i].layer]));
-            json_object_object_add(o, "to_layer",
-                                   jstr(b->layer_names[p[i].to_layer]));
-            emit_via(r, em, n, id, p[i].at);
-        }
-        else {
-            json_object_object_add(o, "width", jnum(net->width));
-            json_object_object_add(o, "layer",
-                                   jstr(b->layer_names[p[i].layer]));
-            if (i == 0) {
-                json_object_object_add(o, "start_pcb_port_id",
-                                       jstr(b->ports[br->p0].id));
-            }
-            if (i == em->pts->nelts - 1) {
-                json_object_object_add(o, "end_pcb_port_id",
-                                       jstr(b->ports[br->p1].id));
-            }
-            if (i > 0 && !p[i - 1].via && p[i - 1].layer == p[i].layer) {
-                em->res->length_mm += hypot(p[i].at.x - p[i - 1].at.x,
-                                            p[i].at.y - p[i - 1].at.y);
-            }
-        }
-        json_object_array_add(route, o);
-    }
-    json_object_object_add(tr, "type", jstr("pcb_trace"));
-    json_object_object_add(tr, "pcb_trace_id", jstr(id));
-    if (stid != NULL) {
-        json_object_object_add(tr, "source_trace_id", jstr(stid));
-        json_object_object_add(tr, "connection_name", jstr(stid));
-    }
-    if (net->subcircuit_id != NULL) {
-        json_object_object_add(tr, "subcircuit_id",
-                               jstr(net->subcircuit_id));
-    }
-    json_object_object_add(tr, "route", route);
-    json_object_array_add(em->res->traces, tr);
-}
-
-static void emit(router_t *r, tsr_autoroute_result_t *res, apr_pool_t *p)
-{
-    emit_t em;
-    int n, i;
-
-    res->traces = tsr_json_own(p, json_object_new_array());
-    res->vias = tsr_json_own(p, json_object_new_array());
-    memset(&em, 0, sizeof(em));
-    em.res = res;
-    em.vias = apr_array_make(r->p, 16, sizeof(tsr_ar_pt_t));
-    em.pts = apr_array_make(r->p, 64, sizeof(rpt_t));
-    for (n = 0; n < r->b->nnets; n++) {
-        rnet_t *rn = &r->nets[n];
-
-        res->pin_links_total += r->b->nets[n].nports - 1;
-        if (rn->state != NET_ROUTED && rn->state != NET_PARTIAL) {
-            continue;
-        }
-        res->nets_routed += rn->state == NET_ROUTED;
-        res->pin_links_routed += rn->linked - 1;
-        em.vias->nelts = 0;
-        for (i = 0; i < rn->branches->nelts; i++) {
-            emit_branch(r, &em, n, &APR_ARRAY_IDX(rn->branches, i, branch_t));
+            tsr_ar_reset_net(r, n);
+            r->nets[n].state = TSR_AR_NET_FAILED;
         }
     }
 }
@@ -1347,7 +948,7 @@ apr_status_t tsr_autoroute_run(tsr_autoroute_result_t **pres, apr_pool_t *p,
     tsr_autoroute_result_t *res = apr_pcalloc(p, sizeof(*res));
     tsr_autoroute_opts_t dflt, given;
     apr_pool_t *sp;
-    router_t r;
+    tsr_ar_router_t r;
     apr_time_t t0 = apr_time_now(), t1;
     apr_status_t rv;
     int i;
@@ -1412,10 +1013,10 @@ apr_status_t tsr_autoroute_run(tsr_autoroute_result_t **pres, apr_pool_t *p,
     r.cu = tsr_ar_copper_create(sp, r.b);
     res->t_grid = apr_time_now() - t1;
     t1 = apr_time_now();
-    r.nets = apr_pcalloc(sp, (r.b->nnets + 1) * sizeof(rnet_t));
+    r.nets = apr_pcalloc(sp, (r.b->nnets + 1) * sizeof(tsr_ar_rnet_t));
     for (i = 0; i < r.b->nnets; i++) {
         apr_pool_create(&r.nets[i].pool, sp);
-        reset_net(&r, i);
+        tsr_ar_reset_net(&r, i);
     }
     r.qcap = 64 * (r.b->nnets + 1) + 1024;
     r.queue = apr_palloc(sp, r.qcap * sizeof(int));
@@ -1427,7 +1028,7 @@ apr_status_t tsr_autoroute_run(tsr_autoroute_result_t **pres, apr_pool_t *p,
     r.path = apr_array_make(sp, 1024, sizeof(apr_uint32_t));
 
     route_all(&r);
-    repair(&r, res);
+    tsr_ar_out_check(&r, res);
     res->t_route = apr_time_now() - t1;
     res->nets_total = r.b->nnets;
     res->timed_out = r.stopped == 1;
@@ -1435,7 +1036,7 @@ apr_status_t tsr_autoroute_run(tsr_autoroute_result_t **pres, apr_pool_t *p,
     res->grid_w = r.g->w;
     res->grid_h = r.g->h;
     res->layers = r.g->nl;
-    emit(&r, res, p);
+    tsr_ar_out_emit(&r, res, p);
     apr_pool_destroy(sp);
     res->t_total = apr_time_now() - t0;
     *pres = res;

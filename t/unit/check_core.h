@@ -53,5 +53,6 @@ Suite *make_weblogin_suite(void);
 Suite *make_store_logins_suite(void);
 Suite *make_admin_suite(void);
 Suite *make_search_suite(void);
+Suite *make_autoroute_suite(void);
 
 #endif

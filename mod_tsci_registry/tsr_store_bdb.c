@@ -900,14 +900,17 @@ typedef struct record_op_t {
     apr_pool_t *pool;
     tsr_error_t **perr;
     apr_status_t refused;       /* what fn returned, when it refused */
+    int which;                  /* the database */
+    int must_exist;             /* a user: missing is DB_NOTFOUND before
+                                 * fn is asked, and fn may not remove it */
 } record_op_t;
 
 /* Read the record under a write lock, let fn decide, write what it says:
  * one transaction, so two updates of one record never lose each other. */
-static int org_update_step(bdb_t *b, DB_TXN *txn, void *baton)
+static int record_update_step(bdb_t *b, DB_TXN *txn, void *baton)
 {
     record_op_t *o = baton;
-    DB *db = b->db[DB_ORGS];
+    DB *db = b->db[o->which];
     DBT key, data;
     const char *next = NULL;
     apr_size_t next_len = 0;
@@ -918,7 +921,7 @@ static int org_update_step(bdb_t *b, DB_TXN *txn, void *baton)
     memset(&data, 0, sizeof(data));
     data.flags = DB_DBT_MALLOC;
     ret = db->get(db, txn, &key, &data, DB_RMW);
-    if (ret != 0 && ret != DB_NOTFOUND) {
+    if (ret != 0 && (ret != DB_NOTFOUND || o->must_exist)) {
         return ret;
     }
     if (ret == 0) {
@@ -927,6 +930,10 @@ static int org_update_step(bdb_t *b, DB_TXN *txn, void *baton)
     }
     rv = o->fn(o->baton, o->pool, ret == 0 ? data.data : NULL,
                ret == 0 ? data.size : 0, &next, &next_len, o->perr);
+    if (rv == APR_SUCCESS && next == NULL && o->must_exist) {
+        rv = tsr_error_set(o->perr, o->pool, 400, NULL, "a user is removed "
+                           "by deleting it, not by updating it");
+    }
     if (rv != APR_SUCCESS) {
         o->refused = rv;
         return DB_KEYEXIST;         /* any error: the caller knows why */
@@ -944,8 +951,8 @@ static apr_status_t bdb_org_update(tsr_store_t *s, apr_pool_t *p,
                                    tsr_record_update_fn *fn, void *baton,
                                    tsr_error_t **perr)
 {
-    record_op_t o = { name, fn, baton, p, perr, APR_SUCCESS };
-    apr_status_t rv = in_txn(s->impl, org_update_step, &o,
+    record_op_t o = { name, fn, baton, p, perr, APR_SUCCESS, DB_ORGS, 0 };
+    apr_status_t rv = in_txn(s->impl, record_update_step, &o,
                              "organisation write");
 
     if (o.refused != APR_SUCCESS) {
@@ -2477,47 +2484,14 @@ static apr_status_t bdb_package_names_after(tsr_store_t *s, apr_pool_t *p,
     return keys_after(s->impl, p, DB_PACKAGES, after, max, pnames);
 }
 
-/* A user record changed through fn under its write lock.  A missing user
- * is DB_NOTFOUND before fn is asked. */
-static int user_update_step(bdb_t *b, DB_TXN *txn, void *baton)
-{
-    record_op_t *o = baton;
-    DB *db = b->db[DB_USERS];
-    DBT key, data;
-    const char *next = NULL;
-    apr_size_t next_len = 0;
-    apr_status_t rv;
-    int ret;
-
-    set_dbt(&key, o->key, strlen(o->key));
-    memset(&data, 0, sizeof(data));
-    data.flags = DB_DBT_MALLOC;
-    if ((ret = db->get(db, txn, &key, &data, DB_RMW)) != 0) {
-        return ret;
-    }
-    apr_pool_cleanup_register(o->pool, data.data, free_cleanup,
-                              apr_pool_cleanup_null);
-    rv = o->fn(o->baton, o->pool, data.data, data.size, &next, &next_len,
-               o->perr);
-    if (rv == APR_SUCCESS && next == NULL) {
-        rv = tsr_error_set(o->perr, o->pool, 400, NULL, "a user is removed "
-                           "by deleting it, not by updating it");
-    }
-    if (rv != APR_SUCCESS) {
-        o->refused = rv;
-        return DB_KEYEXIST;         /* any error: the caller knows why */
-    }
-    set_dbt(&data, next, next_len);
-    return db->put(db, txn, &key, &data, 0);
-}
-
 static apr_status_t bdb_user_update(tsr_store_t *s, apr_pool_t *p,
                                     const char *name,
                                     tsr_record_update_fn *fn, void *baton,
                                     tsr_error_t **perr)
 {
-    record_op_t o = { name, fn, baton, p, perr, APR_SUCCESS };
-    apr_status_t rv = in_txn(s->impl, user_update_step, &o, "user write");
+    /* A missing user is DB_NOTFOUND before fn is asked. */
+    record_op_t o = { name, fn, baton, p, perr, APR_SUCCESS, DB_USERS, 1 };
+    apr_status_t rv = in_txn(s->impl, record_update_step, &o, "user write");
 
     if (o.refused != APR_SUCCESS) {
         return o.refused;

@@ -42,9 +42,9 @@ static apr_status_t views_package(tsr_store_t *s, apr_pool_t *p,
 }
 
 /* The store rebuilds its search index in one call, a transaction per
- * package (tsr_store_search_rebuild): the walk has nothing left to do. */
+ * package (tsr_store_search_rebuild): no walk of ours is needed. */
 static apr_status_t search_all(tsr_store_t *s, apr_pool_t *p,
-                               tsr_error_t **perr)
+                               apr_uint64_t *pcount, tsr_error_t **perr)
 {
     apr_size_t n = 0;
     apr_status_t rv = tsr_store_search_rebuild(s, p, &n);
@@ -53,16 +53,7 @@ static apr_status_t search_all(tsr_store_t *s, apr_pool_t *p,
         return tsr_error_internal(perr, p, rv, "the search index could not "
                                   "be rebuilt");
     }
-    return APR_SUCCESS;
-}
-
-static apr_status_t search_package(tsr_store_t *s, apr_pool_t *p,
-                                   const char *name, tsr_error_t **perr)
-{
-    (void)s;
-    (void)p;
-    (void)name;
-    (void)perr;
+    *pcount = n;
     return APR_SUCCESS;
 }
 
@@ -70,8 +61,8 @@ const tsr_reindex_step_t tsr_reindex_steps[] = {
     { "views", "the ready views of every document (full, abbreviated, "
       "dist-tags, readers, each version's)", NULL, NULL, views_package },
     { "search", "the search index (each package's entry from its document; "
-      "entries of packages that are gone are dropped)", search_all, NULL,
-      search_package },
+      "entries of packages that are gone are dropped)", NULL, NULL, NULL,
+      search_all },
     /* Other derived data goes here, in the order it is rebuilt. */
     { NULL, NULL, NULL, NULL, NULL }
 };
@@ -143,9 +134,15 @@ apr_status_t tsr_reindex_run(apr_pool_t *p, tsr_store_t *s,
         r.total = ss.doc_count + ss.doc_del_count;
         r.perr = perr;
         r.pool = p;
-        if ((st->begin && (rv = st->begin(s, p, perr)) != APR_SUCCESS)
-            || (rv = tsr_admin_each_package(s, p, one, &r)) != APR_SUCCESS
-            || (st->end && (rv = st->end(s, p, perr)) != APR_SUCCESS)) {
+        if (st->all) {
+            if ((rv = st->all(s, p, &r.done, perr)) != APR_SUCCESS) {
+                break;
+            }
+        }
+        else if ((st->begin && (rv = st->begin(s, p, perr)) != APR_SUCCESS)
+                 || (rv = tsr_admin_each_package(s, p, one, &r))
+                        != APR_SUCCESS
+                 || (st->end && (rv = st->end(s, p, perr)) != APR_SUCCESS)) {
             break;
         }
         if (pcount) {

@@ -24,6 +24,11 @@ typedef struct tsr_reindex_step_t {
      * TSR_ENOTFOUND is no failure). */
     apr_status_t (*package)(tsr_store_t *s, apr_pool_t *p, const char *name,
                             tsr_error_t **perr);
+    /* Or, for derived data the store rebuilds in one call of its own,
+     * that call, instead of a walk over the packages (package, begin and
+     * end are then NULL); *pcount: the packages it covered. */
+    apr_status_t (*all)(tsr_store_t *s, apr_pool_t *p, apr_uint64_t *pcount,
+                        tsr_error_t **perr);
 } tsr_reindex_step_t;
 
 /* The steps, ending with an entry whose name is NULL. */

@@ -291,6 +291,23 @@ typedef struct tsr_api_ops_t {
 
 /* mod_tsci_registry_npm.c: the npm registry's operations. */
 extern const tsr_api_ops_t tsr_npm_ops;
+/* mod_tsci_registry_tsci.c: tscircuit's registry API. */
+extern const tsr_api_ops_t tsr_tsci_ops;
+/* mod_tsci_registry_jobs.c: the autorouting jobs API. */
+extern const tsr_api_ops_t tsr_jobs_ops;
+
+/* mod_tsci_registry_rpc.c: the RPC-shaped APIs' parameters and answers.
+ * The query and, for a POST with a body, the JSON body (at most limit
+ * bytes; 0 for TsciRegistryMaxBodySize) merged: OK with *pparams, or the
+ * refusal is sent and its return code returned. */
+int tsr_rpc_params(tsr_req_t *q, apr_off_t limit, json_object **pparams);
+/* Send err in the RPC shape; returns what the handler returns. */
+int tsr_rpc_refuse(tsr_req_t *q, tsr_error_t *err);
+/* Send {"ok": true, key: value} (value's reference is taken; key NULL
+ * for {"ok": true} alone) with status. */
+int tsr_rpc_ok(tsr_req_t *q, int status, const char *key,
+               json_object *value);
+int tsr_rpc_health(tsr_req_t *q);
 
 /* mod_tsci_registry_access.c: who may read a package (restricted ones:
  * their maintainers and administrators), tarballs included. */

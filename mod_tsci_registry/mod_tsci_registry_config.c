@@ -164,12 +164,19 @@ static const char *set_api(cmd_parms *cmd, void *dv, const char *arg)
     if (strcasecmp(arg, "On") == 0 || strcasecmp(arg, "npm") == 0) {
         d->api = TSR_API_NPM;
     }
+    else if (strcasecmp(arg, "tsci") == 0) {
+        d->api = TSR_API_TSCI;
+    }
+    else if (strcasecmp(arg, "jobs") == 0) {
+        d->api = TSR_API_JOBS;
+    }
     else if (strcasecmp(arg, "Off") == 0) {
         d->api = TSR_API_NONE;
     }
     else {
         return apr_pstrcat(cmd->pool, "TsciRegistry takes On, Off or the "
-                           "API to serve (npm), not '", arg, "'", NULL);
+                           "API to serve (npm, tsci or jobs), not '", arg,
+                           "'", NULL);
     }
     d->prefix = cmd->path[strlen(cmd->path) - 1] == '/'
                     ? cmd->path : apr_pstrcat(cmd->pool, cmd->path, "/", NULL);

@@ -20,6 +20,10 @@ static const tsr_api_ops_t *api_ops(tsr_api_e api)
     switch (api) {
     case TSR_API_NPM:
         return &tsr_npm_ops;
+    case TSR_API_TSCI:
+        return &tsr_tsci_ops;
+    case TSR_API_JOBS:
+        return &tsr_jobs_ops;
     default:
         return NULL;
     }

@@ -191,11 +191,25 @@ static const tsr_error_t unknown_error = {
 
 /* The JSON body of err.  npm prints only "error": it carries the
  * sentence, as the public registry does; "reason" repeats it under
- * CouchDB's name, and "code" is a stable word for programs. */
+ * CouchDB's name, and "code" is a stable word for programs.  The RPC
+ * APIs (tscircuit's, the jobs API) answer in tscircuit's shape instead,
+ * whose "error_code" its CLI prints and keys on; every refusal of such a
+ * Location, Apache's own auth challenges included, takes that shape. */
 static json_object *error_json(request_rec *r, const tsr_error_t *err)
 {
     json_object *o = tsr_json_own(r->pool, json_object_new_object());
+    const tsr_dir_conf_t *d = ap_get_module_config(r->per_dir_config,
+                                                   &tsci_registry_module);
 
+    if (d != NULL && TSR_API_IS_RPC(tsr_conf_api(d))) {
+        json_object *e = json_object_new_object();
+
+        json_object_object_add(o, "ok", json_object_new_boolean(0));
+        tsr_json_set_str(e, "error_code", err->code);
+        tsr_json_set_str(e, "message", err->message);
+        json_object_object_add(o, "error", e);
+        return o;
+    }
     tsr_json_set_str(o, "error", err->message);
     tsr_json_set_str(o, "reason", err->message);
     tsr_json_set_str(o, "code", err->code);

@@ -83,11 +83,37 @@ static const tsr_route_def_t npm_routes[] = {
     { 0, NULL, 0, 0 }
 };
 
+/* RPC routes answer GET and POST alike: clients disagree on the method
+ * of a read, and the parameters are the query and the JSON body merged. */
+#define TSR_M_RPC (TSR_M_GET | TSR_M_POST)
+
+static const tsr_route_def_t tsci_routes[] = {
+    { TSR_M_RPC, "health", TSR_TSCI_HEALTH, 0 },
+    { 0, NULL, 0, 0 }
+};
+
+/* tscircuit's client sends no token to the router: every route is
+ * anonymous unless the administrator's Require says otherwise. */
+static const tsr_route_def_t jobs_routes[] = {
+    { TSR_M_POST, "autorouting/jobs/create", TSR_JOBS_CREATE, TSR_RF_BODY },
+    { TSR_M_RPC, "autorouting/jobs/get", TSR_JOBS_GET, TSR_RF_BODY },
+    { TSR_M_RPC, "autorouting/jobs/get_output", TSR_JOBS_GET_OUTPUT,
+      TSR_RF_BODY },
+    { TSR_M_POST, "autorouting/jobs/cancel", TSR_JOBS_CANCEL, TSR_RF_BODY },
+    { TSR_M_POST, "autorouting/solve", TSR_JOBS_SOLVE, TSR_RF_BODY },
+    { TSR_M_RPC, "health", TSR_JOBS_HEALTH, 0 },
+    { 0, NULL, 0, 0 }
+};
+
 const tsr_route_def_t *tsr_route_table(tsr_api_e api)
 {
     switch (api) {
     case TSR_API_NPM:
         return npm_routes;
+    case TSR_API_TSCI:
+        return tsci_routes;
+    case TSR_API_JOBS:
+        return jobs_routes;
     default:
         return NULL;
     }

@@ -8,11 +8,19 @@
 
 #include <apr_pools.h>
 
-/* The APIs a <Location> can serve (TsciRegistry npm|...). */
+/* The APIs a <Location> can serve (TsciRegistry npm|tsci|jobs).  npm's
+ * is CouchDB-shaped; tscircuit's and the jobs API are RPC-shaped
+ * (/<group>/<verb>, GET or POST, {"ok": ...} answers and
+ * {"ok": false, "error": {"error_code", "message"}} refusals). */
 typedef enum {
     TSR_API_NONE = 0,
-    TSR_API_NPM = 1
+    TSR_API_NPM = 1,
+    TSR_API_TSCI = 2,
+    TSR_API_JOBS = 3
 } tsr_api_e;
+
+/* 1 when api answers in the RPC shape. */
+#define TSR_API_IS_RPC(api) ((api) == TSR_API_TSCI || (api) == TSR_API_JOBS)
 
 /* Method sets.  GET always carries HEAD with it: a route that answers GET
  * answers HEAD with the same headers and no body. */
@@ -108,6 +116,23 @@ typedef enum {
     TSR_NPM_SEARCH,             /* GET /-/v1/search */
     TSR_NPM_OP_COUNT
 } tsr_npm_op_e;
+
+/* tscircuit's registry API, the op numbers of its table. */
+typedef enum {
+    TSR_TSCI_HEALTH = 1,        /* GET|POST /health */
+    TSR_TSCI_OP_COUNT
+} tsr_tsci_op_e;
+
+/* The autorouting jobs API, the op numbers of its table. */
+typedef enum {
+    TSR_JOBS_CREATE = 1,        /* POST /autorouting/jobs/create */
+    TSR_JOBS_GET,               /* GET|POST /autorouting/jobs/get */
+    TSR_JOBS_GET_OUTPUT,        /* GET|POST /autorouting/jobs/get_output */
+    TSR_JOBS_CANCEL,            /* POST /autorouting/jobs/cancel */
+    TSR_JOBS_SOLVE,             /* POST /autorouting/solve */
+    TSR_JOBS_HEALTH,            /* GET|POST /health */
+    TSR_JOBS_OP_COUNT
+} tsr_jobs_op_e;
 
 /* The route table of api, ended by an entry whose pattern is NULL; NULL
  * for TSR_API_NONE. */

@@ -54,5 +54,6 @@ Suite *make_store_logins_suite(void);
 Suite *make_admin_suite(void);
 Suite *make_search_suite(void);
 Suite *make_autoroute_suite(void);
+Suite *make_rpc_suite(void);
 
 #endif

@@ -50,7 +50,29 @@ typedef struct tsr_server_conf_t {
     /* Tokens revoked by the tsci-registry tool, counted in a file of the
      * data directory this process maps (child_init); NULL: none. */
     const volatile apr_uint32_t *revocations;
+    /* Some Location of this server says TsciRegistry jobs. */
+    int jobs_somewhere;
+    /* The autorouting jobs (TsciRegistryRoute*); -1 unset. */
+    apr_int64_t route_workers;      /* jobs routed at once, server-wide */
+    apr_int64_t route_budget_ms;    /* routing time of a job */
+    apr_int64_t route_retention_s;  /* finished jobs are kept this long */
+    apr_int64_t route_max_input;    /* bytes of a create's body */
+    apr_int64_t route_max_queued;   /* jobs queued or running at once */
+    apr_int64_t route_max_elements; /* Circuit JSON elements of a board */
+    apr_int64_t route_max_board_mm; /* longest board side */
 } tsr_server_conf_t;
+
+/* Defaults of the TsciRegistryRoute* directives.  tscircuit's client
+ * waits 45 s at most for a job; a budget of 20 s leaves it the answer
+ * with every net routed by then. */
+#define TSR_DEFAULT_ROUTE_WORKERS 1
+#define TSR_DEFAULT_ROUTE_BUDGET_MS 20000
+#define TSR_DEFAULT_ROUTE_RETENTION_S 86400
+#define TSR_DEFAULT_ROUTE_MAX_INPUT ((apr_int64_t)16 * 1000 * 1000)
+#define TSR_DEFAULT_ROUTE_MAX_QUEUED 200
+/* A server setting of sc, or its default when unset. */
+#define TSR_ROUTE_CONF(sc, field, dflt) ((sc)->field >= 0 ? (sc)->field \
+                                                           : (dflt))
 
 /* Bytes of hot package records each process keeps unless
  * TsciRegistryViewCache says: none until a quiet benchmark shows the cache
@@ -295,13 +317,20 @@ extern const tsr_api_ops_t tsr_npm_ops;
 extern const tsr_api_ops_t tsr_tsci_ops;
 /* mod_tsci_registry_jobs.c: the autorouting jobs API. */
 extern const tsr_api_ops_t tsr_jobs_ops;
+/* mod_tsci_registry_jobs_worker.c: the threads that route the jobs, and
+ * the router's options under sc's TsciRegistryRoute* settings. */
+void tsr_jobs_register_hooks(apr_pool_t *p);
+struct tsr_autoroute_opts_t;
+void tsr_jobs_route_opts(const tsr_server_conf_t *sc,
+                         struct tsr_autoroute_opts_t *opts);
 
 /* mod_tsci_registry_rpc.c: the RPC-shaped APIs' parameters and answers.
  * The query and, for a POST with a body, the JSON body (at most limit
  * bytes; 0 for TsciRegistryMaxBodySize) merged: OK with *pparams, or the
- * refusal is sent and its return code returned. */
+ * refusal is sent and DONE (or an error status) returned. */
 int tsr_rpc_params(tsr_req_t *q, apr_off_t limit, json_object **pparams);
-/* Send err in the RPC shape; returns what the handler returns. */
+/* Send err in the RPC shape; DONE (or an error status if the sending
+ * failed), which an operation may return as it is. */
 int tsr_rpc_refuse(tsr_req_t *q, tsr_error_t *err);
 /* Send {"ok": true, key: value} (value's reference is taken; key NULL
  * for {"ok": true} alone) with status. */

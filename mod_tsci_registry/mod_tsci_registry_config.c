@@ -20,8 +20,17 @@ void *tsr_create_server_conf(apr_pool_t *p, server_rec *s)
     c->login_limit_user = -1;
     c->login_limit_addr = -1;
     c->view_cache_bytes = -1;
+    c->route_workers = -1;
+    c->route_budget_ms = -1;
+    c->route_retention_s = -1;
+    c->route_max_input = -1;
+    c->route_max_queued = -1;
+    c->route_max_elements = -1;
+    c->route_max_board_mm = -1;
     return c;
 }
+
+#define MERGE_SET(field) c->field = add->field != -1 ? add->field : base->field
 
 void *tsr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
 {
@@ -39,6 +48,14 @@ void *tsr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
                                                       : base->view_cache_bytes;
     c->signing_key_path = add->signing_key_path ? add->signing_key_path
                                                 : base->signing_key_path;
+    c->jobs_somewhere = add->jobs_somewhere || base->jobs_somewhere;
+    MERGE_SET(route_workers);
+    MERGE_SET(route_budget_ms);
+    MERGE_SET(route_retention_s);
+    MERGE_SET(route_max_input);
+    MERGE_SET(route_max_queued);
+    MERGE_SET(route_max_elements);
+    MERGE_SET(route_max_board_mm);
     return c;
 }
 
@@ -183,6 +200,9 @@ static const char *set_api(cmd_parms *cmd, void *dv, const char *arg)
     if (d->api != TSR_API_NONE) {
         sc->enabled_somewhere = 1;
     }
+    if (d->api == TSR_API_JOBS) {
+        sc->jobs_somewhere = 1;
+    }
     return NULL;
 }
 
@@ -274,6 +294,50 @@ static const char *set_view_cache(cmd_parms *cmd, void *dv, const char *arg)
                            arg, "'", NULL);
     }
     c->view_cache_bytes = n;
+    return NULL;
+}
+
+/* A TsciRegistryRoute* number: which field, and its range. */
+typedef struct route_number_t {
+    apr_size_t offset;
+    apr_int64_t min, max;
+    const char *unit;
+} route_number_t;
+
+#define ROUTE_NUMBER(field, min, max, unit) \
+    { APR_OFFSETOF(tsr_server_conf_t, field), (min), (max), (unit) }
+
+static const route_number_t route_workers =
+    ROUTE_NUMBER(route_workers, 0, 64, "jobs at once");
+static const route_number_t route_budget =
+    ROUTE_NUMBER(route_budget_ms, 10, 3600 * 1000, "milliseconds");
+static const route_number_t route_retention =
+    ROUTE_NUMBER(route_retention_s, 1, 365 * 86400, "seconds");
+static const route_number_t route_max_input =
+    ROUTE_NUMBER(route_max_input, 1024, (apr_int64_t)1 << 30, "bytes");
+static const route_number_t route_max_queued =
+    ROUTE_NUMBER(route_max_queued, 1, 1000000, "jobs");
+static const route_number_t route_max_elements =
+    ROUTE_NUMBER(route_max_elements, 1, 10000000, "elements");
+static const route_number_t route_max_board =
+    ROUTE_NUMBER(route_max_board_mm, 1, 10000, "millimetres");
+
+static const char *set_route_number(cmd_parms *cmd, void *dv,
+                                    const char *arg)
+{
+    const route_number_t *rn = cmd->info;
+    tsr_server_conf_t *c = ap_get_module_config(cmd->server->module_config,
+                                                &tsci_registry_module);
+    char *end;
+    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+
+    if (*arg < '0' || *arg > '9' || *end || n < rn->min || n > rn->max) {
+        return apr_psprintf(cmd->pool, "%s takes a number of %s from %"
+                            APR_INT64_T_FMT " to %" APR_INT64_T_FMT
+                            ", not '%s'", cmd->cmd->name, rn->unit, rn->min,
+                            rn->max, arg);
+    }
+    *(apr_int64_t *)((char *)c + rn->offset) = n;
     return NULL;
 }
 
@@ -461,6 +525,33 @@ const command_rec tsr_cmds[] = {
                      "A package pattern, read, publish or unpublish, and a "
                      "requirement as Require writes it (the first rule "
                      "that matches decides)"),
+    AP_INIT_TAKE1("TsciRegistryRouteWorkers", set_route_number,
+                  (void *)&route_workers, RSRC_CONF,
+                  "Autorouting jobs routed at once by this server's "
+                  "processes (default 1; 0: none here)"),
+    AP_INIT_TAKE1("TsciRegistryRouteTimeBudget", set_route_number,
+                  (void *)&route_budget, RSRC_CONF,
+                  "Milliseconds an autorouting job may route; then it "
+                  "finishes with the nets routed so far (default 20000)"),
+    AP_INIT_TAKE1("TsciRegistryRouteRetention", set_route_number,
+                  (void *)&route_retention, RSRC_CONF,
+                  "Seconds a finished autorouting job and its output are "
+                  "kept (default 86400)"),
+    AP_INIT_TAKE1("TsciRegistryRouteMaxInput", set_route_number,
+                  (void *)&route_max_input, RSRC_CONF,
+                  "Largest body of an autorouting request, in bytes "
+                  "(default 16000000)"),
+    AP_INIT_TAKE1("TsciRegistryRouteMaxQueued", set_route_number,
+                  (void *)&route_max_queued, RSRC_CONF,
+                  "Autorouting jobs queued or running at once before new "
+                  "ones are refused with 503 (default 200)"),
+    AP_INIT_TAKE1("TsciRegistryRouteMaxElements", set_route_number,
+                  (void *)&route_max_elements, RSRC_CONF,
+                  "Most Circuit JSON elements of a board to route "
+                  "(default 200000)"),
+    AP_INIT_TAKE1("TsciRegistryRouteMaxBoard", set_route_number,
+                  (void *)&route_max_board, RSRC_CONF,
+                  "Longest side of a board to route, in mm (default 600)"),
     AP_INIT_TAKE1("TsciRegistryViewCache", set_view_cache, NULL, RSRC_CONF,
                   "Bytes of hot package records each Apache process keeps "
                   "in memory (default 0: none)"),

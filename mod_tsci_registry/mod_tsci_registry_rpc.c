@@ -29,7 +29,7 @@ int tsr_rpc_params(tsr_req_t *q, apr_off_t limit, json_object **pparams)
 
     *pparams = NULL;
     if (tsr_rpc_add_query(params, r->pool, r->args, &err) != APR_SUCCESS) {
-        return tsr_io_send_error(r, err);
+        return tsr_rpc_refuse(q, err);
     }
     /* A GET's body means nothing to anyone: it is drained, not read. */
     if (r->method_number == M_POST && has_body(r)) {
@@ -39,16 +39,19 @@ int tsr_rpc_params(tsr_req_t *q, apr_off_t limit, json_object **pparams)
         if (tsr_io_read_json(r, limit, &body, &err) != APR_SUCCESS
             || tsr_rpc_add_body(params, body, r->pool, &err)
                    != APR_SUCCESS) {
-            return tsr_io_send_error(r, err);
+            return tsr_rpc_refuse(q, err);
         }
     }
     *pparams = params;
     return OK;
 }
 
+/* DONE, never the send's OK: callers tell a refusal from going on. */
 int tsr_rpc_refuse(tsr_req_t *q, tsr_error_t *err)
 {
-    return tsr_io_send_error(q->r, err);
+    int rc = tsr_io_send_error(q->r, err);
+
+    return rc == OK ? DONE : rc;
 }
 
 int tsr_rpc_ok(tsr_req_t *q, int status, const char *key,

@@ -940,34 +940,75 @@ void tsr_autoroute_opts_init(tsr_autoroute_opts_t *opts)
     opts->max_nets = TSR_AUTOROUTE_MAX_NETS;
 }
 
+/* opts with every limit left at 0 made the default one, in *given. */
+static const tsr_autoroute_opts_t *effective_opts(
+    const tsr_autoroute_opts_t *opts, tsr_autoroute_opts_t *given)
+{
+    tsr_autoroute_opts_t dflt;
+
+    tsr_autoroute_opts_init(&dflt);
+    if (opts == NULL) {
+        *given = dflt;
+        return given;
+    }
+    *given = *opts;
+    given->max_elements = given->max_elements ? given->max_elements
+                          : dflt.max_elements;
+    given->max_board_mm = given->max_board_mm > 0 ? given->max_board_mm
+                          : dflt.max_board_mm;
+    given->max_cells = given->max_cells ? given->max_cells : dflt.max_cells;
+    given->max_nets = given->max_nets > 0 ? given->max_nets : dflt.max_nets;
+    return given;
+}
+
+apr_status_t tsr_autoroute_check(apr_pool_t *p, json_object *circuit,
+                                 const tsr_autoroute_opts_t *opts,
+                                 int *pnets, tsr_error_t **perr)
+{
+    tsr_autoroute_opts_t given;
+    tsr_ar_board_t *b;
+    apr_pool_t *sp;
+    apr_status_t rv;
+    double w, h;
+
+    opts = effective_opts(opts, &given);
+    if ((rv = apr_pool_create(&sp, p)) != APR_SUCCESS) {
+        return tsr_error_internal(perr, p, rv, "cannot create a pool");
+    }
+    /* Errors are made in p, not in the subpool that goes now. */
+    rv = tsr_ar_board_read(&b, sp, circuit, opts, perr);
+    if (rv == APR_SUCCESS) {
+        rv = tsr_ar_grid_fits(b, opts->grid_mm > 0 ? opts->grid_mm : 0.1,
+                              opts->max_cells, &w, &h, p, perr);
+        if (pnets != NULL) {
+            *pnets = b->nnets;
+        }
+    }
+    else if (perr != NULL && *perr != NULL) {
+        tsr_error_t *e = apr_pmemdup(p, *perr, sizeof(**perr));
+
+        e->message = apr_pstrdup(p, e->message);
+        e->code = e->code ? apr_pstrdup(p, e->code) : NULL;
+        *perr = e;
+    }
+    apr_pool_destroy(sp);
+    return rv;
+}
+
 apr_status_t tsr_autoroute_run(tsr_autoroute_result_t **pres, apr_pool_t *p,
                                json_object *circuit,
                                const tsr_autoroute_opts_t *opts,
                                tsr_error_t **perr)
 {
     tsr_autoroute_result_t *res = apr_pcalloc(p, sizeof(*res));
-    tsr_autoroute_opts_t dflt, given;
+    tsr_autoroute_opts_t given;
     apr_pool_t *sp;
     tsr_ar_router_t r;
     apr_time_t t0 = apr_time_now(), t1;
     apr_status_t rv;
     int i;
 
-    tsr_autoroute_opts_init(&dflt);
-    if (opts != NULL) {
-        /* a limit left at 0 is the default one */
-        given = *opts;
-        given.max_elements = given.max_elements ? given.max_elements
-                             : dflt.max_elements;
-        given.max_board_mm = given.max_board_mm > 0 ? given.max_board_mm
-                             : dflt.max_board_mm;
-        given.max_cells = given.max_cells ? given.max_cells : dflt.max_cells;
-        given.max_nets = given.max_nets > 0 ? given.max_nets : dflt.max_nets;
-        opts = &given;
-    }
-    else {
-        opts = &dflt;
-    }
+    opts = effective_opts(opts, &given);
     if ((rv = apr_pool_create(&sp, p)) != APR_SUCCESS) {
         return tsr_error_internal(perr, p, rv, "cannot create a pool");
     }

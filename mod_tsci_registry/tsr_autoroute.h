@@ -81,4 +81,12 @@ apr_status_t tsr_autoroute_run(tsr_autoroute_result_t **pres, apr_pool_t *p,
                                const tsr_autoroute_opts_t *opts,
                                tsr_error_t **perr);
 
+/* What tsr_autoroute_run would refuse, without routing: the Circuit JSON
+ * is read and the limits checked (the same 400s and 413s), cheaply enough
+ * for a request thread to answer a bad board at once.  *pnets (may be
+ * NULL) gets the number of nets to route. */
+apr_status_t tsr_autoroute_check(apr_pool_t *p, json_object *circuit,
+                                 const tsr_autoroute_opts_t *opts,
+                                 int *pnets, tsr_error_t **perr);
+
 #endif

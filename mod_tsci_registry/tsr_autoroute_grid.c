@@ -432,6 +432,28 @@ void tsr_ar_grid_origin(const tsr_ar_board_t *b, double pitch, double *x0,
     *y0 = b->miny - align(b, pitch, 1);
 }
 
+apr_status_t tsr_ar_grid_fits(const tsr_ar_board_t *b, double pitch,
+                              apr_size_t max_cells, double *pw, double *ph,
+                              apr_pool_t *p, tsr_error_t **perr)
+{
+    double x0, y0, w, h;
+
+    tsr_ar_grid_origin(b, pitch, &x0, &y0);
+    w = ceil((b->maxx - x0) / pitch) + 1;
+    h = ceil((b->maxy - y0) / pitch) + 1;
+    if (w * h * b->nlayers > (double)max_cells) {
+        return tsr_error_set(perr, p, 413, "board_too_large",
+                             "a %.1f x %.1f mm board of %d layers needs "
+                             "%.0f grid cells; the router takes at most %lu",
+                             b->maxx - b->minx, b->maxy - b->miny,
+                             b->nlayers, w * h * b->nlayers,
+                             (unsigned long)max_cells);
+    }
+    *pw = w;
+    *ph = h;
+    return APR_SUCCESS;
+}
+
 apr_status_t tsr_ar_grid_create(tsr_ar_grid_t **pg, apr_pool_t *p,
                                 const tsr_ar_board_t *b, double pitch,
                                 double margin, apr_size_t max_cells,
@@ -450,14 +472,9 @@ apr_status_t tsr_ar_grid_create(tsr_ar_grid_t **pg, apr_pool_t *p,
         g->wmax = fmax(g->wmax, b->nets[i].width);
     }
     tsr_ar_grid_origin(b, pitch, &g->x0, &g->y0);
-    w = ceil((b->maxx - g->x0) / pitch) + 1;
-    h = ceil((b->maxy - g->y0) / pitch) + 1;
-    if (w * h * g->nl > (double)max_cells) {
-        return tsr_error_set(perr, p, 413, "board_too_large",
-                             "a %.1f x %.1f mm board of %d layers needs "
-                             "%.0f grid cells; the router takes at most %lu",
-                             b->maxx - b->minx, b->maxy - b->miny, g->nl,
-                             w * h * g->nl, (unsigned long)max_cells);
+    if (tsr_ar_grid_fits(b, pitch, max_cells, &w, &h, p, perr)
+        != APR_SUCCESS) {
+        return TSR_EREFUSED;
     }
     g->w = (int)w;
     g->h = (int)h;

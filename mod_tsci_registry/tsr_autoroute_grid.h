@@ -78,6 +78,13 @@ typedef struct tsr_ar_query_t {
     void *baton;
 } tsr_ar_query_t;
 
+/* Whether a grid over board b at pitch (mm) stays within max_cells cells
+ * over all layers: APR_SUCCESS with its width and height in cells, or a
+ * 413 naming the board's size. */
+apr_status_t tsr_ar_grid_fits(const tsr_ar_board_t *b, double pitch,
+                              apr_size_t max_cells, double *pw, double *ph,
+                              apr_pool_t *p, tsr_error_t **perr);
+
 /* A grid covering board b at the given pitch (mm), with every static
  * obstacle, the board edge and its clearances marked.  margin is added to
  * each inflation.  More than max_cells cells over all layers is a 413.

@@ -507,6 +507,75 @@ void tsr_store_change_decode(tsr_change_t *c, apr_pool_t *p,
     c->deleted = (nl3 + 1 < text + len && nl3[1] == 'd');
 }
 
+apr_status_t tsr_store_job_create(tsr_store_t *s, apr_pool_t *p,
+                                  const tsr_job_t *job, const char *input,
+                                  apr_size_t len, apr_size_t max_active)
+{
+    if (s->provider->job_create == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->job_create(s, p, job, input, len,
+                                            max_active));
+}
+
+apr_status_t tsr_store_job_get(tsr_store_t *s, apr_pool_t *p, const char *id,
+                               tsr_job_t **pjob)
+{
+    if (s->provider->job_get == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->job_get(s, p, id, pjob));
+}
+
+apr_status_t tsr_store_job_output(tsr_store_t *s, apr_pool_t *p,
+                                  const char *id, const char **pout,
+                                  apr_size_t *plen)
+{
+    if (s->provider->job_output == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->job_output(s, p, id, pout, plen));
+}
+
+apr_status_t tsr_store_job_claim(tsr_store_t *s, apr_pool_t *p,
+                                 const char *worker, apr_time_t now,
+                                 apr_time_t lease, tsr_job_t **pjob,
+                                 const char **pinput, apr_size_t *plen)
+{
+    if (s->provider->job_claim == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->job_claim(s, p, worker, now, lease, pjob,
+                                           pinput, plen));
+}
+
+apr_status_t tsr_store_job_update(tsr_store_t *s, apr_pool_t *p,
+                                  const char *id, tsr_job_edit_fn *fn,
+                                  void *baton, const char *output,
+                                  apr_size_t outlen)
+{
+    if (s->provider->job_update == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->job_update(s, p, id, fn, baton, output,
+                                            outlen));
+}
+
+apr_status_t tsr_store_job_sweep(tsr_store_t *s, apr_pool_t *p,
+                                 apr_time_t before, int max, int *pn)
+{
+    if (s->provider->job_sweep == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->job_sweep(s, p, before, max, pn));
+}
+
 apr_status_t tsr_store_login_create(tsr_store_t *s, apr_pool_t *p,
                                     const char *id, const char *owner,
                                     apr_time_t expires, const char *rec,

@@ -11,6 +11,7 @@
 #include <apr_tables.h>
 #include <apr_file_io.h>
 #include "tsr_error.h"
+#include "tsr_jobs.h"
 
 /* An operation found nothing. */
 #define TSR_ENOTFOUND (APR_OS_START_USERERR + 7002)
@@ -156,6 +157,10 @@ typedef apr_status_t tsr_record_update_fn(void *baton, apr_pool_t *p,
                                           const char **pnext,
                                           apr_size_t *pnext_len,
                                           tsr_error_t **perr);
+
+/* Change a job (tsr_store's job_update): APR_SUCCESS writes job as fn
+ * left it; any other status is returned and nothing is written. */
+typedef apr_status_t tsr_job_edit_fn(void *baton, tsr_job_t *job);
 
 typedef struct tsr_store_provider_t {
     const char *name;
@@ -354,6 +359,35 @@ typedef struct tsr_store_provider_t {
      * *pcount: the packages now indexed. */
     apr_status_t (*search_rebuild)(tsr_store_t *s, apr_pool_t *p,
                                    apr_size_t *pcount);
+    /* Autorouting jobs (tsr_jobs.h): a record by id with its input and
+     * output, queued in creation order.  job_create refuses with
+     * TSR_EFULL when max_active jobs are queued or running already.
+     * job_claim gives worker ("<pid>/<slot>") the first running job whose
+     * lease ended before now or whose worker held the same slot (the
+     * holder of a slot is gone once another takes it), else the oldest
+     * queued one: it runs under worker until lease, and comes with its
+     * input; TSR_ENOTFOUND when there is none.  job_update changes a job
+     * through fn in one transaction, and stores output with it when not
+     * NULL.  job_sweep removes at most max jobs that finished before
+     * before (*pn: how many).  NULL when the provider keeps no jobs. */
+    apr_status_t (*job_create)(tsr_store_t *s, apr_pool_t *p,
+                               const tsr_job_t *job, const char *input,
+                               apr_size_t len, apr_size_t max_active);
+    apr_status_t (*job_get)(tsr_store_t *s, apr_pool_t *p, const char *id,
+                            tsr_job_t **pjob);
+    apr_status_t (*job_output)(tsr_store_t *s, apr_pool_t *p,
+                               const char *id, const char **pout,
+                               apr_size_t *plen);
+    apr_status_t (*job_claim)(tsr_store_t *s, apr_pool_t *p,
+                              const char *worker, apr_time_t now,
+                              apr_time_t lease, tsr_job_t **pjob,
+                              const char **pinput, apr_size_t *plen);
+    apr_status_t (*job_update)(tsr_store_t *s, apr_pool_t *p,
+                               const char *id, tsr_job_edit_fn *fn,
+                               void *baton, const char *output,
+                               apr_size_t outlen);
+    apr_status_t (*job_sweep)(tsr_store_t *s, apr_pool_t *p,
+                              apr_time_t before, int max, int *pn);
 } tsr_store_provider_t;
 
 /* A process's handle, or a session on one: what every operation takes. */
@@ -477,6 +511,27 @@ apr_status_t tsr_store_changes(tsr_store_t *s, apr_pool_t *p,
 apr_status_t tsr_store_user_stars(tsr_store_t *s, apr_pool_t *p,
                                   const char *user, apr_size_t max,
                                   apr_array_header_t **pnames);
+/* Autorouting jobs (see job_create in the provider table); APR_ENOTIMPL
+ * when the provider keeps none. */
+apr_status_t tsr_store_job_create(tsr_store_t *s, apr_pool_t *p,
+                                  const tsr_job_t *job, const char *input,
+                                  apr_size_t len, apr_size_t max_active);
+apr_status_t tsr_store_job_get(tsr_store_t *s, apr_pool_t *p, const char *id,
+                               tsr_job_t **pjob);
+apr_status_t tsr_store_job_output(tsr_store_t *s, apr_pool_t *p,
+                                  const char *id, const char **pout,
+                                  apr_size_t *plen);
+apr_status_t tsr_store_job_claim(tsr_store_t *s, apr_pool_t *p,
+                                 const char *worker, apr_time_t now,
+                                 apr_time_t lease, tsr_job_t **pjob,
+                                 const char **pinput, apr_size_t *plen);
+apr_status_t tsr_store_job_update(tsr_store_t *s, apr_pool_t *p,
+                                  const char *id, tsr_job_edit_fn *fn,
+                                  void *baton, const char *output,
+                                  apr_size_t outlen);
+apr_status_t tsr_store_job_sweep(tsr_store_t *s, apr_pool_t *p,
+                                 apr_time_t before, int max, int *pn);
+
 /* Sign-ins under way (see login_create in the provider table); APR_ENOTIMPL
  * from a provider that keeps none. */
 apr_status_t tsr_store_login_create(tsr_store_t *s, apr_pool_t *p,

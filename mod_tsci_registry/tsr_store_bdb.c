@@ -17,6 +17,7 @@
 #include "tsr_store_bdb.h"
 #include "tsr_store_files.h"
 #include "tsr_search_entry.h"
+#include "tsr_store_bdb_int.h"
 
 #define DB_PACKAGES 0
 #define DB_VIEWS    1
@@ -31,12 +32,14 @@
 #define DB_LOGINS   10
 #define DB_SEARCH   11
 #define DB_SEARCH_ENTRIES 12
-#define DB_COUNT    13
+#define DB_JOBS     TSR_BDB_DB_JOBS
+#define DB_COUNT    14
 
 static const char *const db_files[DB_COUNT] = {
     "packages.db", "views.db", "users.db", "tokens.db", "meta.db",
     "changes.db", "user-tokens.db", "orgs.db", "user-packages.db",
-    "user-stars.db", "logins.db", "search.db", "search-entries.db"
+    "user-stars.db", "logins.db", "search.db", "search-entries.db",
+    "jobs.db"
 };
 
 /* How often a write is retried after a deadlock before it gives up. */
@@ -2983,8 +2986,44 @@ static const tsr_store_provider_t bdb_provider = {
     bdb_verify,
     bdb_search_postings,
     bdb_search_entry,
-    bdb_search_rebuild
+    bdb_search_rebuild,
+    tsr_bdb_job_create,
+    tsr_bdb_job_get,
+    tsr_bdb_job_output,
+    tsr_bdb_job_claim,
+    tsr_bdb_job_update,
+    tsr_bdb_job_sweep
 };
+
+/* ---- for the provider's other files (tsr_store_bdb_int.h) ---- */
+
+bdb_t *tsr_bdb_of(tsr_store_t *s)
+{
+    return s->impl;
+}
+
+DB *tsr_bdb_db(bdb_t *b, int which)
+{
+    return b->db[which];
+}
+
+apr_status_t tsr_bdb_txn(bdb_t *b, tsr_bdb_step_fn *step, void *baton,
+                         const char *what)
+{
+    return in_txn(b, step, baton, what);
+}
+
+apr_status_t tsr_bdb_get(bdb_t *b, apr_pool_t *p, int which, const void *k,
+                         apr_size_t klen, const char **pval,
+                         apr_size_t *plen)
+{
+    return get(b, p, which, k, klen, pval, plen);
+}
+
+apr_status_t tsr_bdb_status(bdb_t *b, int ret, const char *what)
+{
+    return map_err(b, ret, what);
+}
 
 const tsr_store_provider_t *tsr_store_bdb_provider(void)
 {

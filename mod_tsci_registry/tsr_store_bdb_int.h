@@ -1,0 +1,58 @@
+/* tsr_store_bdb_int: what the Berkeley DB provider's files share among
+ * themselves and nobody else: the handle, its databases, transactions
+ * with deadlock retry and reads.  tsr_store_bdb.c owns them; other
+ * tsr_store_bdb_*.c files each own one area's operations. */
+#ifndef TSR_STORE_BDB_INT_H
+#define TSR_STORE_BDB_INT_H
+
+#include <db.h>
+#include <apr_pools.h>
+#include "tsr_store.h"
+
+typedef struct bdb_t bdb_t;
+
+/* The database of autorouting jobs (tsr_store_bdb_jobs.c). */
+#define TSR_BDB_DB_JOBS 13
+
+/* One transaction's worth of work: 0 to commit, a Berkeley DB error to
+ * abort (a deadlock is retried). */
+typedef int tsr_bdb_step_fn(bdb_t *b, DB_TXN *txn, void *baton);
+
+/* The provider's handle of s, and its database which. */
+bdb_t *tsr_bdb_of(tsr_store_t *s);
+DB *tsr_bdb_db(bdb_t *b, int which);
+
+/* Run step until it commits, retrying deadlocks; the result mapped to an
+ * APR status (TSR_ENOTFOUND, TSR_EEXISTS, TSR_EBROKEN...). */
+apr_status_t tsr_bdb_txn(bdb_t *b, tsr_bdb_step_fn *step, void *baton,
+                         const char *what);
+
+/* Read key k of which outside a transaction (value freed with p). */
+apr_status_t tsr_bdb_get(bdb_t *b, apr_pool_t *p, int which, const void *k,
+                         apr_size_t klen, const char **pval,
+                         apr_size_t *plen);
+
+/* Map a Berkeley DB result as every operation does. */
+apr_status_t tsr_bdb_status(bdb_t *b, int ret, const char *what);
+
+/* The jobs operations of the provider table (tsr_store_bdb_jobs.c). */
+apr_status_t tsr_bdb_job_create(tsr_store_t *s, apr_pool_t *p,
+                                const tsr_job_t *job, const char *input,
+                                apr_size_t len, apr_size_t max_active);
+apr_status_t tsr_bdb_job_get(tsr_store_t *s, apr_pool_t *p, const char *id,
+                             tsr_job_t **pjob);
+apr_status_t tsr_bdb_job_output(tsr_store_t *s, apr_pool_t *p,
+                                const char *id, const char **pout,
+                                apr_size_t *plen);
+apr_status_t tsr_bdb_job_claim(tsr_store_t *s, apr_pool_t *p,
+                               const char *worker, apr_time_t now,
+                               apr_time_t lease, tsr_job_t **pjob,
+                               const char **pinput, apr_size_t *plen);
+apr_status_t tsr_bdb_job_update(tsr_store_t *s, apr_pool_t *p,
+                                const char *id, tsr_job_edit_fn *fn,
+                                void *baton, const char *output,
+                                apr_size_t outlen);
+apr_status_t tsr_bdb_job_sweep(tsr_store_t *s, apr_pool_t *p,
+                               apr_time_t before, int max, int *pn);
+
+#endif

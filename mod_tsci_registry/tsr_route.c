@@ -87,8 +87,36 @@ static const tsr_route_def_t npm_routes[] = {
  * of a read, and the parameters are the query and the JSON body merged. */
 #define TSR_M_RPC (TSR_M_GET | TSR_M_POST)
 
+#define TSR_RF_TSCI_W (TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY)
+
 static const tsr_route_def_t tsci_routes[] = {
     { TSR_M_RPC, "health", TSR_TSCI_HEALTH, 0 },
+    /* Reads are anonymous (a private package is then missing); writes
+     * need a user who may change the package. */
+    { TSR_M_POST, "packages/create", TSR_TSCI_PKG_CREATE, TSR_RF_TSCI_W },
+    { TSR_M_RPC, "packages/get", TSR_TSCI_PKG_GET, TSR_RF_BODY },
+    { TSR_M_RPC, "packages/list", TSR_TSCI_PKG_LIST, TSR_RF_BODY },
+    { TSR_M_RPC, "packages/search", TSR_TSCI_PKG_SEARCH, TSR_RF_BODY },
+    { TSR_M_POST, "packages/update", TSR_TSCI_PKG_UPDATE, TSR_RF_TSCI_W },
+    { TSR_M_POST, "packages/delete", TSR_TSCI_PKG_DELETE, TSR_RF_TSCI_W },
+    { TSR_M_POST, "package_releases/create", TSR_TSCI_REL_CREATE,
+      TSR_RF_TSCI_W },
+    { TSR_M_RPC, "package_releases/get", TSR_TSCI_REL_GET, TSR_RF_BODY },
+    { TSR_M_RPC, "package_releases/list", TSR_TSCI_REL_LIST, TSR_RF_BODY },
+    { TSR_M_POST, "package_releases/update", TSR_TSCI_REL_UPDATE,
+      TSR_RF_TSCI_W },
+    { TSR_M_POST, "package_files/create", TSR_TSCI_FILE_CREATE,
+      TSR_RF_TSCI_W },
+    { TSR_M_POST, "package_files/create_or_update", TSR_TSCI_FILE_UPSERT,
+      TSR_RF_TSCI_W },
+    { TSR_M_RPC, "package_files/get", TSR_TSCI_FILE_GET, TSR_RF_BODY },
+    { TSR_M_RPC, "package_files/list", TSR_TSCI_FILE_LIST, TSR_RF_BODY },
+    { TSR_M_RPC, "package_files/download", TSR_TSCI_FILE_DOWNLOAD,
+      TSR_RF_BODY },
+    { TSR_M_POST, "package_files/delete", TSR_TSCI_FILE_DELETE,
+      TSR_RF_TSCI_W },
+    { TSR_M_POST, "package_files/upload_archive", TSR_TSCI_FILE_ARCHIVE,
+      TSR_RF_TSCI_W },
     { 0, NULL, 0, 0 }
 };
 

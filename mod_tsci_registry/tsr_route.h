@@ -120,6 +120,23 @@ typedef enum {
 /* tscircuit's registry API, the op numbers of its table. */
 typedef enum {
     TSR_TSCI_HEALTH = 1,        /* GET|POST /health */
+    TSR_TSCI_PKG_CREATE,        /* POST /packages/create */
+    TSR_TSCI_PKG_GET,           /* GET|POST /packages/get */
+    TSR_TSCI_PKG_LIST,          /* GET|POST /packages/list */
+    TSR_TSCI_PKG_SEARCH,        /* GET|POST /packages/search */
+    TSR_TSCI_PKG_UPDATE,        /* POST /packages/update */
+    TSR_TSCI_PKG_DELETE,        /* POST /packages/delete */
+    TSR_TSCI_REL_CREATE,        /* POST /package_releases/create */
+    TSR_TSCI_REL_GET,           /* GET|POST /package_releases/get */
+    TSR_TSCI_REL_LIST,          /* GET|POST /package_releases/list */
+    TSR_TSCI_REL_UPDATE,        /* POST /package_releases/update */
+    TSR_TSCI_FILE_CREATE,       /* POST /package_files/create */
+    TSR_TSCI_FILE_UPSERT,       /* POST /package_files/create_or_update */
+    TSR_TSCI_FILE_GET,          /* GET|POST /package_files/get */
+    TSR_TSCI_FILE_LIST,         /* GET|POST /package_files/list */
+    TSR_TSCI_FILE_DOWNLOAD,     /* GET|POST /package_files/download */
+    TSR_TSCI_FILE_DELETE,       /* POST /package_files/delete */
+    TSR_TSCI_FILE_ARCHIVE,      /* POST /package_files/upload_archive */
     TSR_TSCI_OP_COUNT
 } tsr_tsci_op_e;
 

@@ -646,6 +646,17 @@ apr_status_t tsr_store_search_rebuild(tsr_store_t *s, apr_pool_t *p,
     return leave(s, s->provider->search_rebuild(s, p, pcount));
 }
 
+apr_status_t tsr_store_tsci_txn(tsr_store_t *s, apr_pool_t *p, int write,
+                                tsr_kv_txn_fn *fn, void *baton,
+                                tsr_error_t **perr)
+{
+    if (s->provider->tsci_txn == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->tsci_txn(s, p, write, fn, baton, perr));
+}
+
 void tsr_store_log(tsr_store_t *s, apr_pool_t *p, int level,
                    apr_status_t rv, const char *fmt, ...)
 {

@@ -161,6 +161,35 @@ typedef apr_status_t tsr_record_update_fn(void *baton, apr_pool_t *p,
 /* Change a job (tsr_store's job_update): APR_SUCCESS writes job as fn
  * left it; any other status is returned and nothing is written. */
 typedef apr_status_t tsr_job_edit_fn(void *baton, tsr_job_t *job);
+/* tscircuit's registry (tsr_tsci.h) keeps its records in one keyed table
+ * of its own, beside the npm documents: a transaction hands its function
+ * these operations on that table.  Keys and values are bytes; reads
+ * return TSR_ENOTFOUND when there is nothing, results live in p. */
+typedef struct tsr_kv_t tsr_kv_t;
+/* Called by scan for each key in order; a status other than APR_SUCCESS
+ * stops the scan and is what scan returns. */
+typedef apr_status_t tsr_kv_scan_fn(void *baton, const char *key,
+                                    apr_size_t klen, const char *val,
+                                    apr_size_t vlen);
+struct tsr_kv_t {
+    void *impl;
+    apr_status_t (*get)(tsr_kv_t *kv, apr_pool_t *p, const void *key,
+                        apr_size_t klen, const char **pval,
+                        apr_size_t *plen);
+    apr_status_t (*put)(tsr_kv_t *kv, const void *key, apr_size_t klen,
+                        const void *val, apr_size_t vlen);
+    /* Removing a key that is not there is no error. */
+    apr_status_t (*del)(tsr_kv_t *kv, const void *key, apr_size_t klen);
+    /* Every key that starts with prefix, in byte order. */
+    apr_status_t (*scan)(tsr_kv_t *kv, apr_pool_t *p, const void *prefix,
+                         apr_size_t plen, tsr_kv_scan_fn *fn, void *baton);
+};
+/* One transaction's work.  It may run again when the transaction is
+ * retried (a deadlock), so it only reads and writes through kv and sets
+ * its results last.  A refusal is a status other than APR_SUCCESS with
+ * *perr set; the transaction is then abandoned. */
+typedef apr_status_t tsr_kv_txn_fn(void *baton, apr_pool_t *p, tsr_kv_t *kv,
+                                   tsr_error_t **perr);
 
 typedef struct tsr_store_provider_t {
     const char *name;
@@ -388,6 +417,14 @@ typedef struct tsr_store_provider_t {
                                apr_size_t outlen);
     apr_status_t (*job_sweep)(tsr_store_t *s, apr_pool_t *p,
                               apr_time_t before, int max, int *pn);
+    /* ---- tscircuit's registry (tsr_tsci.h) ---- */
+    /* Run fn in one transaction on the tscircuit table: all of its
+     * writes or none.  write 0 promises fn writes nothing (reads still
+     * see one consistent state).  A refusal of fn comes back as its
+     * status with *perr; a store failure as a 503 in *perr. */
+    apr_status_t (*tsci_txn)(tsr_store_t *s, apr_pool_t *p, int write,
+                             tsr_kv_txn_fn *fn, void *baton,
+                             tsr_error_t **perr);
 } tsr_store_provider_t;
 
 /* A process's handle, or a session on one: what every operation takes. */
@@ -593,6 +630,12 @@ apr_status_t tsr_store_search_entry(tsr_store_t *s, apr_pool_t *p,
                                     apr_size_t *plen);
 apr_status_t tsr_store_search_rebuild(tsr_store_t *s, apr_pool_t *p,
                                       apr_size_t *pcount);
+
+/* tscircuit's table (see tsci_txn); APR_ENOTIMPL from a provider that
+ * has none. */
+apr_status_t tsr_store_tsci_txn(tsr_store_t *s, apr_pool_t *p, int write,
+                                tsr_kv_txn_fn *fn, void *baton,
+                                tsr_error_t **perr);
 
 /* Log through the store's hook (formatted in p). */
 void tsr_store_log(tsr_store_t *s, apr_pool_t *p, int level,

@@ -56,5 +56,6 @@ Suite *make_search_suite(void);
 Suite *make_autoroute_suite(void);
 Suite *make_rpc_suite(void);
 Suite *make_jobs_suite(void);
+Suite *make_tsci_suite(void);
 
 #endif

@@ -5,14 +5,25 @@
 #ifndef TSR_STORE_BDB_INT_H
 #define TSR_STORE_BDB_INT_H
 
+#include <string.h>
 #include <db.h>
 #include <apr_pools.h>
 #include "tsr_store.h"
 
 typedef struct bdb_t bdb_t;
 
-/* The database of autorouting jobs (tsr_store_bdb_jobs.c). */
+/* The database of autorouting jobs (tsr_store_bdb_jobs.c) and
+ * tscircuit's table (tsr_store_bdb_tsci.c). */
 #define TSR_BDB_DB_JOBS 13
+#define TSR_BDB_DB_TSCI 14
+
+/* A DBT over len bytes of data (the library's flags all clear). */
+static inline void tsr_bdb_dbt(DBT *d, const void *data, apr_size_t len)
+{
+    memset(d, 0, sizeof(*d));
+    d->data = (void *)data;
+    d->size = (u_int32_t)len;
+}
 
 /* One transaction's worth of work: 0 to commit, a Berkeley DB error to
  * abort (a deadlock is retried). */
@@ -54,5 +65,10 @@ apr_status_t tsr_bdb_job_update(tsr_store_t *s, apr_pool_t *p,
                                 apr_size_t outlen);
 apr_status_t tsr_bdb_job_sweep(tsr_store_t *s, apr_pool_t *p,
                                apr_time_t before, int max, int *pn);
+
+/* tscircuit's table (tsr_store_bdb_tsci.c). */
+apr_status_t tsr_bdb_tsci_txn(tsr_store_t *s, apr_pool_t *p, int write,
+                              tsr_kv_txn_fn *fn, void *baton,
+                              tsr_error_t **perr);
 
 #endif

@@ -54,21 +54,14 @@ static apr_size_t state_key(char *buf, const tsr_job_t *job)
     }
 }
 
-static void set_dbt(DBT *d, const void *data, apr_size_t len)
-{
-    memset(d, 0, sizeof(*d));
-    d->data = (void *)data;
-    d->size = (u_int32_t)len;
-}
-
 static int put(bdb_t *b, DB_TXN *txn, const void *k, apr_size_t klen,
                const void *v, apr_size_t vlen)
 {
     DB *db = tsr_bdb_db(b, DBJ);
     DBT key, data;
 
-    set_dbt(&key, k, klen);
-    set_dbt(&data, v, vlen);
+    tsr_bdb_dbt(&key, k, klen);
+    tsr_bdb_dbt(&data, v, vlen);
     return db->put(db, txn, &key, &data, 0);
 }
 
@@ -78,7 +71,7 @@ static int del(bdb_t *b, DB_TXN *txn, const void *k, apr_size_t klen)
     DBT key;
     int ret;
 
-    set_dbt(&key, k, klen);
+    tsr_bdb_dbt(&key, k, klen);
     ret = db->del(db, txn, &key, 0);
     return ret == DB_NOTFOUND ? 0 : ret;
 }
@@ -91,7 +84,7 @@ static int get_rmw(bdb_t *b, DB_TXN *txn, apr_pool_t *p, const void *k,
     DBT key, data;
     int ret;
 
-    set_dbt(&key, k, klen);
+    tsr_bdb_dbt(&key, k, klen);
     memset(&data, 0, sizeof(data));
     data.flags = DB_DBT_MALLOC;
     if ((ret = db->get(db, txn, &key, &data, DB_RMW)) != 0) {

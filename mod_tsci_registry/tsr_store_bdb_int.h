@@ -29,6 +29,26 @@ static inline void tsr_bdb_dbt(DBT *d, const void *data, apr_size_t len)
  * abort (a deadlock is retried). */
 typedef int tsr_bdb_step_fn(bdb_t *b, DB_TXN *txn, void *baton);
 
+/* A key DBT for a cursor walk from the first key that starts with kind:
+ * the library writes each key it finds into buf (cap bytes). */
+static inline void tsr_bdb_prefix_dbt(DBT *key, char *buf, apr_size_t cap,
+                                      char kind)
+{
+    buf[0] = kind;
+    memset(key, 0, sizeof(*key));
+    key->data = buf;
+    key->size = 1;
+    key->ulen = (u_int32_t)cap;
+    key->flags = DB_DBT_USERMEM;
+}
+
+/* A data DBT that reads nothing of the value (index keys have none). */
+static inline void tsr_bdb_no_data(DBT *data)
+{
+    memset(data, 0, sizeof(*data));
+    data->flags = DB_DBT_PARTIAL;
+}
+
 /* The provider's handle of s, and its database which. */
 bdb_t *tsr_bdb_of(tsr_store_t *s);
 DB *tsr_bdb_db(bdb_t *b, int which);

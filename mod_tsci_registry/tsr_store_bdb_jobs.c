@@ -284,14 +284,8 @@ static int first_of(bdb_t *b, DB_TXN *txn, claim_op_t *o, char kind,
     if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
         return ret;
     }
-    kbuf[0] = kind;
-    memset(&key, 0, sizeof(key));
-    key.data = kbuf;
-    key.size = 1;
-    key.ulen = sizeof(kbuf);
-    key.flags = DB_DBT_USERMEM;
-    memset(&data, 0, sizeof(data));
-    data.flags = DB_DBT_PARTIAL;    /* index values are empty: read none */
+    tsr_bdb_prefix_dbt(&key, kbuf, sizeof(kbuf), kind);
+    tsr_bdb_no_data(&data);
     for (ret = c->get(c, &key, &data, DB_SET_RANGE);
          ret == 0 && key.size == 17 + TSR_JOB_ID_LEN && kbuf[0] == kind;
          ret = c->get(c, &key, &data, DB_NEXT)) {
@@ -464,14 +458,8 @@ static int sweep_step(bdb_t *b, DB_TXN *txn, void *baton)
     if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
         return ret;
     }
-    kbuf[0] = 'f';
-    memset(&key, 0, sizeof(key));
-    key.data = kbuf;
-    key.size = 1;
-    key.ulen = sizeof(kbuf);
-    key.flags = DB_DBT_USERMEM;
-    memset(&data, 0, sizeof(data));
-    data.flags = DB_DBT_PARTIAL;
+    tsr_bdb_prefix_dbt(&key, kbuf, sizeof(kbuf), 'f');
+    tsr_bdb_no_data(&data);
     for (ret = c->get(c, &key, &data, DB_SET_RANGE | DB_RMW);
          ret == 0 && o->n < o->max && key.size == 17 + TSR_JOB_ID_LEN
          && kbuf[0] == 'f' && memcmp(kbuf, limit, 17) < 0;

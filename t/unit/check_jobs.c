@@ -226,7 +226,7 @@ START_TEST(dead_slots_and_leases_are_taken_over)
     ck_assert_int_eq(tsr_store_job_claim(s, fx_pool, "100/0", 20, 1000, &j,
                                          &in, &len), TSR_ENOTFOUND);
     /* another process holding slot 0 now: its holder died */
-    ck_assert_int_eq(tsr_store_job_claim(s, fx_pool, "200/0", 20, 1000, &j,
+    ck_assert_int_eq(tsr_store_job_claim(s, fx_pool, "200/0", 20, 8000, &j,
                                          &in, &len), APR_SUCCESS);
     ck_assert_str_eq(j->id, a);
     ck_assert_str_eq(j->worker, "200/0");

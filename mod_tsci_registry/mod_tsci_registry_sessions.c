@@ -280,9 +280,15 @@ int tsr_tsci_login_page_session(tsr_req_t *q)
                != APR_SUCCESS) {
         return tsr_rpc_refuse(q, err);
     }
-    if (token && tsr_weblogin_status(&w, p, q->store, id, token, &err)
-                     != APR_SUCCESS) {
+    if ((token ? tsr_weblogin_status(&w, p, q->store, id, token, &err)
+               : tsr_weblogin_peek(&w, p, q->store, id, &err))
+        != APR_SUCCESS) {
         return refuse(q, err);
+    }
+    /* Kept past its expiry for the CLI's poll, but over for signing in. */
+    if (w->expires <= apr_time_now()) {
+        return refuse(q, error_of(p, HTTP_BAD_REQUEST, "login_expired",
+                                  "expired"));
     }
     if (tsr_weblogin_sign_in(p, q->store, id, q->who->user, apr_time_now(),
                              &err) != APR_SUCCESS

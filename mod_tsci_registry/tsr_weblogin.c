@@ -275,15 +275,11 @@ static apr_status_t sign_in_fn(void *baton, apr_pool_t *p, const char *cur,
 {
     step_t *s = baton;
     tsr_weblogin_t *w;
+    apr_status_t rv;
 
-    if (tsr_weblogin_decode(&w, p, s->id, cur, len, NULL) != APR_SUCCESS) {
-        return gone(p, perr);
-    }
-    /* Only a sign-in kept past its expiry (a grace) gets here expired:
-     * its client is still polling and is told so. */
-    if (w->expires <= s->now) {
-        return tsr_error_set(perr, p, 400, "login_expired", "this sign-in "
-                             "has expired: start again");
+    if ((rv = decode_live(&w, p, s->id, cur, len, s->now, perr))
+        != APR_SUCCESS) {
+        return rv;
     }
     if (w->state != TSR_WEBLOGIN_PENDING) {
         return tsr_error_set(perr, p, 409, "login_finished", "someone "
@@ -383,16 +379,15 @@ apr_status_t tsr_weblogin_poll(tsr_weblogin_t **pw, apr_pool_t *p,
                                                 : gone(p, perr);
 }
 
-apr_status_t tsr_weblogin_status(tsr_weblogin_t **pw, apr_pool_t *p,
-                                 tsr_store_t *store, const char *id,
-                                 const char *secret, tsr_error_t **perr)
+apr_status_t tsr_weblogin_peek(tsr_weblogin_t **pw, apr_pool_t *p,
+                               tsr_store_t *store, const char *id,
+                               tsr_error_t **perr)
 {
-    unsigned char hash[32];
     const char *rec;
     apr_size_t len;
     apr_status_t rv;
 
-    if (!tsr_weblogin_id_valid(id, 0) || !tsr_weblogin_id_valid(secret, 1)) {
+    if (!tsr_weblogin_id_valid(id, 0)) {
         return gone(p, perr);
     }
     rv = tsr_store_login_get(store, p, id, &rec, &len);
@@ -404,6 +399,22 @@ apr_status_t tsr_weblogin_status(tsr_weblogin_t **pw, apr_pool_t *p,
     }
     if (tsr_weblogin_decode(pw, p, id, rec, len, NULL) != APR_SUCCESS) {
         return gone(p, perr);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_weblogin_status(tsr_weblogin_t **pw, apr_pool_t *p,
+                                 tsr_store_t *store, const char *id,
+                                 const char *secret, tsr_error_t **perr)
+{
+    unsigned char hash[32];
+    apr_status_t rv;
+
+    if (!tsr_weblogin_id_valid(secret, 1)) {
+        return gone(p, perr);
+    }
+    if ((rv = tsr_weblogin_peek(pw, p, store, id, perr)) != APR_SUCCESS) {
+        return rv;
     }
     tsr_integrity_sha256(hash, secret, strlen(secret));
     return same_hash((*pw)->secret_hash, hash) ? APR_SUCCESS

@@ -86,8 +86,7 @@ apr_status_t tsr_weblogin_get(tsr_weblogin_t **pw, apr_pool_t *p,
                               apr_time_t now, tsr_error_t **perr);
 
 /* user signed in on the page of id: pending becomes signed in.  404 as
- * tsr_weblogin_get; 400 (code "login_expired") for one that expired but
- * is still stored; 409 when it was signed in already. */
+ * tsr_weblogin_get; 409 when it was signed in already. */
 apr_status_t tsr_weblogin_sign_in(apr_pool_t *p, tsr_store_t *store,
                                   const char *id, const char *user,
                                   apr_time_t now, tsr_error_t **perr);
@@ -97,6 +96,13 @@ apr_status_t tsr_weblogin_sign_in(apr_pool_t *p, tsr_store_t *store,
 apr_status_t tsr_weblogin_poll(tsr_weblogin_t **pw, apr_pool_t *p,
                                tsr_store_t *store, const char *id,
                                const char *secret, apr_time_t now,
+                               tsr_error_t **perr);
+
+/* The sign-in id as stored, also when it has expired and is still kept
+ * (a grace; the caller compares (*pw)->expires with the time): 404 when
+ * id is not one, unknown or gone; 503 when the store fails. */
+apr_status_t tsr_weblogin_peek(tsr_weblogin_t **pw, apr_pool_t *p,
+                               tsr_store_t *store, const char *id,
                                tsr_error_t **perr);
 
 /* The client's look at id with its secret, as tsr_weblogin_poll, but

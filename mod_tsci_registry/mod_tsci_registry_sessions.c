@@ -153,7 +153,7 @@ int tsr_tsci_login_page_create(tsr_req_t *q)
                            r->useragent_ip, now, &lim, &err)
         != APR_SUCCESS) {
         if (err && err->http_status == HTTP_TOO_MANY_REQUESTS) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "TSR00160: tsci "
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "TSR00190: tsci "
                           "login refused: too many waiting for %s or in all",
                           r->useragent_ip);
             apr_table_setn(r->err_headers_out, "Retry-After",
@@ -162,7 +162,7 @@ int tsr_tsci_login_page_create(tsr_req_t *q)
         }
         return refuse(q, err);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TSR00161: tsci login "
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TSR00191: tsci login "
                   "%.6s... started", w->id);
     return send_page(q, w, now, secret);
 }
@@ -242,7 +242,7 @@ int tsr_tsci_login_page_exchange(tsr_req_t *q)
         != APR_SUCCESS) {
         return tsr_rpc_refuse(q, err);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TSR00162: %s logged in "
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TSR00192: %s logged in "
                   "through tsci login %.6s...", user, id);
     r->user = (char *)user;
     s = tsr_json_own(p, json_object_new_object());
@@ -296,7 +296,7 @@ int tsr_tsci_login_page_session(tsr_req_t *q)
                != APR_SUCCESS) {
         return refuse(q, err);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "TSR00163: %s signed in "
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "TSR00193: %s signed in "
                   "on the tsci login page %.6s... with a session",
                   q->who->user, id);
     return send_page(q, w, apr_time_now(), NULL);
@@ -326,7 +326,7 @@ int tsr_tsci_sessions_delete(tsr_req_t *q)
     }
     /* Other processes may have the token cached: they look again. */
     tsr_token_generation_bump();
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "TSR00164: %s ended a "
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "TSR00194: %s ended a "
                   "session", q->who->user);
     return tsr_rpc_ok(q, HTTP_OK, NULL, NULL);
 }

@@ -273,6 +273,8 @@ const tsr_identity_t *tsr_authn_identity(request_rec *r);
 /* Answer 401 with the challenge npm reads as "log in again" (a Bearer
  * one), saying whether who's token was bad or missing. */
 int tsr_authn_challenge(request_rec *r, const tsr_identity_t *who);
+/* The token of r's "Authorization: Bearer <token>", or NULL. */
+const char *tsr_authn_bearer(request_rec *r);
 
 /* The token a logout or revocation URL named (the URL itself now shows
  * only its first characters), or param when the URL held none. */
@@ -337,6 +339,15 @@ int tsr_rpc_refuse(tsr_req_t *q, tsr_error_t *err);
 int tsr_rpc_ok(tsr_req_t *q, int status, const char *key,
                json_object *value);
 int tsr_rpc_health(tsr_req_t *q);
+
+/* mod_tsci_registry_accounts.c: tscircuit's /accounts/get. */
+int tsr_tsci_accounts_get(tsr_req_t *q);
+/* mod_tsci_registry_sessions.c: tsci login, /sessions/... */
+int tsr_tsci_login_page_create(tsr_req_t *q);
+int tsr_tsci_login_page_get(tsr_req_t *q);
+int tsr_tsci_login_page_exchange(tsr_req_t *q);
+int tsr_tsci_login_page_session(tsr_req_t *q);
+int tsr_tsci_sessions_delete(tsr_req_t *q);
 
 /* mod_tsci_registry_access.c: who may read a package (restricted ones:
  * their maintainers and administrators), tarballs included. */

@@ -37,8 +37,7 @@ static const tsr_dir_conf_t *dir_conf(request_rec *r)
     return ap_get_module_config(r->per_dir_config, &tsci_registry_module);
 }
 
-/* The token of "Authorization: Bearer <token>", or NULL. */
-static const char *bearer_token(request_rec *r)
+const char *tsr_authn_bearer(request_rec *r)
 {
     const char *h = apr_table_get(r->headers_in, "Authorization");
 
@@ -64,7 +63,7 @@ static tsr_request_t *identify(request_rec *r)
         return n;
     }
     n->identified = 1;
-    if ((token = bearer_token(r)) == NULL) {
+    if ((token = tsr_authn_bearer(r)) == NULL) {
         return n;
     }
     if ((store = tsr_request_store(r)) == NULL) {
@@ -118,12 +117,37 @@ static int access_checker(request_rec *r)
     return DECLINED;
 }
 
+/* The refusal of a token the store does not know.  A JWT-shaped one was
+ * a session token (tsci login's) that has been ended or revoked: its code
+ * says so, which tscircuit's CLI answers by telling its user to log in
+ * again. */
+static void bad_token(request_rec *r, tsr_error_t *err)
+{
+    const char *token = tsr_authn_bearer(r);
+
+    err->http_status = HTTP_UNAUTHORIZED;
+    err->cause = APR_SUCCESS;
+    if (token && tsr_token_is_jwt(r->pool, token)) {
+        err->code = "session_expired";
+        err->message = "this session has ended (logged out or revoked): "
+                       "log in again";
+        return;
+    }
+    err->code = "unauthorized";
+    err->message = BAD_TOKEN;
+}
+
 int tsr_authn_challenge(request_rec *r, const tsr_identity_t *who)
 {
+    tsr_error_t err;
+
     apr_table_setn(r->err_headers_out, "WWW-Authenticate", CHALLENGE);
-    return tsr_io_refuse(r, HTTP_UNAUTHORIZED, "%s", who->bad_token
-                         ? BAD_TOKEN
-                         : "this needs you to be logged in: run npm login");
+    if (who->bad_token) {
+        bad_token(r, &err);
+        return tsr_io_send_error(r, &err);
+    }
+    return tsr_io_refuse(r, HTTP_UNAUTHORIZED, "this needs you to be "
+                         "logged in: run npm login");
 }
 
 /* Apache's own 401 page, but in JSON, for clients that print "error". */
@@ -226,7 +250,11 @@ static int check_authn(request_rec *r)
         return OK;
     }
     if (n->id.bad_token) {
-        return unauthorized(r, CHALLENGE, BAD_TOKEN);
+        tsr_error_t err;
+
+        bad_token(r, &err);
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", CHALLENGE);
+        return tsr_io_early_error(r, &err);
     }
     if (n->id.store_failed) {
         return HTTP_SERVICE_UNAVAILABLE;
@@ -291,11 +319,17 @@ static int hide_url_token(request_rec *r)
         }
         at += strlen(*spot);
         end = at + strcspn(at, "?#/");
-        if ((apr_size_t)(end - at) <= TSR_TOKEN_SHOWN
-            || strncmp(at, TSR_TOKEN_PREFIX, strlen(TSR_TOKEN_PREFIX)) != 0) {
+        if ((apr_size_t)(end - at) <= TSR_TOKEN_SHOWN) {
             continue;
         }
         token = apr_pstrndup(r->pool, at, (apr_size_t)(end - at));
+        /* A session token (tsci login's) is also npm's token: npm
+         * logout sends it here too.  Its first characters are its
+         * header, the same in every one. */
+        if (strncmp(token, TSR_TOKEN_PREFIX, strlen(TSR_TOKEN_PREFIX)) != 0
+            && !tsr_token_is_jwt(r->pool, token)) {
+            continue;
+        }
         masked = apr_pstrcat(r->pool, apr_pstrndup(r->pool, token,
                                                    TSR_TOKEN_SHOWN),
                              "...", NULL);

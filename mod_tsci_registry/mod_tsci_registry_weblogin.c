@@ -35,10 +35,6 @@ APLOG_USE_MODULE(tsci_registry);
 /* A user name, a password of up to TSR_PASSWORD_MAX bytes (three times
  * that encoded) and an email fit well within. */
 #define FORM_BODY_MAX (16 * 1024)
-/* Sign-ins under way: per client address (or IPv6 network), and in all.
- * Each is a few hundred bytes and lives TsciRegistryWebLoginTimeout. */
-#define MAX_PER_ADDRESS 30
-#define MAX_TOTAL 10000
 /* The auth type of a user who proved a password in a body, as
  * mod_tsci_registry_authn.c names it for the legacy login. */
 #define PASSWORD_AUTH_TYPE "Password"
@@ -54,6 +50,14 @@ APLOG_USE_MODULE(tsci_registry);
 static const tsr_dir_conf_t *dir_conf(request_rec *r)
 {
     return ap_get_module_config(r->per_dir_config, &tsci_registry_module);
+}
+
+/* The command whose sign-in this is, for the pages' words: the same page
+ * finishes tsci login where tscircuit's API serves it. */
+static const char *command(request_rec *r)
+{
+    return tsr_conf_api(dir_conf(r)) == TSR_API_TSCI ? "tsci login"
+                                                      : "npm login";
 }
 
 /* ---- the pages ---- */
@@ -98,14 +102,18 @@ static int send_refusal(request_rec *r, const tsr_error_t *err)
     int status = err ? err->http_status : HTTP_INTERNAL_SERVER_ERROR;
 
     if (status == HTTP_NOT_FOUND) {
-        return send_note(r, status, "Sign-in not found", "This sign-in "
-                         "address is unknown, was used already or has "
-                         "expired.  Run npm login again for a new one.");
+        return send_note(r, status, "Sign-in not found",
+                         apr_pstrcat(r->pool, "This sign-in address is "
+                                     "unknown, was used already or has "
+                                     "expired.  Run ", command(r), " again "
+                                     "for a new one.", NULL));
     }
     if (status == HTTP_CONFLICT) {
-        return send_note(r, status, "Sign-in finished", "Someone has "
-                         "signed in on this page already.  If that was "
-                         "not you, run npm login again.");
+        return send_note(r, status, "Sign-in finished",
+                         apr_pstrcat(r->pool, "Someone has signed in on "
+                                     "this page already.  If that was not "
+                                     "you, run ", command(r), " again.",
+                                     NULL));
     }
     if (status >= 500) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, err ? err->cause : 0, r,
@@ -131,6 +139,9 @@ static int send_form(request_rec *r, int status, const tsr_weblogin_t *w,
     pg.error = error;
     pg.from = w->from;
     pg.started = w->created;
+    if (tsr_conf_api(dir_conf(r)) == TSR_API_TSCI) {
+        pg.command = command(r);
+    }
     html = tsr_loginpage_form(r->pool, &pg, &len);
     if (status == HTTP_UNAUTHORIZED) {
         apr_table_setn(r->err_headers_out, "WWW-Authenticate",
@@ -219,9 +230,10 @@ static int read_form(request_rec *r, const char *id, form_t **pf)
         return 0;
     }
     if (f->w->state != TSR_WEBLOGIN_PENDING) {
-        send_note(r, HTTP_CONFLICT, "Sign-in finished", "Someone has "
-                  "signed in on this page already.  If that was not "
-                  "you, run npm login again.");
+        send_note(r, HTTP_CONFLICT, "Sign-in finished",
+                  apr_pstrcat(r->pool, "Someone has signed in on this page "
+                              "already.  If that was not you, run ",
+                              command(r), " again.", NULL));
         return 0;
     }
     f->signup = f->w->create && tsr_password_signup_allowed(r);
@@ -326,8 +338,8 @@ int tsr_npm_weblogin_form(tsr_req_t *q)
     return send_note(r, HTTP_OK, login.created ? "Account created"
                                                : "Signed in",
                      apr_pstrcat(r->pool, "You are signed in as ",
-                                 login.user, ".  Return to the terminal: "
-                                 "npm finishes the login there, and this "
+                                 login.user, ".  Return to the terminal: ",
+                                 command(r), " finishes there, and this "
                                  "page can be closed.", NULL));
 }
 
@@ -343,9 +355,11 @@ int tsr_npm_weblogin_page(tsr_req_t *q)
         return send_refusal(q->r, err);
     }
     if (w->state != TSR_WEBLOGIN_PENDING) {
-        return send_note(q->r, HTTP_OK, "Sign-in finished", "Someone has "
-                         "signed in on this page.  If that was you, return "
-                         "to the terminal; if not, run npm login again.");
+        return send_note(q->r, HTTP_OK, "Sign-in finished",
+                         apr_pstrcat(q->r->pool, "Someone has signed in on "
+                                     "this page.  If that was you, return "
+                                     "to the terminal; if not, run ",
+                                     command(q->r), " again.", NULL));
     }
     return send_form(q->r, HTTP_OK, w,
                      w->create && tsr_password_signup_allowed(q->r), NULL,
@@ -376,8 +390,9 @@ int tsr_npm_weblogin_start(tsr_req_t *q)
              && json_object_is_type(v, json_type_boolean)
              && json_object_get_boolean(v);
     lim.ttl = apr_time_from_sec(tsr_conf_weblogin_ttl(q->d));
-    lim.max_owner = MAX_PER_ADDRESS;
-    lim.max_total = MAX_TOTAL;
+    lim.max_owner = TSR_WEBLOGIN_MAX_OWNER;
+    lim.grace = 0;
+    lim.max_total = TSR_WEBLOGIN_MAX_TOTAL;
     if (tsr_weblogin_start(&w, &secret, r->pool, q->store, create,
                            r->useragent_ip, apr_time_now(), &lim, &err)
         != APR_SUCCESS) {

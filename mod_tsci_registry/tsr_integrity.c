@@ -1,4 +1,5 @@
 /* tsr_integrity: hashes and encodings over libcrypto. */
+#include <string.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <apr_strings.h>
@@ -166,4 +167,40 @@ apr_status_t tsr_integrity_base64_decode(unsigned char **pout,
 apr_status_t tsr_integrity_random(void *buf, apr_size_t len)
 {
     return RAND_bytes(buf, (int)len) == 1 ? APR_SUCCESS : APR_EGENERAL;
+}
+
+char *tsr_integrity_base64url_decode(apr_pool_t *p, const char *s,
+                                     apr_size_t n, apr_size_t *plen)
+{
+    char *std;
+    unsigned char *out;
+    apr_size_t i, pad;
+
+    /* A length of 1 mod 4 is no encoding of whole bytes. */
+    if (n == 0 || n % 4 == 1) {
+        return NULL;
+    }
+    pad = (4 - n % 4) % 4;
+    std = apr_palloc(p, n + pad + 1);
+    for (i = 0; i < n; i++) {
+        char ch = s[i];
+
+        if (ch == '-') {
+            ch = '+';
+        }
+        else if (ch == '_') {
+            ch = '/';
+        }
+        else if (ch == '+' || ch == '/' || ch == '=') {
+            return NULL;        /* the standard alphabet is not base64url */
+        }
+        std[i] = ch;
+    }
+    memset(std + n, '=', pad);
+    std[n + pad] = '\0';
+    if (tsr_integrity_base64_decode(&out, plen, p, std, n + pad)
+        != APR_SUCCESS) {
+        return NULL;
+    }
+    return apr_pstrmemdup(p, (const char *)out, *plen);
 }

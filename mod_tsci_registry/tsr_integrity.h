@@ -39,4 +39,10 @@ apr_status_t tsr_integrity_base64_decode(unsigned char **pout,
 /* len cryptographically random bytes into buf. */
 apr_status_t tsr_integrity_random(void *buf, apr_size_t len);
 
+/* Decode n characters of unpadded base64url at s (tokens, JWT parts)
+ * into a buffer in p, NUL-terminated after its *plen bytes: NULL when
+ * they are empty or not base64url. */
+char *tsr_integrity_base64url_decode(apr_pool_t *p, const char *s,
+                                     apr_size_t n, apr_size_t *plen);
+
 #endif

@@ -100,7 +100,8 @@ const char *tsr_loginpage_form(apr_pool_t *p, const tsr_loginpage_t *pg,
                                apr_size_t *plen)
 {
     char date[APR_RFC822_DATE_LEN];
-    const char *cmd = pg->create ? "npm adduser" : "npm login";
+    const char *cmd = pg->command ? pg->command
+                      : pg->create ? "npm adduser" : "npm login";
     const char *err = "", *invalid = "", *email = "", *note = "";
 
     if (apr_rfc822_date(date, pg->started) != APR_SUCCESS) {

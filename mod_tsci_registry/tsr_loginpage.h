@@ -16,6 +16,8 @@ typedef struct tsr_loginpage_t {
     const char *error;          /* a sentence above the form, or NULL */
     const char *from;           /* the address that started the login */
     apr_time_t started;
+    const char *command;        /* the command that started it, or NULL
+                                 * for npm login (npm adduser) */
 } tsr_loginpage_t;
 
 /* The form page (in p; *plen its length).  Its fields: user, password,

@@ -117,6 +117,28 @@ static const tsr_route_def_t tsci_routes[] = {
       TSR_RF_TSCI_W },
     { TSR_M_POST, "package_files/upload_archive", TSR_TSCI_FILE_ARCHIVE,
       TSR_RF_TSCI_W },
+    { TSR_M_RPC, "accounts/get", TSR_TSCI_ACCOUNTS_GET,
+      TSR_RF_USER | TSR_RF_BODY },
+    /* tsci login: the CLI starts a login page and polls it with the page's
+     * own token, not a user's, so these are open where a Require wants a
+     * user; the person signs in on the page (its form proves the user by
+     * a password, as npm's web login does) or, holding a session, with
+     * login_with_session, which gives the CLI a token that writes: no
+     * read-only token may. */
+    { TSR_M_POST, "sessions/login_page/create", TSR_TSCI_LOGIN_PAGE_CREATE,
+      TSR_RF_BODY | TSR_RF_OPEN },
+    { TSR_M_RPC, "sessions/login_page/get", TSR_TSCI_LOGIN_PAGE_GET,
+      TSR_RF_BODY | TSR_RF_OPEN },
+    { TSR_M_POST, "sessions/login_page/exchange_for_cli_session",
+      TSR_TSCI_LOGIN_PAGE_EXCHANGE, TSR_RF_BODY | TSR_RF_OPEN },
+    { TSR_M_POST, "sessions/login_page/login_with_session",
+      TSR_TSCI_LOGIN_PAGE_SESSION, TSR_RF_USER | TSR_RF_WRITE | TSR_RF_BODY },
+    { TSR_M_GET, "sessions/login_page/web/{id}", TSR_TSCI_LOGIN_PAGE_WEB,
+      TSR_RF_OPEN },
+    { TSR_M_POST, "sessions/login_page/web/{id}", TSR_TSCI_LOGIN_PAGE_FORM,
+      TSR_RF_BODY | TSR_RF_LOGIN | TSR_RF_FORM },
+    { TSR_M_POST | TSR_M_DELETE, "sessions/delete", TSR_TSCI_SESSIONS_DELETE,
+      TSR_RF_USER | TSR_RF_BODY },
     { 0, NULL, 0, 0 }
 };
 

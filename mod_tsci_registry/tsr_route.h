@@ -137,6 +137,14 @@ typedef enum {
     TSR_TSCI_FILE_DOWNLOAD,     /* GET|POST /package_files/download */
     TSR_TSCI_FILE_DELETE,       /* POST /package_files/delete */
     TSR_TSCI_FILE_ARCHIVE,      /* POST /package_files/upload_archive */
+    TSR_TSCI_ACCOUNTS_GET,      /* GET|POST /accounts/get */
+    TSR_TSCI_LOGIN_PAGE_CREATE, /* POST /sessions/login_page/create */
+    TSR_TSCI_LOGIN_PAGE_GET,    /* GET|POST /sessions/login_page/get */
+    TSR_TSCI_LOGIN_PAGE_EXCHANGE,       /* POST .../exchange_for_cli_session */
+    TSR_TSCI_LOGIN_PAGE_SESSION,        /* POST .../login_with_session */
+    TSR_TSCI_LOGIN_PAGE_WEB,    /* GET /sessions/login_page/web/{id} */
+    TSR_TSCI_LOGIN_PAGE_FORM,   /* POST the same */
+    TSR_TSCI_SESSIONS_DELETE,   /* POST|DELETE /sessions/delete */
     TSR_TSCI_OP_COUNT
 } tsr_tsci_op_e;
 

@@ -136,26 +136,46 @@ apr_status_t tsr_token_lookup(tsr_token_identity_t *id, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+/* Store the record of a new token (key its SHA-256) for user: shown in
+ * lists as shown, and a session's id when session is not NULL. */
+static apr_status_t store_record(apr_pool_t *p, tsr_store_t *store,
+                                 const unsigned char key[32],
+                                 const char *user, const tsr_token_opts_t *o,
+                                 const char *shown, const char *session,
+                                 tsr_error_t **perr)
+{
+    json_object *rec = tsr_token_record(p, user, o, shown,
+                                        tsr_json_time(p, apr_time_now()));
+    const char *text;
+    apr_size_t len;
+
+    if (session) {
+        tsr_json_set_str(rec, "session", session);
+    }
+    text = tsr_json_serialize(p, rec, &len);
+    if (tsr_store_token_put(store, p, key, user, text, len) != APR_SUCCESS) {
+        return tsr_error_set(perr, p, 503, NULL, "the token store is "
+                             "unavailable, try again");
+    }
+    return APR_SUCCESS;
+}
+
 apr_status_t tsr_token_issue(const char **ptoken, apr_pool_t *p,
                              tsr_store_t *store, const char *user,
                              const tsr_token_opts_t *o, tsr_error_t **perr)
 {
     unsigned char key[32];
-    const char *token, *rec;
-    apr_size_t len;
+    const char *token;
     apr_status_t rv;
 
     if ((rv = tsr_token_new(&token, key, p)) != APR_SUCCESS) {
         return tsr_error_internal(perr, p, rv, "could not make a new token "
                                   "(no randomness)");
     }
-    rec = tsr_json_serialize(p, tsr_token_record(p, user, o,
-                                  apr_pstrndup(p, token, TSR_TOKEN_SHOWN),
-                                  tsr_json_time(p, apr_time_now())), &len);
-    rv = tsr_store_token_put(store, p, key, user, rec, len);
+    rv = store_record(p, store, key, user, o,
+                      apr_pstrndup(p, token, TSR_TOKEN_SHOWN), NULL, perr);
     if (rv != APR_SUCCESS) {
-        return tsr_error_set(perr, p, 503, NULL, "the token store is "
-                             "unavailable, try again");
+        return rv;
     }
     *ptoken = token;
     return APR_SUCCESS;
@@ -375,4 +395,108 @@ int tsr_token_cidr_allows(apr_pool_t *p, const char *cidr,
         }
     }
     return 0;
+}
+
+/* ---- session tokens ---- */
+
+/* The header every session token carries.  "none": nobody can verify the
+ * third part, which is the token's secret rather than a signature. */
+#define JWT_HEADER "{\"alg\":\"none\",\"typ\":\"JWT\"}"
+/* Random bytes in a session id. */
+#define SESSION_ID_BYTES 16
+
+const char *tsr_token_jwt_encode(apr_pool_t *p, const tsr_token_claims_t *c,
+                                 const unsigned char *secret,
+                                 apr_size_t len)
+{
+    json_object *o = tsr_json_own(p, json_object_new_object());
+    const char *claims;
+    apr_size_t clen;
+
+    tsr_json_set_str(o, "account_id", c->account_id);
+    tsr_json_set_str(o, "session_id", c->session_id);
+    tsr_json_set_str(o, "tscircuit_handle", c->handle);
+    json_object_object_add(o, "github_username", c->github_username
+                           ? json_object_new_string(c->github_username)
+                           : NULL);
+    json_object_object_add(o, "iat", json_object_new_int64(
+                               (int64_t)apr_time_sec(c->issued)));
+    claims = tsr_json_serialize(p, o, &clen);
+    return apr_pstrcat(p,
+                       tsr_integrity_base64url(p, JWT_HEADER,
+                                               sizeof(JWT_HEADER) - 1),
+                       ".", tsr_integrity_base64url(p, claims, clen),
+                       ".", tsr_integrity_base64url(p, secret, len), NULL);
+}
+
+/* One part of a JWT-shaped text (n characters at s) as a JSON object,
+ * or NULL. */
+static json_object *jwt_object(apr_pool_t *p, const char *s, apr_size_t n)
+{
+    json_object *o;
+    apr_size_t len;
+    char *text = tsr_integrity_base64url_decode(p, s, n, &len);
+
+    if (text == NULL || memchr(text, '\0', len) != NULL
+        || tsr_json_parse(&o, p, text, len, 8, NULL) != APR_SUCCESS
+        || !json_object_is_type(o, json_type_object)) {
+        return NULL;
+    }
+    return o;
+}
+
+json_object *tsr_token_jwt_claims(apr_pool_t *p, const char *token)
+{
+    const char *dot1, *dot2, *end;
+    apr_size_t len;
+
+    /* A token is short; the bound keeps a huge header from being parsed. */
+    if (token == NULL || (len = strlen(token)) > 4096
+        || (dot1 = strchr(token, '.')) == NULL
+        || (dot2 = strchr(dot1 + 1, '.')) == NULL
+        || strchr(dot2 + 1, '.') != NULL) {
+        return NULL;
+    }
+    end = token + len;
+    if (tsr_integrity_base64url_decode(p, dot2 + 1, (apr_size_t)(end - dot2 - 1), &len) == NULL
+        || jwt_object(p, token, (apr_size_t)(dot1 - token)) == NULL) {
+        return NULL;
+    }
+    return jwt_object(p, dot1 + 1, (apr_size_t)(dot2 - dot1 - 1));
+}
+
+int tsr_token_is_jwt(apr_pool_t *p, const char *token)
+{
+    return tsr_token_jwt_claims(p, token) != NULL;
+}
+
+apr_status_t tsr_token_issue_session(const char **ptoken,
+                                     tsr_token_claims_t *c, apr_pool_t *p,
+                                     tsr_store_t *store, const char *user,
+                                     tsr_error_t **perr)
+{
+    unsigned char raw[TSR_TOKEN_BYTES], sid[SESSION_ID_BYTES], key[32];
+    const char *token, *secret;
+    apr_status_t rv;
+
+    if (tsr_integrity_random(raw, sizeof(raw)) != APR_SUCCESS
+        || tsr_integrity_random(sid, sizeof(sid)) != APR_SUCCESS) {
+        return tsr_error_internal(perr, p, APR_EGENERAL, "could not make a "
+                                  "new token (no randomness)");
+    }
+    c->session_id = tsr_integrity_base64url(p, sid, sizeof(sid));
+    c->issued = apr_time_now();
+    token = tsr_token_jwt_encode(p, c, raw, sizeof(raw));
+    tsr_token_key(key, token);
+    /* Every session token begins alike (its header): a list shows the
+     * first characters of its secret instead. */
+    secret = strrchr(token, '.') + 1;
+    rv = store_record(p, store, key, user, NULL,
+                      apr_pstrcat(p, "jwt.", apr_pstrndup(p, secret, 4),
+                                  NULL), c->session_id, perr);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *ptoken = token;
+    return APR_SUCCESS;
 }

@@ -100,4 +100,46 @@ apr_status_t tsr_token_cidr_parse(const char **pcidr, apr_pool_t *p,
 int tsr_token_cidr_allows(apr_pool_t *p, const char *cidr,
                           apr_sockaddr_t *addr);
 
+/* ---- Session tokens: the JWT shape tscircuit's CLI decodes ----
+ *
+ * tscircuit's CLI reads who it is logged in as from its token, decoding
+ * it as a JWT (never checking a signature).  A session token is therefore
+ * written as one, base64url(header) "." base64url(claims) "."
+ * base64url(secret), and is otherwise an ordinary token: stored by its
+ * SHA-256, good as npm's Bearer token, listed and revoked like any other.
+ * Its third part is no signature but the token's TSR_TOKEN_BYTES random
+ * bytes: the registry knows a token only by the hash of all of it, so a
+ * token with any claim changed is an unknown one. */
+
+/* What a session token says of itself. */
+typedef struct tsr_token_claims_t {
+    const char *account_id;
+    const char *session_id;     /* random, kept in the token's record */
+    const char *handle;         /* tscircuit_handle: the user's name */
+    const char *github_username;        /* NULL: none */
+    apr_time_t issued;
+} tsr_token_claims_t;
+
+/* The JWT-shaped text of claims c with secret (len bytes), in p. */
+const char *tsr_token_jwt_encode(apr_pool_t *p, const tsr_token_claims_t *c,
+                                 const unsigned char *secret,
+                                 apr_size_t len);
+
+/* The claims of a JWT-shaped token as a JSON object (in p), or NULL when
+ * token is not three non-empty base64url parts whose first two are JSON
+ * objects.  Nothing is verified: the store decides what a token is. */
+json_object *tsr_token_jwt_claims(apr_pool_t *p, const char *token);
+
+/* Is token JWT-shaped (tsr_token_jwt_claims would read it)? */
+int tsr_token_is_jwt(apr_pool_t *p, const char *token);
+
+/* Mint a session token for user with the claims c names (account_id,
+ * handle, github_username), store its record (with the session id, so a
+ * list can tell sessions apart) and return it (in p), with c->session_id
+ * and c->issued filled in.  Refusals as tsr_token_issue. */
+apr_status_t tsr_token_issue_session(const char **ptoken,
+                                     tsr_token_claims_t *c, apr_pool_t *p,
+                                     tsr_store_t *store, const char *user,
+                                     tsr_error_t **perr);
+
 #endif

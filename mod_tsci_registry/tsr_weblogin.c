@@ -208,7 +208,8 @@ apr_status_t tsr_weblogin_start(tsr_weblogin_t **pw, const char **psecret,
     tsr_integrity_sha256(w->secret_hash, secret, strlen(secret));
     rec = tsr_weblogin_encode(p, w, &len);
     rv = tsr_store_login_create(store, p, w->id, tsr_weblogin_owner(p, from),
-                                w->expires, rec, len, lim->max_total,
+                                w->expires + lim->grace, rec, len,
+                                lim->max_total,
                                 lim->max_owner);
     if (rv == TSR_EFULL) {
         return tsr_error_set(perr, p, 429, "too_many_logins", "too many "
@@ -371,6 +372,48 @@ apr_status_t tsr_weblogin_poll(tsr_weblogin_t **pw, apr_pool_t *p,
     }
     if ((rv = tsr_weblogin_get(pw, p, store, id, now, perr))
         != APR_SUCCESS) {
+        return rv;
+    }
+    tsr_integrity_sha256(hash, secret, strlen(secret));
+    return same_hash((*pw)->secret_hash, hash) ? APR_SUCCESS
+                                                : gone(p, perr);
+}
+
+apr_status_t tsr_weblogin_peek(tsr_weblogin_t **pw, apr_pool_t *p,
+                               tsr_store_t *store, const char *id,
+                               tsr_error_t **perr)
+{
+    const char *rec;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (!tsr_weblogin_id_valid(id, 0)) {
+        return gone(p, perr);
+    }
+    rv = tsr_store_login_get(store, p, id, &rec, &len);
+    if (rv == TSR_ENOTFOUND) {
+        return gone(p, perr);
+    }
+    if (rv != APR_SUCCESS) {
+        return store_failed(p, perr);
+    }
+    if (tsr_weblogin_decode(pw, p, id, rec, len, NULL) != APR_SUCCESS) {
+        return gone(p, perr);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_weblogin_status(tsr_weblogin_t **pw, apr_pool_t *p,
+                                 tsr_store_t *store, const char *id,
+                                 const char *secret, tsr_error_t **perr)
+{
+    unsigned char hash[32];
+    apr_status_t rv;
+
+    if (!tsr_weblogin_id_valid(secret, 1)) {
+        return gone(p, perr);
+    }
+    if ((rv = tsr_weblogin_peek(pw, p, store, id, perr)) != APR_SUCCESS) {
         return rv;
     }
     tsr_integrity_sha256(hash, secret, strlen(secret));

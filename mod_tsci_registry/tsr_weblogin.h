@@ -22,6 +22,12 @@
 #define TSR_WEBLOGIN_ID_BYTES 16
 #define TSR_WEBLOGIN_SECRET_BYTES 32
 
+/* Sign-ins under way: per client address (or IPv6 network), and in all;
+ * npm's and tsci's count together.  Each is a few hundred bytes and lives
+ * TsciRegistryWebLoginTimeout. */
+#define TSR_WEBLOGIN_MAX_OWNER 30
+#define TSR_WEBLOGIN_MAX_TOTAL 10000
+
 /* The longest owner key a sign-in is counted under (see
  * tsr_weblogin_owner). */
 #define TSR_WEBLOGIN_OWNER_MAX 64
@@ -48,6 +54,11 @@ typedef struct tsr_weblogin_limits_t {
     apr_interval_time_t ttl;    /* how long one lives */
     apr_size_t max_owner;
     apr_size_t max_total;
+    apr_interval_time_t grace;  /* how much longer the store keeps it,
+                                 * expired, so that its client can be
+                                 * told it expired (tsr_weblogin_status)
+                                 * rather than that it is unknown; 0 for
+                                 * none */
 } tsr_weblogin_limits_t;
 
 /* The key the sign-ins of a client address are counted under (in p): an
@@ -86,6 +97,21 @@ apr_status_t tsr_weblogin_poll(tsr_weblogin_t **pw, apr_pool_t *p,
                                tsr_store_t *store, const char *id,
                                const char *secret, apr_time_t now,
                                tsr_error_t **perr);
+
+/* The sign-in id as stored, also when it has expired and is still kept
+ * (a grace; the caller compares (*pw)->expires with the time): 404 when
+ * id is not one, unknown or gone; 503 when the store fails. */
+apr_status_t tsr_weblogin_peek(tsr_weblogin_t **pw, apr_pool_t *p,
+                               tsr_store_t *store, const char *id,
+                               tsr_error_t **perr);
+
+/* The client's look at id with its secret, as tsr_weblogin_poll, but
+ * also at one that has expired and is still stored (the caller compares
+ * (*pw)->expires with the time): 404 when id is unknown, gone or the
+ * secret wrong. */
+apr_status_t tsr_weblogin_status(tsr_weblogin_t **pw, apr_pool_t *p,
+                                 tsr_store_t *store, const char *id,
+                                 const char *secret, tsr_error_t **perr);
 
 /* The client's collect of id with its secret: APR_SUCCESS with *puser NULL
  * while it is pending (the record stays); once signed in, *puser (in p)

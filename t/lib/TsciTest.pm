@@ -33,7 +33,8 @@ our @EXPORT_OK = qw(base_url req json_of make_tarball publish_body
                     npmrc_key url_path write_publishable
                     check_published
                     npm_web_start browser_missing browser_signin
-                    web_start web_form);
+                    web_start web_form
+                    tsci_missing tsci_env run_tsci tsci_start);
 
 my $json = JSON::PP->new->canonical->allow_nonref;
 
@@ -825,6 +826,109 @@ sub read_report {
     $rep{failed} = $count{599} // 0;
     $rep{statuses} = join ' ', map { "$_:$count{$_}" } sort keys %count;
     return \%rep;
+}
+
+
+# ---- tscircuit's CLI (t/client/tsci_login.t) ----
+
+# Where .ci/clients installs tsci (@tscircuit/cli, with the tscircuit
+# package's dependencies, under clients/tsci): its script, which Bun runs.
+sub tsci_main {
+    my $top = Apache::Test::vars('top_dir');
+    return "$top/clients/tsci/node_modules/\@tscircuit/cli/dist/cli/main.js";
+}
+
+# undef when tsci and Bun are installed, else what is missing.
+sub tsci_missing {
+    my @missing;
+    push @missing, 'tsci under clients/tsci' unless -f tsci_main();
+    push @missing, 'bun under clients/' unless client_bin('bun');
+    return @missing ? join(', ', @missing) . ' missing (run .ci/clients)'
+                    : undef;
+}
+
+# A world of tsci's own (client_env) set up as spec/tscircuit-api.md 7.4
+# says: its config.json, in a directory TSCIRCUIT_CONFIG_DIR names, points
+# the CLI at the tscircuit API at $api (no other way exists), with %more
+# keys.  Returns the environment with config_dir and config (the file).
+sub tsci_env {
+    my ($tag, $api, %more) = @_;
+    my $env = client_env($tag);
+    (my $url = $api) =~ s{/+$}{};
+    $env->{config_dir} = "$env->{home}/tsci-config";
+    $env->{config} = "$env->{config_dir}/config.json";
+    File::Path::mkpath($env->{config_dir});
+    write_file($env->{config},
+               $json->encode({ registryApiUrl => $url, %more }));
+    return $env;
+}
+
+# The environment tsci runs in: its config, non-interactive (CI=1, as
+# its own tests run it).
+sub _tsci_vars {
+    my $env = shift;
+    return (TSCIRCUIT_CONFIG_DIR => $env->{config_dir}, CI => 1);
+}
+
+# Run tsci @args in $env (run_client's isolation and time limit):
+# (exit status, output).
+sub run_tsci {
+    my ($env, @args) = @_;
+    my %v = _tsci_vars($env);
+    local @ENV{ keys %v } = values %v;
+    return run_client($env, client_bin('bun'), tsci_main(), @args);
+}
+
+# tsci @args started in the background in $env, as a person runs it in a
+# terminal (tsci login prints where to sign in and polls).  Returns a
+# hash: wait_for (a sub: the first capture of $re in the output, waiting
+# up to 60 s; undef if it never came), finish (a sub: exit status and
+# output, waiting up to $limit seconds, 90 by default, then killing it).
+sub tsci_start {
+    my ($env, $limit, @args) = @_;
+    my $out = "$env->{home}/tsci.out";
+    unlink $out;
+    my %v = _tsci_vars($env);
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        my $h = $env->{home};
+        @ENV{ keys %v } = values %v;
+        @ENV{qw(HOME XDG_CONFIG_HOME XDG_CACHE_HOME)} =
+            ($h, "$h/.config", "$h/.cache");
+        chdir $env->{dir} or POSIX::_exit(127);
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', $out or POSIX::_exit(127);
+        open STDERR, '>&', \*STDOUT;
+        exec client_bin('bun'), tsci_main(), @args or POSIX::_exit(127);
+    }
+    my $me = { pid => $pid, out => $out };
+    $me->{wait_for} = sub {
+        my $re = shift;
+        for (1 .. 600) {
+            return $1 if slurp($out) =~ $re;
+            last if waitpid($pid, POSIX::WNOHANG()) == $pid
+                    && (($me->{status} = $?), 1);
+            Time::HiRes::sleep(0.1);
+        }
+        return undef;
+    };
+    $me->{finish} = sub {
+        my $end = Time::HiRes::time() + ($limit // 90);
+        while (!defined $me->{status} && Time::HiRes::time() < $end) {
+            if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
+                $me->{status} = $?;
+                last;
+            }
+            Time::HiRes::sleep(0.1);
+        }
+        if (!defined $me->{status}) {
+            kill 'KILL', $pid;
+            waitpid $pid, 0;
+            $me->{status} = -1;
+        }
+        return ($me->{status} == -1 ? -1 : $me->{status} >> 8, slurp($out));
+    };
+    return $me;
 }
 
 1;

@@ -39,6 +39,7 @@ int main(void)
     srunner_add_suite(sr, make_search_suite());
     srunner_add_suite(sr, make_autoroute_suite());
     srunner_add_suite(sr, make_rpc_suite());
+    srunner_add_suite(sr, make_gzip_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

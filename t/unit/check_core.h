@@ -55,5 +55,6 @@ Suite *make_admin_suite(void);
 Suite *make_search_suite(void);
 Suite *make_autoroute_suite(void);
 Suite *make_rpc_suite(void);
+Suite *make_gzip_suite(void);
 
 #endif

@@ -4,13 +4,17 @@
  * can do (docs/performance.md).  Not part of the registry.
  *
  * BenchCeilingTable names a file of lines
- *     <status> <full|abbrev|any> <content-type> <url-path|*> <body-file>
+ *     <status> <full|abbrev|any|fullgz|abbrevgz> <content-type>
+ *         <url-path|*> <body-file>
  * read once in post_config, so children share the bodies.  A request takes
  * the same hooks as a registry request (translate_name, map_to_storage and
  * type_checker claim it without touching the file system), then the handler
  * looks up the path (and, like the registry, whether Accept asks for npm's
  * abbreviated form) and passes one brigade: the body and EOS.  "*" is the
- * answer for any other path (the registry's 404). */
+ * answer for any other path (the registry's 404).  The "gz" forms are the
+ * registry's gzip'd bytes, sent with Content-Encoding: gzip when the
+ * request's Accept-Encoding names gzip (a substring test: the bytes in
+ * memory are the point, not the parsing). */
 #include <string.h>
 #include "apr_hash.h"
 #include "apr_strings.h"
@@ -38,6 +42,8 @@ typedef struct conf_t {
     const char *table;
     apr_hash_t *full;           /* url path -> entry, plain Accept */
     apr_hash_t *abbrev;         /* url path -> entry, abbreviated Accept */
+    apr_hash_t *full_gz;        /* the same, gzip'd */
+    apr_hash_t *abbrev_gz;
     entry_t *other;             /* any other path */
 } conf_t;
 
@@ -89,6 +95,8 @@ static int post_config(apr_pool_t *p, apr_pool_t *plog, apr_pool_t *ptemp,
     }
     c->full = apr_hash_make(p);
     c->abbrev = apr_hash_make(p);
+    c->full_gz = apr_hash_make(p);
+    c->abbrev_gz = apr_hash_make(p);
     if ((rv = apr_file_open(&f, c->table, APR_READ, 0, ptemp))
         != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot open %s",
@@ -123,6 +131,12 @@ static int post_config(apr_pool_t *p, apr_pool_t *plog, apr_pool_t *ptemp,
         path = apr_pstrdup(p, path);
         if (strcmp(path, "*") == 0) {
             c->other = e;
+        }
+        if (strcmp(accept, "fullgz") == 0
+            || strcmp(accept, "abbrevgz") == 0) {
+            apr_hash_set(accept[0] == 'f' ? c->full_gz : c->abbrev_gz, path,
+                         APR_HASH_KEY_STRING, e);
+            continue;
         }
         if (strcmp(accept, "abbrev") != 0) {
             apr_hash_set(c->full, path, APR_HASH_KEY_STRING, e);
@@ -171,8 +185,9 @@ static int type_checker(request_rec *r)
 static int handler(request_rec *r)
 {
     conf_t *c;
-    const char *accept;
+    const char *accept, *enc;
     apr_hash_t *h;
+    int abbrev;
     entry_t *e;
     apr_bucket_brigade *bb;
 
@@ -184,9 +199,16 @@ static int handler(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     accept = apr_table_get(r->headers_in, "Accept");
-    h = accept && ap_strcasestr(accept, ABBREV_TYPE) ? c->abbrev : c->full;
-    if ((e = apr_hash_get(h, r->uri, APR_HASH_KEY_STRING)) == NULL
-        && (e = c->other) == NULL) {
+    abbrev = accept && ap_strcasestr(accept, ABBREV_TYPE);
+    h = abbrev ? c->abbrev : c->full;
+    enc = apr_table_get(r->headers_in, "Accept-Encoding");
+    if (enc && ap_strcasestr(enc, "gzip")
+        && (e = apr_hash_get(abbrev ? c->abbrev_gz : c->full_gz, r->uri,
+                             APR_HASH_KEY_STRING)) != NULL) {
+        apr_table_setn(r->headers_out, "Content-Encoding", "gzip");
+    }
+    else if ((e = apr_hash_get(h, r->uri, APR_HASH_KEY_STRING)) == NULL
+             && (e = c->other) == NULL) {
         return HTTP_NOT_FOUND;
     }
     r->status = e->status;

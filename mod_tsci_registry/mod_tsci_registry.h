@@ -369,6 +369,9 @@ int tsr_access_readable_doc(tsr_req_t *q, json_object **pdoc);
  * own host and the Location's prefix (ends in '/'). */
 const char *tsr_npm_base_url(tsr_req_t *q);
 
+/* mod_tsci_registry_packument.c: GET /<name>, plain or gzip'd. */
+int tsr_npm_packument(tsr_req_t *q);
+
 /* mod_tsci_registry_unpublish.c: npm unpublish. */
 int tsr_npm_unpublish_versions(tsr_req_t *q, json_object *body);
 int tsr_npm_unpublish(tsr_req_t *q);

@@ -96,6 +96,15 @@ static int fixups(request_rec *r)
         r->handler = TSR_HANDLER;
         return OK;
     }
+    /* A tarball is gzip already: mod_deflate must not wrap it again.
+     * A published version's bytes never change (its number cannot be
+     * published again, even after an unpublish), so caches may keep a
+     * public one for a year; a restricted one was marked private above. */
+    apr_table_setn(r->subprocess_env, "no-gzip", "1");
+    if (rc == OK && apr_table_get(r->headers_out, "Cache-Control") == NULL) {
+        apr_table_setn(r->headers_out, "Cache-Control",
+                       "public, max-age=31536000, immutable");
+    }
     return rc == OK ? DECLINED : rc;
 }
 

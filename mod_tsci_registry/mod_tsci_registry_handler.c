@@ -93,6 +93,11 @@ static int handler(request_rec *r)
         return tsr_io_refuse(r, HTTP_SERVICE_UNAVAILABLE,
                              "the registry store is unavailable");
     }
+    /* Package writes keep gzip'd views made for the links this npm
+     * Location hands out; other APIs' Locations keep the base there was. */
+    if (ops->api == TSR_API_NPM && r->method_number != M_GET) {
+        q.store = tsr_store_for_base(q.store, r->pool, tsr_base_url(r, q.d));
+    }
     return ops->ops[q.rt.def->op](&q);
 }
 

@@ -41,24 +41,6 @@ const char *tsr_npm_base_url(tsr_req_t *q)
     return tsr_base_url(q->r, q->d);
 }
 
-/* Does Accept ask for the abbreviated form (named, with q > 0)? */
-static int wants_abbreviated(request_rec *r)
-{
-    const char *accept = apr_table_get(r->headers_in, "Accept");
-    const char *at, *end, *q;
-
-    if (accept == NULL
-        || (at = ap_strcasestr(accept, ABBREV_TYPE)) == NULL) {
-        return 0;
-    }
-    end = strchr(at, ',');
-    q = ap_strcasestr(at, "q=");
-    if (q && (end == NULL || q < end)) {
-        return strtod(q + 2, NULL) > 0.0;
-    }
-    return 1;
-}
-
 /* The per-package rules for the route's package and action. */
 static int check_rules(tsr_req_t *q, int action)
 {
@@ -142,62 +124,6 @@ static int op_ping(tsr_req_t *q)
     return tsr_io_send_text(q->r, 200, "application/json", "{}", 2);
 }
 
-static int send_view(request_rec *r, const tsr_view_t *v, const char *base,
-                     apr_size_t blen, const char *ctype);
-
-/* GET /<name>: one lookup, then the stored bytes with the base spliced
- * in; the revision makes the ETag. */
-static int op_packument(tsr_req_t *q)
-{
-    request_rec *r = q->r;
-    int abbrev = wants_abbreviated(r), rc;
-    const char *blob, *base;
-    apr_size_t len, blen;
-    apr_ssize_t hlen;
-    tsr_view_t v;
-    apr_status_t rv;
-
-    if ((rc = check_name(q)) != OK || (rc = check_rules(q, TSR_RULE_READ))
-                                          != OK) {
-        return rc;
-    }
-    rv = tsr_store_package_view(q->store, r->pool, param(q, "name"),
-                                abbrev ? TSR_VIEW_ABBREV : TSR_VIEW_FULL,
-                                &blob, &len);
-    if (rv == TSR_ENOTFOUND) {
-        return not_found(q, "package");
-    }
-    if (rv != APR_SUCCESS) {
-        return store_failed(q, rv);
-    }
-    if (tsr_view_decode(&v, blob, len) != APR_SUCCESS) {
-        return unreadable(q);
-    }
-    /* A restricted package is missing to whoever may not read it. */
-    if (v.readers && !tsr_view_readable_by(&v, q->who->user)
-        && !tsr_conf_is_admin(q->d, q->who->user)) {
-        return not_found(q, "package");
-    }
-    base = tsr_npm_base_url(q);
-    blen = strlen(base);
-    hlen = (apr_ssize_t)blen;
-    apr_table_mergen(r->headers_out, "Vary", "Accept");
-    apr_table_setn(r->headers_out, "ETag",
-                   apr_psprintf(r->pool, "\"%.*s-%c%08x\"", (int)v.rev_len,
-                                v.rev, abbrev ? 'a' : 'f',
-                                apr_hashfunc_default(base, &hlen)));
-    apr_table_setn(r->headers_out, "Cache-Control",
-                   v.readers ? "private, no-cache" : "no-cache");
-    ap_update_mtime(r, v.mtime);
-    ap_set_last_modified(r);
-    if ((rc = ap_meets_conditions(r)) != OK) {
-        r->status = rc;
-        return rc;
-    }
-    return send_view(r, &v, base, blen,
-                     abbrev ? ABBREV_TYPE : "application/json");
-}
-
 /* Send view v with base spliced in, as a 200 of type ctype. */
 static int send_view(request_rec *r, const tsr_view_t *v, const char *base,
                      apr_size_t blen, const char *ctype)
@@ -271,7 +197,8 @@ static int op_version(tsr_req_t *q)
         const char *base = tsr_npm_base_url(q);
 
         apr_table_setn(q->r->headers_out, "Cache-Control",
-                       v.readers ? "private, no-cache" : "no-cache");
+                       v.readers ? "private, no-cache"
+                                 : "public, max-age=300");
         return send_view(q->r, &v, base, strlen(base), "application/json");
     }
     rv = tsr_store_package_doc(q->store, q->r->pool, name, &text, &len);
@@ -292,7 +219,7 @@ static int op_version(tsr_req_t *q)
     }
     apr_table_setn(q->r->headers_out, "Cache-Control",
                    tsr_packument_restricted(doc) ? "private, no-cache"
-                                                 : "no-cache");
+                                                 : "public, max-age=300");
     return tsr_io_send_json(q->r, 200, m);
 }
 
@@ -584,7 +511,7 @@ static tsr_op_fn *const npm_ops[TSR_NPM_OP_COUNT] = {
     [TSR_NPM_WHOAMI] = op_whoami,
     [TSR_NPM_ADDUSER] = op_adduser,
     [TSR_NPM_LOGOUT] = op_logout,
-    [TSR_NPM_PACKUMENT] = op_packument,
+    [TSR_NPM_PACKUMENT] = tsr_npm_packument,
     [TSR_NPM_PUBLISH] = op_publish,
     [TSR_NPM_VERSION] = op_version,
     [TSR_NPM_TARBALL] = op_tarball,

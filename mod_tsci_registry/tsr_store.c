@@ -7,6 +7,7 @@
 #include "tsr_store_bdb.h"
 #include "tsr_viewcache.h"
 #include "tsr_search_entry.h"
+#include "tsr_gzip.h"
 
 /* Count an operation in the process's busy counter while it runs. */
 static void enter(tsr_store_t *s)
@@ -193,10 +194,38 @@ apr_status_t tsr_store_package_doc(tsr_store_t *s, apr_pool_t *p,
 typedef struct indexed_update_t {
     tsr_package_update_fn *fn;
     void *baton;
+    const char *gzip_base;          /* the base the gzip records are for */
 } indexed_update_t;
 
+/* The gzip records of the views out holds, for u's base, so that no
+ * writer can leave a stale one: every write that makes views passes
+ * here.  Without a base (none known for the package yet), the package
+ * has no records: readers then compress (tsr_gzip.h). */
+static apr_status_t add_gzip(indexed_update_t *u, apr_pool_t *p,
+                             tsr_package_write_t *out, tsr_error_t **perr)
+{
+    apr_status_t rv;
+
+    out->full_gz = out->abbrev_gz = NULL;
+    if (out->gone || out->full == NULL || out->abbrev == NULL
+        || u->gzip_base == NULL) {
+        return APR_SUCCESS;
+    }
+    if ((rv = tsr_gzip_record_make(&out->full_gz, &out->full_gz_len, p,
+                                   out->full, out->full_len, u->gzip_base))
+            != APR_SUCCESS
+        || (rv = tsr_gzip_record_make(&out->abbrev_gz, &out->abbrev_gz_len,
+                                      p, out->abbrev, out->abbrev_len,
+                                      u->gzip_base)) != APR_SUCCESS) {
+        return tsr_error_internal(perr, p, rv, "the package's gzip'd views "
+                                  "could not be made");
+    }
+    return APR_SUCCESS;
+}
+
 /* The writer's callback, then the search entry when it made none: from
- * the document it is about to store, so no writer can forget the index. */
+ * the document it is about to store, so no writer can forget the index;
+ * then the gzip records of its views. */
 static apr_status_t indexed_update(void *baton, apr_pool_t *p,
                                    const char *doc, apr_size_t doc_len,
                                    tsr_package_write_t *out,
@@ -212,7 +241,42 @@ static apr_status_t indexed_update(void *baton, apr_pool_t *p,
         return tsr_error_internal(perr, p, APR_EINVAL, "the package's new "
                                   "document is not JSON");
     }
-    return rv;
+    return rv == APR_SUCCESS ? add_gzip(u, p, out, perr) : rv;
+}
+
+/* The base name's gzip records are to be made for: the writer's, else
+ * the one its records were made for (read before the write: it decides
+ * only which base is fast, never what any reader is sent). */
+static const char *gzip_base(tsr_store_t *s, apr_pool_t *p, const char *name)
+{
+    const char *rec, *base;
+    apr_size_t len, blen;
+    tsr_view_t v;
+
+    apr_status_t rv;
+
+    if (s->gzip_base) {
+        return s->gzip_base;
+    }
+    /* Past the process's cache: no reader asks for this again soon. */
+    enter(s);
+    rv = leave(s, s->provider->package_view(s, p, name, TSR_VIEW_FULL_GZ,
+                                            &rec, &len));
+    if (rv != APR_SUCCESS
+        || tsr_gzip_record_decode(rec, len, &base, &blen, &v)
+               != APR_SUCCESS) {
+        return NULL;
+    }
+    return apr_pstrmemdup(p, base, blen);
+}
+
+tsr_store_t *tsr_store_for_base(tsr_store_t *s, apr_pool_t *p,
+                                const char *base)
+{
+    tsr_store_t *copy = apr_pmemdup(p, s, sizeof(*s));
+
+    copy->gzip_base = base ? apr_pstrdup(p, base) : NULL;
+    return copy;
 }
 
 apr_status_t tsr_store_package_update(tsr_store_t *s, apr_pool_t *p,
@@ -220,9 +284,10 @@ apr_status_t tsr_store_package_update(tsr_store_t *s, apr_pool_t *p,
                                       tsr_package_update_fn *fn, void *baton,
                                       tsr_error_t **perr)
 {
-    indexed_update_t u = { fn, baton };
+    indexed_update_t u = { fn, baton, NULL };
     apr_status_t rv;
 
+    u.gzip_base = gzip_base(s, p, name);
     enter(s);
     rv = s->provider->package_update(s, p, name, indexed_update, &u, perr);
     /* After the commit, before the operation counts as done: a process
@@ -393,12 +458,19 @@ apr_status_t tsr_store_package_reindex(tsr_store_t *s, apr_pool_t *p,
                                        tsr_package_update_fn *fn,
                                        void *baton, tsr_error_t **perr)
 {
+    indexed_update_t u = { fn, baton, NULL };
+    apr_status_t rv;
+
     if (s->provider->package_reindex == NULL) {
         return APR_ENOTIMPL;
     }
+    u.gzip_base = gzip_base(s, p, name);
     enter(s);
-    return leave(s, s->provider->package_reindex(s, p, name, fn, baton,
-                                                 perr));
+    rv = s->provider->package_reindex(s, p, name, indexed_update, &u, perr);
+    if (rv == APR_SUCCESS && s->view_stamps) {
+        apr_atomic_inc32(&s->view_stamps[tsr_viewcache_slot(name)]);
+    }
+    return leave(s, rv);
 }
 
 apr_status_t tsr_store_backup_hold(tsr_store_t *s, apr_pool_t *p, int on)

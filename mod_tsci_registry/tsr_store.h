@@ -34,7 +34,12 @@ typedef enum {
     /* Who alone may read a restricted package ("a,b"); no record for a
      * public one, so checking a tarball's package costs a lookup that
      * finds nothing. */
-    TSR_VIEW_READERS = 'r'
+    TSR_VIEW_READERS = 'r',
+    /* The gzip records of the full and abbreviated views (tsr_gzip.h),
+     * written in the same transaction as the views they are made from,
+     * and removed with them. */
+    TSR_VIEW_FULL_GZ = 'F',
+    TSR_VIEW_ABBREV_GZ = 'A'
 } tsr_view_kind_e;
 
 typedef struct tsr_store_stats_t {
@@ -103,6 +108,13 @@ typedef struct tsr_package_write_t {
      * tombstone) leaves the index with it. */
     const char *search;
     apr_size_t search_len;
+    /* The gzip records of full and abbrev (TSR_VIEW_FULL_GZ,
+     * TSR_VIEW_ABBREV_GZ); NULL: the package has none after this write.
+     * Writers leave them alone: tsr_store_package_update makes them. */
+    const char *full_gz;
+    apr_size_t full_gz_len;
+    const char *abbrev_gz;
+    apr_size_t abbrev_gz_len;
 } tsr_package_write_t;
 
 /* Called inside the write transaction with the current document (NULL,0
@@ -450,6 +462,10 @@ struct tsr_store_t {
      * cache, and every package write bumps its name's stamp. */
     struct tsr_viewcache_t *views;
     apr_uint32_t *view_stamps;
+    /* The base URL package writes through this handle make the gzip
+     * records for (tsr_store_for_base), or NULL: the base the package's
+     * records were made for before. */
+    const char *gzip_base;
 };
 
 /* Make every cached record of every process stale (after a recovery, or
@@ -472,6 +488,13 @@ apr_status_t tsr_store_open(const tsr_store_provider_t *provider,
 apr_status_t tsr_store_session(tsr_store_t **psess, apr_pool_t *p,
                                tsr_store_t *proc, void *conn);
 apr_status_t tsr_store_maintain(tsr_store_t *s, apr_pool_t *p);
+/* A handle (in p) that is s in every way, except that the package writes
+ * made through it keep their gzip records made for base (the base URL of
+ * the request that writes; see tsr_gzip.h).  Writes through a handle
+ * without one (the admin tool's) keep the base the package's records
+ * were made for before. */
+tsr_store_t *tsr_store_for_base(tsr_store_t *s, apr_pool_t *p,
+                                const char *base);
 int tsr_store_recovery_needed(const tsr_store_provider_t *provider,
                               apr_pool_t *p, const tsr_store_config_t *cfg);
 void tsr_store_recovery_clear(const tsr_store_provider_t *provider,

@@ -1533,6 +1533,35 @@ static int set_search(bdb_t *b, DB_TXN *txn, const char *name,
     return ret == DB_NOTFOUND ? 0 : ret;
 }
 
+/* The gzip records of w's views, or their absence: a write that made
+ * none removes the old ones, so a record never outlives its view. */
+static int put_gzip(bdb_t *b, DB_TXN *txn, apr_pool_t *p, const char *name,
+                    const tsr_package_write_t *w)
+{
+    const char kinds[2] = { TSR_VIEW_FULL_GZ, TSR_VIEW_ABBREV_GZ };
+    const char *recs[2] = { w->full_gz, w->abbrev_gz };
+    apr_size_t lens[2] = { w->full_gz_len, w->abbrev_gz_len }, vklen;
+    DBT key, data;
+    char *vk;
+    int i, ret;
+
+    for (i = 0; i < 2; i++) {
+        view_key(p, name, kinds[i], &vk, &vklen);
+        if (recs[i] == NULL) {
+            ret = del_key(b, txn, DB_VIEWS, vk, vklen);
+        }
+        else {
+            set_dbt(&key, vk, vklen);
+            set_dbt(&data, recs[i], lens[i]);
+            ret = b->db[DB_VIEWS]->put(b->db[DB_VIEWS], txn, &key, &data, 0);
+        }
+        if (ret != 0) {
+            return ret;
+        }
+    }
+    return 0;
+}
+
 /* The writes of one attempt, inside txn. */
 static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
                          const char *name, apr_size_t old_len, int existed,
@@ -1565,7 +1594,9 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
     }
     if (w->gone) {
         static const char kinds[] = { TSR_VIEW_FULL, TSR_VIEW_ABBREV,
-                                      TSR_VIEW_TAGS, TSR_VIEW_READERS };
+                                      TSR_VIEW_TAGS, TSR_VIEW_READERS,
+                                      TSR_VIEW_FULL_GZ,
+                                      TSR_VIEW_ABBREV_GZ };
 
         for (i = 0; i < (int)sizeof(kinds); i++) {
             view_key(p, name, kinds[i], &vk, &vklen);
@@ -1587,6 +1618,9 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
     set_dbt(&data, w->abbrev, w->abbrev_len);
     if ((ret = b->db[DB_VIEWS]->put(b->db[DB_VIEWS], txn, &key, &data, 0))
         != 0) {
+        return ret;
+    }
+    if ((ret = put_gzip(b, txn, p, name, w)) != 0) {
         return ret;
     }
     if (w->tags) {
@@ -2621,6 +2655,12 @@ static int write_views(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
     PUT_VIEW(vk, vklen, w->full, w->full_len);
     view_key(p, name, TSR_VIEW_ABBREV, &vk, &vklen);
     PUT_VIEW(vk, vklen, w->abbrev, w->abbrev_len);
+    if (w->full_gz && w->abbrev_gz) {
+        view_key(p, name, TSR_VIEW_FULL_GZ, &vk, &vklen);
+        PUT_VIEW(vk, vklen, w->full_gz, w->full_gz_len);
+        view_key(p, name, TSR_VIEW_ABBREV_GZ, &vk, &vklen);
+        PUT_VIEW(vk, vklen, w->abbrev_gz, w->abbrev_gz_len);
+    }
     if (w->tags) {
         view_key(p, name, TSR_VIEW_TAGS, &vk, &vklen);
         PUT_VIEW(vk, vklen, w->tags, w->tags_len);

@@ -15,6 +15,7 @@
 #include "tsr_packument.h"
 #include "tsr_store_files.h"
 #include "tsr_view.h"
+#include "tsr_gzip.h"
 
 typedef struct walk_t {
     tsr_store_t *store;
@@ -155,6 +156,31 @@ static void check_version(walk_t *w, apr_pool_t *p, const char *name,
     }
 }
 
+/* The gzip records are made with the views (tsr_gzip.h): one of another
+ * revision would send clients that take gzip an older document. */
+static void check_gzip(walk_t *w, apr_pool_t *p, const char *name,
+                       const char *rev)
+{
+    static const tsr_view_kind_e kinds[] = { TSR_VIEW_FULL_GZ,
+                                             TSR_VIEW_ABBREV_GZ };
+    const char *blob, *base;
+    apr_size_t len, blen, i;
+    tsr_view_t v;
+
+    for (i = 0; i < 2; i++) {
+        if (tsr_store_package_view(w->store, p, name, kinds[i], &blob, &len)
+                == APR_SUCCESS
+            && (tsr_gzip_record_decode(blob, len, &base, &blen, &v)
+                    != APR_SUCCESS
+                || v.rev_len != strlen(rev)
+                || memcmp(v.rev, rev, v.rev_len) != 0)) {
+            problem(w, "view", name, NULL, NULL, "the gzip'd %s view of %s "
+                    "is not its document's revision %s: run tsci-registry "
+                    "reindex", i == 0 ? "full" : "abbreviated", name, rev);
+        }
+    }
+}
+
 /* The full view is rendered from the document on every write: another
  * revision there means the views were not rewritten with it. */
 static void check_view(walk_t *w, apr_pool_t *p, const char *name,
@@ -187,6 +213,7 @@ static void check_view(walk_t *w, apr_pool_t *p, const char *name,
                 "its document's revision %s: run tsci-registry reindex",
                 name, rev);
     }
+    check_gzip(w, p, name, rev);
 }
 
 static apr_status_t check_package(void *baton, apr_pool_t *p,

@@ -192,3 +192,31 @@ char *tsr_view_flatten(const tsr_view_t *v, apr_pool_t *p, const char *base)
     out[at] = '\0';
     return out;
 }
+
+apr_status_t tsr_view_encode_plain(const char **pblob, apr_size_t *plen,
+                                   apr_pool_t *p, const tsr_view_t *v,
+                                   const char *payload, apr_size_t len)
+{
+    apr_size_t head = v->readers_len ? HEADER + 4 : HEADER;
+    apr_size_t total = head + v->rev_len + v->readers_len + len;
+    unsigned char *blob;
+
+    if (len > 0xffffffffu) {
+        return APR_EINVAL;
+    }
+    blob = apr_palloc(p, total);
+    memcpy(blob, v->readers_len ? MAGIC_READERS : MAGIC, 4);
+    put32(blob + 4, (apr_uint32_t)v->rev_len);
+    put32(blob + 8, (apr_uint32_t)((apr_uint64_t)v->mtime >> 32));
+    put32(blob + 12, (apr_uint32_t)v->mtime);
+    put32(blob + 16, 0);
+    if (v->readers_len) {
+        put32(blob + 20, (apr_uint32_t)v->readers_len);
+    }
+    memcpy(blob + head, v->rev, v->rev_len);
+    memcpy(blob + head + v->rev_len, v->readers, v->readers_len);
+    memcpy(blob + head + v->rev_len + v->readers_len, payload, len);
+    *pblob = (const char *)blob;
+    *plen = total;
+    return APR_SUCCESS;
+}

@@ -49,4 +49,11 @@ int tsr_view_iovec(const tsr_view_t *v, const char *base, apr_size_t base_len,
 /* The whole text with base spliced in, NUL-terminated (in p). */
 char *tsr_view_flatten(const tsr_view_t *v, apr_pool_t *p, const char *base);
 
+/* A view blob (in p) with v's revision, time and readers, no splice
+ * places, and payload (len bytes) as its text: how a form of v that needs
+ * no base (its gzip'd text, made for one base) is kept. */
+apr_status_t tsr_view_encode_plain(const char **pblob, apr_size_t *plen,
+                                   apr_pool_t *p, const tsr_view_t *v,
+                                   const char *payload, apr_size_t len);
+
 #endif

@@ -58,5 +58,6 @@ Suite *make_rpc_suite(void);
 Suite *make_jobs_suite(void);
 Suite *make_tsci_suite(void);
 Suite *make_session_suite(void);
+Suite *make_gzip_suite(void);
 
 #endif

@@ -57,5 +57,6 @@ Suite *make_autoroute_suite(void);
 Suite *make_rpc_suite(void);
 Suite *make_jobs_suite(void);
 Suite *make_tsci_suite(void);
+Suite *make_tsci_npm_suite(void);
 
 #endif

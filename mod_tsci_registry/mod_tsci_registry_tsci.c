@@ -5,8 +5,12 @@
 #include "apr_strings.h"
 #include "httpd.h"
 #include "http_protocol.h"
+#include "http_log.h"
 #include "mod_tsci_registry.h"
 #include "tsr_tsci.h"
+#include "tsr_tsci_npm.h"
+
+APLOG_USE_MODULE(tsci_registry);
 
 /* Start a call: parameters merged (refusal sent otherwise). */
 static int call_of(tsr_req_t *q, tsr_tsci_call_t *c)
@@ -35,8 +39,30 @@ static int refuse(tsr_req_t *q, apr_status_t rv, tsr_error_t *err)
     return tsr_rpc_refuse(q, err);
 }
 
-/* Run fn and answer {"ok": true, key: its value}. */
-static int run(tsr_req_t *q, tsr_tsci_fn *fn, const char *key)
+/* After a write: the npm side of what it marked (tsr_tsci_sync.c), before
+ * the answer, so that once tsci push is answered npm installs what it
+ * pushed.  Marks a crash or a failure left behind are taken up here too,
+ * by the next write.  A failure is logged, never the writer's refusal:
+ * its own change is committed. */
+static void npm_sync(tsr_req_t *q)
+{
+    int done = 0;
+    apr_status_t rv = tsr_tsci_npm_sync(q->store, q->r->pool,
+                                        tsr_signing_key(q->r), &done);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, q->r, "TSR00242: "
+                      "tscircuit to npm: some packages are left for the "
+                      "next sync");
+    }
+    else if (done > 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "TSR00243: "
+                      "tscircuit to npm: %d version(s) published", done);
+    }
+}
+
+/* Run fn and answer {"ok": true, key: its value}; sync: fn writes. */
+static int run_op(tsr_req_t *q, tsr_tsci_fn *fn, const char *key, int sync)
 {
     tsr_tsci_call_t c;
     tsr_error_t *err = NULL;
@@ -50,29 +76,34 @@ static int run(tsr_req_t *q, tsr_tsci_fn *fn, const char *key)
     if ((rv = fn(&c, &out, &err)) != APR_SUCCESS) {
         return refuse(q, rv, err);
     }
+    if (sync) {
+        npm_sync(q);
+    }
     return tsr_rpc_ok(q, HTTP_OK, out ? key : NULL,
                       out ? json_object_get(out) : NULL);
 }
 
 #define OP(fname, core, key) \
-    static int fname(tsr_req_t *q) { return run(q, core, key); }
+    static int fname(tsr_req_t *q) { return run_op(q, core, key, 0); }
+#define OPW(fname, core, key) \
+    static int fname(tsr_req_t *q) { return run_op(q, core, key, 1); }
 
-OP(pkg_create, tsr_tsci_packages_create, "package")
+OPW(pkg_create, tsr_tsci_packages_create, "package")
 OP(pkg_get, tsr_tsci_packages_get, "package")
 OP(pkg_list, tsr_tsci_packages_list, "packages")
 OP(pkg_search, tsr_tsci_packages_search, "packages")
-OP(pkg_update, tsr_tsci_packages_update, "package")
-OP(pkg_delete, tsr_tsci_packages_delete, NULL)
-OP(rel_create, tsr_tsci_releases_create, "package_release")
+OPW(pkg_update, tsr_tsci_packages_update, "package")
+OPW(pkg_delete, tsr_tsci_packages_delete, NULL)
+OPW(rel_create, tsr_tsci_releases_create, "package_release")
 OP(rel_get, tsr_tsci_releases_get, "package_release")
 OP(rel_list, tsr_tsci_releases_list, "package_releases")
-OP(rel_update, tsr_tsci_releases_update, NULL)
-OP(file_create, tsr_tsci_files_create, "package_file")
-OP(file_upsert, tsr_tsci_files_create_or_update, "package_file")
+OPW(rel_update, tsr_tsci_releases_update, NULL)
+OPW(file_create, tsr_tsci_files_create, "package_file")
+OPW(file_upsert, tsr_tsci_files_create_or_update, "package_file")
 OP(file_get, tsr_tsci_files_get, "package_file")
 OP(file_list, tsr_tsci_files_list, "package_files")
-OP(file_delete, tsr_tsci_files_delete, NULL)
-OP(file_archive, tsr_tsci_files_upload_archive, "package_files")
+OPW(file_delete, tsr_tsci_files_delete, NULL)
+OPW(file_archive, tsr_tsci_files_upload_archive, "package_files")
 
 /* The bytes as stored, named for saving; a file anyone may read is
  * cacheable by anyone, one read with a token only by its reader. */

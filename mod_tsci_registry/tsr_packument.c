@@ -313,10 +313,14 @@ apr_status_t tsr_packument_add_version(json_object *doc, apr_pool_t *p,
     tsr_json_set_str(time, "modified", when);
     tsr_json_set_str(time, version, when);
 
-    /* A first publish under another tag still gets "latest" too. */
-    becomes_latest = strcmp(tag, "latest") == 0
+    /* A first publish under another tag still gets "latest" too.  No tag
+     * at all (a tscircuit release that is not its package's latest) adds
+     * the version and moves nothing else. */
+    becomes_latest = (tag != NULL && strcmp(tag, "latest") == 0)
                      || tsr_json_str(tags, "latest") == NULL;
-    tsr_json_set_str(tags, tag, version);
+    if (tag != NULL) {
+        tsr_json_set_str(tags, tag, version);
+    }
     if (becomes_latest) {
         tsr_json_set_str(tags, "latest", version);
         mirror_latest(doc, manifest);

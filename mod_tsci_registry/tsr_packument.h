@@ -92,7 +92,8 @@ const char *tsr_packument_same_version(json_object *doc, const char *version);
 int tsr_packument_is_maintainer(json_object *doc, const char *user);
 
 /* Add manifest (a package.json-like object, which doc takes over) as
- * version, tag it, and set time, maintainers, _npmUser, readme and the
+ * version, tag it (tag NULL: no tag, unless it is the first version,
+ * which is always "latest"), and set time, maintainers, _npmUser, readme and the
  * dist fields (dist.signatures when dist has a signature); bump _rev.  Refuses (409) a version that is or was
  * published, or one of equal precedence (see tsr_packument_has_version). */
 apr_status_t tsr_packument_add_version(json_object *doc, apr_pool_t *p,

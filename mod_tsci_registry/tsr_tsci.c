@@ -7,6 +7,7 @@
 #include <apr_lib.h>
 #include "tsr_tsci.h"
 #include "tsr_tsci_model.h"
+#include "tsr_tsci_npm.h"
 #include "tsr_tsci_path.h"
 #include "tsr_json.h"
 #include "tsr_rpc.h"
@@ -256,7 +257,19 @@ static apr_status_t pkg_get_body(tsci_tx_t *t, void *baton,
 apr_status_t tsr_tsci_packages_get(tsr_tsci_call_t *c, json_object **pout,
                                    tsr_error_t **perr)
 {
-    return tsci_run(c, 0, pkg_get_body, NULL, pout, perr);
+    apr_status_t rv = tsci_run(c, 0, pkg_get_body, NULL, pout, perr);
+    const char *name = tsr_json_str(c->params, "name");
+
+    /* Not tscircuit's, perhaps npm's: a package published with npm
+     * publish under @tsci/ (tsr_tsci_npmview.c). */
+    if (rv != APR_SUCCESS && *perr && (*perr)->http_status == 404
+        && name != NULL
+        && tsr_tsci_npm_view(c->store, c->p, name, &c->who, NULL, pout,
+                             NULL) == APR_SUCCESS) {
+        *perr = NULL;
+        return APR_SUCCESS;
+    }
+    return rv;
 }
 
 /* The package records under a prefix of 'O' keys (an owner's) or all. */
@@ -580,7 +593,9 @@ static apr_status_t pkg_update_body(tsci_tx_t *t, void *baton,
     }
     tsci_set_str(pkg, "updated_at", t->now);
     k = tsci_key(t->p, 'P', tsci_str(pkg, "package_id"), NULL, &klen);
-    if ((rv = tsci_rec_put(t, k, klen, pkg)) != APR_SUCCESS) {
+    if ((rv = tsci_rec_put(t, k, klen, pkg)) != APR_SUCCESS
+        /* Private or not is also the npm package's access. */
+        || (rv = tsr_tsci_npm_mark(t, tsci_str(pkg, "package_id")))) {
         return rv;
     }
     *pout = tsci_pkg_wire(t, pkg);

@@ -71,6 +71,7 @@ typedef struct tsr_tsci_file_t {
     int is_text;
     const char *data;           /* in the caller's pool */
     apr_size_t len;
+    int is_release_tarball;     /* an npm tarball pushed the old way */
 } tsr_tsci_file_t;
 
 /* /package_files/download: the file the parameters name (404 not_found,

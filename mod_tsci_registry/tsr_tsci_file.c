@@ -210,6 +210,16 @@ static apr_status_t rel_for_write(tsci_tx_t *t, json_object **ppkg,
                              tsci_str(*prel, "version"),
                              tsci_str(*ppkg, "name"));
     }
+    /* A release marked ready_to_build is an npm version, and npm versions
+     * never change (a lockfile's integrity must stay true): a new push is
+     * a new version. */
+    if (tsci_bool(*prel, "ready_to_build")) {
+        return tsr_error_set(perr, t->p, 403, TSR_TSCI_E_LOCKED, "release "
+                             "%s of %s is published to npm (ready_to_build): "
+                             "its files do not change, push a new version",
+                             tsci_str(*prel, "version"),
+                             tsci_str(*ppkg, "name"));
+    }
     return APR_SUCCESS;
 }
 
@@ -681,6 +691,7 @@ static apr_status_t release_files_body(tsci_tx_t *t, void *baton,
         f->path = tsci_str(rec, "file_path");
         f->mimetype = tsci_str(rec, "content_mimetype");
         f->is_text = tsci_bool(rec, "is_text");
+        f->is_release_tarball = tsci_bool(rec, "is_release_tarball");
         if ((rv = content_of(t, rec, &f->data, &f->len)) != APR_SUCCESS) {
             return rv;
         }

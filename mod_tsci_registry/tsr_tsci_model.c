@@ -8,6 +8,7 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include "tsr_tsci_model.h"
+#include "tsr_tsci_npm.h"
 #include "tsr_tsci_path.h"
 #include "tsr_json.h"
 #include "tsr_rpc.h"
@@ -343,6 +344,13 @@ apr_status_t tsci_rel_put(tsci_tx_t *t, json_object *pkg, json_object *rel)
     }
     if (tsci_bool(rel, "is_latest")) {
         pkg_latest_from(pkg, rel);
+    }
+    /* A final release is (or is to be) an npm version, and which one is
+     * latest may have moved: the npm side is marked for a sync in this
+     * very transaction (tsr_tsci_sync.c). */
+    if ((tsci_bool(rel, "ready_to_build") || tsci_bool(rel, "is_locked"))
+        && (rv = tsr_tsci_npm_mark(t, tsci_str(pkg, "package_id")))) {
+        return rv;
     }
     return pkg_put(t, pkg);
 }

@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 #include "tsr_tsci.h"
 #include "tsr_tsci_model.h"
+#include "tsr_tsci_npm.h"
 #include "tsr_tsci_path.h"
 #include "tsr_json.h"
 #include "tsr_rpc.h"
@@ -216,7 +217,35 @@ static apr_status_t rel_list_body(tsci_tx_t *t, void *baton,
 apr_status_t tsr_tsci_releases_list(tsr_tsci_call_t *c, json_object **pout,
                                     tsr_error_t **perr)
 {
-    return tsci_run(c, 0, rel_list_body, NULL, pout, perr);
+    apr_status_t rv = tsci_run(c, 0, rel_list_body, NULL, pout, perr);
+    const char *name = tsr_json_str(c->params, "package_name");
+    apr_array_header_t *have;
+    json_object *more;
+    size_t i, n;
+
+    if (rv != APR_SUCCESS || name == NULL || tsci_has(c->params, "version")
+        || tsci_has(c->params, "commit_sha")
+        || tsci_has(c->params, "is_latest")) {
+        return rv;
+    }
+    /* Versions only npm has (npm publish under @tsci/) are releases too;
+     * those published from here are already in the list. */
+    n = json_object_array_length(*pout);
+    have = apr_array_make(c->p, (int)n + 1, sizeof(const char *));
+    for (i = 0; i < n; i++) {
+        APR_ARRAY_PUSH(have, const char *) =
+            tsci_str(json_object_array_get_idx(*pout, i), "version");
+    }
+    if (tsr_tsci_npm_view(c->store, c->p, name, &c->who, have, NULL, &more)
+        == APR_SUCCESS) {
+        n = json_object_array_length(more);
+        for (i = 0; i < n; i++) {
+            json_object_array_add(*pout, json_object_get(
+                                             json_object_array_get_idx(more,
+                                                                       i)));
+        }
+    }
+    return APR_SUCCESS;
 }
 
 static apr_status_t rel_update_body(tsci_tx_t *t, void *baton,
@@ -252,6 +281,12 @@ static apr_status_t rel_update_body(tsci_tx_t *t, void *baton,
         && ((has_lock && !lock) || has_license || has_ready)) {
         return tsr_error_set(perr, t->p, 403, TSR_TSCI_E_LOCKED, "release "
                              "%s is locked", tsci_str(rel, "version"));
+    }
+    /* Nor does a release that npm has: it stays final. */
+    if (tsci_bool(rel, "ready_to_build") && has_ready && !ready) {
+        return tsr_error_set(perr, t->p, 403, TSR_TSCI_E_LOCKED, "release "
+                             "%s is published to npm: it stays "
+                             "ready_to_build", tsci_str(rel, "version"));
     }
     if (has_lock && lock) {
         tsci_set_bool(rel, "is_locked", 1);

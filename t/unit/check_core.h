@@ -59,5 +59,6 @@ Suite *make_jobs_suite(void);
 Suite *make_tsci_suite(void);
 Suite *make_session_suite(void);
 Suite *make_gzip_suite(void);
+Suite *make_tsci_npm_suite(void);
 
 #endif

@@ -10,7 +10,9 @@
  * routing (tsr_store's job_claim); a worker that stops hanging is caught
  * by its lease instead.  A child that stops (graceful restart, idle
  * reaping) cancels its routing and puts its job back in the queue. */
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/file.h>
 #include <unistd.h>
 #include "apr_strings.h"
@@ -34,6 +36,8 @@ APLOG_USE_MODULE(tsci_registry);
 #define LEASE_GRACE apr_time_from_sec(30)
 /* How often a routing worker checks whether its job was cancelled. */
 #define CANCEL_CHECK apr_time_from_msec(100)
+/* The slot files' directory, in the data directory. */
+#define SLOT_DIR "run"
 /* Finished jobs are removed this many at a time. */
 #define SWEEP_BATCH 100
 
@@ -86,10 +90,20 @@ static int take_slot(worker_t *w, apr_pool_t *p)
 {
     int k;
 
+    /* A directory of their own: tmp/ is for publishes being written, and
+     * whatever is left there is a publish that did not finish. */
+    const char *dir = apr_pstrcat(p, w->datadir, "/" SLOT_DIR, NULL);
+
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, APR_FROM_OS_ERROR(errno), w->s,
+                     "TSR00165: cannot make %s: no autorouting in this "
+                     "process", dir);
+        w->stop = 1;
+        return 0;
+    }
     for (k = 0; k < w->nslots; k++) {
         int i = (k + w->index) % w->nslots;
-        const char *path = apr_psprintf(p, "%s/tmp/route-slot-%d.lock",
-                                        w->datadir, i);
+        const char *path = apr_psprintf(p, "%s/route-slot-%d.lock", dir, i);
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
         if (fd < 0) {

@@ -58,6 +58,7 @@ typedef struct tsr_server_conf_t {
     apr_int64_t route_retention_s;  /* finished jobs are kept this long */
     apr_int64_t route_max_input;    /* bytes of a create's body */
     apr_int64_t route_max_queued;   /* jobs queued or running at once */
+    apr_int64_t route_max_kept;     /* finished jobs kept at most */
     apr_int64_t route_max_elements; /* Circuit JSON elements of a board */
     apr_int64_t route_max_board_mm; /* longest board side */
 } tsr_server_conf_t;
@@ -70,6 +71,9 @@ typedef struct tsr_server_conf_t {
 #define TSR_DEFAULT_ROUTE_RETENTION_S 86400
 #define TSR_DEFAULT_ROUTE_MAX_INPUT ((apr_int64_t)16 * 1000 * 1000)
 #define TSR_DEFAULT_ROUTE_MAX_QUEUED 200
+/* Finished jobs kept at most, whatever their age: anyone may make jobs,
+ * and each keeps its output until it goes. */
+#define TSR_DEFAULT_ROUTE_MAX_KEPT 10000
 /* A server setting of sc, or its default when unset. */
 #define TSR_ROUTE_CONF(sc, field, dflt) ((sc)->field >= 0 ? (sc)->field \
                                                            : (dflt))

@@ -25,6 +25,7 @@ void *tsr_create_server_conf(apr_pool_t *p, server_rec *s)
     c->route_retention_s = -1;
     c->route_max_input = -1;
     c->route_max_queued = -1;
+    c->route_max_kept = -1;
     c->route_max_elements = -1;
     c->route_max_board_mm = -1;
     return c;
@@ -54,6 +55,7 @@ void *tsr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_SET(route_retention_s);
     MERGE_SET(route_max_input);
     MERGE_SET(route_max_queued);
+    MERGE_SET(route_max_kept);
     MERGE_SET(route_max_elements);
     MERGE_SET(route_max_board_mm);
     return c;
@@ -317,6 +319,8 @@ static const route_number_t route_max_input =
     ROUTE_NUMBER(route_max_input, 1024, (apr_int64_t)1 << 30, "bytes");
 static const route_number_t route_max_queued =
     ROUTE_NUMBER(route_max_queued, 1, 1000000, "jobs");
+static const route_number_t route_max_kept =
+    ROUTE_NUMBER(route_max_kept, 1, 100000000, "jobs");
 static const route_number_t route_max_elements =
     ROUTE_NUMBER(route_max_elements, 1, 10000000, "elements");
 static const route_number_t route_max_board =
@@ -545,6 +549,10 @@ const command_rec tsr_cmds[] = {
                   (void *)&route_max_queued, RSRC_CONF,
                   "Autorouting jobs queued or running at once before new "
                   "ones are refused with 503 (default 200)"),
+    AP_INIT_TAKE1("TsciRegistryRouteMaxKept", set_route_number,
+                  (void *)&route_max_kept, RSRC_CONF,
+                  "Finished autorouting jobs kept at most; the oldest go "
+                  "first (default 10000)"),
     AP_INIT_TAKE1("TsciRegistryRouteMaxElements", set_route_number,
                   (void *)&route_max_elements, RSRC_CONF,
                   "Most Circuit JSON elements of a board to route "

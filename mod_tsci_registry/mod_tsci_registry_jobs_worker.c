@@ -261,6 +261,8 @@ static void *APR_THREAD_FUNC work(apr_thread_t *t, void *data)
      * kept much past its time. */
     apr_interval_time_t sweep_every = keep / 2 < apr_time_from_sec(60)
                                           ? keep / 2 : apr_time_from_sec(60);
+    apr_uint64_t kept = (apr_uint64_t)TSR_ROUTE_CONF(
+        w->sc, route_max_kept, TSR_DEFAULT_ROUTE_MAX_KEPT);
     apr_time_t next_sweep = 0;
     apr_pool_t *p, *slotp;
 
@@ -287,8 +289,9 @@ static void *APR_THREAD_FUNC work(apr_thread_t *t, void *data)
             int n = 0;
 
             next_sweep = now + sweep_every;
-            if (tsr_store_job_sweep(w->store, p, now - keep, SWEEP_BATCH, &n)
-                    == APR_SUCCESS && n == SWEEP_BATCH) {
+            if (tsr_store_job_sweep(w->store, p, now - keep, kept,
+                                    SWEEP_BATCH, &n) == APR_SUCCESS
+                && n == SWEEP_BATCH) {
                 next_sweep = now;   /* more to remove: go on soon */
             }
         }
@@ -306,6 +309,10 @@ static void *APR_THREAD_FUNC work(apr_thread_t *t, void *data)
             continue;
         }
         route(w, p, job, input, len);
+        /* A job more, one kept too many perhaps: the oldest goes now,
+         * not at the next round, so the cap holds however fast jobs
+         * come. */
+        tsr_store_job_sweep(w->store, p, 0, kept, SWEEP_BATCH, NULL);
     }
     if (w->lockfd >= 0) {
         close(w->lockfd);

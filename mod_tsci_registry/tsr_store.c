@@ -639,13 +639,15 @@ apr_status_t tsr_store_job_update(tsr_store_t *s, apr_pool_t *p,
 }
 
 apr_status_t tsr_store_job_sweep(tsr_store_t *s, apr_pool_t *p,
-                                 apr_time_t before, int max, int *pn)
+                                 apr_time_t before, apr_uint64_t keep,
+                                 int max, int *pn)
 {
     if (s->provider->job_sweep == NULL) {
         return APR_ENOTIMPL;
     }
     enter(s);
-    return leave(s, s->provider->job_sweep(s, p, before, max, pn));
+    return leave(s, s->provider->job_sweep(s, p, before, keep, max,
+                                           pn));
 }
 
 apr_status_t tsr_store_login_create(tsr_store_t *s, apr_pool_t *p,

@@ -409,8 +409,10 @@ typedef struct tsr_store_provider_t {
      * queued one: it runs under worker until lease, and comes with its
      * input; TSR_ENOTFOUND when there is none.  job_update changes a job
      * through fn in one transaction, and stores output with it when not
-     * NULL.  job_sweep removes at most max jobs that finished before
-     * before (*pn: how many).  NULL when the provider keeps no jobs. */
+     * NULL; a job that finishes lets go of its input.  job_sweep removes
+     * at most max finished jobs, oldest first, of those that finished
+     * before before or beyond the newest keep (*pn: how many).  NULL
+     * when the provider keeps no jobs. */
     apr_status_t (*job_create)(tsr_store_t *s, apr_pool_t *p,
                                const tsr_job_t *job, const char *input,
                                apr_size_t len, apr_size_t max_active);
@@ -428,7 +430,8 @@ typedef struct tsr_store_provider_t {
                                void *baton, const char *output,
                                apr_size_t outlen);
     apr_status_t (*job_sweep)(tsr_store_t *s, apr_pool_t *p,
-                              apr_time_t before, int max, int *pn);
+                              apr_time_t before, apr_uint64_t keep,
+                              int max, int *pn);
     /* ---- tscircuit's registry (tsr_tsci.h) ---- */
     /* Run fn in one transaction on the tscircuit table: all of its
      * writes or none.  write 0 promises fn writes nothing (reads still
@@ -590,7 +593,8 @@ apr_status_t tsr_store_job_update(tsr_store_t *s, apr_pool_t *p,
                                   void *baton, const char *output,
                                   apr_size_t outlen);
 apr_status_t tsr_store_job_sweep(tsr_store_t *s, apr_pool_t *p,
-                                 apr_time_t before, int max, int *pn);
+                                 apr_time_t before, apr_uint64_t keep,
+                                 int max, int *pn);
 
 /* Sign-ins under way (see login_create in the provider table); APR_ENOTIMPL
  * from a provider that keeps none. */

@@ -84,7 +84,8 @@ apr_status_t tsr_bdb_job_update(tsr_store_t *s, apr_pool_t *p,
                                 void *baton, const char *output,
                                 apr_size_t outlen);
 apr_status_t tsr_bdb_job_sweep(tsr_store_t *s, apr_pool_t *p,
-                               apr_time_t before, int max, int *pn);
+                               apr_time_t before, apr_uint64_t keep,
+                               int max, int *pn);
 
 /* tscircuit's table (tsr_store_bdb_tsci.c). */
 apr_status_t tsr_bdb_tsci_txn(tsr_store_t *s, apr_pool_t *p, int write,

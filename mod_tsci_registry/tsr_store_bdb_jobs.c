@@ -6,6 +6,7 @@
  *   "l" lease id        running jobs, the first lease to end first
  *   "f" finished id     finished jobs, for the sweep
  *   "n"                 how many jobs are queued or running
+ *   "d"                 how many finished jobs are kept
  * Times are 16 hex digits, so keys sort by time.  Every change of state
  * moves the job's index key in the same transaction as its record. */
 #include <string.h>
@@ -16,8 +17,9 @@
 #define DBJ TSR_BDB_DB_JOBS
 #define KEY_MAX (1 + 16 + TSR_JOB_ID_LEN + 1)
 
-static const char count_key[] = "n";
-
+/* The counters' keys. */
+#define ACTIVE "n"
+#define DONE_KEPT "d"
 static apr_size_t id_key(char *buf, char kind, const char *id)
 {
     buf[0] = kind;
@@ -96,9 +98,10 @@ static int get_rmw(bdb_t *b, DB_TXN *txn, apr_pool_t *p, const void *k,
     return 0;
 }
 
-/* Add delta to the count of active jobs; *pn (may be NULL) gets it. */
-static int count(bdb_t *b, DB_TXN *txn, apr_pool_t *p, int delta,
-                 apr_uint64_t *pn)
+/* Add delta to counter which (ACTIVE, DONE_KEPT); *pn (may be NULL)
+ * gets its value. */
+static int count(bdb_t *b, DB_TXN *txn, apr_pool_t *p, const char *which,
+                 int delta, apr_uint64_t *pn)
 {
     char *val;
     apr_size_t len;
@@ -106,7 +109,7 @@ static int count(bdb_t *b, DB_TXN *txn, apr_pool_t *p, int delta,
     char buf[32];
     int ret;
 
-    ret = get_rmw(b, txn, p, count_key, 1, &val, &len);
+    ret = get_rmw(b, txn, p, which, 1, &val, &len);
     if (ret == 0 && len < sizeof(buf)) {
         memcpy(buf, val, len);
         buf[len] = '\0';
@@ -129,7 +132,7 @@ static int count(bdb_t *b, DB_TXN *txn, apr_pool_t *p, int delta,
     }
     len = (apr_size_t)apr_snprintf(buf, sizeof(buf), "%" APR_UINT64_T_FMT,
                                    n);
-    return put(b, txn, count_key, 1, buf, len);
+    return put(b, txn, which, 1, buf, len);
 }
 
 static int write_job(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
@@ -163,7 +166,7 @@ static int create_step(bdb_t *b, DB_TXN *txn, void *baton)
     int ret;
 
     o->full = 0;
-    if ((ret = count(b, txn, o->p, 0, &n)) != 0) {
+    if ((ret = count(b, txn, o->p, ACTIVE, 0, &n)) != 0) {
         return ret;
     }
     if (n >= o->max_active) {
@@ -175,7 +178,7 @@ static int create_step(bdb_t *b, DB_TXN *txn, void *baton)
                       o->len)) != 0) {
         return ret;
     }
-    return count(b, txn, o->p, 1, NULL);
+    return count(b, txn, o->p, ACTIVE, 1, NULL);
 }
 
 apr_status_t tsr_bdb_job_create(tsr_store_t *s, apr_pool_t *p,
@@ -232,7 +235,8 @@ apr_status_t tsr_bdb_job_output(tsr_store_t *s, apr_pool_t *p,
 }
 
 /* Move job from the state it was read in (old) to the one it has now,
- * keeping the index and the count with it. */
+ * keeping the index and the counts with it.  A job that finishes lets go
+ * of its input: only its output is read from then on. */
 static int rewrite(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
                    const tsr_job_t *old, const tsr_job_t *job)
 {
@@ -244,7 +248,14 @@ static int rewrite(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
         || (ret = write_job(b, txn, p, job)) != 0) {
         return ret;
     }
-    return was != is ? count(b, txn, p, is ? 1 : -1, NULL) : 0;
+    if (was == is) {
+        return 0;
+    }
+    if ((ret = count(b, txn, p, ACTIVE, is ? 1 : -1, NULL)) != 0
+        || (ret = count(b, txn, p, DONE_KEPT, is ? -1 : 1, NULL)) != 0) {
+        return ret;
+    }
+    return is ? 0 : del(b, txn, k, id_key(k, 'i', job->id));
 }
 
 static int read_job(bdb_t *b, DB_TXN *txn, apr_pool_t *p, const char *id,
@@ -441,6 +452,7 @@ apr_status_t tsr_bdb_job_update(tsr_store_t *s, apr_pool_t *p,
 typedef struct sweep_op_t {
     apr_pool_t *p;
     apr_time_t before;
+    apr_uint64_t keep;          /* finished jobs kept at most */
     int max, n;
 } sweep_op_t;
 
@@ -449,20 +461,25 @@ static int sweep_step(bdb_t *b, DB_TXN *txn, void *baton)
     sweep_op_t *o = baton;
     DB *db = tsr_bdb_db(b, DBJ);
     char kbuf[KEY_MAX], k[KEY_MAX], limit[18];
+    apr_uint64_t kept;
     DBT key, data;
     DBC *c;
     int ret, cret;
 
     o->n = 0;
     time_prefix(limit, 'f', o->before);
-    if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
+    if ((ret = count(b, txn, o->p, DONE_KEPT, 0, &kept)) != 0
+        || (ret = db->cursor(db, txn, &c, 0)) != 0) {
         return ret;
     }
     tsr_bdb_prefix_dbt(&key, kbuf, sizeof(kbuf), 'f');
     tsr_bdb_no_data(&data);
     for (ret = c->get(c, &key, &data, DB_SET_RANGE | DB_RMW);
          ret == 0 && o->n < o->max && key.size == 17 + TSR_JOB_ID_LEN
-         && kbuf[0] == 'f' && memcmp(kbuf, limit, 17) < 0;
+         && kbuf[0] == 'f'
+         && (memcmp(kbuf, limit, 17) < 0
+             || (kept > (apr_uint64_t)o->n
+                 && kept - (apr_uint64_t)o->n > o->keep));
          ret = c->get(c, &key, &data, DB_NEXT | DB_RMW)) {
         const char *id = kbuf + 17;
 
@@ -478,11 +495,15 @@ static int sweep_step(bdb_t *b, DB_TXN *txn, void *baton)
     if (ret != 0 && ret != DB_NOTFOUND) {
         return ret;
     }
-    return cret;
+    if (cret != 0 || o->n == 0) {
+        return cret;
+    }
+    return count(b, txn, o->p, DONE_KEPT, -o->n, NULL);
 }
 
 apr_status_t tsr_bdb_job_sweep(tsr_store_t *s, apr_pool_t *p,
-                               apr_time_t before, int max, int *pn)
+                               apr_time_t before, apr_uint64_t keep,
+                               int max, int *pn)
 {
     sweep_op_t o;
     apr_status_t rv;
@@ -490,6 +511,7 @@ apr_status_t tsr_bdb_job_sweep(tsr_store_t *s, apr_pool_t *p,
     memset(&o, 0, sizeof(o));
     o.p = p;
     o.before = before;
+    o.keep = keep;
     o.max = max;
     rv = tsr_bdb_txn(tsr_bdb_of(s), sweep_step, &o, "job sweep");
     if (pn) {

@@ -40,6 +40,8 @@ my @bad = (
      qr/TsciRegistryRouteMaxInput takes a number of bytes from 1024/],
     ['TsciRegistryRouteMaxQueued negative', 'TsciRegistryRouteMaxQueued -1',
      qr/TsciRegistryRouteMaxQueued takes a number of jobs from 1/],
+    ['TsciRegistryRouteMaxKept zero', 'TsciRegistryRouteMaxKept 0',
+     qr/TsciRegistryRouteMaxKept takes a number of jobs from 1/],
     ['TsciRegistryRouteMaxElements zero', 'TsciRegistryRouteMaxElements 0',
      qr/TsciRegistryRouteMaxElements takes a number of elements from 1/],
     ['TsciRegistryRouteMaxBoard in a Location',

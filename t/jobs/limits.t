@@ -2,7 +2,8 @@
 # TsciRegistryRouteWorkers 0 jobs are taken and wait; past
 # TsciRegistryRouteMaxQueued a create is a 503 with Retry-After; a
 # cancel makes room; and once Apache starts again with a worker, the jobs
-# that waited are routed.  An Apache of this test's own.
+# that waited are routed; beyond TsciRegistryRouteMaxKept finished jobs
+# the oldest go.  An Apache of this test's own.
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
@@ -10,7 +11,7 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 use TsciTest qw(req json_of slurp own_apache spare_port t_var);
 
-plan tests => 13, have_lwp;
+plan tests => 16, have_lwp;
 
 my $top = Apache::Test::vars('top_dir');
 my $small = slurp("$top/t/data/autorouting/circuit005.json");
@@ -28,6 +29,7 @@ sub start {
 </Location>
 TsciRegistryRouteWorkers $workers
 TsciRegistryRouteMaxQueued 2
+TsciRegistryRouteMaxKept 3
 EOC
 }
 sub create {
@@ -73,4 +75,20 @@ ok $ja->{nets_total} > 0 && $ja->{nets_routed} == $ja->{nets_total},
     'every net routed';
 ok job($b)->{is_cancelled} && !job($b)->{is_started},
     'the cancelled one was never routed';
+
+# Three finished jobs kept at most: the oldest (the cancelled one) goes
+# with the next job a worker finishes.
+my $d = id_of(create());
+my $jd;
+for (1 .. 100) {
+    $jd = job($d);
+    last if $jd && $jd->{is_finished};
+    sleep 0.1;
+}
+ok $jd && $jd->{is_finished}, 'a fourth job is routed';
+is req(POST => "${base}autorouting/jobs/get",
+       body => { autorouting_job_id => $b })->code, 404,
+    'beyond TsciRegistryRouteMaxKept the oldest finished job is gone';
+ok job($a) && job($c) && job($d),
+    'the newest are kept (the cap counts finished jobs only)';
 $ap->{stop}->();

@@ -306,7 +306,7 @@ START_TEST(sweep_removes_old_finished_jobs)
                                               &when, "[]", 2), APR_SUCCESS);
     }
     /* finished at 100, 200, 300, 400; the fifth still queued */
-    ck_assert_int_eq(tsr_store_job_sweep(s, fx_pool, 250, 100, &n),
+    ck_assert_int_eq(tsr_store_job_sweep(s, fx_pool, 250, 1000, 100, &n),
                      APR_SUCCESS);
     ck_assert_int_eq(n, 2);
     ck_assert_int_eq(state_of(s, ids[0]), -1);
@@ -315,15 +315,63 @@ START_TEST(sweep_removes_old_finished_jobs)
                      TSR_ENOTFOUND);
     ck_assert_int_eq(state_of(s, ids[2]), TSR_JOB_FINISHED);
     /* at most max at a time */
-    ck_assert_int_eq(tsr_store_job_sweep(s, fx_pool, 100000, 1, &n),
+    ck_assert_int_eq(tsr_store_job_sweep(s, fx_pool, 100000, 1000, 1, &n),
                      APR_SUCCESS);
     ck_assert_int_eq(n, 1);
     ck_assert_int_eq(state_of(s, ids[2]), -1);
     ck_assert_int_eq(state_of(s, ids[3]), TSR_JOB_FINISHED);
-    ck_assert_int_eq(tsr_store_job_sweep(s, fx_pool, 100000, 100, &n),
+    ck_assert_int_eq(tsr_store_job_sweep(s, fx_pool, 100000, 1000, 100, &n),
                      APR_SUCCESS);
     ck_assert_int_eq(n, 1);
     ck_assert_int_eq(state_of(s, ids[4]), TSR_JOB_QUEUED);
+}
+END_TEST
+
+START_TEST(finished_jobs_beyond_the_cap_go_oldest_first)
+{
+    tsr_store_t *s = fx_store(fx_pool);
+    const char *ids[5];
+    apr_time_t when;
+    tsr_job_t *j;
+    const char *in;
+    apr_size_t len;
+    int i, n = -1;
+
+    for (i = 0; i < 5; i++) {
+        ids[i] = create(s, i + 1, "[\"board\"]");
+    }
+    for (i = 0; i < 5; i++) {
+        ck_assert_int_eq(tsr_store_job_claim(s, fx_pool, "1/0", 10, 100, &j,
+                                             &in, &len), APR_SUCCESS);
+        ck_assert_str_eq(j->id, ids[i]);
+        when = 100 * (i + 1);
+        ck_assert_int_eq(tsr_store_job_update(s, fx_pool, j->id, finish,
+                                              &when, "[]", 2), APR_SUCCESS);
+    }
+    /* none is old, but only the newest two are kept */
+    ck_assert_int_eq(tsr_store_job_sweep(s, fx_pool, 0, 2, 100, &n),
+                     APR_SUCCESS);
+    ck_assert_int_eq(n, 3);
+    for (i = 0; i < 3; i++) {
+        ck_assert_int_eq(state_of(s, ids[i]), -1);
+    }
+    ck_assert_int_eq(state_of(s, ids[3]), TSR_JOB_FINISHED);
+    ck_assert_int_eq(state_of(s, ids[4]), TSR_JOB_FINISHED);
+    ck_assert_int_eq(tsr_store_job_sweep(s, fx_pool, 0, 2, 100, &n),
+                     APR_SUCCESS);
+    ck_assert_int_eq(n, 0);
+    /* a new job finished makes three: the oldest goes */
+    create(s, 9, "[]");
+    ck_assert_int_eq(tsr_store_job_claim(s, fx_pool, "1/0", 10, 100, &j,
+                                         &in, &len), APR_SUCCESS);
+    when = 900;
+    ck_assert_int_eq(tsr_store_job_update(s, fx_pool, j->id, finish, &when,
+                                          "[]", 2), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_job_sweep(s, fx_pool, 0, 2, 100, &n),
+                     APR_SUCCESS);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(state_of(s, ids[3]), -1);
+    ck_assert_int_eq(state_of(s, j->id), TSR_JOB_FINISHED);
 }
 END_TEST
 
@@ -342,6 +390,7 @@ Suite *make_jobs_suite(void)
     tcase_add_test(st, dead_slots_and_leases_are_taken_over);
     tcase_add_test(st, updates_and_output);
     tcase_add_test(st, sweep_removes_old_finished_jobs);
+    tcase_add_test(st, finished_jobs_beyond_the_cap_go_oldest_first);
     suite_add_tcase(s, st);
     return s;
 }

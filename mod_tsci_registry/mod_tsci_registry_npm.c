@@ -72,6 +72,12 @@ static int not_found(tsr_req_t *q, const char *what)
 
 static int store_failed(tsr_req_t *q, apr_status_t rv)
 {
+    /* A store that does not do this yet (the SQL store, so far): no use
+     * trying again. */
+    if (rv == APR_ENOTIMPL) {
+        return tsr_io_refuse(q->r, 501, "this registry's store does not "
+                             "support this yet");
+    }
     return tsr_io_refuse(q->r, 503, "the registry store is unavailable, "
                          "try again");
 }

@@ -25,6 +25,9 @@
 #include "tsr_revoke.h"
 #include "apr_atomic.h"
 #include "apr_shm.h"
+#include "apr_dbd.h"
+#include "mod_dbd.h"
+#include "tsr_store_dbd.h"
 
 APLOG_USE_MODULE(tsci_registry);
 
@@ -173,6 +176,19 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
         if (sc->enabled_somewhere) {
             tsr_startup_warn_nested(ptemp, s, &tsci_registry_module, seen);
+        }
+        /* The SQL store works on mod_dbd's connections: without it every
+         * request would fail, so the configuration does. */
+        if (sc->enabled_somewhere && sc->provider
+            && sc->provider == tsr_store_dbd_provider()
+            && APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire) == NULL) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                         "TSR00205: TsciRegistryStore dbd needs mod_dbd "
+                         "(LoadModule dbd_module, DBDriver pgsql, "
+                         "DBDParams) (server %s:%u)",
+                         s->server_hostname ? s->server_hostname : "",
+                         (unsigned)s->port);
+            return HTTP_INTERNAL_SERVER_ERROR;
         }
         if (sc->enabled_somewhere
             && (APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance) == NULL
@@ -519,7 +535,11 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
         }
         apr_hash_set(dirs, dir, APR_HASH_KEY_STRING,
                      store ? (void *)store : (void *)&unusable);
-        if (store && token_gen) {
+        /* The token cache's logout generation is this node's alone: with
+         * a store that other nodes write, a logout there would go unseen
+         * here, so such a store has no token cache (yet). */
+        if (store && token_gen
+            && provider_of(owner) != tsr_store_dbd_provider()) {
             tsr_tokencache_t *tc;
             const volatile apr_uint32_t *rc;
 
@@ -556,6 +576,34 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
     }
 }
 
+/* The SQL store's connection for r: mod_dbd's, acquired for the
+ * request (and given back to mod_dbd's pool when it ends), or NULL (the
+ * session then says why).  Other stores need none. */
+static void *request_conn(request_rec *r, tsr_store_t *proc)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire;
+    tsr_dbd_conn_t *c;
+    ap_dbd_t *dbd;
+
+    if (proc->provider != tsr_store_dbd_provider()) {
+        return NULL;
+    }
+    acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    if (acquire == NULL || (dbd = acquire(r)) == NULL) {
+        return NULL;
+    }
+    /* The statements the store prepares live with the connection. */
+    if (dbd->prepared == NULL) {
+        dbd->prepared = apr_hash_make(dbd->pool);
+    }
+    c = apr_palloc(r->pool, sizeof(*c));
+    c->driver = dbd->driver;
+    c->handle = dbd->handle;
+    c->pool = dbd->pool;
+    c->prepared = dbd->prepared;
+    return c;
+}
+
 tsr_store_t *tsr_request_store(request_rec *r)
 {
     tsr_request_t *q = tsr_request_of(r);
@@ -573,9 +621,10 @@ tsr_store_t *tsr_request_store(request_rec *r)
                       "process (see earlier errors)");
         return NULL;
     }
-    /* A provider that needs a connection per request (mod_dbd's, later)
-     * gets it here, where the request is known. */
-    rv = tsr_store_session(&q->store, r->pool, sc->store, NULL);
+    /* A provider that needs a connection per request gets it here, where
+     * the request is known. */
+    rv = tsr_store_session(&q->store, r->pool, sc->store,
+                           request_conn(r, sc->store));
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, log_status(rv), r, "TSR00009: no store "
                       "session for this request");

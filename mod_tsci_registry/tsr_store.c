@@ -5,6 +5,7 @@
 #include "tsr_store.h"
 #include <apr_atomic.h>
 #include "tsr_store_bdb.h"
+#include "tsr_store_dbd.h"
 #include "tsr_viewcache.h"
 #include "tsr_search_entry.h"
 #include "tsr_gzip.h"
@@ -28,6 +29,7 @@ static apr_status_t leave(tsr_store_t *s, apr_status_t rv)
 /* Every provider compiled in, by name. */
 static const tsr_store_provider_t *(*const providers[])(void) = {
     tsr_store_bdb_provider,
+    tsr_store_dbd_provider,
 };
 
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))

@@ -56,7 +56,10 @@ my @bad = (
      "<LocationMatch ^/r>\n TsciRegistry On\n</LocationMatch>",
      qr/must be inside a <Location \/path> section/],
     ['TsciRegistryStore naming no provider', 'TsciRegistryStore mongo',
-     qr/TsciRegistryStore must name a store provider \(bdb\), not 'mongo'/],
+     qr/TsciRegistryStore must name a store provider \(bdb, dbd\), not 'mongo'/],
+    ['TsciRegistryStore dbd without mod_dbd',
+     "TsciRegistryStore dbd\n<Location />\n TsciRegistry npm\n</Location>",
+     qr/TSR00205: TsciRegistryStore dbd needs mod_dbd \(LoadModule dbd_module/],
     ['TsciRegistryStore in a Location',
      "<Location /r/>\n TsciRegistryStore bdb\n</Location>",
      qr/TsciRegistryStore not allowed in <Location> context/],
@@ -156,7 +159,7 @@ chmod 0600, "$dir/locked";
 mkpath("$dir/readonly");
 chmod 0555, "$dir/readonly";
 
-plan tests => 2 * @bad + 15, have_lwp;
+plan tests => 2 * @bad + 16, have_lwp;
 
 sub configtest {
     my ($label, $body, $datadir) = @_;
@@ -200,6 +203,14 @@ is $rc, 0, 'TsciRegistry Off: Syntax OK' or diag $out;
 is $rc, 0, 'TsciRegistryAuthnProvider tsci-registry (the registry\'s own users), no other module: Syntax OK' or diag $out;
 ($rc, $out) = configtest('store', "TsciRegistryStore bdb\n<Location />\n TsciRegistry npm\n</Location>", 1);
 is $rc, 0, 'TsciRegistryStore bdb: Syntax OK' or diag $out;
+# With mod_dbd and its pool: configtest opens no connection, so no
+# PostgreSQL is needed for it (only APR-util's pgsql driver).
+SKIP: {
+    skip "APR-util's pgsql driver is not installed", 1
+        unless glob '/usr/lib/*/apr-util-1/apr_dbd_pgsql*.so';
+    ($rc, $out) = configtest('store-dbd', "LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so\nDBDriver pgsql\nDBDParams \"host=/nonexistent dbname=tsr\"\nTsciRegistryStore dbd\n<Location />\n TsciRegistry npm\n</Location>", 1);
+    is $rc, 0, 'TsciRegistryStore dbd with mod_dbd: Syntax OK' or diag $out;
+}
 ($rc, $out) = configtest('nested', "<Location /npm/>\n TsciRegistry On\n</Location>\n<Location /npm/private/>\n TsciRegistry On\n</Location>", 1);
 is $rc, 0, 'registry Locations nested by URL: Syntax OK' or diag $out;
 like $out, qr{TSR00018: registry Location /npm/private/ lies inside registry Location /npm/},

@@ -1611,9 +1611,9 @@ START_TEST(provider_life_cycle)
     ck_assert_ptr_nonnull(bdb);
     ck_assert_ptr_eq(bdb, tsr_store_bdb_provider());
     ck_assert_str_eq(bdb->name, "bdb");
-    ck_assert_ptr_null(tsr_store_provider_find("dbd"));
+    ck_assert_ptr_null(tsr_store_provider_find("sql"));
     ck_assert_ptr_null(tsr_store_provider_find(""));
-    ck_assert_str_eq(tsr_store_provider_names(fx_pool), "bdb");
+    ck_assert_str_eq(tsr_store_provider_names(fx_pool), "bdb, dbd");
 
     memset(&cfg, 0, sizeof(cfg));
     cfg.datadir = dir;

@@ -1,0 +1,493 @@
+/* check_store_dbd: the SQL store through the tsr_store interface, on a
+ * real PostgreSQL (TSCI_TEST_PG, a libpq connection string; t/bin/
+ * pg-cluster starts a private one, and make check passes it): the schema
+ * and its migration, users, tokens, package writes with their refusals,
+ * counters and change sequence, and a second connection (another node)
+ * seeing what the first wrote.  Without TSCI_TEST_PG the suite has no
+ * tests and says so. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <apr_strings.h>
+#include <apr_dbd.h>
+#include "check_core.h"
+#include "fixtures.h"
+#include "tsr_store_dbd.h"
+#include "tsr_auth.h"
+#include "tsr_json.h"
+
+static apr_pool_t *driver_pool;
+static const apr_dbd_driver_t *driver;
+static const char *params;
+static tsr_store_t *proc;
+static tsr_store_t *store;          /* a session on conn1 */
+static tsr_dbd_conn_t conn1, conn2;
+static char last_log[512];
+
+static void log_fn(void *baton, int level, apr_status_t rv, const char *msg)
+{
+    (void)baton;
+    (void)level;
+    (void)rv;
+    apr_cpystrn(last_log, msg, sizeof(last_log));
+}
+
+static void open_conn(tsr_dbd_conn_t *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->driver = driver;
+    c->pool = fx_pool;
+    ck_assert_int_eq(apr_dbd_open(driver, fx_pool, params, &c->handle),
+                     APR_SUCCESS);
+}
+
+static void sql(tsr_dbd_conn_t *c, const char *text)
+{
+    int n = 0;
+
+    ck_assert_msg(apr_dbd_query(driver, c->handle, &n, text) == 0,
+                  "%s: %s", text, apr_dbd_error(driver, c->handle, 1));
+}
+
+/* The first column of the first row of text (a plain query), in fx_pool. */
+static const char *sql_value(tsr_dbd_conn_t *c, const char *text)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *v = NULL;
+
+    ck_assert_int_eq(apr_dbd_select(driver, fx_pool, c->handle, &res, text,
+                                    1), 0);
+    if (apr_dbd_get_row(driver, fx_pool, res, &row, -1) == 0) {
+        v = apr_pstrdup(fx_pool, apr_dbd_get_entry(driver, row, 0));
+        while (apr_dbd_get_row(driver, fx_pool, res, &row, -1) == 0) {
+        }
+    }
+    return v;
+}
+
+static void setup(void)
+{
+    tsr_store_config_t cfg;
+
+    if (driver_pool == NULL) {
+        apr_pool_create(&driver_pool, NULL);
+        apr_dbd_init(driver_pool);
+        ck_assert_int_eq(apr_dbd_get_driver(driver_pool, "pgsql", &driver),
+                         APR_SUCCESS);
+    }
+    open_conn(&conn1);
+    open_conn(&conn2);
+    /* Every test starts from an empty database: the migration runs. */
+    sql(&conn1, "DROP SCHEMA public CASCADE");
+    sql(&conn1, "CREATE SCHEMA public");
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.datadir = fx_tempdir(fx_pool);
+    cfg.log = log_fn;
+    ck_assert_int_eq(tsr_store_prepare(tsr_store_dbd_provider(), fx_pool,
+                                       &cfg, 0, -1, -1), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_open(tsr_store_dbd_provider(), &proc,
+                                    fx_pool, &cfg), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_session(&store, fx_pool, proc, &conn1),
+                     APR_SUCCESS);
+}
+
+static void teardown(void)
+{
+    apr_dbd_close(driver, conn1.handle);
+    apr_dbd_close(driver, conn2.handle);
+}
+
+static tsr_store_stats_t stats(tsr_store_t *s)
+{
+    tsr_store_stats_t st;
+
+    ck_assert_int_eq(tsr_store_stats(s, fx_pool, &st), APR_SUCCESS);
+    return st;
+}
+
+START_TEST(schema_made_once)
+{
+    tsr_store_t *again;
+    const char *msg;
+    int from = -1;
+
+    ck_assert_str_eq(sql_value(&conn1, "SELECT max(version) FROM "
+                               "tsr_schema_version"), "1");
+    ck_assert_str_eq(sql_value(&conn1, "SELECT count(*) FROM "
+                               "tsr_schema_version"), "1");
+    /* Again, as another process's first session would: nothing to do. */
+    ck_assert_int_eq(tsr_store_dbd_migrate(&conn2, fx_pool, &from, &msg),
+                     APR_SUCCESS);
+    ck_assert_int_eq(from, 1);
+    ck_assert_str_eq(sql_value(&conn1, "SELECT count(*) FROM "
+                               "tsr_schema_version"), "1");
+    ck_assert_int_eq(tsr_store_session(&again, fx_pool, proc, &conn2),
+                     APR_SUCCESS);
+    ck_assert_ptr_eq(again->conn, &conn2);
+    /* A newer schema than this build knows is refused, not "migrated". */
+    sql(&conn1, "INSERT INTO tsr_schema_version (version) VALUES (99)");
+    ck_assert_int_eq(tsr_store_dbd_migrate(&conn2, fx_pool, &from, &msg),
+                     APR_EINVAL);
+    ck_assert_contains(msg, "version 99");
+    /* A session without a connection is refused, with a reason. */
+    ck_assert_int_ne(tsr_store_session(&again, fx_pool, proc, NULL),
+                     APR_SUCCESS);
+    ck_assert_contains(last_log, "no database connection");
+}
+END_TEST
+
+typedef struct rec_edit_t {
+    const char *set;                /* NULL: remove */
+    int refuse;
+    const char *saw;
+} rec_edit_t;
+
+static apr_status_t edit(void *baton, apr_pool_t *p, const char *cur,
+                         apr_size_t len, const char **pnext,
+                         apr_size_t *pnext_len, tsr_error_t **perr)
+{
+    rec_edit_t *e = baton;
+
+    e->saw = cur ? apr_pstrmemdup(fx_pool, cur, len) : NULL;
+    if (e->refuse) {
+        return tsr_error_set(perr, p, 409, NULL, "no");
+    }
+    *pnext = e->set;
+    *pnext_len = e->set ? strlen(e->set) : 0;
+    return APR_SUCCESS;
+}
+
+START_TEST(users)
+{
+    static const char rec1[] = "{\"name\":\"alice\",\"v\":1}";
+    const char *rec;
+    apr_size_t len;
+    rec_edit_t e = { "{\"name\":\"alice\",\"v\":2}", 0, NULL };
+    tsr_error_t *err = NULL;
+
+    ck_assert_int_eq(tsr_store_user_get(store, fx_pool, "alice", &rec, &len),
+                     TSR_ENOTFOUND);
+    ck_assert_int_eq(tsr_store_user_create(store, fx_pool, "alice", rec1,
+                                           strlen(rec1)), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_user_create(store, fx_pool, "alice", "{}",
+                                           2), TSR_EEXISTS);
+    ck_assert_int_eq(tsr_store_user_get(store, fx_pool, "alice", &rec, &len),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(len, strlen(rec1));
+    ck_assert_str_eq(rec, rec1);        /* the taken create changed nothing */
+
+    ck_assert_int_eq(tsr_store_user_update(store, fx_pool, "alice", edit, &e,
+                                           &err), APR_SUCCESS);
+    ck_assert_str_eq(e.saw, rec1);
+    ck_assert_int_eq(tsr_store_user_get(store, fx_pool, "alice", &rec, &len),
+                     APR_SUCCESS);
+    ck_assert_str_eq(rec, "{\"name\":\"alice\",\"v\":2}");
+    e.refuse = 1;
+    ck_assert_refusal(tsr_store_user_update(store, fx_pool, "alice", edit,
+                                            &e, &err), err, 409);
+    e.refuse = 0;
+    e.set = NULL;
+    ck_assert_refusal(tsr_store_user_update(store, fx_pool, "alice", edit,
+                                            &e, &err), err, 400);
+    ck_assert_int_eq(tsr_store_user_get(store, fx_pool, "alice", &rec, &len),
+                     APR_SUCCESS);
+    ck_assert_str_eq(rec, "{\"name\":\"alice\",\"v\":2}");
+    ck_assert_int_eq(tsr_store_user_update(store, fx_pool, "nobody", edit,
+                                           &e, &err), TSR_ENOTFOUND);
+    /* Bytes, not text: a record with a NUL and high bytes comes back. */
+    ck_assert_int_eq(tsr_store_user_create(store, fx_pool, "bin",
+                                           "a\0\xff\x80z", 5), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_user_get(store, fx_pool, "bin", &rec, &len),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(len, 5);
+    ck_assert_int_eq(memcmp(rec, "a\0\xff\x80z", 5), 0);
+}
+END_TEST
+
+START_TEST(tokens)
+{
+    unsigned char k1[32], k2[32], k3[32];
+    apr_array_header_t *keys;
+    const char *rec;
+    apr_size_t len;
+
+    memset(k1, 1, 32);
+    memset(k2, 2, 32);
+    memset(k3, 0xee, 32);
+    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, k2, "alice", "r2",
+                                         2), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, k1, "alice", "r1",
+                                         2), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_token_put(store, fx_pool, k3, "bob", "r3", 2),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_token_list(store, fx_pool, "alice", &keys),
+                     APR_SUCCESS);
+    ck_assert_int_eq(keys->nelts, 2);
+    ck_assert_int_eq(memcmp(keys->elts, k1, 32), 0);     /* in key order */
+    ck_assert_int_eq(memcmp(keys->elts + 32, k2, 32), 0);
+    ck_assert_int_eq(tsr_store_token_get(store, fx_pool, k3, &rec, &len),
+                     APR_SUCCESS);
+    ck_assert_int_eq(len, 2);
+    ck_assert_int_eq(memcmp(rec, "r3", 2), 0);
+    /* Only the hash is kept: the row's key is the hex of the 32 bytes. */
+    ck_assert_str_eq(sql_value(&conn1, "SELECT username FROM tsr_tokens "
+                               "WHERE key = repeat('ee', 32)"), "bob");
+
+    ck_assert_int_eq(tsr_store_token_delete(store, fx_pool, k1, "alice"),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_token_get(store, fx_pool, k1, &rec, &len),
+                     TSR_ENOTFOUND);
+    ck_assert_int_eq(tsr_store_token_list(store, fx_pool, "alice", &keys),
+                     APR_SUCCESS);
+    ck_assert_int_eq(keys->nelts, 1);
+    ck_assert_int_eq(memcmp(keys->elts, k2, 32), 0);
+    /* Deleting what is gone is no error. */
+    ck_assert_int_eq(tsr_store_token_delete(store, fx_pool, k1, "alice"),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_token_list(store, fx_pool, "carol", &keys),
+                     APR_SUCCESS);
+    ck_assert_int_eq(keys->nelts, 0);
+}
+END_TEST
+
+typedef struct upd_t {
+    const char *doc;
+    const char *rev;
+    int refuse;
+    int gone;
+    int calls;
+    int undos;
+    const char *saw;
+} upd_t;
+
+static void undo_cb(void *baton)
+{
+    ((upd_t *)baton)->undos++;
+}
+
+static apr_status_t update_cb(void *baton, apr_pool_t *p, const char *cur,
+                              apr_size_t cur_len, tsr_package_write_t *out,
+                              tsr_error_t **perr)
+{
+    upd_t *u = baton;
+
+    u->calls++;
+    u->saw = cur ? apr_pstrmemdup(fx_pool, cur, cur_len) : NULL;
+    out->undo = undo_cb;
+    out->undo_baton = u;
+    if (u->refuse) {
+        return tsr_error_set(perr, p, 409, NULL, "conflict (%d)", u->refuse);
+    }
+    out->doc = u->doc;
+    out->doc_len = strlen(u->doc);
+    out->full = apr_pstrcat(p, "full of ", u->doc, NULL);
+    out->full_len = strlen(out->full);
+    out->abbrev = apr_pstrcat(p, "abbrev of ", u->doc, NULL);
+    out->abbrev_len = strlen(out->abbrev);
+    out->version = "1.0.0";
+    out->version_view = "{\"version\":\"1.0.0\"}";
+    out->version_view_len = strlen(out->version_view);
+    out->tags = "{\"latest\":\"1.0.0\"}";
+    out->tags_len = strlen(out->tags);
+    out->creator = "alice";
+    out->rev = u->rev;
+    out->tarball_bytes = 100;
+    out->gone = u->gone;
+    return APR_SUCCESS;
+}
+
+static apr_status_t update(tsr_store_t *s, const char *name, upd_t *u,
+                           tsr_error_t **perr)
+{
+    *perr = NULL;
+    return tsr_store_package_update(s, fx_pool, name, update_cb, u, perr);
+}
+
+static const char *view_of(tsr_store_t *s, const char *name, char kind)
+{
+    const char *v;
+    apr_size_t len;
+    apr_status_t rv = tsr_store_package_view(s, fx_pool, name, kind, &v,
+                                             &len);
+
+    if (rv == TSR_ENOTFOUND) {
+        return NULL;
+    }
+    ck_assert_int_eq(rv, APR_SUCCESS);
+    return apr_pstrmemdup(fx_pool, v, len);
+}
+
+START_TEST(package_writes)
+{
+    upd_t u = { "{\"name\":\"a\",\"_rev\":\"1-x\"}", "1-x", 0, 0, 0, 0, 0 };
+    tsr_error_t *err;
+    tsr_store_stats_t st;
+    apr_array_header_t *names;
+    const char *v;
+    apr_size_t len;
+
+    ck_assert_int_eq(update(store, "a", &u, &err), APR_SUCCESS);
+    ck_assert_ptr_null(u.saw);
+    ck_assert_str_eq(view_of(store, "a", TSR_VIEW_FULL),
+                     apr_pstrcat(fx_pool, "full of ", u.doc, NULL));
+    ck_assert_str_eq(view_of(store, "a", TSR_VIEW_TAGS),
+                     "{\"latest\":\"1.0.0\"}");
+    ck_assert_int_eq(tsr_store_package_version_view(store, fx_pool, "a",
+                                                    "1.0.0", &v, &len),
+                     APR_SUCCESS);
+    ck_assert_int_eq(memcmp(v, "{\"version\":\"1.0.0\"}", len), 0);
+    ck_assert_int_eq(tsr_store_package_doc(store, fx_pool, "a", &v, &len),
+                     APR_SUCCESS);
+    ck_assert_str_eq(v, u.doc);
+    /* A document with no "latest" version is not to be found: no search
+     * entry (see the end for one that has). */
+    ck_assert_int_eq(tsr_store_search_entry(store, fx_pool, "a", &v, &len),
+                     TSR_ENOTFOUND);
+    ck_assert_int_eq(tsr_store_user_packages(store, fx_pool, "alice", 10,
+                                             &names), APR_SUCCESS);
+    ck_assert_int_eq(names->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(names, 0, const char *), "a");
+    st = stats(store);
+    ck_assert_uint_eq(st.update_seq, 1);
+    ck_assert_uint_eq(st.doc_count, 1);
+    ck_assert_uint_eq(st.data_size, strlen(u.doc) + 100);
+
+    /* A refusal (the 409 of a stale _rev) leaves everything as it was,
+     * and its record outlives the write's scratch pool. */
+    u.refuse = 1;
+    u.doc = "{\"name\":\"a\",\"_rev\":\"2-y\"}";
+    ck_assert_refusal(update(store, "a", &u, &err), err, 409);
+    ck_assert_str_eq(err->message, "conflict (1)");
+    ck_assert_int_eq(u.undos, 0);
+    ck_assert_str_eq(u.saw, "{\"name\":\"a\",\"_rev\":\"1-x\"}");
+    st = stats(store);
+    ck_assert_uint_eq(st.update_seq, 1);
+    ck_assert_uint_eq(st.data_size, strlen(u.saw) + 100);
+    ck_assert_str_eq(view_of(store, "a", TSR_VIEW_FULL),
+                     apr_pstrcat(fx_pool, "full of ", u.saw, NULL));
+    ck_assert_str_eq(sql_value(&conn1, "SELECT count(*) FROM tsr_changes"),
+                     "1");
+
+    /* The update goes through; then a second package. */
+    u.refuse = 0;
+    u.rev = "2-y";
+    ck_assert_int_eq(update(store, "a", &u, &err), APR_SUCCESS);
+    u.doc = "{\"name\":\"@s/b\"}";
+    u.rev = NULL;
+    ck_assert_int_eq(update(store, "@s/b", &u, &err), APR_SUCCESS);
+    st = stats(store);
+    ck_assert_uint_eq(st.update_seq, 3);
+    ck_assert_uint_eq(st.doc_count, 2);
+    ck_assert_int_eq(tsr_store_package_names(store, fx_pool, "@s/", 10,
+                                             &names), APR_SUCCESS);
+    ck_assert_int_eq(names->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(names, 0, const char *), "@s/b");
+
+    /* The search entry is derived from the document in the same write. */
+    u.doc = "{\"name\":\"c\",\"dist-tags\":{\"latest\":\"1.0.0\"},"
+            "\"versions\":{\"1.0.0\":{\"name\":\"c\",\"version\":"
+            "\"1.0.0\",\"description\":\"findable\"}}}";
+    ck_assert_int_eq(update(store, "c", &u, &err), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_search_entry(store, fx_pool, "c", &v, &len),
+                     APR_SUCCESS);
+    ck_assert_uint_gt(len, 0);
+}
+END_TEST
+
+START_TEST(change_sequence)
+{
+    upd_t u = { "{\"name\":\"a\"}", "1-a", 0, 0, 0, 0, 0 };
+    tsr_error_t *err;
+    apr_array_header_t *rows;
+    tsr_change_t *c;
+    tsr_store_t *other;
+    tsr_store_stats_t st;
+
+    ck_assert_int_eq(update(store, "a", &u, &err), APR_SUCCESS);
+    u.rev = "1-b";
+    ck_assert_int_eq(update(store, "b", &u, &err), APR_SUCCESS);
+    /* Another connection, as another node: it sees both writes at once,
+     * and its own write takes the next number. */
+    ck_assert_int_eq(tsr_store_session(&other, fx_pool, proc, &conn2),
+                     APR_SUCCESS);
+    ck_assert_str_eq(view_of(other, "b", TSR_VIEW_ABBREV),
+                     "abbrev of {\"name\":\"a\"}");
+    u.rev = "2-a";
+    u.gone = 1;
+    ck_assert_int_eq(update(other, "a", &u, &err), APR_SUCCESS);
+
+    ck_assert_int_eq(tsr_store_changes(store, fx_pool, 0, 0, 10, &rows),
+                     APR_SUCCESS);
+    ck_assert_int_eq(rows->nelts, 3);
+    c = (tsr_change_t *)rows->elts;
+    ck_assert_uint_eq(c[0].seq, 1);
+    ck_assert_str_eq(c[0].name, "a");
+    ck_assert_str_eq(c[0].rev, "1-a");
+    ck_assert_int_eq(c[0].deleted, 0);
+    ck_assert(c[0].time > apr_time_now() - apr_time_from_sec(60));
+    ck_assert_uint_eq(c[1].seq, 2);
+    ck_assert_str_eq(c[1].name, "b");
+    ck_assert_uint_eq(c[2].seq, 3);
+    ck_assert_int_eq(c[2].deleted, 1);
+    /* since= */
+    ck_assert_int_eq(tsr_store_changes(store, fx_pool, 2, 0, 10, &rows),
+                     APR_SUCCESS);
+    ck_assert_int_eq(rows->nelts, 1);
+    ck_assert_uint_eq(((tsr_change_t *)rows->elts)[0].seq, 3);
+    /* newest first, bounded */
+    ck_assert_int_eq(tsr_store_changes(store, fx_pool, 0, 1, 2, &rows),
+                     APR_SUCCESS);
+    ck_assert_int_eq(rows->nelts, 2);
+    ck_assert_uint_eq(((tsr_change_t *)rows->elts)[0].seq, 3);
+    ck_assert_uint_eq(((tsr_change_t *)rows->elts)[1].seq, 2);
+    /* The unpublish took every view away and counted the package gone. */
+    ck_assert_ptr_null(view_of(store, "a", TSR_VIEW_FULL));
+    ck_assert_ptr_null(view_of(store, "a", TSR_VIEW_TAGS));
+    st = stats(store);
+    ck_assert_uint_eq(st.doc_count, 1);
+    ck_assert_uint_eq(st.doc_del_count, 1);
+    ck_assert_uint_eq(st.update_seq, 3);
+}
+END_TEST
+
+START_TEST(not_yet_supported)
+{
+    tsr_job_t *job;
+    const char *rec;
+    apr_size_t len;
+
+    /* What this provider does not do yet says so, rather than failing. */
+    ck_assert_int_eq(tsr_store_job_get(store, fx_pool, "x", &job),
+                     APR_ENOTIMPL);
+    ck_assert_int_eq(tsr_store_login_get(store, fx_pool, "x", &rec, &len),
+                     APR_ENOTIMPL);
+    ck_assert_int_eq(tsr_store_tsci_txn(store, fx_pool, 0, NULL, NULL,
+                                        NULL), APR_ENOTIMPL);
+    /* A process handle is no session: it has no connection to work on. */
+    ck_assert_int_eq(tsr_store_user_get(proc, fx_pool, "a", &rec, &len),
+                     APR_ENOTIMPL);
+}
+END_TEST
+
+Suite *make_store_dbd_suite(void)
+{
+    Suite *s = suite_create("store_dbd");
+    TCase *tc = fx_tcase("store_dbd");
+
+    params = getenv("TSCI_TEST_PG");
+    if (params == NULL || *params == '\0') {
+        fprintf(stderr, "store_dbd: skipped: TSCI_TEST_PG (a PostgreSQL "
+                "connection string) is not set; t/bin/pg-cluster run DIR "
+                "CMD gives one\n");
+        return s;
+    }
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, schema_made_once);
+    tcase_add_test(tc, users);
+    tcase_add_test(tc, tokens);
+    tcase_add_test(tc, package_writes);
+    tcase_add_test(tc, change_sequence);
+    tcase_add_test(tc, not_yet_supported);
+    suite_add_tcase(s, tc);
+    return s;
+}

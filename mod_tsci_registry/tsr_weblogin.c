@@ -238,23 +238,34 @@ static apr_status_t decode_live(tsr_weblogin_t **pw, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+/* The stored record of sign-in id: APR_SUCCESS, or the refusal (a 404
+ * for an id that is malformed or unknown, a 503 for the store). */
+static apr_status_t read_record(apr_pool_t *p, tsr_store_t *store,
+                                const char *id, const char **prec,
+                                apr_size_t *plen, tsr_error_t **perr)
+{
+    apr_status_t rv;
+
+    if (!tsr_weblogin_id_valid(id, 0)) {
+        return gone(p, perr);
+    }
+    rv = tsr_store_login_get(store, p, id, prec, plen);
+    if (rv == TSR_ENOTFOUND) {
+        return gone(p, perr);
+    }
+    return rv == APR_SUCCESS ? APR_SUCCESS : store_failed(p, perr);
+}
+
 apr_status_t tsr_weblogin_get(tsr_weblogin_t **pw, apr_pool_t *p,
                               tsr_store_t *store, const char *id,
                               apr_time_t now, tsr_error_t **perr)
 {
     const char *rec;
     apr_size_t len;
-    apr_status_t rv;
+    apr_status_t rv = read_record(p, store, id, &rec, &len, perr);
 
-    if (!tsr_weblogin_id_valid(id, 0)) {
-        return gone(p, perr);
-    }
-    rv = tsr_store_login_get(store, p, id, &rec, &len);
-    if (rv == TSR_ENOTFOUND) {
-        return gone(p, perr);
-    }
     if (rv != APR_SUCCESS) {
-        return store_failed(p, perr);
+        return rv;
     }
     return decode_live(pw, p, id, rec, len, now, perr);
 }
@@ -385,17 +396,10 @@ apr_status_t tsr_weblogin_peek(tsr_weblogin_t **pw, apr_pool_t *p,
 {
     const char *rec;
     apr_size_t len;
-    apr_status_t rv;
+    apr_status_t rv = read_record(p, store, id, &rec, &len, perr);
 
-    if (!tsr_weblogin_id_valid(id, 0)) {
-        return gone(p, perr);
-    }
-    rv = tsr_store_login_get(store, p, id, &rec, &len);
-    if (rv == TSR_ENOTFOUND) {
-        return gone(p, perr);
-    }
     if (rv != APR_SUCCESS) {
-        return store_failed(p, perr);
+        return rv;
     }
     if (tsr_weblogin_decode(pw, p, id, rec, len, NULL) != APR_SUCCESS) {
         return gone(p, perr);

@@ -295,6 +295,30 @@ sub web_form {
                             %headers });
 }
 
+# The finish sub of a client started in the background ($me: pid, out):
+# its exit status and output, waiting up to $limit seconds (90 by
+# default), then killing it (status -1).
+sub _finisher {
+    my ($me, $limit) = @_;
+    return sub {
+        my $end = Time::HiRes::time() + ($limit // 90);
+        while (!defined $me->{status} && Time::HiRes::time() < $end) {
+            if (waitpid($me->{pid}, POSIX::WNOHANG()) == $me->{pid}) {
+                $me->{status} = $?;
+                last;
+            }
+            Time::HiRes::sleep(0.1);
+        }
+        if (!defined $me->{status}) {
+            kill 'KILL', $me->{pid};
+            waitpid $me->{pid}, 0;
+            $me->{status} = -1;
+        }
+        return ($me->{status} == -1 ? -1 : $me->{status} >> 8,
+                slurp($me->{out}));
+    };
+}
+
 # npm login or npm adduser ($cmd) with no flags, the web flow, run in the
 # background as a person runs it: no terminal, so npm prints where to
 # sign in and polls the registry until someone has.  Returns a hash:
@@ -327,22 +351,7 @@ sub npm_web_start {
         }
         return undef;
     };
-    $me->{finish} = sub {
-        my $end = Time::HiRes::time() + ($limit // 90);
-        while (!defined $me->{status} && Time::HiRes::time() < $end) {
-            if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
-                $me->{status} = $?;
-                last;
-            }
-            Time::HiRes::sleep(0.1);
-        }
-        if (!defined $me->{status}) {
-            kill 'KILL', $pid;
-            waitpid $pid, 0;
-            $me->{status} = -1;
-        }
-        return ($me->{status} == -1 ? -1 : $me->{status} >> 8, slurp($out));
-    };
+    $me->{finish} = _finisher($me, $limit);
     $me->{running} = sub {
         return 0 if defined $me->{status};
         if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
@@ -912,22 +921,7 @@ sub tsci_start {
         }
         return undef;
     };
-    $me->{finish} = sub {
-        my $end = Time::HiRes::time() + ($limit // 90);
-        while (!defined $me->{status} && Time::HiRes::time() < $end) {
-            if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
-                $me->{status} = $?;
-                last;
-            }
-            Time::HiRes::sleep(0.1);
-        }
-        if (!defined $me->{status}) {
-            kill 'KILL', $pid;
-            waitpid $pid, 0;
-            $me->{status} = -1;
-        }
-        return ($me->{status} == -1 ? -1 : $me->{status} >> 8, slurp($out));
-    };
+    $me->{finish} = _finisher($me, $limit);
     return $me;
 }
 

@@ -1,6 +1,7 @@
 /* mod_tsci_registry_io.c: reading request bodies and writing responses,
  * errors included, the way npm expects them. */
 #include <string.h>
+#include <sys/uio.h>
 #include "apr_strings.h"
 #include "httpd.h"
 #include "http_core.h"
@@ -157,6 +158,23 @@ int tsr_io_pass_body(request_rec *r, apr_bucket_brigade *bb,
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(ba));
     return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS
                ? OK : AP_FILTER_ERROR;
+}
+
+int tsr_io_pass_iovec(request_rec *r, const struct iovec *iov, int n,
+                      apr_size_t len)
+{
+    apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool, ba);
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (iov[i].iov_len > 0) {
+            APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_transient_create(
+                                            iov[i].iov_base, iov[i].iov_len,
+                                            ba));
+        }
+    }
+    return tsr_io_pass_body(r, bb, len);
 }
 
 int tsr_io_send_text(request_rec *r, int status, const char *ctype,

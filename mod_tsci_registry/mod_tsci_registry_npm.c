@@ -135,9 +135,8 @@ static int send_view(request_rec *r, const tsr_view_t *v, const char *base,
                      apr_size_t blen, const char *ctype)
 {
     struct iovec *iov;
-    apr_bucket_brigade *bb;
     apr_size_t len = tsr_view_length(v, blen);
-    int i, n;
+    int n;
 
     r->status = 200;
     ap_set_content_type(r, ctype);
@@ -147,15 +146,7 @@ static int send_view(request_rec *r, const tsr_view_t *v, const char *base,
     }
     iov = apr_palloc(r->pool, (2 * v->nsplice + 1) * sizeof(*iov));
     n = tsr_view_iovec(v, base, blen, iov);
-    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    for (i = 0; i < n; i++) {
-        if (iov[i].iov_len > 0) {
-            APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_transient_create(
-                                            iov[i].iov_base, iov[i].iov_len,
-                                            r->connection->bucket_alloc));
-        }
-    }
-    return tsr_io_pass_body(r, bb, len);
+    return tsr_io_pass_iovec(r, iov, n, len);
 }
 
 /* GET /<name>/<version or tag>: the one manifest, sent from its ready

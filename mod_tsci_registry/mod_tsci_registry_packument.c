@@ -112,9 +112,6 @@ static int headers_and_conditions(request_rec *r, const tsr_view_t *v,
 static int send_pieces(request_rec *r, const char *ctype, int gz,
                        const struct iovec *iov, int n, apr_size_t len)
 {
-    apr_bucket_brigade *bb;
-    int i;
-
     r->status = HTTP_OK;
     ap_set_content_type(r, ctype);
     if (gz) {
@@ -124,15 +121,7 @@ static int send_pieces(request_rec *r, const char *ctype, int gz,
     if (r->header_only) {
         return OK;
     }
-    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    for (i = 0; i < n; i++) {
-        if (iov[i].iov_len > 0) {
-            APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_transient_create(
-                                            iov[i].iov_base, iov[i].iov_len,
-                                            r->connection->bucket_alloc));
-        }
-    }
-    return tsr_io_pass_body(r, bb, len);
+    return tsr_io_pass_iovec(r, iov, n, len);
 }
 
 /* May the asker read v?  A restricted package is missing to whoever may

@@ -23,7 +23,7 @@ if ($why && $ENV{CI}) {
     exit 1;
 }
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-plan tests => 36, have_lwp,
+plan tests => 46, have_lwp,
     sub { $why ? Apache::Test::skip_reason($why) : 1 },
     sub { $have_npm || Apache::Test::skip_reason('npm is not installed') };
 
@@ -35,16 +35,20 @@ my $dd1 = t_var() . '/move-data1';
 my $dd2 = t_var() . '/move-data2';
 rmtree($_) for $dd1, $dd2;
 
-sub tool {
-    my (@args) = @_;
-    my $err = t_var() . "/move-tool.$$.err";
+# Run the tool with $stdin on standard input: (exit status, standard
+# output, standard error).
+sub tool_in {
+    my ($stdin, @args) = @_;
+    my $tmp = t_var() . "/move-tool.$$";
+    write_file("$tmp.in", $stdin // '');
     my $cmd = join ' ', map { quotemeta } $tool, @args;
-    my $out = `$cmd </dev/null 2>$err`;
+    my $out = `$cmd <$tmp.in 2>$tmp.err`;
     my $rc = $? >> 8;
-    my $said = slurp($err) // '';
-    unlink $err;
+    my $said = slurp("$tmp.err") // '';
+    unlink "$tmp.in", "$tmp.err";
     return ($rc, $out, $said);
 }
+sub tool { return tool_in(undef, @_) }
 
 my $dbd_conf = <<"EOC";
 LoadModule dbd_module $mods/mod_dbd.so
@@ -148,6 +152,39 @@ is installed($b->{base}, "$lib\@1.1.0"), "$lib 1.1.0\n",
 is $rc, 0, 'npm publish 1.2.0 after the move' or diag $out;
 ($rc, $out) = publish_version($b->{base}, '1.1.0');
 isnt $rc, 0, 'a version published before the move stays immutable';
+
+# The tool's user and token commands on the SQL store, while it serves.
+my @pg = ('-d', $dd1, '--store', 'dbd', '--dbd-params', $conn);
+my $extra = unique('extra');
+($rc, $out, $err) = tool_in("extra-pass-1\n", @pg, 'user', 'add', $extra);
+is $rc, 0, "user add $extra on PostgreSQL" or diag $err;
+($rc, $out, $err) = tool(@pg, 'token', 'create', $extra);
+chomp(my $etok = $out);
+is json_of(req(GET => "$b->{base}-/whoami", token => $etok))->{username},
+   $extra, 'a token the tool made works on the Apache at once';
+($rc, $out, $err) = tool(@pg, '--json', 'user', 'list');
+my $list = eval { JSON::PP::decode_json($out) } // [];
+is_deeply [ map { "$_->{name}:$_->{tokens}" } @$list ],
+   [ sort("$user:1", "$extra:1") ], 'user list: both users, a token each';
+($rc, $out, $err) = tool_in("extra-pass-2\n", @pg, 'user', 'passwd',
+                            $extra);
+is $rc, 0, 'user passwd on PostgreSQL' or diag $err;
+is req(PUT => "$b->{base}-/user/org.couchdb.user:$extra",
+       body => { name => $extra, password => 'extra-pass-2' })->code, 201,
+   'the new password logs in';
+($rc, $out, $err) = tool(@pg, '--json', 'user', 'del', $extra);
+is $rc, 0, 'user del on PostgreSQL' or diag $err;
+is eval { JSON::PP::decode_json($out)->{tokens} }, 2,
+   'it took both of the user\'s tokens';
+is req(GET => "$b->{base}-/whoami", token => $etok)->code, 401,
+   'the Apache refuses the deleted user\'s token at once';
+($rc, $out, $err) = tool(@pg, 'reindex', 'views');
+like $out, qr/^reindex: views: 1 packages$/m, 'reindex views on PostgreSQL'
+    or diag $err;
+($rc, $out, $err) = tool(@pg, '--json', 'stats');
+$res = eval { JSON::PP::decode_json($out) } // {};
+is_deeply [ @$res{qw(packages versions users tokens)} ], [ 1, 3, 1, 1 ],
+   'stats on PostgreSQL: 1 package, 3 versions, 1 user, 1 token';
 $b->{stop}->();
 
 # A copy into a store that is not empty is refused.

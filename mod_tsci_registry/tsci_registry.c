@@ -114,7 +114,9 @@ static const char usage_text[] =
 "  verify                  every document parses, every version's\n"
 "                          tarball is there with its shasum and sha512\n"
 "                          integrity, no orphan tarball files, ready\n"
-"                          views up to date, Berkeley DB's own verify;\n"
+"                          views up to date, Berkeley DB's own verify\n"
+"                          (dbd: the rows against the counters and each\n"
+"                          other);\n"
 "                          -d BACKUP checks a backup directory\n"
 "  restore [--force] DIR   make DATADIR a store again from the backup in\n"
 "                          DIR; DATADIR must be empty or missing, or\n"
@@ -993,6 +995,10 @@ static int cmd_copy(apr_pool_t *p, opts_t *o)
     }
     if ((rc = open_store(&from, &joined, p, o)) != 0) {
         return rc;
+    }
+    if (joined && !o->quiet) {
+        say("note: the source may be in use (Apache, or other nodes): "
+            "what is written while copy runs may be missing from the copy");
     }
     memset(&cfg, 0, sizeof(cfg));
     cfg.datadir = o->to_datadir ? absolute(p, o->to_datadir) : o->datadir;

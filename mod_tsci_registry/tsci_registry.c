@@ -22,6 +22,7 @@
 #include "tsr_admin.h"
 #include "tsr_auth.h"
 #include "tsr_backup.h"
+#include "tsr_copy.h"
 #include "tsr_json.h"
 #include "tsr_name.h"
 #include "tsr_reindex.h"
@@ -44,6 +45,11 @@ typedef struct opts_t {
     int readonly;
     int all;
     const char *cidr;
+    const char *store;              /* the provider: "bdb" unless said */
+    const char *params;             /* the SQL store's connection string */
+    const char *to_store;           /* copy's target */
+    const char *to_params;
+    const char *to_datadir;
     const char *args[8];            /* the command and its words */
     int nargs;
 } opts_t;
@@ -67,11 +73,16 @@ static void log_stderr(void *baton, int level, apr_status_t rv,
 }
 
 static const char usage_text[] =
-"usage: tsci-registry -d DATADIR [--json] [-q|--progress] COMMAND [ARGS]\n"
+"usage: tsci-registry -d DATADIR [--store bdb|dbd [--dbd-params STRING]]\n"
+"                     [--json] [-q|--progress] COMMAND [ARGS]\n"
 "\n"
 "The administrator's tool of mod_tsci_registry.  DATADIR is the store,\n"
 "as TsciRegistryDataDir names it.  Run it as Apache's User (run as\n"
-"root, it becomes the owner of DATADIR first).\n"
+"root, it becomes the owner of DATADIR first).  With --store dbd (as\n"
+"TsciRegistryStore dbd), the store is the PostgreSQL database that\n"
+"STRING names (as DBDParams does; or TSCI_REGISTRY_DBD_PARAMS in the\n"
+"environment, which keeps a password out of the process list), with\n"
+"its tarballs in DATADIR.\n"
 "\n"
 "While Apache serves DATADIR:\n"
 "  stats                   packages, versions, users, tokens, sizes\n"
@@ -91,11 +102,21 @@ static const char usage_text[] =
 "  token revoke KEY...     revoke tokens by key (as listed) or value\n"
 "  token revoke --all USER revoke every token of USER\n"
 "\n"
+"While nothing writes to either store:\n"
+"  copy --to-store bdb|dbd [--to-params STRING] [--to-datadir DIR]\n"
+"                          copy the whole registry into an empty store\n"
+"                          (users, token hashes, documents, stars,\n"
+"                          organisations; tarballs when DIR is not\n"
+"                          DATADIR): moves Berkeley DB to PostgreSQL\n"
+"                          and back\n"
+"\n"
 "While nothing writes to DATADIR (Apache stopped, or not publishing):\n"
 "  verify                  every document parses, every version's\n"
 "                          tarball is there with its shasum and sha512\n"
 "                          integrity, no orphan tarball files, ready\n"
-"                          views up to date, Berkeley DB's own verify;\n"
+"                          views up to date, Berkeley DB's own verify\n"
+"                          (dbd: the rows against the counters and each\n"
+"                          other);\n"
 "                          -d BACKUP checks a backup directory\n"
 "  restore [--force] DIR   make DATADIR a store again from the backup in\n"
 "                          DIR; DATADIR must be empty or missing, or\n"
@@ -103,6 +124,8 @@ static const char usage_text[] =
 "\n"
 "Options:\n"
 "  -d, --datadir DATADIR   the data directory (required)\n"
+"  --store bdb|dbd         the store's provider (bdb)\n"
+"  --dbd-params STRING     dbd's libpq connection string\n"
 "  --json                  machine-readable output on standard output\n"
 "  -q, --quiet             no progress or notes on standard error\n"
 "  --progress              progress from the start (otherwise it shows\n"
@@ -346,17 +369,26 @@ static const char *read_password(apr_pool_t *p)
 static int open_store(tsr_store_t **ps, int *pjoined, apr_pool_t *p,
                       const opts_t *o)
 {
-    apr_status_t rv = tsr_admin_open(ps, pjoined, p, o->datadir, log_stderr,
-                                     NULL);
+    const tsr_store_provider_t *provider = tsr_store_provider_find(o->store);
+    apr_status_t rv;
 
+    if (provider == NULL) {
+        say("no store provider %s (there are: %s)", o->store,
+            tsr_store_provider_names(p));
+        return EXIT_USAGE;
+    }
+    rv = tsr_admin_open_store(ps, pjoined, p, provider, o->datadir,
+                              o->params, log_stderr, NULL);
     if (rv == TSR_ENOTFOUND) {
         say("no registry store in %s (Apache makes it at its first start "
             "with TsciRegistryDataDir %s)", o->datadir, o->datadir);
         return 1;
     }
     if (rv != APR_SUCCESS) {
-        say("cannot open the store in %s (is this Apache's User?)",
-            o->datadir);
+        say("cannot open the %s store in %s (%s)", provider->name,
+            o->datadir, strcmp(provider->name, "bdb") == 0
+                            ? "is this Apache's User?"
+                            : "see the message above");
         return 1;
     }
     return 0;
@@ -430,7 +462,11 @@ static int cmd_verify(apr_pool_t *p, const opts_t *o)
     if ((rc = open_store(&s, &joined, p, o)) != 0) {
         return rc;
     }
-    if (joined && !o->quiet) {
+    if (joined && !o->quiet && strcmp(o->store, "bdb") != 0) {
+        say("note: other nodes may be writing to this database: what is "
+            "published while verify runs may show as a problem");
+    }
+    else if (joined && !o->quiet) {
         say("note: this store is shared with Apache (its regions are "
             "there): if Apache is serving it, what is published while "
             "verify runs may show as a problem");
@@ -939,6 +975,88 @@ static int cmd_token_revoke(apr_pool_t *p, const opts_t *o)
     return bad;
 }
 
+static int cmd_copy(apr_pool_t *p, opts_t *o)
+{
+    const tsr_store_provider_t *to_provider;
+    tsr_store_config_t cfg;
+    tsr_store_t *from, *to;
+    tsr_copy_result_t res;
+    tsr_error_t *err = NULL;
+    apr_status_t rv;
+    int joined, rc;
+
+    if (o->to_store == NULL) {
+        return bad_usage("copy needs --to-store bdb|dbd");
+    }
+    if ((to_provider = tsr_store_provider_find(o->to_store)) == NULL) {
+        return bad_usage(apr_psprintf(p, "no store provider %s (there are: "
+                                      "%s)", o->to_store,
+                                      tsr_store_provider_names(p)));
+    }
+    if ((rc = open_store(&from, &joined, p, o)) != 0) {
+        return rc;
+    }
+    if (joined && !o->quiet) {
+        say("note: the source may be in use (Apache, or other nodes): "
+            "what is written while copy runs may be missing from the copy");
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.datadir = o->to_datadir ? absolute(p, o->to_datadir) : o->datadir;
+    cfg.log = log_stderr;
+    cfg.params = o->to_params;
+    if (strcmp(to_provider->name, o->store) == 0
+        && strcmp(cfg.datadir, o->datadir) == 0
+        && (o->to_params == NULL || o->params == NULL
+            || strcmp(o->to_params, o->params) == 0)) {
+        return bad_usage("copy needs a target other than the source");
+    }
+    rv = tsr_store_open_admin(to_provider, &to, p, &cfg, &joined);
+    if (rv == TSR_ENOTFOUND) {
+        /* A new store: made as Apache's parent makes one (the data
+         * directory, Berkeley DB's environment), by its owner. */
+        if ((rv = apr_dir_make_recursive(cfg.datadir, APR_FPROT_OS_DEFAULT,
+                                         p)) == APR_SUCCESS
+            && (rv = tsr_store_prepare(to_provider, p, &cfg, 0, -1, -1))
+                   == APR_SUCCESS) {
+            rv = tsr_store_open_admin(to_provider, &to, p, &cfg, &joined);
+        }
+    }
+    if (rv != APR_SUCCESS) {
+        say("cannot open the target %s store in %s", to_provider->name,
+            cfg.datadir);
+        return 1;
+    }
+    rv = tsr_copy_run(&res, p, from, to, progress, &progress_state, &err);
+    progress_done();
+    if (rv != APR_SUCCESS) {
+        return failed(err, rv);
+    }
+    if (o->json) {
+        json_object *j = tsr_json_own(p, json_object_new_object());
+
+        tsr_json_set_str(j, "from", o->store);
+        tsr_json_set_str(j, "to", to_provider->name);
+        tsr_json_set_str(j, "to_datadir", cfg.datadir);
+        set_u64(j, "users", res.users);
+        set_u64(j, "tokens", res.tokens);
+        set_u64(j, "packages", res.packages);
+        set_u64(j, "versions", res.versions);
+        set_u64(j, "tarballs_copied", res.tarballs);
+        set_u64(j, "stars", res.stars);
+        set_u64(j, "orgs", res.orgs);
+        print_json(j);
+        return 0;
+    }
+    printf("copied %s (%s) into %s (%s): %" APR_UINT64_T_FMT " users, %"
+           APR_UINT64_T_FMT " tokens, %" APR_UINT64_T_FMT " packages, %"
+           APR_UINT64_T_FMT " versions, %" APR_UINT64_T_FMT " stars, %"
+           APR_UINT64_T_FMT " organisations, %" APR_UINT64_T_FMT
+           " tarball files copied\n", o->datadir, o->store, cfg.datadir,
+           to_provider->name, res.users, res.tokens, res.packages,
+           res.versions, res.stars, res.orgs, res.tarballs);
+    return 0;
+}
+
 /* ---- the command line ---- */
 
 static int parse(opts_t *o, int argc, const char *const *argv, int compat)
@@ -985,6 +1103,24 @@ static int parse(opts_t *o, int argc, const char *const *argv, int compat)
             }
             o->cidr = argv[i];
         }
+        else if (strcmp(a, "--store") == 0 || strcmp(a, "--dbd-params") == 0
+                 || strcmp(a, "--to-store") == 0
+                 || strcmp(a, "--to-params") == 0
+                 || strcmp(a, "--to-datadir") == 0) {
+            const char **to = a[2] == 's' ? &o->store
+                              : a[2] == 'd' ? &o->params
+                              : a[5] == 's' ? &o->to_store
+                              : a[5] == 'p' ? &o->to_params
+                              : &o->to_datadir;
+
+            if (++i == argc) {
+                char why[64];
+
+                snprintf(why, sizeof(why), "%s needs a value", a);
+                return bad_usage(why);
+            }
+            *to = argv[i];
+        }
         else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             return -1;
         }
@@ -1027,10 +1163,24 @@ static int run(apr_pool_t *p, opts_t *o)
         return bad_usage("no data directory: -d DATADIR");
     }
     o->datadir = absolute(p, o->datadir);
+    /* A connection string from the environment keeps a password out of
+     * the process list. */
+    if (o->store == NULL) {
+        o->store = "bdb";
+    }
+    if (o->params == NULL && strcmp(o->store, "dbd") == 0) {
+        o->params = getenv("TSCI_REGISTRY_DBD_PARAMS");
+    }
+    if (o->to_params == NULL && o->to_store
+        && strcmp(o->to_store, "dbd") == 0) {
+        o->to_params = getenv("TSCI_REGISTRY_DBD_PARAMS");
+    }
     /* Options that belong to one command only are refused elsewhere. */
     if ((o->force && !is(o, "restore", NULL, 2, 2))
         || ((o->readonly || o->cidr) && !is(o, "token", "create", 3, 3))
-        || (o->all && !is(o, "token", "revoke", 3, 3))) {
+        || (o->all && !is(o, "token", "revoke", 3, 3))
+        || ((o->to_store || o->to_params || o->to_datadir)
+            && !is(o, "copy", NULL, 1, 1))) {
         return bad_usage("an option that this command does not take");
     }
     if (is(o, "restore", NULL, 2, 2)) {
@@ -1063,6 +1213,9 @@ static int run(apr_pool_t *p, opts_t *o)
     }
     if (is(o, "reindex", NULL, 1, 2)) {
         return cmd_reindex(p, o, o->nargs == 2 ? a[1] : NULL);
+    }
+    if (is(o, "copy", NULL, 1, 1)) {
+        return cmd_copy(p, o);
     }
     if (is(o, "user", "add", 3, 4)) {
         return cmd_user_add(p, o, a[2], o->nargs == 4 ? a[3] : NULL);

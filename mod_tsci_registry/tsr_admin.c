@@ -42,6 +42,22 @@ apr_status_t tsr_admin_open(tsr_store_t **ps, int *pjoined, apr_pool_t *p,
                                 pjoined);
 }
 
+apr_status_t tsr_admin_open_store(tsr_store_t **ps, int *pjoined,
+                                  apr_pool_t *p,
+                                  const tsr_store_provider_t *provider,
+                                  const char *datadir, const char *params,
+                                  tsr_store_log_fn *log, void *log_baton)
+{
+    tsr_store_config_t cfg;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.datadir = datadir;
+    cfg.log = log;
+    cfg.log_baton = log_baton;
+    cfg.params = params;
+    return tsr_store_open_admin(provider, ps, p, &cfg, pjoined);
+}
+
 typedef apr_status_t page_fn(tsr_store_t *s, apr_pool_t *p,
                              const char *after, apr_size_t max,
                              apr_array_header_t **pnames);
@@ -538,6 +554,10 @@ apr_status_t tsr_admin_stats(tsr_admin_stats_t *st, apr_pool_t *p,
         || (rv = tsr_admin_du(p, apr_pstrcat(p, s->datadir, "/db", NULL),
                               &files, &st->database_bytes)) != APR_SUCCESS) {
         return rv;
+    }
+    /* A store on a database server has no files here: its own figure. */
+    if (st->database_bytes == 0 && ss.disk_size > st->tarball_bytes) {
+        st->database_bytes = ss.disk_size - st->tarball_bytes;
     }
     files = 0;
     return tsr_admin_du(p, s->datadir, &files, &st->datadir_bytes);

@@ -31,6 +31,16 @@ apr_status_t tsr_admin_open(tsr_store_t **ps, int *pjoined, apr_pool_t *p,
                             const char *datadir, tsr_store_log_fn *log,
                             void *log_baton);
 
+/* The same for the store of provider: Berkeley DB's in datadir, or the
+ * SQL store ("dbd") that params (a libpq connection string, as
+ * DBDParams gives it) names, with its tarballs in datadir.  A database
+ * is always joined (other nodes may serve it). */
+apr_status_t tsr_admin_open_store(tsr_store_t **ps, int *pjoined,
+                                  apr_pool_t *p,
+                                  const tsr_store_provider_t *provider,
+                                  const char *datadir, const char *params,
+                                  tsr_store_log_fn *log, void *log_baton);
+
 /* Call fn for every package (tombstones too), in name order, with a
  * scratch pool cleared between calls; stops at fn's first failure and
  * returns it.  A package written meanwhile is seen or not, never twice. */

@@ -159,6 +159,11 @@ typedef struct tsr_store_config_t {
     const char *datadir;            /* absolute */
     tsr_store_log_fn *log;
     void *log_baton;
+    /* What a provider on a database server connects with when it opens
+     * a connection of its own (the administrator's tool: open_admin of
+     * "dbd" takes a libpq connection string), or NULL.  Apache's
+     * processes leave it NULL: mod_dbd holds their connections. */
+    const char *params;
 } tsr_store_config_t;
 
 /* Decide a record's next value from its current one (cur NULL: none):

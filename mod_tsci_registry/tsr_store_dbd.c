@@ -513,18 +513,18 @@ static const tsr_store_provider_t dbd_provider = {
     NULL,                       /* login_create: web logins, not yet */
     NULL,                       /* login_get */
     NULL,                       /* login_update */
-    NULL,                       /* user_names */
+    tsr_dbd_user_names,
     tsr_dbd_user_update,
-    NULL,                       /* user_delete */
-    NULL,                       /* package_names_after */
-    NULL,                       /* package_reindex */
+    tsr_dbd_user_delete,
+    tsr_dbd_package_names_after,
+    tsr_dbd_package_reindex,
     NULL,                       /* backup_hold: pg_dump's business */
     NULL,                       /* backup_files */
     NULL,                       /* backup_copy */
     NULL,                       /* backup_recover */
-    NULL,                       /* release */
-    NULL,                       /* open_admin */
-    NULL,                       /* verify */
+    tsr_dbd_release,
+    tsr_dbd_open_admin,
+    tsr_dbd_verify,
     NULL,                       /* search_postings: not yet */
     tsr_dbd_search_entry,
     NULL,                       /* search_rebuild */

@@ -132,4 +132,23 @@ apr_status_t tsr_dbd_changes(tsr_store_t *s, apr_pool_t *p,
                              apr_uint64_t after, int newest_first,
                              apr_size_t max, apr_array_header_t **prows);
 
+/* tsr_store_dbd_admin.c: the administrator's tool's operations */
+apr_status_t tsr_dbd_user_names(tsr_store_t *s, apr_pool_t *p,
+                                const char *after, apr_size_t max,
+                                apr_array_header_t **pnames);
+apr_status_t tsr_dbd_user_delete(tsr_store_t *s, apr_pool_t *p,
+                                 const char *name, int *ptokens);
+apr_status_t tsr_dbd_package_names_after(tsr_store_t *s, apr_pool_t *p,
+                                         const char *after, apr_size_t max,
+                                         apr_array_header_t **pnames);
+apr_status_t tsr_dbd_package_reindex(tsr_store_t *s, apr_pool_t *p,
+                                     const char *name,
+                                     tsr_package_update_fn *fn, void *baton,
+                                     tsr_error_t **perr);
+long tsr_dbd_release(apr_pool_t *p, const tsr_store_config_t *cfg);
+apr_status_t tsr_dbd_open_admin(tsr_store_t **ps, apr_pool_t *p,
+                                const tsr_store_config_t *cfg, int *pjoined);
+apr_status_t tsr_dbd_verify(tsr_store_t *s, apr_pool_t *p,
+                            apr_array_header_t **pproblems);
+
 #endif

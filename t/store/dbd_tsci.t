@@ -4,6 +4,8 @@
 # t/api/tsci_push.t replays it) goes to node A; node B lists and reads
 # what it pushed, refuses the pushed version a second time, and the real
 # npm client installs the release from B with the files byte for byte.
+# tsci login's page is made on one node, signed in on the other, and
+# exchanged for a session both nodes know.
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
@@ -13,7 +15,7 @@ use IO::Compress::Gzip qw(gzip $GzipError);
 use MIME::Base64 qw(encode_base64);
 use JSON::PP ();
 use TsciTest qw(req json_of adduser unique npm_token_env run_npm t_var
-                write_file slurp own_apache spare_port);
+                write_file slurp own_apache spare_port web_form);
 use TsciPG;
 
 my $why = TsciPG::missing();
@@ -22,7 +24,7 @@ if ($why && $ENV{CI}) {
     exit 1;
 }
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-plan tests => 21, have_lwp, sub { $why ? Apache::Test::skip_reason($why) : 1 },
+plan tests => 27, have_lwp, sub { $why ? Apache::Test::skip_reason($why) : 1 },
     sub { $have_npm || Apache::Test::skip_reason('npm is not installed') };
 
 my $mods = '/usr/lib/apache2/modules';
@@ -121,6 +123,28 @@ is $d->{error}{error_code}, 'package_already_exists',
 isnt $res->code, 200, 'B: the same release a second time is refused';
 is TsciPG::psql($conn, 'SELECT count(*) > 0 FROM tsr_tsci'), 't',
    "the records are rows of PostgreSQL's table";
+
+# tsci login across nodes: the login page made on B, signed in on A's
+# copy of it, seen by a poll on A, exchanged on B for a session whose
+# token A takes.
+my $lres = req(POST => "${apib}sessions/login_page/create", body => {});
+my $page = (json_of($lres) || {})->{login_page} || {};
+is $lres->code, 200, 'B: a tsci login page' or diag $lres->content;
+(my $url_a = $page->{url} // '') =~ s{^(https?://[^/]+:)$b->{port}/}{$1$a->{port}/};
+isnt $url_a, $page->{url}, "the page's address on A";
+is web_form($url_a, { user => $user, password => 'pg-tsci-pass-1' })->code,
+   200, "signed in on A's page";
+my $seen = json_of(req(POST => "${apia}sessions/login_page/get",
+                       body => { login_page_id => $page->{login_page_id} },
+                       token => $page->{login_page_auth_token}));
+ok $seen && $seen->{login_page}{was_login_successful}, 'A: the poll sees it';
+$lres = req(POST => "${apib}sessions/login_page/exchange_for_cli_session",
+            body => { login_page_id => $page->{login_page_id} },
+            token => $page->{login_page_auth_token});
+my $session = (json_of($lres) || {})->{session}{token};
+is $lres->code, 200, 'B: exchanged for a CLI session' or diag $lres->content;
+is json_of(req(GET => "$a->{base}-/whoami", token => $session // ''))->{username},
+   $user, "A knows the session's token";
 
 # npm installs the release from B, as spec 7.4's .npmrc says.
 my $env = npm_token_env('dbd-tsci', $npmb, $token);

@@ -21,6 +21,7 @@
 #include "http_config.h"
 #include "http_log.h"
 #include "mod_tsci_registry.h"
+#include "mod_tsci_registry_dbd.h"
 #include "tsr_autoroute.h"
 #include "tsr_jobs.h"
 #include "tsr_json.h"
@@ -44,6 +45,10 @@ APLOG_USE_MODULE(tsci_registry);
 typedef struct worker_t {
     server_rec *s;
     const tsr_server_conf_t *sc;
+    /* The process's handle, and what this round works on: the handle
+     * itself, or, for a store that needs a connection (dbd), a session
+     * on one taken from mod_dbd's pool for the round. */
+    tsr_store_t *proc;
     tsr_store_t *store;
     const char *datadir;
     int nslots;
@@ -249,6 +254,55 @@ static void route(worker_t *w, apr_pool_t *p, tsr_job_t *job,
     w->job_id = NULL;
 }
 
+typedef struct round_conn_t {
+    server_rec *s;
+    ap_dbd_t *dbd;
+} round_conn_t;
+
+static apr_status_t give_back(void *data)
+{
+    round_conn_t *rc = data;
+    APR_OPTIONAL_FN_TYPE(ap_dbd_close) *close_fn =
+        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+
+    if (close_fn) {
+        close_fn(rc->s, rc->dbd);
+    }
+    return APR_SUCCESS;
+}
+
+/* The store this round of w works on, in p (a connection taken for it is
+ * given back when p is cleared), or NULL when none can be had now. */
+static tsr_store_t *round_store(worker_t *w, apr_pool_t *p)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_open) *open_fn;
+    round_conn_t *rc;
+    tsr_store_t *sess = NULL;
+
+    if (w->proc->provider != tsr_store_dbd_provider()) {
+        return w->proc;
+    }
+    /* No request to acquire one for: a connection of mod_dbd's pool,
+     * held for the round (routing included: the outcome is written on
+     * it). */
+    open_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    if (open_fn == NULL) {
+        return NULL;
+    }
+    rc = apr_pcalloc(p, sizeof(*rc));
+    rc->s = w->s;
+    if ((rc->dbd = open_fn(p, w->s)) == NULL) {
+        return NULL;
+    }
+    apr_pool_cleanup_register(p, rc, give_back, apr_pool_cleanup_null);
+    if (tsr_store_session(&sess, p, w->proc,
+                          tsr_store_dbd_conn_of(p, rc->dbd))
+        != APR_SUCCESS) {
+        return NULL;
+    }
+    return sess;
+}
+
 static void *APR_THREAD_FUNC work(apr_thread_t *t, void *data)
 {
     worker_t *w = data;
@@ -284,6 +338,13 @@ static void *APR_THREAD_FUNC work(apr_thread_t *t, void *data)
             continue;
         }
         apr_pool_clear(p);
+        if ((w->store = round_store(w, p)) == NULL) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, w->s, "TSR00210: no "
+                         "database connection for an autorouting worker "
+                         "(see mod_dbd's messages)");
+            nap(w, POLL_SLOT);
+            continue;
+        }
         now = apr_time_now();
         if (now >= next_sweep) {
             int n = 0;
@@ -370,6 +431,7 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
 
             w->s = s;
             w->sc = sc;
+            w->proc = sc->store;
             w->store = sc->store;
             w->datadir = sc->datadir;
             w->nslots = n;
@@ -385,9 +447,11 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
             APR_ARRAY_PUSH(workers, worker_t *) = w;
         }
     }
+    /* Before the child pool's subpools go: mod_dbd's pool of
+     * connections is one, and a worker gives its connection back when
+     * it stops. */
     if (workers->nelts > 0) {
-        apr_pool_cleanup_register(pchild, workers, stop_workers,
-                                  apr_pool_cleanup_null);
+        apr_pool_pre_cleanup_register(pchild, workers, stop_workers);
     }
 }
 

@@ -25,9 +25,7 @@
 #include "tsr_revoke.h"
 #include "apr_atomic.h"
 #include "apr_shm.h"
-#include "apr_dbd.h"
-#include "mod_dbd.h"
-#include "tsr_store_dbd.h"
+#include "mod_tsci_registry_dbd.h"
 
 APLOG_USE_MODULE(tsci_registry);
 
@@ -582,7 +580,6 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
 static void *request_conn(request_rec *r, tsr_store_t *proc)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire;
-    tsr_dbd_conn_t *c;
     ap_dbd_t *dbd;
 
     if (proc->provider != tsr_store_dbd_provider()) {
@@ -592,11 +589,17 @@ static void *request_conn(request_rec *r, tsr_store_t *proc)
     if (acquire == NULL || (dbd = acquire(r)) == NULL) {
         return NULL;
     }
+    return tsr_store_dbd_conn_of(r->pool, dbd);
+}
+
+tsr_dbd_conn_t *tsr_store_dbd_conn_of(apr_pool_t *p, ap_dbd_t *dbd)
+{
+    tsr_dbd_conn_t *c = apr_palloc(p, sizeof(*c));
+
     /* The statements the store prepares live with the connection. */
     if (dbd->prepared == NULL) {
         dbd->prepared = apr_hash_make(dbd->pool);
     }
-    c = apr_palloc(r->pool, sizeof(*c));
     c->driver = dbd->driver;
     c->handle = dbd->handle;
     c->pool = dbd->pool;

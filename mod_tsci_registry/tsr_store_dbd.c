@@ -58,7 +58,38 @@ static const char *const migrations[] = {
     "CREATE TABLE tsr_changes (seq bigint PRIMARY KEY, name text NOT NULL,"
     " rev text NOT NULL, at bigint NOT NULL, deleted boolean NOT NULL);"
     "CREATE TABLE tsr_search_entries (name text PRIMARY KEY,"
-    " entry bytea NOT NULL);"
+    " entry bytea NOT NULL);",
+    /* 2: tscircuit's table (tsr_store_dbd_tsci.c): bytea keys sort
+     * bytewise, as Berkeley DB's do. */
+    "CREATE TABLE tsr_tsci (key bytea PRIMARY KEY, value bytea NOT NULL);",
+    /* 3: autorouting jobs (tsr_store_dbd_jobs.c): each state read in its
+     * own order through a partial index; the counters in one row. */
+    "CREATE TABLE tsr_jobs (id text COLLATE \"C\" PRIMARY KEY,"
+    " state smallint NOT NULL, created bigint NOT NULL,"
+    " lease bigint NOT NULL, finished bigint NOT NULL, worker text,"
+    " worker_slot integer NOT NULL, rec bytea NOT NULL, input bytea,"
+    " output bytea);"
+    "CREATE INDEX tsr_jobs_queued ON tsr_jobs (created, id)"
+    " WHERE state = 0;"
+    "CREATE INDEX tsr_jobs_running ON tsr_jobs (lease, id)"
+    " WHERE state = 1;"
+    "CREATE INDEX tsr_jobs_finished ON tsr_jobs (finished, id)"
+    " WHERE state = 2;"
+    "CREATE TABLE tsr_job_counts (id integer PRIMARY KEY CHECK (id = 1),"
+    " active bigint NOT NULL DEFAULT 0, kept bigint NOT NULL DEFAULT 0);"
+    "INSERT INTO tsr_job_counts (id) VALUES (1);",
+    /* 4: sign-ins under way (tsr_store_dbd_logins.c). */
+    "CREATE TABLE tsr_logins (id text PRIMARY KEY, owner text NOT NULL,"
+    " expires bigint NOT NULL, rec bytea NOT NULL);"
+    "CREATE INDEX tsr_logins_by_owner ON tsr_logins (owner, expires);"
+    "CREATE INDEX tsr_logins_by_expiry ON tsr_logins (expires);",
+    /* 5: the search index's posting lists (tsr_store_dbd_search.c).  A
+     * database that had packages before gets them at the first session
+     * that migrates it (dbd_session). */
+    "CREATE TABLE tsr_search_postings (term bytea NOT NULL,"
+    " name text NOT NULL, PRIMARY KEY (term, name));"
+    "CREATE INDEX tsr_search_postings_by_name"
+    " ON tsr_search_postings (name);"
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -469,6 +500,21 @@ static apr_status_t dbd_session(tsr_store_t **psess, apr_pool_t *p,
                           "%d", from, TSR_DBD_SCHEMA_VERSION);
         }
         apr_atomic_set32(&d->schema_ready, 1);
+        s = apr_pmemdup(p, proc, sizeof(*s));
+        s->conn = conn;
+        /* Posting lists came with version 5: a database that had
+         * packages before gets them now, from the entries' documents,
+         * once (only the process that migrated it sees from < 5). */
+        if (from >= 1 && from < 5) {
+            apr_size_t n = 0;
+
+            rv = tsr_dbd_search_rebuild(s, p, &n);
+            tsr_store_log(proc, p, rv == APR_SUCCESS ? TSR_LOG_NOTICE
+                                                     : TSR_LOG_ERR, rv,
+                          "TSR00209: search index %s for %" APR_SIZE_T_FMT
+                          " packages", rv == APR_SUCCESS ? "built"
+                          : "only partly built", n);
+        }
     }
     s = apr_pmemdup(p, proc, sizeof(*s));
     s->conn = conn;
@@ -481,12 +527,20 @@ static apr_status_t dbd_session(tsr_store_t **psess, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+/* Upkeep: expired sign-ins, when the handle has a connection (a tool's
+ * session; Apache's upkeep runs on the process handle, which has none,
+ * and the creates sweep instead: tsr_store_dbd_logins.c). */
+static apr_status_t dbd_maintain(tsr_store_t *s, apr_pool_t *p)
+{
+    return tsr_dbd_logins_sweep(s, p);
+}
+
 static const tsr_store_provider_t dbd_provider = {
     "dbd",
     dbd_prepare,
     dbd_open,
     dbd_session,
-    NULL,                       /* maintain */
+    dbd_maintain,
     NULL,                       /* recovery_needed: the database recovers */
     NULL,                       /* recovery_clear */
     tsr_store_files_stage,
@@ -510,9 +564,9 @@ static const tsr_store_provider_t dbd_provider = {
     tsr_dbd_package_version_view,
     tsr_dbd_changes,
     tsr_dbd_user_stars,
-    NULL,                       /* login_create: web logins, not yet */
-    NULL,                       /* login_get */
-    NULL,                       /* login_update */
+    tsr_dbd_login_create,
+    tsr_dbd_login_get,
+    tsr_dbd_login_update,
     tsr_dbd_user_names,
     tsr_dbd_user_update,
     tsr_dbd_user_delete,
@@ -525,16 +579,16 @@ static const tsr_store_provider_t dbd_provider = {
     tsr_dbd_release,
     tsr_dbd_open_admin,
     tsr_dbd_verify,
-    NULL,                       /* search_postings: not yet */
+    tsr_dbd_search_postings,
     tsr_dbd_search_entry,
-    NULL,                       /* search_rebuild */
-    NULL,                       /* job_create: jobs, not yet */
-    NULL,                       /* job_get */
-    NULL,                       /* job_output */
-    NULL,                       /* job_claim */
-    NULL,                       /* job_update */
-    NULL,                       /* job_sweep */
-    NULL                        /* tsci_txn: tscircuit's table, not yet */
+    tsr_dbd_search_rebuild,
+    tsr_dbd_job_create,
+    tsr_dbd_job_get,
+    tsr_dbd_job_output,
+    tsr_dbd_job_claim,
+    tsr_dbd_job_update,
+    tsr_dbd_job_sweep,
+    tsr_dbd_tsci_txn
 };
 
 const tsr_store_provider_t *tsr_store_dbd_provider(void)

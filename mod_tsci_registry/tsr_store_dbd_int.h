@@ -66,6 +66,13 @@ apr_status_t tsr_dbd_names(tsr_store_t *s, apr_pool_t *p,
                            const char *const *args,
                            apr_array_header_t **pnames);
 
+/* The smallest string greater than every string that starts with
+ * prefix, as hex (in p), or TSR_ENOTFOUND when there is none (prefix
+ * empty or all 0xff bytes): the end of a prefix's range in an index of
+ * bytea. */
+apr_status_t tsr_dbd_key_bound(apr_pool_t *p, const void *prefix,
+                               apr_size_t plen, const char **phex);
+
 /* ---- the operations of each area's file ---- */
 
 /* tsr_store_dbd_users.c */
@@ -150,5 +157,57 @@ apr_status_t tsr_dbd_open_admin(tsr_store_t **ps, apr_pool_t *p,
                                 const tsr_store_config_t *cfg, int *pjoined);
 apr_status_t tsr_dbd_verify(tsr_store_t *s, apr_pool_t *p,
                             apr_array_header_t **pproblems);
+/* tsr_store_dbd_tsci.c */
+apr_status_t tsr_dbd_tsci_txn(tsr_store_t *s, apr_pool_t *p, int write,
+                              tsr_kv_txn_fn *fn, void *baton,
+                              tsr_error_t **perr);
+
+/* tsr_store_dbd_jobs.c */
+apr_status_t tsr_dbd_job_create(tsr_store_t *s, apr_pool_t *p,
+                                const tsr_job_t *job, const char *input,
+                                apr_size_t len, apr_size_t max_active);
+apr_status_t tsr_dbd_job_get(tsr_store_t *s, apr_pool_t *p, const char *id,
+                             tsr_job_t **pjob);
+apr_status_t tsr_dbd_job_output(tsr_store_t *s, apr_pool_t *p,
+                                const char *id, const char **pout,
+                                apr_size_t *plen);
+apr_status_t tsr_dbd_job_claim(tsr_store_t *s, apr_pool_t *p,
+                               const char *worker, apr_time_t now,
+                               apr_time_t lease, tsr_job_t **pjob,
+                               const char **pinput, apr_size_t *plen);
+apr_status_t tsr_dbd_job_update(tsr_store_t *s, apr_pool_t *p,
+                                const char *id, tsr_job_edit_fn *fn,
+                                void *baton, const char *output,
+                                apr_size_t outlen);
+apr_status_t tsr_dbd_job_sweep(tsr_store_t *s, apr_pool_t *p,
+                               apr_time_t before, apr_uint64_t keep,
+                               int max, int *pn);
+
+/* tsr_store_dbd_logins.c; sweep removes expired sign-ins (nothing on a
+ * handle without a connection). */
+apr_status_t tsr_dbd_login_create(tsr_store_t *s, apr_pool_t *p,
+                                  const char *id, const char *owner,
+                                  apr_time_t expires, const char *rec,
+                                  apr_size_t len, apr_size_t max_total,
+                                  apr_size_t max_owner);
+apr_status_t tsr_dbd_login_get(tsr_store_t *s, apr_pool_t *p,
+                               const char *id, const char **prec,
+                               apr_size_t *plen);
+apr_status_t tsr_dbd_login_update(tsr_store_t *s, apr_pool_t *p,
+                                  const char *id, tsr_record_update_fn *fn,
+                                  void *baton, tsr_error_t **perr);
+apr_status_t tsr_dbd_logins_sweep(tsr_store_t *s, apr_pool_t *p);
+
+/* tsr_store_dbd_search.c; index replaces name's posting lists with the
+ * terms of its entry blob (NULL: none), inside the caller's
+ * transaction. */
+apr_status_t tsr_dbd_search_index(tsr_store_t *s, apr_pool_t *p,
+                                  const char *name, const char *blob,
+                                  apr_size_t len);
+apr_status_t tsr_dbd_search_postings(tsr_store_t *s, apr_pool_t *p,
+                                     const char *term, int prefix,
+                                     apr_array_header_t **pnames);
+apr_status_t tsr_dbd_search_rebuild(tsr_store_t *s, apr_pool_t *p,
+                                    apr_size_t *pcount);
 
 #endif

@@ -372,6 +372,11 @@ static apr_status_t write_package(writer_t *w, apr_size_t old_len,
 
         run(w, &search_del_sql, 1, args);
     }
+    /* The posting lists follow the entry in the same transaction. */
+    if (w->rv == APR_SUCCESS) {
+        w->rv = tsr_dbd_search_index(w->s, w->p, name, o->search,
+                                     o->search_len);
+    }
     for (i = 0; i < o->n_removed; i++) {
         const char *args[] = { name, o->removed_versions[i] };
 

@@ -4,15 +4,16 @@
 # balancer would.  The real npm client signs up and publishes on one node,
 # views and installs from the other; a token made on one works on the
 # other, and a logout on one is refused on the other at once; a republish
-# is refused whichever node it reaches; what the store does not do yet is
-# refused cleanly.
+# is refused whichever node it reaches.  A web login started on one node
+# is signed in on the other and collected on the first; the search
+# endpoint of one node finds what was published on the other.
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use File::Path qw(mkpath rmtree);
 use TsciTest qw(npm_env run_npm npm_adduser unique t_var write_file req
-                json_of own_apache spare_port);
+                json_of own_apache spare_port web_start web_form);
 use TsciPG;
 
 my $why = TsciPG::missing();
@@ -21,7 +22,7 @@ if ($why && $ENV{CI}) {
     exit 1;
 }
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-plan tests => 26, have_lwp, sub { $why ? Apache::Test::skip_reason($why) : 1 },
+plan tests => 35, have_lwp, sub { $why ? Apache::Test::skip_reason($why) : 1 },
     sub { $have_npm || Apache::Test::skip_reason('npm is not installed') };
 
 my $mods = '/usr/lib/apache2/modules';
@@ -50,8 +51,8 @@ END { $_ && $_->{stop}->() for $a, $b; }
 ok $a->{up} && $b->{up}, 'both nodes answer GET /'
     or diag "$a->{start_out}\n$b->{start_out}\n"
             . `tail -20 \Q$a->{errlog}\E \Q$b->{errlog}\E`;
-is TsciPG::psql($conn, 'SELECT max(version) FROM tsr_schema_version'), '1',
-   'the first request made the schema, version 1';
+is TsciPG::psql($conn, 'SELECT max(version) FROM tsr_schema_version'), '5',
+   'the first request made the schema, version 5';
 
 my $ra = $a->{base};
 my $rb = $b->{base};
@@ -131,9 +132,36 @@ is $rc, 0, 'npm logout on A' or diag $out;
 is req(GET => "${rb}-/whoami", token => $token)->code, 401,
    'B refuses the token at once';
 
-# What the SQL store does not do yet: refused, not a crash.
-$res = req(POST => "${ra}-/v1/login", body => {});
-ok $res->code == 501 || $res->code == 503,
-   'web login (not in the SQL store yet): ' . $res->code;
+# Search: what was published on A is found through B, by a word of its
+# description and by the start of one.
+my $hits = json_of(req(GET => "${rb}-/v1/search?text=postgresql"));
+is_deeply [map { $_->{package}{name} } @{ $hits->{objects} || [] }], [$lib],
+   'B finds the package A published, by a word of its description';
+$hits = json_of(req(GET => "${rb}-/v1/search?text=kept+postgre"));
+ok scalar(grep { $_->{package}{name} eq $lib } @{ $hits->{objects} || [] }),
+   'and by the start of a word (a prefix: the posting lists\' range)';
+
+# Web login across nodes: started on A, signed in on B's page, collected
+# on A; the sign-in is then gone on both.
+my $wuser = unique('pgweb');
+my ($wok, $wout) = npm_adduser(npm_env('dbd-web'), $rb, $wuser, 'pg-web-pass-1',
+                               "$wuser\@example.com");
+ok $wok, 'a second user, made on B' or diag $wout;
+my ($wres, $login, $done) = web_start($ra);
+is $wres->code, 200, 'POST /-/v1/login on A: 200' or diag $wres->content;
+(my $login_b = $login // '') =~ s{^\Q$ra\E}{$rb};
+(my $done_b = $done // '') =~ s{^\Q$ra\E}{$rb};
+is req(GET => $done_b)->code, 202, 'B knows the sign-in A started: waiting';
+$wres = web_form($login_b, { user => $wuser, password => 'pg-web-pass-1' });
+is $wres->code, 200, "signed in on B's page" or diag $wres->content;
+$wres = req(GET => $done);
+is $wres->code, 200, 'A hands out the token';
+my $wtoken = (json_of($wres) || {})->{token} // '';
+is json_of(req(GET => "${rb}-/whoami", token => $wtoken))->{username}, $wuser,
+   "which is the user's on B too";
+is req(GET => $done_b)->code, 404, 'collected once: gone on B as well';
+is TsciPG::psql($conn, 'SELECT count(*) FROM tsr_logins'), '0',
+   'no sign-in row is left';
+
 my $log = `cat \Q$a->{errlog}\E \Q$b->{errlog}\E`;
 unlike $log, qr/exit signal|Segmentation/, 'no child died on either node';

@@ -145,9 +145,24 @@ static apr_status_t finish(void *baton, tsr_job_t *j)
     return APR_SUCCESS;
 }
 
+/* Which provider the store cases run on: Berkeley DB, then, when
+ * TSCI_TEST_PG names a PostgreSQL, the SQL store (a fixture sets it
+ * before each test). */
+static struct tsr_store_t *(*make_store)(apr_pool_t *p) = fx_store;
+
+static void use_bdb(void)
+{
+    make_store = fx_store;
+}
+
+static void use_dbd(void)
+{
+    make_store = fx_store_dbd;
+}
+
 START_TEST(queue_in_creation_order)
 {
-    tsr_store_t *s = fx_store(fx_pool);
+    tsr_store_t *s = make_store(fx_pool);
     const char *a = create(s, 3000, "[\"a\"]");
     const char *b = create(s, 1000, "[\"b\"]");
     const char *c = create(s, 2000, "[\"c\"]");
@@ -180,7 +195,7 @@ END_TEST
 
 START_TEST(active_jobs_are_bounded)
 {
-    tsr_store_t *s = fx_store(fx_pool);
+    tsr_store_t *s = make_store(fx_pool);
     tsr_job_t *j = new_job(1), *k;
     apr_time_t now = 10;
     const char *in;
@@ -210,7 +225,7 @@ END_TEST
 
 START_TEST(dead_slots_and_leases_are_taken_over)
 {
-    tsr_store_t *s = fx_store(fx_pool);
+    tsr_store_t *s = make_store(fx_pool);
     const char *a = create(s, 1, "[]"), *b = create(s, 2, "[]");
     tsr_job_t *j;
     const char *in;
@@ -250,7 +265,7 @@ static apr_status_t refuse(void *baton, tsr_job_t *j)
 
 START_TEST(updates_and_output)
 {
-    tsr_store_t *s = fx_store(fx_pool);
+    tsr_store_t *s = make_store(fx_pool);
     const char *a = create(s, 1, "[]");
     apr_time_t now = 50;
     tsr_job_t *j;
@@ -287,7 +302,7 @@ END_TEST
 
 START_TEST(sweep_removes_old_finished_jobs)
 {
-    tsr_store_t *s = fx_store(fx_pool);
+    tsr_store_t *s = make_store(fx_pool);
     const char *ids[5];
     apr_time_t when;
     tsr_job_t *j;
@@ -329,7 +344,7 @@ END_TEST
 
 START_TEST(finished_jobs_beyond_the_cap_go_oldest_first)
 {
-    tsr_store_t *s = fx_store(fx_pool);
+    tsr_store_t *s = make_store(fx_pool);
     const char *ids[5];
     apr_time_t when;
     tsr_job_t *j;
@@ -385,6 +400,7 @@ Suite *make_jobs_suite(void)
     tcase_add_test(tc, record_round_trip);
     tcase_add_test(tc, api_object);
     suite_add_tcase(s, tc);
+    tcase_add_checked_fixture(st, use_bdb, NULL);
     tcase_add_test(st, queue_in_creation_order);
     tcase_add_test(st, active_jobs_are_bounded);
     tcase_add_test(st, dead_slots_and_leases_are_taken_over);
@@ -392,5 +408,16 @@ Suite *make_jobs_suite(void)
     tcase_add_test(st, sweep_removes_old_finished_jobs);
     tcase_add_test(st, finished_jobs_beyond_the_cap_go_oldest_first);
     suite_add_tcase(s, st);
+    if (fx_have_pg()) {
+        st = fx_tcase("store_dbd");
+        tcase_add_checked_fixture(st, use_dbd, NULL);
+        tcase_add_test(st, queue_in_creation_order);
+        tcase_add_test(st, active_jobs_are_bounded);
+        tcase_add_test(st, dead_slots_and_leases_are_taken_over);
+        tcase_add_test(st, updates_and_output);
+        tcase_add_test(st, sweep_removes_old_finished_jobs);
+        tcase_add_test(st, finished_jobs_beyond_the_cap_go_oldest_first);
+        suite_add_tcase(s, st);
+    }
     return s;
 }

@@ -669,9 +669,23 @@ static const char *run(const char *args)
     return hits(run_as(args, NULL));
 }
 
+static void fill_store(void);
+
 static void setup_store(void)
 {
     store = fx_store(fx_pool);
+    fill_store();
+}
+
+/* The same runs on the SQL store's posting lists. */
+static void setup_store_dbd(void)
+{
+    store = fx_store_dbd(fx_pool);
+    fill_store();
+}
+
+static void fill_store(void)
+{
     put("left-pad", doc_text("left-pad", "1.3.0",
         ",\"description\":\"Pad strings on the left\","
         "\"keywords\":[\"pad\",\"string\"],\"license\":\"MIT\"", ""));
@@ -835,5 +849,14 @@ Suite *make_search_suite(void)
     tcase_add_test(tc, run_restricted_and_pages);
     tcase_add_test(tc, run_follows_writes);
     suite_add_tcase(s, tc);
+    if (fx_have_pg()) {
+        tc = fx_tcase("run_dbd");
+        tcase_add_checked_fixture(tc, setup_store_dbd, NULL);
+        tcase_add_test(tc, run_words_and_prefixes);
+        tcase_add_test(tc, run_qualifiers);
+        tcase_add_test(tc, run_restricted_and_pages);
+        tcase_add_test(tc, run_follows_writes);
+        suite_add_tcase(s, tc);
+    }
     return s;
 }

@@ -112,15 +112,15 @@ START_TEST(schema_made_once)
     int from = -1;
 
     ck_assert_str_eq(sql_value(&conn1, "SELECT max(version) FROM "
-                               "tsr_schema_version"), "1");
+                               "tsr_schema_version"), "5");
     ck_assert_str_eq(sql_value(&conn1, "SELECT count(*) FROM "
-                               "tsr_schema_version"), "1");
+                               "tsr_schema_version"), "5");
     /* Again, as another process's first session would: nothing to do. */
     ck_assert_int_eq(tsr_store_dbd_migrate(&conn2, fx_pool, &from, &msg),
                      APR_SUCCESS);
-    ck_assert_int_eq(from, 1);
+    ck_assert_int_eq(from, TSR_DBD_SCHEMA_VERSION);
     ck_assert_str_eq(sql_value(&conn1, "SELECT count(*) FROM "
-                               "tsr_schema_version"), "1");
+                               "tsr_schema_version"), "5");
     ck_assert_int_eq(tsr_store_session(&again, fx_pool, proc, &conn2),
                      APR_SUCCESS);
     ck_assert_ptr_eq(again->conn, &conn2);
@@ -452,20 +452,245 @@ END_TEST
 
 START_TEST(not_yet_supported)
 {
-    tsr_job_t *job;
     const char *rec;
     apr_size_t len;
 
-    /* What this provider does not do yet says so, rather than failing. */
-    ck_assert_int_eq(tsr_store_job_get(store, fx_pool, "x", &job),
-                     APR_ENOTIMPL);
-    ck_assert_int_eq(tsr_store_login_get(store, fx_pool, "x", &rec, &len),
-                     APR_ENOTIMPL);
-    ck_assert_int_eq(tsr_store_tsci_txn(store, fx_pool, 0, NULL, NULL,
-                                        NULL), APR_ENOTIMPL);
     /* A process handle is no session: it has no connection to work on. */
     ck_assert_int_eq(tsr_store_user_get(proc, fx_pool, "a", &rec, &len),
                      APR_ENOTIMPL);
+    ck_assert_int_eq(tsr_store_login_get(proc, fx_pool, "x", &rec, &len),
+                     APR_ENOTIMPL);
+    ck_assert_int_eq(tsr_store_tsci_txn(proc, fx_pool, 0, NULL, NULL,
+                                        NULL), APR_ENOTIMPL);
+    /* Apache's upkeep runs on the process handle: nothing to do there
+     * (sign-ins are swept by the creates), and no failure. */
+    ck_assert_int_eq(tsr_store_maintain(proc, fx_pool), APR_SUCCESS);
+}
+END_TEST
+
+/* ---- tscircuit's table ---- */
+
+typedef struct kv_work_t {
+    const char *key, *val;          /* put (val NULL: delete) */
+    int refuse;                     /* then refuse */
+    tsr_dbd_conn_t *other;          /* looked at from there meanwhile */
+    const char *other_saw;          /* pg_try_advisory_xact_lock's answer */
+    const char *scan;               /* scan: the keys seen, "|" between */
+    const char *prefix;
+    apr_size_t prefix_len;
+} kv_work_t;
+
+static const char *hex_of(const char *key, apr_size_t klen)
+{
+    char *out = apr_palloc(fx_pool, 2 * klen + 1);
+    apr_size_t i;
+
+    for (i = 0; i < klen; i++) {
+        apr_snprintf(out + 2 * i, 3, "%02x", (unsigned char)key[i]);
+    }
+    out[2 * klen] = '\0';
+    return out;
+}
+
+static apr_status_t collect(void *baton, const char *key, apr_size_t klen,
+                            const char *val, apr_size_t vlen)
+{
+    kv_work_t *w = baton;
+
+    (void)val;
+    (void)vlen;
+    w->scan = apr_pstrcat(fx_pool, w->scan, *w->scan ? "|" : "",
+                          hex_of(key, klen), NULL);
+    return APR_SUCCESS;
+}
+
+static apr_status_t kv_work(void *baton, apr_pool_t *p, tsr_kv_t *kv,
+                            tsr_error_t **perr)
+{
+    kv_work_t *w = baton;
+    apr_status_t rv;
+
+    if (w->key) {
+        rv = w->val ? kv->put(kv, w->key, strlen(w->key), w->val,
+                              strlen(w->val))
+                    : kv->del(kv, w->key, strlen(w->key));
+        ck_assert_int_eq(rv, APR_SUCCESS);
+    }
+    if (w->other) {
+        /* Another node's writer would wait here: the table's lock is
+         * held for the whole of this one's work. */
+        w->other_saw = sql_value(w->other, "SELECT "
+                                 "pg_try_advisory_xact_lock(4, 0)");
+    }
+    if (w->prefix) {
+        w->scan = "";
+        ck_assert_int_eq(kv->scan(kv, p, w->prefix, w->prefix_len, collect,
+                                  w), APR_SUCCESS);
+    }
+    if (w->refuse) {
+        return tsr_error_set(perr, p, 409, "conflict", "no");
+    }
+    return APR_SUCCESS;
+}
+
+/* key's value as another node reads it (plain SQL), or NULL. */
+static const char *kv_read(tsr_store_t *s, const char *key)
+{
+    return sql_value(s->conn, apr_psprintf(fx_pool, "SELECT encode(value, "
+                                           "'escape') FROM tsr_tsci WHERE "
+                                           "key = '%s'::bytea", key));
+}
+
+static apr_status_t txn(tsr_store_t *s, int write, kv_work_t *w,
+                        tsr_error_t **perr)
+{
+    *perr = NULL;
+    return tsr_store_tsci_txn(s, fx_pool, write, kv_work, w, perr);
+}
+
+START_TEST(tsci_table)
+{
+    tsr_store_t *other;
+    tsr_error_t *err;
+    kv_work_t w;
+    static const char keys[][4] = {
+        "a\x01", "a\xff", "a\xff\xff", "b", "a", "a\x7f", "a\x80"
+    };
+    int i;
+
+    ck_assert_int_eq(tsr_store_session(&other, fx_pool, proc, &conn2),
+                     APR_SUCCESS);
+    /* A write commits; another node's session sees it. */
+    memset(&w, 0, sizeof(w));
+    w.key = "pkg:x";
+    w.val = "one";
+    w.other = &conn2;
+    ck_assert_int_eq(txn(store, 1, &w, &err), APR_SUCCESS);
+    ck_assert_str_eq(w.other_saw, "f");
+    ck_assert_str_eq(kv_read(other, "pkg:x"), "one");
+    /* A refused write leaves nothing: all or nothing. */
+    memset(&w, 0, sizeof(w));
+    w.key = "pkg:x";
+    w.val = "two";
+    w.refuse = 1;
+    ck_assert_int_eq(txn(store, 1, &w, &err), TSR_EREFUSED);
+    ck_assert_int_eq(err->http_status, 409);
+    ck_assert_str_eq(kv_read(other, "pkg:x"), "one");
+    /* A read takes no lock and may not write. */
+    memset(&w, 0, sizeof(w));
+    w.other = &conn2;
+    ck_assert_int_eq(txn(store, 0, &w, &err), APR_SUCCESS);
+    ck_assert_str_eq(w.other_saw, "t");
+    /* Keys sort bytewise, and a prefix scan stops at the prefix's end,
+     * 0xff bytes included. */
+    for (i = 0; i < (int)(sizeof(keys) / sizeof(keys[0])); i++) {
+        memset(&w, 0, sizeof(w));
+        w.key = keys[i];
+        w.val = "v";
+        ck_assert_int_eq(txn(store, 1, &w, &err), APR_SUCCESS);
+    }
+    memset(&w, 0, sizeof(w));
+    w.prefix = "a";
+    w.prefix_len = 1;
+    ck_assert_int_eq(txn(store, 0, &w, &err), APR_SUCCESS);
+    ck_assert_str_eq(w.scan, "61|6101|617f|6180|61ff|61ffff");
+    w.prefix = "a\xff";
+    w.prefix_len = 2;
+    ck_assert_int_eq(txn(store, 0, &w, &err), APR_SUCCESS);
+    ck_assert_str_eq(w.scan, "61ff|61ffff");
+    w.prefix = "";
+    w.prefix_len = 0;
+    ck_assert_int_eq(txn(store, 0, &w, &err), APR_SUCCESS);
+    ck_assert_str_eq(w.scan, "61|6101|617f|6180|61ff|61ffff|62|"
+                     "706b673a78");
+    /* A delete, then the key is gone. */
+    memset(&w, 0, sizeof(w));
+    w.key = "b";
+    ck_assert_int_eq(txn(store, 1, &w, &err), APR_SUCCESS);
+    ck_assert_ptr_null(kv_read(other, "b"));
+}
+END_TEST
+
+/* ---- the search index ---- */
+
+static const char *search_doc(const char *name, const char *desc)
+{
+    return apr_psprintf(fx_pool, "{\"name\":\"%s\",\"_rev\":\"1-a\","
+                        "\"dist-tags\":{\"latest\":\"1.0.0\"},"
+                        "\"versions\":{\"1.0.0\":{\"name\":\"%s\","
+                        "\"version\":\"1.0.0\",\"description\":\"%s\"}}}",
+                        name, name, desc);
+}
+
+static const char *postings(tsr_store_t *s, const char *term, int prefix)
+{
+    apr_array_header_t *names;
+    const char *out = "";
+    int i;
+
+    ck_assert_int_eq(tsr_store_search_postings(s, fx_pool, term, prefix,
+                                               &names), APR_SUCCESS);
+    for (i = 0; i < names->nelts; i++) {
+        out = apr_pstrcat(fx_pool, out, i ? " " : "",
+                          APR_ARRAY_IDX(names, i, const char *), NULL);
+    }
+    return out;
+}
+
+START_TEST(search_postings_follow_writes)
+{
+    upd_t u = { NULL, "1-a", 0, 0, 0, 0, 0 };
+    tsr_store_t *other, *proc2;
+    tsr_store_config_t cfg;
+    tsr_error_t *err;
+    apr_size_t n = 0;
+
+    u.doc = search_doc("zeta-widget", "frobnicates gadgets");
+    ck_assert_int_eq(update(store, "zeta-widget", &u, &err), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_session(&other, fx_pool, proc, &conn2),
+                     APR_SUCCESS);
+    /* Written with the package, seen from another node. */
+    ck_assert_str_eq(postings(other, "w:frobnicates", 0), "zeta-widget");
+    ck_assert_str_eq(postings(other, "w:frob", 1), "zeta-widget");
+    ck_assert_str_eq(postings(other, "w:frob", 0), "");
+    /* A new description: the old words leave, the new ones join. */
+    u.doc = search_doc("zeta-widget", "polishes sprockets");
+    ck_assert_int_eq(update(store, "zeta-widget", &u, &err), APR_SUCCESS);
+    ck_assert_str_eq(postings(other, "w:frobnicates", 0), "");
+    ck_assert_str_eq(postings(other, "w:sprockets", 0), "zeta-widget");
+    /* Unpublished: found by nothing. */
+    u.gone = 1;
+    u.doc = "{\"name\":\"zeta-widget\",\"versions\":{}}";
+    ck_assert_int_eq(update(store, "zeta-widget", &u, &err), APR_SUCCESS);
+    ck_assert_str_eq(postings(other, "w:sprockets", 0), "");
+    ck_assert_str_eq(postings(other, "w:", 1), "");
+    /* A rebuild makes the lists from the documents again. */
+    u.gone = 0;
+    u.doc = search_doc("alpha-gear", "meshes cogs");
+    ck_assert_int_eq(update(store, "alpha-gear", &u, &err), APR_SUCCESS);
+    sql(&conn1, "DELETE FROM tsr_search_postings");
+    ck_assert_str_eq(postings(store, "w:cogs", 0), "");
+    ck_assert_int_eq(tsr_store_search_rebuild(store, fx_pool, &n),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(postings(store, "w:cogs", 0), "alpha-gear");
+    /* A database at version 1 (packages, no lists) gets its lists when
+     * a process first migrates it. */
+    sql(&conn1, "DELETE FROM tsr_search_postings");
+    sql(&conn1, "DROP TABLE tsr_tsci, tsr_jobs, tsr_job_counts, tsr_logins,"
+        " tsr_search_postings");
+    sql(&conn1, "DELETE FROM tsr_schema_version WHERE version > 1");
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.datadir = proc->datadir;
+    cfg.log = log_fn;
+    ck_assert_int_eq(tsr_store_open(tsr_store_dbd_provider(), &proc2,
+                                    fx_pool, &cfg), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_session(&other, fx_pool, proc2, &conn2),
+                     APR_SUCCESS);
+    ck_assert_contains(last_log, "search index built for 1 packages");
+    ck_assert_str_eq(postings(other, "w:cogs", 0), "alpha-gear");
+    ck_assert_str_eq(sql_value(&conn1, "SELECT max(version) FROM "
+                               "tsr_schema_version"), "5");
 }
 END_TEST
 
@@ -488,6 +713,8 @@ Suite *make_store_dbd_suite(void)
     tcase_add_test(tc, package_writes);
     tcase_add_test(tc, change_sequence);
     tcase_add_test(tc, not_yet_supported);
+    tcase_add_test(tc, tsci_table);
+    tcase_add_test(tc, search_postings_follow_writes);
     suite_add_tcase(s, tc);
     return s;
 }

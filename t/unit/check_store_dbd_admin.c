@@ -212,7 +212,8 @@ START_TEST(open_admin)
 
     /* The tool made the schema on its own connection. */
     ck_assert_str_eq(sql_value("SELECT max(version) FROM "
-                               "tsr_schema_version"), "1");
+                               "tsr_schema_version"),
+                     apr_itoa(fx_pool, TSR_DBD_SCHEMA_VERSION));
     /* No connection string: refused, saying where one comes from. */
     ck_assert_int_eq(tsr_admin_open_store(&s, &joined, fx_pool,
                                           tsr_store_dbd_provider(), datadir,

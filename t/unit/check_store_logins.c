@@ -77,9 +77,22 @@ static apr_status_t refuse(void *baton, apr_pool_t *p, const char *cur,
     return tsr_error_set(perr, p, 409, NULL, "no");
 }
 
+/* Which provider the cases run on (see make_store_logins_suite). */
+static struct tsr_store_t *(*make_store)(apr_pool_t *p) = fx_store;
+
+static void use_bdb(void)
+{
+    make_store = fx_store;
+}
+
+static void use_dbd(void)
+{
+    make_store = fx_store_dbd;
+}
+
 START_TEST(create_get_update_remove)
 {
-    tsr_store_t *s = fx_store(fx_pool);
+    tsr_store_t *s = make_store(fx_pool);
     tsr_error_t *err = NULL;
 
     ck_assert_ptr_null(get(s, "abc"));
@@ -118,7 +131,7 @@ END_TEST
 
 START_TEST(expired_is_missing)
 {
-    tsr_store_t *s = fx_store(fx_pool);
+    tsr_store_t *s = make_store(fx_pool);
     tsr_error_t *err = NULL;
 
     ck_assert_int_eq(create(s, "old", "192.0.2.1", earlier(), MAX_TOTAL,
@@ -140,7 +153,7 @@ END_TEST
 
 START_TEST(bound_per_owner)
 {
-    tsr_store_t *s = fx_store(fx_pool);
+    tsr_store_t *s = make_store(fx_pool);
     tsr_error_t *err = NULL;
 
     ck_assert_int_eq(create(s, "a1", "192.0.2.1", later(), MAX_TOTAL, 3),
@@ -169,7 +182,7 @@ END_TEST
 
 START_TEST(expired_do_not_count_for_owner)
 {
-    tsr_store_t *s = fx_store(fx_pool);
+    tsr_store_t *s = make_store(fx_pool);
 
     ck_assert_int_eq(create(s, "e1", "192.0.2.1", earlier(), MAX_TOTAL, 2),
                      APR_SUCCESS);
@@ -190,7 +203,7 @@ END_TEST
 
 START_TEST(bound_in_all)
 {
-    tsr_store_t *s = fx_store(fx_pool);
+    tsr_store_t *s = make_store(fx_pool);
     char id[16], owner[32];
     int i;
 
@@ -211,7 +224,7 @@ END_TEST
  * and they no longer count towards the bound in all. */
 START_TEST(maintain_sweeps_expired)
 {
-    tsr_store_t *s = fx_store(fx_pool);
+    tsr_store_t *s = make_store(fx_pool);
     char id[16], owner[32];
     int i;
 
@@ -272,9 +285,46 @@ START_TEST(survives_reopen)
 }
 END_TEST
 
+/* The SQL store: Apache's upkeep has no connection to sweep with, so a
+ * create that finds the bound in all reached removes the expired ones
+ * first (anyone's), and is refused only when the live ones fill it. */
+START_TEST(dbd_full_create_sweeps_expired)
+{
+    tsr_store_t *s = make_store(fx_pool);
+    char id[16], owner[32];
+    int i;
+
+    for (i = 0; i < 5; i++) {
+        apr_snprintf(id, sizeof(id), "x%d", i);
+        apr_snprintf(owner, sizeof(owner), "203.0.113.%d", i);
+        ck_assert_int_eq(create(s, id, owner, earlier(), 6, MAX_OWNER),
+                         APR_SUCCESS);
+    }
+    ck_assert_int_eq(create(s, "live", "203.0.113.200", later(), 6,
+                            MAX_OWNER), APR_SUCCESS);
+    /* Six records, five expired: room is made, the expired ones go. */
+    ck_assert_int_eq(create(s, "new", "203.0.113.201", later(), 6,
+                            MAX_OWNER), APR_SUCCESS);
+    ck_assert_str_eq(get(s, "live"), "live");
+    ck_assert_str_eq(get(s, "new"), "new");
+    /* x0's id is free again: its record is gone, not only hidden. */
+    ck_assert_int_eq(create(s, "x0", "203.0.113.1", later(), 6, MAX_OWNER),
+                     APR_SUCCESS);
+    for (i = 0; i < 3; i++) {
+        apr_snprintf(id, sizeof(id), "y%d", i);
+        ck_assert_int_eq(create(s, id, "203.0.113.2", later(), 6, 100),
+                         APR_SUCCESS);
+    }
+    /* Six live ones: nothing to sweep, refused. */
+    ck_assert_int_eq(create(s, "one-more", "203.0.113.3", later(), 6,
+                            MAX_OWNER), TSR_EFULL);
+    ck_assert_ptr_null(get(s, "one-more"));
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
-    tsr_store_t *s = fx_store(fx_pool);
+    tsr_store_t *s = make_store(fx_pool);
     char *longid = apr_palloc(fx_pool, 600);
 
     memset(longid, 'a', 599);
@@ -301,6 +351,21 @@ Suite *make_store_logins_suite(void)
     tcase_add_test(tc, maintain_sweeps_expired);
     tcase_add_test(tc, survives_reopen);
     tcase_add_test(tc, bad_arguments);
+    tcase_add_checked_fixture(tc, use_bdb, NULL);
     suite_add_tcase(s, tc);
+    /* Berkeley DB's own (reopening its files, its upkeep's sweep that
+     * the creates leave to it) stay out of the SQL store's case. */
+    if (fx_have_pg()) {
+        tc = fx_tcase("logins_dbd");
+        tcase_add_checked_fixture(tc, use_dbd, NULL);
+        tcase_add_test(tc, create_get_update_remove);
+        tcase_add_test(tc, expired_is_missing);
+        tcase_add_test(tc, bound_per_owner);
+        tcase_add_test(tc, expired_do_not_count_for_owner);
+        tcase_add_test(tc, bound_in_all);
+        tcase_add_test(tc, dbd_full_create_sweeps_expired);
+        tcase_add_test(tc, bad_arguments);
+        suite_add_tcase(s, tc);
+    }
     return s;
 }

@@ -248,6 +248,13 @@ static void setup(void)
     store = fx_store(fx_pool);
 }
 
+/* The same operations on the SQL store: tscircuit's work is written
+ * against tsr_kv_t alone, so both providers must agree. */
+static void setup_dbd(void)
+{
+    store = fx_store_dbd(fx_pool);
+}
+
 START_TEST(packages_and_owners)
 {
     json_object *pkg = ok(tsr_tsci_packages_create, "alice",
@@ -524,5 +531,13 @@ Suite *make_tsci_suite(void)
     tcase_add_test(st, latest_rules);
     tcase_add_test(st, files_and_locks);
     suite_add_tcase(s, st);
+    if (fx_have_pg()) {
+        st = fx_tcase("store_dbd");
+        tcase_add_checked_fixture(st, setup_dbd, NULL);
+        tcase_add_test(st, packages_and_owners);
+        tcase_add_test(st, latest_rules);
+        tcase_add_test(st, files_and_locks);
+        suite_add_tcase(s, st);
+    }
     return s;
 }

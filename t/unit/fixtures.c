@@ -13,6 +13,7 @@
 #include <apr_strings.h>
 #include "fixtures.h"
 #include "tsr_store_bdb.h"
+#include "tsr_store_dbd.h"
 
 apr_pool_t *fx_pool;
 
@@ -387,6 +388,64 @@ int fx_exists(const char *path)
     struct stat st;
 
     return stat(path, &st) == 0;
+}
+
+int fx_have_pg(void)
+{
+    const char *params = getenv("TSCI_TEST_PG");
+
+    return params != NULL && *params != '\0';
+}
+
+static apr_status_t close_conn(void *data)
+{
+    tsr_dbd_conn_t *c = data;
+
+    apr_dbd_close(c->driver, c->handle);
+    return APR_SUCCESS;
+}
+
+static void dbd_exec(tsr_dbd_conn_t *c, const char *sql)
+{
+    int n = 0;
+
+    ck_assert_msg(apr_dbd_query(c->driver, c->handle, &n, sql) == 0,
+                  "%s: %s", sql, apr_dbd_error(c->driver, c->handle, 1));
+}
+
+struct tsr_store_t *fx_store_dbd(apr_pool_t *p)
+{
+    static apr_pool_t *driver_pool;
+    static const apr_dbd_driver_t *driver;
+    tsr_store_config_t cfg;
+    tsr_dbd_conn_t *c;
+    tsr_store_t *proc = NULL, *s = NULL;
+
+    if (!fx_have_pg()) {
+        return NULL;
+    }
+    if (driver_pool == NULL) {
+        apr_pool_create(&driver_pool, NULL);
+        apr_dbd_init(driver_pool);
+        ck_assert_int_eq(apr_dbd_get_driver(driver_pool, "pgsql", &driver),
+                         APR_SUCCESS);
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.datadir = fx_tempdir(p);
+    c = apr_pcalloc(p, sizeof(*c));
+    c->driver = driver;
+    c->pool = p;
+    ck_assert_int_eq(apr_dbd_open(driver, p, getenv("TSCI_TEST_PG"),
+                                  &c->handle), APR_SUCCESS);
+    apr_pool_cleanup_register(p, c, close_conn, apr_pool_cleanup_null);
+    dbd_exec(c, "DROP SCHEMA public CASCADE");
+    dbd_exec(c, "CREATE SCHEMA public");
+    ck_assert_int_eq(tsr_store_prepare(tsr_store_dbd_provider(), p, &cfg, 0,
+                                       -1, -1), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_open(tsr_store_dbd_provider(), &proc, p,
+                                    &cfg), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_session(&s, p, proc, c), APR_SUCCESS);
+    return s;
 }
 
 struct tsr_store_t *fx_store(apr_pool_t *p)

@@ -90,6 +90,13 @@ const char *fx_tempdir(apr_pool_t *p);
 struct tsr_store_t;
 struct tsr_store_t *fx_store(apr_pool_t *p);
 
+/* The SQL store (tsr_store_dbd) on the PostgreSQL that TSCI_TEST_PG
+ * names, emptied first (every table dropped, the schema made again), as
+ * a session on a connection of its own closed with p; NULL when
+ * TSCI_TEST_PG is not set.  fx_have_pg says whether it is. */
+struct tsr_store_t *fx_store_dbd(apr_pool_t *p);
+int fx_have_pg(void);
+
 /* The bytes of a file (in p), or NULL when it cannot be read. */
 const unsigned char *fx_read_file(apr_pool_t *p, const char *path,
                                   apr_size_t *plen);

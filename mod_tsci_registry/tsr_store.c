@@ -131,6 +131,39 @@ void tsr_store_tarball_unstage(tsr_store_t *s, apr_pool_t *p,
     s->provider->tarball_unstage(s, p, tmp);
 }
 
+/* A view through the process's cache, checked against the stamp the
+ * store keeps with the view: one small read when the view is known.  The
+ * stamp is read first, so a view read after it is at least as new; kept
+ * under that stamp, it is asked for again at the next read if a write
+ * came in between. */
+static apr_status_t view_by_stamp(tsr_store_t *s, apr_pool_t *p,
+                                  const char *name, tsr_view_kind_e kind,
+                                  const char **pblob, apr_size_t *plen)
+{
+    apr_uint64_t stamp;
+    apr_time_t now = apr_time_now();
+    apr_status_t rv;
+
+    enter(s);
+    rv = leave(s, s->provider->package_view_stamp(s, p, name, kind,
+                                                  &stamp));
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (tsr_viewcache_get(s->views, p, name, (char)kind,
+                          (apr_uint32_t)stamp, now, pblob, plen)
+        && *pblob != NULL) {
+        return APR_SUCCESS;
+    }
+    enter(s);
+    rv = leave(s, s->provider->package_view(s, p, name, kind, pblob, plen));
+    if (rv == APR_SUCCESS) {
+        tsr_viewcache_put(s->views, name, (char)kind, (apr_uint32_t)stamp,
+                          now, *pblob, *plen);
+    }
+    return rv;
+}
+
 apr_status_t tsr_store_package_view(tsr_store_t *s, apr_pool_t *p,
                                     const char *name, tsr_view_kind_e kind,
                                     const char **pblob, apr_size_t *plen)
@@ -139,6 +172,10 @@ apr_status_t tsr_store_package_view(tsr_store_t *s, apr_pool_t *p,
     apr_time_t now = 0;
     apr_status_t rv;
 
+    if (s->views && !s->view_stamps
+        && s->provider->package_view_stamp != NULL) {
+        return view_by_stamp(s, p, name, kind, pblob, plen);
+    }
     if (s->views && s->view_stamps) {
         /* The stamp before the lookup: a write that commits during it
          * bumps the stamp after, and the entry made here is stale at

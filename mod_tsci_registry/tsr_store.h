@@ -445,6 +445,18 @@ typedef struct tsr_store_provider_t {
     apr_status_t (*tsci_txn)(tsr_store_t *s, apr_pool_t *p, int write,
                              tsr_kv_txn_fn *fn, void *baton,
                              tsr_error_t **perr);
+    /* ---- views validated by their stamp ---- */
+    /* The stamp of name's view kind: a number the store changes with
+     * every write of that view, so that a process may keep the view and
+     * ask only for this (one small indexed read) to know it is still
+     * right.  TSR_ENOTFOUND when there is no such view.  NULL: the
+     * provider's views are validated otherwise (Berkeley DB's by stamps
+     * in memory Apache's processes share, which only one machine's
+     * writes bump). */
+    apr_status_t (*package_view_stamp)(tsr_store_t *s, apr_pool_t *p,
+                                       const char *name,
+                                       tsr_view_kind_e kind,
+                                       apr_uint64_t *pstamp);
 } tsr_store_provider_t;
 
 /* A process's handle, or a session on one: what every operation takes. */

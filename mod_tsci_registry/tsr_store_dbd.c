@@ -89,7 +89,13 @@ static const char *const migrations[] = {
     "CREATE TABLE tsr_search_postings (term bytea NOT NULL,"
     " name text NOT NULL, PRIMARY KEY (term, name));"
     "CREATE INDEX tsr_search_postings_by_name"
-    " ON tsr_search_postings (name);"
+    " ON tsr_search_postings (name);",
+    /* 6: a stamp per view, new at each write of it, so that a process
+     * may keep views and check only the stamp (tsr_store_package_view):
+     * every insert takes the next one, an update must name it. */
+    "CREATE SEQUENCE tsr_view_stamp;"
+    "ALTER TABLE tsr_views ADD COLUMN stamp bigint NOT NULL"
+    " DEFAULT nextval('tsr_view_stamp');"
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -518,10 +524,9 @@ static apr_status_t dbd_session(tsr_store_t **psess, apr_pool_t *p,
     }
     s = apr_pmemdup(p, proc, sizeof(*s));
     s->conn = conn;
-    /* The process's cache of views is validated by stamps this node alone
-     * bumps: another node's write would go unseen.  Until views are
-     * validated by revision, a session reads the database every time. */
-    s->views = NULL;
+    /* The process's cache of views (when Apache gave it one) is checked
+     * against each view's stamp in the database, never against the
+     * stamps in memory, which another node's writes do not bump. */
     s->view_stamps = NULL;
     *psess = s;
     return APR_SUCCESS;
@@ -588,7 +593,8 @@ static const tsr_store_provider_t dbd_provider = {
     tsr_dbd_job_claim,
     tsr_dbd_job_update,
     tsr_dbd_job_sweep,
-    tsr_dbd_tsci_txn
+    tsr_dbd_tsci_txn,
+    tsr_dbd_package_view_stamp
 };
 
 const tsr_store_provider_t *tsr_store_dbd_provider(void)

@@ -109,6 +109,10 @@ apr_status_t tsr_dbd_org_update(tsr_store_t *s, apr_pool_t *p,
 apr_status_t tsr_dbd_package_view(tsr_store_t *s, apr_pool_t *p,
                                   const char *name, tsr_view_kind_e kind,
                                   const char **pblob, apr_size_t *plen);
+apr_status_t tsr_dbd_package_view_stamp(tsr_store_t *s, apr_pool_t *p,
+                                        const char *name,
+                                        tsr_view_kind_e kind,
+                                        apr_uint64_t *pstamp);
 apr_status_t tsr_dbd_package_version_view(tsr_store_t *s, apr_pool_t *p,
                                           const char *name,
                                           const char *version,

@@ -12,6 +12,10 @@ static const tsr_dbd_sql_t view_get_sql = {
     "tsr_view_get",
     "SELECT encode(blob, 'hex') FROM tsr_views WHERE name = %s AND kind = %s"
 };
+static const tsr_dbd_sql_t view_stamp_sql = {
+    "tsr_view_stamp",
+    "SELECT stamp FROM tsr_views WHERE name = %s AND kind = %s"
+};
 static const tsr_dbd_sql_t version_view_get_sql = {
     "tsr_version_view_get",
     "SELECT encode(view, 'hex') FROM tsr_version_views "
@@ -64,6 +68,21 @@ apr_status_t tsr_dbd_package_view(tsr_store_t *s, apr_pool_t *p,
     const char *args[] = { name, apr_psprintf(p, "%c", (char)kind) };
 
     return tsr_dbd_bytes(s, p, &view_get_sql, 2, args, pblob, plen);
+}
+
+apr_status_t tsr_dbd_package_view_stamp(tsr_store_t *s, apr_pool_t *p,
+                                        const char *name,
+                                        tsr_view_kind_e kind,
+                                        apr_uint64_t *pstamp)
+{
+    const char *args[] = { name, apr_psprintf(p, "%c", (char)kind) };
+    const char *v;
+    apr_status_t rv = tsr_dbd_value(s, p, &view_stamp_sql, 2, args, &v);
+
+    if (rv == APR_SUCCESS) {
+        *pstamp = (apr_uint64_t)apr_atoi64(v);
+    }
+    return rv;
 }
 
 apr_status_t tsr_dbd_package_version_view(tsr_store_t *s, apr_pool_t *p,
@@ -211,7 +230,7 @@ static const tsr_dbd_sql_t view_put_sql = {
     "tsr_view_put",
     "INSERT INTO tsr_views (name, kind, blob) "
     "VALUES (%s, %s, decode(%s, 'hex')) ON CONFLICT (name, kind) "
-    "DO UPDATE SET blob = excluded.blob"
+    "DO UPDATE SET blob = excluded.blob, stamp = excluded.stamp"
 };
 static const tsr_dbd_sql_t view_del_sql = {
     "tsr_view_del",

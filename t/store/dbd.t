@@ -41,6 +41,8 @@ DBDMin 0
 DBDKeep 2
 DBDMax 10
 TsciRegistryStore dbd
+# Each process keeps views, checked against their stamps in the database.
+TsciRegistryViewCache 4194304
 EOC
 my $a = own_apache(name => 'dbd-a', port => spare_port(0),
                    datadir => $shared, conf => $conf);
@@ -51,8 +53,8 @@ END { $_ && $_->{stop}->() for $a, $b; }
 ok $a->{up} && $b->{up}, 'both nodes answer GET /'
     or diag "$a->{start_out}\n$b->{start_out}\n"
             . `tail -20 \Q$a->{errlog}\E \Q$b->{errlog}\E`;
-is TsciPG::psql($conn, 'SELECT max(version) FROM tsr_schema_version'), '5',
-   'the first request made the schema, version 5';
+is TsciPG::psql($conn, 'SELECT max(version) FROM tsr_schema_version'), '6',
+   'the first request made the schema, version 6';
 
 my $ra = $a->{base};
 my $rb = $b->{base};

@@ -39,6 +39,8 @@ DBDMin 0
 DBDKeep 2
 DBDMax 20
 TsciRegistryStore dbd
+# Each process keeps views, checked against their stamps in the database.
+TsciRegistryViewCache 4194304
 EOC
 my $a = own_apache(name => 'nodes-a', port => spare_port(2),
                    datadir => $shared, conf => $conf);

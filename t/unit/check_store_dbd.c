@@ -12,6 +12,7 @@
 #include "check_core.h"
 #include "fixtures.h"
 #include "tsr_store_dbd.h"
+#include "tsr_viewcache.h"
 #include "tsr_auth.h"
 #include "tsr_json.h"
 
@@ -112,15 +113,18 @@ START_TEST(schema_made_once)
     int from = -1;
 
     ck_assert_str_eq(sql_value(&conn1, "SELECT max(version) FROM "
-                               "tsr_schema_version"), "5");
+                               "tsr_schema_version"),
+                     apr_itoa(fx_pool, TSR_DBD_SCHEMA_VERSION));
     ck_assert_str_eq(sql_value(&conn1, "SELECT count(*) FROM "
-                               "tsr_schema_version"), "5");
+                               "tsr_schema_version"),
+                     apr_itoa(fx_pool, TSR_DBD_SCHEMA_VERSION));
     /* Again, as another process's first session would: nothing to do. */
     ck_assert_int_eq(tsr_store_dbd_migrate(&conn2, fx_pool, &from, &msg),
                      APR_SUCCESS);
     ck_assert_int_eq(from, TSR_DBD_SCHEMA_VERSION);
     ck_assert_str_eq(sql_value(&conn1, "SELECT count(*) FROM "
-                               "tsr_schema_version"), "5");
+                               "tsr_schema_version"),
+                     apr_itoa(fx_pool, TSR_DBD_SCHEMA_VERSION));
     ck_assert_int_eq(tsr_store_session(&again, fx_pool, proc, &conn2),
                      APR_SUCCESS);
     ck_assert_ptr_eq(again->conn, &conn2);
@@ -450,6 +454,66 @@ START_TEST(change_sequence)
 }
 END_TEST
 
+/* Each process may keep views: on the SQL store each is checked against
+ * its stamp in the database, so a write through another node (another
+ * connection) is seen at the next read, and an unchanged view is read
+ * from memory. */
+START_TEST(cached_views_follow_other_nodes)
+{
+    upd_t u = { "{\"name\":\"c\"}", "1-c", 0, 0, 0, 0, 0 };
+    tsr_viewcache_t *cache;
+    tsr_store_t *mine, *other;
+    apr_uint64_t s1, s2;
+    apr_size_t entries, bytes;
+    tsr_error_t *err;
+
+    ck_assert_int_eq(tsr_viewcache_create(&cache, fx_pool, 1 << 20,
+                                          apr_time_from_sec(60)),
+                     APR_SUCCESS);
+    proc->views = cache;
+    ck_assert_int_eq(tsr_store_session(&mine, fx_pool, proc, &conn1),
+                     APR_SUCCESS);
+    proc->views = NULL;
+    ck_assert_int_eq(tsr_store_session(&other, fx_pool, proc, &conn2),
+                     APR_SUCCESS);
+    ck_assert_ptr_eq(mine->views, cache);
+    ck_assert_ptr_null(mine->view_stamps);
+
+    ck_assert_int_eq(update(other, "c", &u, &err), APR_SUCCESS);
+    ck_assert_str_eq(view_of(mine, "c", TSR_VIEW_FULL),
+                     "full of {\"name\":\"c\"}");
+    tsr_viewcache_usage(cache, &entries, &bytes);
+    ck_assert_uint_eq(entries, 1);
+    /* Unchanged: the stamp alone is read, the view comes from memory
+     * (its row is changed behind the store's back to tell). */
+    ck_assert_int_eq(mine->provider->package_view_stamp(mine, fx_pool, "c",
+                                                TSR_VIEW_FULL, &s1),
+                     APR_SUCCESS);
+    sql(&conn2, "UPDATE tsr_views SET blob = 'x'::bytea "
+        "WHERE name = 'c' AND kind = 'f'");
+    ck_assert_str_eq(view_of(mine, "c", TSR_VIEW_FULL),
+                     "full of {\"name\":\"c\"}");
+    /* Written through the other node: a new stamp, the new view. */
+    u.doc = "{\"name\":\"c\",\"v\":2}";
+    u.rev = "2-c";
+    ck_assert_int_eq(update(other, "c", &u, &err), APR_SUCCESS);
+    ck_assert_int_eq(mine->provider->package_view_stamp(mine, fx_pool, "c",
+                                                TSR_VIEW_FULL, &s2),
+                     APR_SUCCESS);
+    ck_assert(s2 != s1);
+    ck_assert_str_eq(view_of(mine, "c", TSR_VIEW_FULL),
+                     "full of {\"name\":\"c\",\"v\":2}");
+    /* Gone through the other node: gone here at once. */
+    u.gone = 1;
+    u.rev = "3-c";
+    ck_assert_int_eq(update(other, "c", &u, &err), APR_SUCCESS);
+    ck_assert_ptr_null(view_of(mine, "c", TSR_VIEW_FULL));
+    ck_assert_int_eq(mine->provider->package_view_stamp(mine, fx_pool, "c",
+                                                TSR_VIEW_FULL, &s2),
+                     TSR_ENOTFOUND);
+}
+END_TEST
+
 START_TEST(not_yet_supported)
 {
     const char *rec;
@@ -679,6 +743,8 @@ START_TEST(search_postings_follow_writes)
     sql(&conn1, "DELETE FROM tsr_search_postings");
     sql(&conn1, "DROP TABLE tsr_tsci, tsr_jobs, tsr_job_counts, tsr_logins,"
         " tsr_search_postings");
+    sql(&conn1, "ALTER TABLE tsr_views DROP COLUMN stamp");
+    sql(&conn1, "DROP SEQUENCE tsr_view_stamp");
     sql(&conn1, "DELETE FROM tsr_schema_version WHERE version > 1");
     memset(&cfg, 0, sizeof(cfg));
     cfg.datadir = proc->datadir;
@@ -690,7 +756,8 @@ START_TEST(search_postings_follow_writes)
     ck_assert_contains(last_log, "search index built for 1 packages");
     ck_assert_str_eq(postings(other, "w:cogs", 0), "alpha-gear");
     ck_assert_str_eq(sql_value(&conn1, "SELECT max(version) FROM "
-                               "tsr_schema_version"), "5");
+                               "tsr_schema_version"),
+                     apr_itoa(fx_pool, TSR_DBD_SCHEMA_VERSION));
 }
 END_TEST
 
@@ -712,6 +779,7 @@ Suite *make_store_dbd_suite(void)
     tcase_add_test(tc, tokens);
     tcase_add_test(tc, package_writes);
     tcase_add_test(tc, change_sequence);
+    tcase_add_test(tc, cached_views_follow_other_nodes);
     tcase_add_test(tc, not_yet_supported);
     tcase_add_test(tc, tsci_table);
     tcase_add_test(tc, search_postings_follow_writes);

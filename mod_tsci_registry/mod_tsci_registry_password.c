@@ -77,33 +77,67 @@ static const char *addr_key(request_rec *r)
     return apr_pstrcat(r->pool, "a:", r->useragent_ip, NULL);
 }
 
+/* Add delta to key's failed sign-ins (1: one more; 0: none; -1: forget
+ * them) and return how many it has in its window now, with the seconds
+ * until that window ends in *pwait.  A store that several nodes share
+ * counts them itself, so that every node refuses alike; otherwise they
+ * live in this machine's shared memory.  A store that cannot count now
+ * throttles nobody (the password is still checked). */
+static apr_uint32_t tally(request_rec *r, const char *key, int delta,
+                          apr_uint32_t now, apr_uint32_t *pwait)
+{
+    tsr_store_t *store = tsr_request_store(r);
+    apr_uint32_t n = 0;
+    apr_status_t rv = APR_ENOTIMPL;
+
+    *pwait = 0;
+    if (store != NULL) {
+        rv = tsr_store_login_failures(store, r->pool, key, delta, now,
+                                      TSR_LOGIN_WINDOW, &n, pwait);
+        if (rv == APR_SUCCESS) {
+            return n;
+        }
+        if (rv != APR_ENOTIMPL) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "TSR00038: cannot "
+                          "count failed sign-ins in the store");
+            return 0;
+        }
+    }
+    if (limits == NULL) {
+        return 0;
+    }
+    if (delta > 0) {
+        tsr_ratelimit_fail(limits, key, strlen(key), now, TSR_LOGIN_WINDOW);
+    }
+    else if (delta < 0) {
+        tsr_ratelimit_clear(limits, key, strlen(key));
+        return 0;
+    }
+    n = tsr_ratelimit_failures(limits, key, strlen(key), now,
+                               TSR_LOGIN_WINDOW);
+    *pwait = tsr_ratelimit_wait(limits, key, strlen(key), now,
+                                TSR_LOGIN_WINDOW);
+    return n;
+}
+
 /* Has user, or this client address, failed too often of late?  Then the
  * password is not checked at all. */
 static int throttled(request_rec *r, const char *user)
 {
     const tsr_server_conf_t *sc = server_conf(r);
-    const char *uk, *ak;
-    apr_uint32_t now = now_s(), uwait = 0, await = 0;
+    apr_uint32_t now = now_s(), uwait = 0, await = 0, wait;
     tsr_request_t *n;
     int per_user, per_addr;
 
-    if (limits == NULL) {
-        return 0;
-    }
     tsr_conf_login_limits(sc, &per_user, &per_addr);
-    uk = user_key(r, user);
-    ak = addr_key(r);
     if (per_user > 0
-        && tsr_ratelimit_failures(limits, uk, strlen(uk), now,
-                                  TSR_LOGIN_WINDOW) >= (apr_uint32_t)per_user) {
-        uwait = tsr_ratelimit_wait(limits, uk, strlen(uk), now,
-                                   TSR_LOGIN_WINDOW);
+        && tally(r, user_key(r, user), 0, now, &wait)
+               >= (apr_uint32_t)per_user) {
+        uwait = wait;
     }
     if (per_addr > 0
-        && tsr_ratelimit_failures(limits, ak, strlen(ak), now,
-                                  TSR_LOGIN_WINDOW) >= (apr_uint32_t)per_addr) {
-        await = tsr_ratelimit_wait(limits, ak, strlen(ak), now,
-                                   TSR_LOGIN_WINDOW);
+        && tally(r, addr_key(r), 0, now, &wait) >= (apr_uint32_t)per_addr) {
+        await = wait;
     }
     if (uwait == 0 && await == 0) {
         return 0;
@@ -119,23 +153,17 @@ static int throttled(request_rec *r, const char *user)
 /* Count what a password check said. */
 static void count(request_rec *r, const char *user, tsr_auth_verdict_e v)
 {
-    const char *uk, *ak;
-    apr_uint32_t now = now_s();
+    apr_uint32_t now = now_s(), wait;
 
-    if (limits == NULL) {
-        return;
-    }
-    uk = user_key(r, user);
     if (v == TSR_AUTH_GRANTED) {
-        tsr_ratelimit_clear(limits, uk, strlen(uk));
+        tally(r, user_key(r, user), -1, now, &wait);
         return;
     }
     /* A name nobody has is a failure, unless it is about to sign up. */
     if (v == TSR_AUTH_DENIED
         || (v == TSR_AUTH_NO_USER && !tsr_password_signup_allowed(r))) {
-        ak = addr_key(r);
-        tsr_ratelimit_fail(limits, uk, strlen(uk), now, TSR_LOGIN_WINDOW);
-        tsr_ratelimit_fail(limits, ak, strlen(ak), now, TSR_LOGIN_WINDOW);
+        tally(r, user_key(r, user), 1, now, &wait);
+        tally(r, addr_key(r), 1, now, &wait);
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "TSR00031: failed "
                       "sign-in for %s", user);
     }

@@ -689,6 +689,20 @@ apr_status_t tsr_store_job_sweep(tsr_store_t *s, apr_pool_t *p,
                                            pn));
 }
 
+apr_status_t tsr_store_login_failures(tsr_store_t *s, apr_pool_t *p,
+                                      const char *key, int delta,
+                                      apr_uint32_t now, apr_uint32_t window,
+                                      apr_uint32_t *pfailures,
+                                      apr_uint32_t *pwait)
+{
+    if (s->provider->login_failures == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->login_failures(s, p, key, delta, now,
+                                                window, pfailures, pwait));
+}
+
 apr_status_t tsr_store_login_create(tsr_store_t *s, apr_pool_t *p,
                                     const char *id, const char *owner,
                                     apr_time_t expires, const char *rec,

@@ -457,6 +457,17 @@ typedef struct tsr_store_provider_t {
                                        const char *name,
                                        tsr_view_kind_e kind,
                                        apr_uint64_t *pstamp);
+    /* ---- failed sign-ins counted where every node sees them ---- */
+    /* Failures of key within a window of window seconds that started at
+     * its first failure: add delta (1: a failure; 0: only read; -1: the
+     * key signed in, forget it) at now (seconds), and say how many there
+     * are and how long until the window ends.  NULL: the provider leaves
+     * them to Apache's shared memory (one machine). */
+    apr_status_t (*login_failures)(tsr_store_t *s, apr_pool_t *p,
+                                   const char *key, int delta,
+                                   apr_uint32_t now, apr_uint32_t window,
+                                   apr_uint32_t *pfailures,
+                                   apr_uint32_t *pwait);
 } tsr_store_provider_t;
 
 /* A process's handle, or a session on one: what every operation takes. */
@@ -612,6 +623,15 @@ apr_status_t tsr_store_job_update(tsr_store_t *s, apr_pool_t *p,
 apr_status_t tsr_store_job_sweep(tsr_store_t *s, apr_pool_t *p,
                                  apr_time_t before, apr_uint64_t keep,
                                  int max, int *pn);
+
+/* Failed sign-ins counted by the store (see login_failures in the
+ * provider table); APR_ENOTIMPL when the provider leaves them to Apache's
+ * shared memory. */
+apr_status_t tsr_store_login_failures(tsr_store_t *s, apr_pool_t *p,
+                                      const char *key, int delta,
+                                      apr_uint32_t now, apr_uint32_t window,
+                                      apr_uint32_t *pfailures,
+                                      apr_uint32_t *pwait);
 
 /* Sign-ins under way (see login_create in the provider table); APR_ENOTIMPL
  * from a provider that keeps none. */

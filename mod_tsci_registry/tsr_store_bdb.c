@@ -3035,7 +3035,8 @@ static const tsr_store_provider_t bdb_provider = {
     tsr_bdb_job_update,
     tsr_bdb_job_sweep,
     tsr_bdb_tsci_txn,
-    NULL                        /* package_view_stamp: shared stamps */
+    NULL,                       /* package_view_stamp: shared stamps */
+    NULL                        /* login_failures: shared memory */
 };
 
 /* ---- for the provider's other files (tsr_store_bdb_int.h) ---- */

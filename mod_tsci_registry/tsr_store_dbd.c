@@ -95,7 +95,13 @@ static const char *const migrations[] = {
      * every insert takes the next one, an update must name it. */
     "CREATE SEQUENCE tsr_view_stamp;"
     "ALTER TABLE tsr_views ADD COLUMN stamp bigint NOT NULL"
-    " DEFAULT nextval('tsr_view_stamp');"
+    " DEFAULT nextval('tsr_view_stamp');",
+    /* 7: failed sign-ins per user and per address, counted where every
+     * node sees them (tsr_store_dbd_logins.c). */
+    "CREATE TABLE tsr_login_failures (key text PRIMARY KEY,"
+    " started bigint NOT NULL, failures integer NOT NULL);"
+    "CREATE INDEX tsr_login_failures_by_start"
+    " ON tsr_login_failures (started);"
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -594,7 +600,8 @@ static const tsr_store_provider_t dbd_provider = {
     tsr_dbd_job_update,
     tsr_dbd_job_sweep,
     tsr_dbd_tsci_txn,
-    tsr_dbd_package_view_stamp
+    tsr_dbd_package_view_stamp,
+    tsr_dbd_login_failures
 };
 
 const tsr_store_provider_t *tsr_store_dbd_provider(void)

@@ -109,6 +109,11 @@ apr_status_t tsr_dbd_org_update(tsr_store_t *s, apr_pool_t *p,
 apr_status_t tsr_dbd_package_view(tsr_store_t *s, apr_pool_t *p,
                                   const char *name, tsr_view_kind_e kind,
                                   const char **pblob, apr_size_t *plen);
+apr_status_t tsr_dbd_login_failures(tsr_store_t *s, apr_pool_t *p,
+                                    const char *key, int delta,
+                                    apr_uint32_t now, apr_uint32_t window,
+                                    apr_uint32_t *pfailures,
+                                    apr_uint32_t *pwait);
 apr_status_t tsr_dbd_package_view_stamp(tsr_store_t *s, apr_pool_t *p,
                                         const char *name,
                                         tsr_view_kind_e kind,

@@ -237,3 +237,86 @@ apr_status_t tsr_dbd_logins_sweep(tsr_store_t *s, apr_pool_t *p)
     }
     return rv;
 }
+
+/* ---- failed sign-ins, counted where every node sees them ----
+ * One row per key (a user, an address): when its window started and how
+ * many failures it holds.  A failure is one statement that starts a new
+ * window when the old one has passed and counts one more otherwise, so
+ * two nodes counting at once never lose one. */
+
+static const tsr_dbd_sql_t fail_sql = {
+    "tsr_login_fail",
+    "INSERT INTO tsr_login_failures (key, started, failures) "
+    "VALUES (%s, %s::bigint, 1) ON CONFLICT (key) DO UPDATE SET "
+    "failures = CASE WHEN tsr_login_failures.started + %s::bigint "
+    "<= excluded.started THEN 1 ELSE tsr_login_failures.failures + 1 END, "
+    "started = CASE WHEN tsr_login_failures.started + %s::bigint "
+    "<= excluded.started THEN excluded.started "
+    "ELSE tsr_login_failures.started END "
+    "RETURNING failures, started"
+};
+static const tsr_dbd_sql_t failures_sql = {
+    "tsr_login_failures",
+    "SELECT failures, started FROM tsr_login_failures WHERE key = %s"
+};
+static const tsr_dbd_sql_t forget_sql = {
+    "tsr_login_forget",
+    "DELETE FROM tsr_login_failures WHERE key = %s"
+};
+/* Windows long passed go a few at a time with the failures that come. */
+static const tsr_dbd_sql_t failures_sweep_sql = {
+    "tsr_login_failures_sweep",
+    "DELETE FROM tsr_login_failures WHERE key IN (SELECT key FROM"
+    " tsr_login_failures WHERE started < %s::bigint LIMIT 16)"
+};
+
+apr_status_t tsr_dbd_login_failures(tsr_store_t *s, apr_pool_t *p,
+                                    const char *key, int delta,
+                                    apr_uint32_t now, apr_uint32_t window,
+                                    apr_uint32_t *pfailures,
+                                    apr_uint32_t *pwait)
+{
+    const char *snow = apr_psprintf(p, "%u", now);
+    const char *swin = apr_psprintf(p, "%u", window);
+    apr_array_header_t *rows;
+    apr_uint32_t failures = 0, wait = 0;
+    apr_status_t rv;
+
+    if (delta < 0) {
+        const char *args[] = { key };
+
+        *pfailures = *pwait = 0;
+        return tsr_dbd_query(s, p, &forget_sql, 1, args, NULL);
+    }
+    if (delta > 0) {
+        const char *args[] = { key, snow, swin, swin };
+        const char *old[] = {
+            apr_psprintf(p, "%u", now > window ? now - window : 0)
+        };
+
+        rv = tsr_dbd_query(s, p, &fail_sql, 4, args, &rows);
+        if (rv == APR_SUCCESS) {
+            rv = tsr_dbd_query(s, p, &failures_sweep_sql, 1, old, NULL);
+        }
+    }
+    else {
+        const char *args[] = { key };
+
+        rv = tsr_dbd_query(s, p, &failures_sql, 1, args, &rows);
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (rows->nelts > 0) {
+        char **row = APR_ARRAY_IDX(rows, 0, char **);
+        apr_uint32_t started = (apr_uint32_t)apr_atoi64(row[1]);
+
+        if (started + window > now) {
+            failures = (apr_uint32_t)apr_atoi64(row[0]);
+            wait = started + window - now;
+        }
+    }
+    *pfailures = failures;
+    *pwait = wait;
+    return APR_SUCCESS;
+}

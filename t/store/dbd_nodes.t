@@ -5,7 +5,8 @@
 # Afterwards every publish a node acknowledged is there, read through the
 # other node: in the packument, and as a tarball with the bytes that were
 # sent; no version was lost to the other node's concurrent write, and the
-# change sequence has no gap a reader could fall into.
+# change sequence has no gap a reader could fall into.  Failed sign-ins
+# count across the nodes.
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
@@ -25,7 +26,7 @@ if ($why && $ENV{CI}) {
     print "1..1\nnot ok 1 - $why\n";
     exit 1;
 }
-plan tests => 11, have_lwp, sub { $why ? Apache::Test::skip_reason($why) : 1 };
+plan tests => 16, have_lwp, sub { $why ? Apache::Test::skip_reason($why) : 1 };
 
 my $mods = '/usr/lib/apache2/modules';
 my $conn = TsciPG::start(t_var() . '/pg-nodes');
@@ -41,6 +42,8 @@ DBDMax 20
 TsciRegistryStore dbd
 # Each process keeps views, checked against their stamps in the database.
 TsciRegistryViewCache 4194304
+# Three failed sign-ins a user, whichever nodes they reach.
+TsciRegistryLoginLimit 3 100
 EOC
 my $a = own_apache(name => 'nodes-a', port => spare_port(2),
                    datadir => $shared, conf => $conf);
@@ -147,3 +150,23 @@ ok @seq > 0 && !grep({ $seq[$_] <= $seq[$_ - 1] } 1 .. $#seq),
    sprintf 'the changes feed rises strictly (%d rows)', scalar @seq;
 is $since, $meta->{update_seq}, 'and ends where GET / says the sequence is';
 ok req(GET => "$a->{base}-/ping")->code == 200, 'node A serves after the storm';
+
+# Failed sign-ins are counted in the database: two on A and one on B make
+# three, and then neither node checks even the right password.
+my $victim = unique('guessed');
+adduser($a->{base}, $victim, 'the-right-pass-1');
+sub login {
+    my ($node, $pass) = @_;
+    return req(PUT => "$node->{base}-/user/org.couchdb.user:$victim",
+               body => { name => $victim, password => $pass })->code;
+}
+is login($a, 'wrong-1') . login($a, 'wrong-2') . login($b, 'wrong-3'),
+   '401401401', 'three wrong passwords, through both nodes';
+my $res = req(PUT => "$b->{base}-/user/org.couchdb.user:$victim",
+              body => { name => $victim, password => 'the-right-pass-1' });
+is $res->code, 429, 'then B refuses even the right one';
+ok $res->header('Retry-After') > 0, 'saying when to try again';
+is login($a, 'the-right-pass-1'), 429, 'and so does A';
+is TsciPG::psql($conn, "SELECT failures FROM tsr_login_failures "
+                . "WHERE key = 'u:$victim'"), '3',
+   'the count is a row of the database';

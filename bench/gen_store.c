@@ -129,11 +129,13 @@ static pkg_t *plan(apr_pool_t *p, int n, int big)
             }
         }
     }
-    /* At small sizes the rule above may place none: the last package is
-     * then the big one, so that every catalogue has one. */
+    /* At small sizes the rule above may place none: the last unscoped
+     * package is then the big one, so that every catalogue has one (and
+     * static files can hold it under its plain name). */
     if (big > 0 && n > 2 * LEAVES + 50) {
-        pk[n - 1].big = 1;
-        pk[n - 1].versions = 300 + pick(200);
+        i = (n - 1) % 5 == 4 ? n - 2 : n - 1;
+        pk[i].big = 1;
+        pk[i].versions = 300 + pick(200);
     }
     return pk;
 }

@@ -9,8 +9,11 @@ use strict;
 use warnings;
 
 use Apache::Test ();
+use File::Path ();
+use TsciTest ();
 
 my %started;    # dir => 1, for END
+my @nodes;      # Apaches two_nodes started, stopped before the clusters
 
 sub script {
     return Apache::Test::vars('top_dir') . '/t/bin/pg-cluster';
@@ -50,7 +53,56 @@ sub psql {
     return $out =~ s/\s+$//r;
 }
 
+# What an administrator adds for the SQL store: mod_dbd, its pool of
+# connections to $conn, and the store directive.
+sub conf {
+    my ($conn) = @_;
+    return <<"EOC";
+LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
+DBDriver pgsql
+DBDParams "$conn"
+DBDMin 0
+DBDKeep 2
+DBDMax 20
+TsciRegistryStore dbd
+EOC
+}
+
+# Two Apaches of the test's own on one private cluster and one data
+# directory, as two nodes behind a balancer would be: tag names their
+# directories under t/var, ports the two TsciTest::spare_port numbers,
+# conf the lines added after conf().  Returns (node A, node B, the
+# connection string); both are stopped when the test ends, before the
+# cluster.
+sub two_nodes {
+    my (%o) = @_;
+    my $conn = start(TsciTest::t_var() . "/pg-$o{tag}");
+    my $shared = TsciTest::t_var() . "/$o{tag}-shared";
+    File::Path::rmtree($shared);
+    my $conf = conf($conn) . ($o{conf} // '');
+    my @ab = map {
+        TsciTest::own_apache(name => "$o{tag}-$_->[0]",
+                             port => TsciTest::spare_port($_->[1]),
+                             datadir => $shared, conf => $conf)
+    } (['a', $o{ports}[0]], ['b', $o{ports}[1]]);
+    push @nodes, @ab;
+    return (@ab, $conn);
+}
+
+# A test file's plan when it needs the cluster: in CI a cluster that
+# cannot run fails the file (a suite that quietly skips proves nothing);
+# elsewhere it is skipped with the reason.
+sub needed {
+    my $why = missing();
+    if ($why && $ENV{CI}) {
+        print "1..1\nnot ok 1 - $why\n";
+        exit 1;
+    }
+    return sub { $why ? Apache::Test::skip_reason($why) : 1 };
+}
+
 END {
+    $_->{stop}->() for grep { $_ } @nodes;
     stop($_) for keys %started;
 }
 

@@ -16,39 +16,16 @@ use TsciTest qw(npm_env run_npm npm_adduser unique t_var write_file req
                 json_of own_apache spare_port web_start web_form);
 use TsciPG;
 
-my $why = TsciPG::missing();
-if ($why && $ENV{CI}) {
-    print "1..1\nnot ok 1 - $why\n";
-    exit 1;
-}
+my $pg = TsciPG::needed();
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-plan tests => 35, have_lwp, sub { $why ? Apache::Test::skip_reason($why) : 1 },
+plan tests => 35, have_lwp, $pg,
     sub { $have_npm || Apache::Test::skip_reason('npm is not installed') };
 
-my $mods = '/usr/lib/apache2/modules';
-my $pgdir = t_var() . '/pg-dbd';
-my $conn = TsciPG::start($pgdir);
-my $shared = t_var() . '/dbd-shared';
-rmtree($shared);
-
-# What an administrator adds for the SQL store: mod_dbd, its pool, and
-# the store directive.
-my $conf = <<"EOC";
-LoadModule dbd_module $mods/mod_dbd.so
-DBDriver pgsql
-DBDParams "$conn"
-DBDMin 0
-DBDKeep 2
-DBDMax 10
-TsciRegistryStore dbd
+my ($a, $b, $conn) = TsciPG::two_nodes(
+    tag => 'dbd', ports => [0, 1], conf => <<'EOC');
 # Each process keeps views, checked against their stamps in the database.
 TsciRegistryViewCache 4194304
 EOC
-my $a = own_apache(name => 'dbd-a', port => spare_port(0),
-                   datadir => $shared, conf => $conf);
-my $b = own_apache(name => 'dbd-b', port => spare_port(1),
-                   datadir => $shared, conf => $conf);
-END { $_ && $_->{stop}->() for $a, $b; }
 
 ok $a->{up} && $b->{up}, 'both nodes answer GET /'
     or diag "$a->{start_out}\n$b->{start_out}\n"

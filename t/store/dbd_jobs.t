@@ -13,35 +13,16 @@ use File::Path qw(rmtree);
 use TsciTest qw(req json_of slurp t_var own_apache spare_port);
 use TsciPG;
 
-my $why = TsciPG::missing();
-if ($why && $ENV{CI}) {
-    print "1..1\nnot ok 1 - $why\n";
-    exit 1;
-}
-plan tests => 11, have_lwp, sub { $why ? Apache::Test::skip_reason($why) : 1 };
+my $pg = TsciPG::needed();
+plan tests => 11, have_lwp, $pg;
 
-my $mods = '/usr/lib/apache2/modules';
-my $conn = TsciPG::start(t_var() . '/pg-dbd-jobs');
-my $shared = t_var() . '/dbd-jobs-shared';
-rmtree($shared);
-my $conf = <<"EOC";
-LoadModule dbd_module $mods/mod_dbd.so
-DBDriver pgsql
-DBDParams "$conn"
-DBDMin 0
-DBDKeep 2
-DBDMax 10
-TsciRegistryStore dbd
+my ($a, $b, $conn) = TsciPG::two_nodes(
+    tag => 'dbd-jobs', ports => [4, 1], conf => <<'EOC');
 <Location /route/>
     TsciRegistry jobs
 </Location>
 TsciRegistryRouteWorkers 2
 EOC
-my $a = own_apache(name => 'dbd-jobs-a', port => spare_port(4),
-                   datadir => $shared, conf => $conf);
-my $b = own_apache(name => 'dbd-jobs-b', port => spare_port(1),
-                   datadir => $shared, conf => $conf);
-END { $_ && $_->{stop}->() for $a, $b; }
 
 ok $a->{up} && $b->{up}, 'both nodes answer'
     or diag "$a->{start_out}\n$b->{start_out}\n"

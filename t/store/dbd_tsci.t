@@ -18,36 +18,17 @@ use TsciTest qw(req json_of adduser unique npm_token_env run_npm t_var
                 write_file slurp own_apache spare_port web_form);
 use TsciPG;
 
-my $why = TsciPG::missing();
-if ($why && $ENV{CI}) {
-    print "1..1\nnot ok 1 - $why\n";
-    exit 1;
-}
+my $pg = TsciPG::needed();
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-plan tests => 27, have_lwp, sub { $why ? Apache::Test::skip_reason($why) : 1 },
+plan tests => 27, have_lwp, $pg,
     sub { $have_npm || Apache::Test::skip_reason('npm is not installed') };
 
-my $mods = '/usr/lib/apache2/modules';
-my $conn = TsciPG::start(t_var() . '/pg-dbd-tsci');
-my $shared = t_var() . '/dbd-tsci-shared';
-rmtree($shared);
-my $conf = <<"EOC";
-LoadModule dbd_module $mods/mod_dbd.so
-DBDriver pgsql
-DBDParams "$conn"
-DBDMin 0
-DBDKeep 2
-DBDMax 10
-TsciRegistryStore dbd
+my ($a, $b, $conn) = TsciPG::two_nodes(
+    tag => 'dbd-tsci', ports => [2, 3], conf => <<'EOC');
 <Location /api/>
     TsciRegistry tsci
 </Location>
 EOC
-my $a = own_apache(name => 'dbd-tsci-a', port => spare_port(2),
-                   datadir => $shared, conf => $conf);
-my $b = own_apache(name => 'dbd-tsci-b', port => spare_port(3),
-                   datadir => $shared, conf => $conf);
-END { $_ && $_->{stop}->() for $a, $b; }
 
 ok $a->{up} && $b->{up}, 'both nodes answer'
     or diag "$a->{start_out}\n$b->{start_out}\n"

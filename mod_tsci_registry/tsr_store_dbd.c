@@ -338,6 +338,20 @@ apr_status_t tsr_dbd_bytes(tsr_store_t *s, apr_pool_t *p,
     return tsr_dbd_unhex(p, hex, pdata, plen);
 }
 
+const char *tsr_dbd_count(apr_pool_t *p, apr_size_t max)
+{
+    return apr_psprintf(p, "%" APR_SIZE_T_FMT, max);
+}
+
+apr_status_t tsr_dbd_names_upto(tsr_store_t *s, apr_pool_t *p,
+                                const tsr_dbd_sql_t *q, const char *key,
+                                apr_size_t max, apr_array_header_t **pnames)
+{
+    const char *args[] = { key, tsr_dbd_count(p, max) };
+
+    return tsr_dbd_names(s, p, q, 2, args, pnames);
+}
+
 apr_status_t tsr_dbd_names(tsr_store_t *s, apr_pool_t *p,
                            const tsr_dbd_sql_t *q, int nargs,
                            const char *const *args,

@@ -61,27 +61,19 @@ static const tsr_dbd_sql_t reindex_version_put_sql = {
     "VALUES (%s, %s, decode(%s, 'hex'))"
 };
 
-static const char *count(apr_pool_t *p, apr_size_t max)
-{
-    return apr_psprintf(p, "%" APR_SIZE_T_FMT, max);
-}
-
 apr_status_t tsr_dbd_user_names(tsr_store_t *s, apr_pool_t *p,
                                 const char *after, apr_size_t max,
                                 apr_array_header_t **pnames)
 {
-    const char *args[] = { after, count(p, max) };
-
-    return tsr_dbd_names(s, p, &user_names_sql, 2, args, pnames);
+    return tsr_dbd_names_upto(s, p, &user_names_sql, after, max, pnames);
 }
 
 apr_status_t tsr_dbd_package_names_after(tsr_store_t *s, apr_pool_t *p,
                                          const char *after, apr_size_t max,
                                          apr_array_header_t **pnames)
 {
-    const char *args[] = { after, count(p, max) };
-
-    return tsr_dbd_names(s, p, &package_names_after_sql, 2, args, pnames);
+    return tsr_dbd_names_upto(s, p, &package_names_after_sql, after, max,
+                              pnames);
 }
 
 apr_status_t tsr_dbd_user_delete(tsr_store_t *s, apr_pool_t *p,

@@ -66,6 +66,15 @@ apr_status_t tsr_dbd_names(tsr_store_t *s, apr_pool_t *p,
                            const char *const *args,
                            apr_array_header_t **pnames);
 
+/* tsr_dbd_names of q whose two arguments are key and a row bound (at
+ * most max names): the shape of every list that pages by name. */
+apr_status_t tsr_dbd_names_upto(tsr_store_t *s, apr_pool_t *p,
+                                const tsr_dbd_sql_t *q, const char *key,
+                                apr_size_t max, apr_array_header_t **pnames);
+
+/* max as the text of a statement's bigint argument, in p. */
+const char *tsr_dbd_count(apr_pool_t *p, apr_size_t max);
+
 /* The smallest string greater than every string that starts with
  * prefix, as hex (in p), or TSR_ENOTFOUND when there is none (prefix
  * empty or all 0xff bytes): the end of a prefix's range in an index of

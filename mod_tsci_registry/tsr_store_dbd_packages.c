@@ -106,36 +106,26 @@ apr_status_t tsr_dbd_package_doc(tsr_store_t *s, apr_pool_t *p,
     return tsr_dbd_bytes(s, p, &doc_get_sql, 1, args, pdoc, plen);
 }
 
-static const char *count(apr_pool_t *p, apr_size_t max)
-{
-    return apr_psprintf(p, "%" APR_SIZE_T_FMT, max);
-}
-
 apr_status_t tsr_dbd_package_names(tsr_store_t *s, apr_pool_t *p,
                                    const char *prefix, apr_size_t max,
                                    apr_array_header_t **pnames)
 {
-    const char *args[] = { prefix, count(p, max) };
-
-    return tsr_dbd_names(s, p, &names_sql, 2, args, pnames);
+    return tsr_dbd_names_upto(s, p, &names_sql, prefix, max, pnames);
 }
 
 apr_status_t tsr_dbd_user_packages(tsr_store_t *s, apr_pool_t *p,
                                    const char *user, apr_size_t max,
                                    apr_array_header_t **pnames)
 {
-    const char *args[] = { user, count(p, max) };
-
-    return tsr_dbd_names(s, p, &user_packages_sql, 2, args, pnames);
+    return tsr_dbd_names_upto(s, p, &user_packages_sql, user, max,
+                              pnames);
 }
 
 apr_status_t tsr_dbd_user_stars(tsr_store_t *s, apr_pool_t *p,
                                 const char *user, apr_size_t max,
                                 apr_array_header_t **pnames)
 {
-    const char *args[] = { user, count(p, max) };
-
-    return tsr_dbd_names(s, p, &user_stars_sql, 2, args, pnames);
+    return tsr_dbd_names_upto(s, p, &user_stars_sql, user, max, pnames);
 }
 
 apr_status_t tsr_dbd_search_entry(tsr_store_t *s, apr_pool_t *p,
@@ -185,12 +175,12 @@ apr_status_t tsr_dbd_changes(tsr_store_t *s, apr_pool_t *p,
     int i;
 
     if (newest_first) {
-        args[0] = count(p, max);
+        args[0] = tsr_dbd_count(p, max);
         rv = tsr_dbd_query(s, p, &changes_newest_sql, 1, args, &rows);
     }
     else {
         args[0] = apr_psprintf(p, "%" APR_UINT64_T_FMT, after);
-        args[1] = count(p, max);
+        args[1] = tsr_dbd_count(p, max);
         rv = tsr_dbd_query(s, p, &changes_sql, 2, args, &rows);
     }
     if (rv != APR_SUCCESS) {

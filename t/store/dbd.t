@@ -12,7 +12,7 @@ use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use File::Path qw(mkpath rmtree);
-use TsciTest qw(npm_env run_npm npm_adduser unique t_var write_file req
+use TsciTest qw(main_store_independent npm_env run_npm npm_adduser unique t_var write_file req
                 json_of own_apache spare_port web_start web_form);
 use TsciPG;
 
@@ -22,8 +22,10 @@ if ($why && $ENV{CI}) {
     exit 1;
 }
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-plan tests => 35, have_lwp, sub { $why ? Apache::Test::skip_reason($why) : 1 },
-    sub { $have_npm || Apache::Test::skip_reason('npm is not installed') };
+plan tests => 35, need(have_lwp,
+    main_store_independent("two nodes on a cluster of its own"),
+    $why ? Apache::Test::skip_reason($why) : 1,
+    $have_npm || Apache::Test::skip_reason('npm is not installed'));
 
 my $mods = '/usr/lib/apache2/modules';
 my $pgdir = t_var() . '/pg-dbd';

@@ -10,7 +10,7 @@ use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use Time::HiRes qw(time sleep);
 use File::Path qw(rmtree);
-use TsciTest qw(req json_of slurp t_var own_apache spare_port);
+use TsciTest qw(main_store_independent req json_of slurp t_var own_apache spare_port);
 use TsciPG;
 
 my $why = TsciPG::missing();
@@ -18,7 +18,9 @@ if ($why && $ENV{CI}) {
     print "1..1\nnot ok 1 - $why\n";
     exit 1;
 }
-plan tests => 11, have_lwp, sub { $why ? Apache::Test::skip_reason($why) : 1 };
+plan tests => 11, need(have_lwp,
+    main_store_independent("two nodes on a cluster of its own"),
+    $why ? Apache::Test::skip_reason($why) : 1);
 
 my $mods = '/usr/lib/apache2/modules';
 my $conn = TsciPG::start(t_var() . '/pg-dbd-jobs');

@@ -14,7 +14,7 @@ use File::Path qw(mkpath rmtree);
 use IO::Compress::Gzip qw(gzip $GzipError);
 use MIME::Base64 qw(encode_base64);
 use JSON::PP ();
-use TsciTest qw(req json_of adduser unique npm_token_env run_npm t_var
+use TsciTest qw(main_store_independent req json_of adduser unique npm_token_env run_npm t_var
                 write_file slurp own_apache spare_port web_form);
 use TsciPG;
 
@@ -24,8 +24,10 @@ if ($why && $ENV{CI}) {
     exit 1;
 }
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-plan tests => 27, have_lwp, sub { $why ? Apache::Test::skip_reason($why) : 1 },
-    sub { $have_npm || Apache::Test::skip_reason('npm is not installed') };
+plan tests => 27, need(have_lwp,
+    main_store_independent("two nodes on a cluster of its own"),
+    $why ? Apache::Test::skip_reason($why) : 1,
+    $have_npm || Apache::Test::skip_reason('npm is not installed'));
 
 my $mods = '/usr/lib/apache2/modules';
 my $conn = TsciPG::start(t_var() . '/pg-dbd-tsci');

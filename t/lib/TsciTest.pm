@@ -633,8 +633,10 @@ sub on_dbd {
     return " $d " =~ / TSCI_DBD / ? 1 : 0;
 }
 
-# A condition for plan() (one of need()'s: Apache::Test's plan takes one
-# condition, the last of an odd list) for a test of Berkeley DB itself (its
+# A condition for Apache::Test::plan (one of Apache::Test::need's: that
+# plan takes one condition, the last of an odd list; and a file that uses
+# Test::More after Apache::Test calls Test::More's plan, which asks none,
+# unless it names Apache::Test's) for a test of Berkeley DB itself (its
 # files, its recovery, its environment): false, saying $why, on the SQL
 # store pass.
 sub bdb_only {

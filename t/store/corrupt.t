@@ -9,8 +9,8 @@ use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use TsciTest qw(bdb_only base_url req json_of adduser publish unique data_dir);
 
-plan tests => 6, need(have_lwp,
-    bdb_only("a view overwritten with db5.3_load"));
+Apache::Test::plan(tests => 6, Apache::Test::need(have_lwp,
+    bdb_only("a view overwritten with db5.3_load")));
 
 my $base = base_url('/', 'tsci_root');
 my $token = adduser($base, unique('corrupt'), 'corrupt-pass-1');

@@ -18,9 +18,9 @@ if ($why && $ENV{CI}) {
     print "1..1\nnot ok 1 - $why\n";
     exit 1;
 }
-plan tests => 11, need(have_lwp,
+Apache::Test::plan(tests => 11, Apache::Test::need(have_lwp,
     main_store_independent("two nodes on a cluster of its own"),
-    $why ? Apache::Test::skip_reason($why) : 1);
+    $why ? Apache::Test::skip_reason($why) : 1));
 
 my $mods = '/usr/lib/apache2/modules';
 my $conn = TsciPG::start(t_var() . '/pg-dbd-jobs');

@@ -23,10 +23,10 @@ if ($why && $ENV{CI}) {
     exit 1;
 }
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-plan tests => 46, need(have_lwp,
+Apache::Test::plan(tests => 46, Apache::Test::need(have_lwp,
     main_store_independent("one on each store, a cluster of its own"),
     $why ? Apache::Test::skip_reason($why) : 1,
-    $have_npm || Apache::Test::skip_reason('npm is not installed'));
+    $have_npm || Apache::Test::skip_reason('npm is not installed')));
 
 my $tool = Apache::Test::vars('top_dir') . '/mod_tsci_registry/tsci-registry';
 my $mods = '/usr/lib/apache2/modules';

@@ -24,10 +24,10 @@ if ($why && $ENV{CI}) {
     exit 1;
 }
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-plan tests => 27, need(have_lwp,
+Apache::Test::plan(tests => 27, Apache::Test::need(have_lwp,
     main_store_independent("two nodes on a cluster of its own"),
     $why ? Apache::Test::skip_reason($why) : 1,
-    $have_npm || Apache::Test::skip_reason('npm is not installed'));
+    $have_npm || Apache::Test::skip_reason('npm is not installed')));
 
 my $mods = '/usr/lib/apache2/modules';
 my $conn = TsciPG::start(t_var() . '/pg-dbd-tsci');

@@ -32,8 +32,8 @@ sub t_var_probe {
 }
 plan skip_all => "no unprivileged user and mount namespaces here: $probe"
     if $probe;
-plan tests => 19, need(have_lwp,
-    bdb_only("a full disk under Berkeley DB's environment"));
+Apache::Test::plan(tests => 19, Apache::Test::need(have_lwp,
+    bdb_only("a full disk under Berkeley DB's environment")));
 
 my $port = $ENV{TSCI_FULLDISK_PORT} // TsciTest::spare_port(1);
 my $json = JSON::PP->new->canonical;

@@ -26,8 +26,9 @@ my $STORM = $ENV{TSCI_HANG_STORM} // 15;   # seconds of publishes and kills per 
 my $WRITERS = $ENV{TSCI_HANG_WRITERS} // 10;
 my $RECOVER = 15;      # seconds allowed to answer again after a storm
 
-plan tests => 4 + 3 * $ROUNDS, need(have_lwp,
-    bdb_only("children killed holding its mutexes"));
+Apache::Test::plan(tests => 4 + 3 * $ROUNDS,
+    Apache::Test::need(have_lwp,
+        bdb_only("children killed holding its mutexes")));
 
 my $port = $ENV{TSCI_HANG_PORT} // TsciTest::spare_port(0);
 # A small cache (Berkeley DB reads DB_CONFIG in the environment's home):

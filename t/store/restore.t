@@ -15,8 +15,8 @@ my $hotbackup = (grep { -x } map { "$_/db5.3_hotbackup" } split /:/,
                  "$ENV{PATH}:/usr/bin")[0];
 plan skip_all => 'db5.3_hotbackup (db5.3-util) is not installed'
     unless $hotbackup;
-plan tests => 15, need(have_lwp,
-    bdb_only("a hot backup of Berkeley DB's files, then a restart"));
+Apache::Test::plan(tests => 15, Apache::Test::need(have_lwp,
+    bdb_only("a hot backup of Berkeley DB's files, then a restart")));
 
 my $port = TsciTest::spare_port(3);
 my $ap = own_apache(name => 'restore', port => $port);

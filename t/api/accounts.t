@@ -11,7 +11,7 @@ use Test::More;
 use MIME::Base64 ();
 use TsciTest qw(base_url req json_of adduser unique);
 
-plan tests => 27, have_lwp;
+Apache::Test::plan(tests => 27, have_lwp);
 
 my $api = base_url('/api/');
 my $npm = base_url('/npm/');

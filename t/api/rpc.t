@@ -9,7 +9,7 @@ use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use TsciTest qw(base_url req json_of);
 
-plan tests => 29, have_lwp;
+Apache::Test::plan(tests => 29, have_lwp);
 
 for my $prefix ('/api/', '/route/') {
     my $base = base_url($prefix);

@@ -15,7 +15,7 @@ use MIME::Base64 qw(decode_base64url);
 use JSON::PP ();
 use TsciTest qw(base_url req json_of adduser unique web_form);
 
-plan tests => 107, have_lwp;
+Apache::Test::plan(tests => 107, have_lwp);
 
 my $api = base_url('/api/');
 my $npm = base_url('/npm/');

@@ -12,7 +12,7 @@ use MIME::Base64 qw(encode_base64);
 use IO::Compress::Gzip qw(gzip $GzipError);
 use JSON::PP ();
 
-plan tests => 84, have_lwp;
+Apache::Test::plan(tests => 84, have_lwp);
 
 my ($alice, $at) = new_user('alice');
 my ($bob, $bt) = new_user('bob');

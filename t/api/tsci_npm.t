@@ -22,7 +22,7 @@ use File::Path ();
 use JSON::PP ();
 use Encode qw(decode_utf8);
 
-plan tests => 58, need_client('bun');
+Apache::Test::plan(tests => 58, need_client('bun'));
 
 my $api = base_url('/api/');
 my $npm = base_url('/npm/');

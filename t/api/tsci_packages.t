@@ -7,7 +7,7 @@ use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use TsciApi qw(api new_user snapshot T F);
 
-plan tests => 63, have_lwp;
+Apache::Test::plan(tests => 63, have_lwp);
 
 my ($alice, $at) = new_user('alice');
 my ($bob, $bt) = new_user('bob');

@@ -12,7 +12,7 @@ use MIME::Base64 qw(encode_base64);
 use Digest::MD5 qw(md5_hex);
 use JSON::PP ();
 
-plan tests => 39, have_lwp;
+Apache::Test::plan(tests => 39, have_lwp);
 
 my $api = base_url('/api/');
 my $user = unique('pusher');

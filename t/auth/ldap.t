@@ -16,7 +16,7 @@ use File::Path qw(mkpath rmtree);
 use MIME::Base64 qw(encode_base64);
 use Digest::SHA qw(sha1_hex);
 use Time::HiRes qw(sleep);
-use TsciTest qw(base_url req json_of adduser publish publish_body unique
+use TsciTest qw(admin_cmd base_url req json_of adduser publish publish_body unique
                 npm_env run_npm npm_adduser store_state data_dir t_var
                 write_file web_start web_form);
 use TsciLDAP ();
@@ -27,7 +27,7 @@ my $no_slapd = TsciLDAP::missing();
 if (($no_npm || $no_slapd) && !$ENV{CI}) {
     plan skip_all => $no_slapd // 'npm is not installed';
 }
-plan tests => 78;
+Apache::Test::plan(tests => 78);
 
 my $cfg = Apache::Test::config();
 my $error_log = $cfg->{vars}{t_logs} . '/error_log';
@@ -208,7 +208,7 @@ is store_state(base_url('/npm/'), $pkg), $before, 'the store is unchanged';
 my $npm = base_url('/npm/');
 adduser($npm, $_, "$_-registry-pw") for qw(ldap-carol ldap-bob);
 my $token = sub {
-    my $t = `\Q$admin\E -d \Q@{[data_dir()]}\E token create \Q$_[0]\E 2>&1`;
+    my $t = `@{[admin_cmd()]} token create \Q$_[0]\E 2>&1`;
     chomp $t;
     return $t;
 };
@@ -303,7 +303,7 @@ is $rc, 0, 'npm publish with the token from the directory login' or diag $out;
 $doc = json_of(req(GET => "$ldaplogin$lpkg", token => $ltoken)) || {};
 is $doc->{versions}{'1.0.0'}{_npmUser}{name}, 'ldap-alice',
    'published as ldap-alice';
-my $none = `\Q$admin\E -d \Q@{[data_dir()]}\E token create ldap-alice 2>&1`;
+my $none = `@{[admin_cmd()]} token create ldap-alice 2>&1`;
 like $none, qr/no user ldap-alice/,
      'and ldap-alice was never made a registry user';
 

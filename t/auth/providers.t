@@ -14,7 +14,7 @@ use MIME::Base64 qw(encode_base64);
 use TsciTest qw(base_url req json_of adduser publish unique t_var npm_env
                 run_npm npm_adduser own_apache);
 
-plan tests => 64, have_lwp;
+Apache::Test::plan(tests => 64, have_lwp);
 
 my %body0 = (type => 'user', roles => [],
              date => '2026-11-30T00:00:00.000Z');

@@ -4,10 +4,10 @@ use strict;
 use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
-use TsciTest qw(base_url req json_of adduser publish store_state unique
+use TsciTest qw(admin_cmd base_url req json_of adduser publish store_state unique
                 data_dir);
 
-plan tests => 12, have_lwp;
+Apache::Test::plan(tests => 12, have_lwp);
 
 my $base = base_url('/npm/');
 my $admin = Apache::Test::vars('top_dir')
@@ -18,7 +18,7 @@ my $name = unique('guarded');
 is publish($base, $rw, name => $name, version => '1.0.0')->code, 201,
    'a normal token publishes';
 
-my $ro = `\Q$admin\E -d \Q@{[data_dir()]}\E token create \Q$user\E --read-only 2>&1`;
+my $ro = `@{[admin_cmd()]} token create \Q$user\E --read-only 2>&1`;
 is $?, 0, 'the admin tool makes a read-only token' or diag $ro;
 chomp $ro;
 like $ro, qr/^tsr_[A-Za-z0-9_-]{43}$/, 'it prints the token';
@@ -37,7 +37,7 @@ like json_of($res)->{error}, qr/read-only/, 'saying the token is read-only';
 is store_state($base, $name), $before, 'nothing changed';
 
 # The tool refuses what it cannot do, with a reason.
-my $out = `\Q$admin\E -d \Q@{[data_dir()]}\E token create nobody-such 2>&1`;
+my $out = `@{[admin_cmd()]} token create nobody-such 2>&1`;
 isnt $?, 0, 'no token for a user that does not exist';
 like $out, qr/no user nobody-such/, 'and it says so';
 $out = `\Q$admin\E 2>&1`;

@@ -10,7 +10,7 @@ use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep);
 use TsciTest qw(base_url req json_of adduser publish unique);
 
-plan tests => 58, have_lwp;
+Apache::Test::plan(tests => 58, have_lwp);
 
 my $cfg = Apache::Test::config();
 my $access_log = $cfg->{vars}{t_logs} . '/access_log';

@@ -13,7 +13,7 @@ use TsciTest qw(base_url req json_of adduser publish publish_body unique
                 t_var npm_env run_npm write_file store_state
                 npm_token_env);
 
-plan tests => 57, have_lwp;
+Apache::Test::plan(tests => 57, have_lwp);
 
 my $base = base_url('/npm/');
 my $admin = adduser($base, 'regadmin', 'regadmin-pass-1');

@@ -14,7 +14,7 @@ use Test::More;
 use IO::Socket::INET;
 use TsciTest qw(base_url req json_of adduser publish unique store_state);
 
-plan tests => 31, have_lwp;
+Apache::Test::plan(tests => 31, have_lwp);
 
 my $base = base_url('/rules/');
 my $admin = adduser($base, 'regadmin', 'regadmin-pass-1');

@@ -12,7 +12,7 @@ use TsciTest qw(base_url req json_of adduser publish unique t_var npm_env
                 run_npm store_state
                 npm_token_env);
 
-plan tests => 43, have_lwp;
+Apache::Test::plan(tests => 43, have_lwp);
 
 my $base = base_url('/npm/');
 my $admin = adduser($base, 'regadmin', 'regadmin-pass-1');

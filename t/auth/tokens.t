@@ -14,7 +14,7 @@ use TsciTest qw(base_url req json_of adduser publish unique data_dir t_var
                 npm_env run_npm store_state
                 npm_token_env);
 
-plan tests => 68, have_lwp;
+Apache::Test::plan(tests => 68, have_lwp);
 
 my $base = base_url('/npm/');
 my $tokens = "${base}-/npm/v1/tokens";

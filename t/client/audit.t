@@ -10,8 +10,8 @@ use JSON::PP ();
 use TsciTest qw(base_url adduser unique client_bin need_client client_env
                 run_client logged write_file publish_pair url_path);
 
-plan tests => 20,
-    need_client('pnpm') && need_client('yarn') && need_client('bun');
+Apache::Test::plan(tests => 20,
+    need_client('pnpm') && need_client('yarn') && need_client('bun'));
 
 my $npm = base_url('/npm/');
 my $path = url_path($npm);

@@ -15,7 +15,7 @@ use TsciTest qw(base_url adduser unique client_bin need_client client_env
                 installed_says npmrc_key url_path write_publishable
                 check_published);
 
-plan tests => 48, need_client('bun');
+Apache::Test::plan(tests => 48, need_client('bun'));
 
 my $bun = client_bin('bun');
 my $npm = base_url('/npm/');

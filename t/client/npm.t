@@ -10,7 +10,7 @@ use File::Path qw(mkpath rmtree);
 use TsciTest qw(base_url npm_env run_npm npm_adduser unique t_var
                 write_file);
 
-plan tests => 27, need_npm();
+Apache::Test::plan(tests => 27, need_npm());
 
 sub need_npm {
     return 1 if system('npm --version >/dev/null 2>&1') == 0;

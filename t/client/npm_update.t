@@ -10,7 +10,7 @@ use File::Path qw(mkpath rmtree);
 use TsciTest qw(base_url adduser publish unique t_var npm_token_env npm_env
                 run_npm write_file req json_of);
 
-plan tests => 13, sub { system('npm --version >/dev/null 2>&1') == 0 };
+Apache::Test::plan(tests => 13, sub { system('npm --version >/dev/null 2>&1') == 0 });
 
 my $base = base_url('/npm/');
 my $user = unique('upd');

@@ -14,7 +14,7 @@ use TsciTest qw(base_url adduser unique client_bin
                 slurp publish_pair installed_says npmrc_key url_path
                 write_publishable check_published);
 
-plan tests => 38, need_client('pnpm');
+Apache::Test::plan(tests => 38, need_client('pnpm'));
 
 my $pnpm = client_bin('pnpm');
 my $npm = base_url('/npm/');

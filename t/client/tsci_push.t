@@ -21,7 +21,7 @@ if ($missing && $ENV{CI}) {
     print "1..1\nnot ok 1 - $missing\n";
     exit 1;
 }
-plan tests => 32, $missing ? Apache::Test::skip_reason($missing) : have_lwp;
+Apache::Test::plan(tests => 32, $missing ? Apache::Test::skip_reason($missing) : have_lwp);
 
 my $api = base_url('/api/');
 my $npm = base_url('/npm/');

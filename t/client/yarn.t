@@ -12,7 +12,7 @@ use TsciTest qw(base_url adduser unique client_bin need_client client_env
                 run_client logged write_file slurp publish_pair
                 installed_says url_path write_publishable check_published);
 
-plan tests => 46, need_client('yarn');
+Apache::Test::plan(tests => 46, need_client('yarn'));
 
 my $yarn = client_bin('yarn');
 my $npm = base_url('/npm/');

@@ -159,7 +159,7 @@ chmod 0600, "$dir/locked";
 mkpath("$dir/readonly");
 chmod 0555, "$dir/readonly";
 
-plan tests => 2 * @bad + 16, have_lwp;
+Apache::Test::plan(tests => 2 * @bad + 16, have_lwp);
 
 sub configtest {
     my ($label, $body, $datadir) = @_;

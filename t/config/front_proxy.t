@@ -13,9 +13,9 @@ use TsciTest qw(base_url req json_of adduser publish unique own_apache t_var
                 npm_token_env run_npm);
 
 my $mods = '/usr/lib/apache2/modules';
-plan skip_all => 'mod_proxy_http is not installed'
+Apache::Test::plan(skip_all => 'mod_proxy_http is not installed')
     unless -f "$mods/mod_proxy_http.so";
-plan tests => 10, have_lwp;
+Apache::Test::plan(tests => 10, have_lwp);
 
 my $back = base_url('/behind/');
 (my $backhp = $back) =~ s{^http://([^/]+)/.*}{$1};

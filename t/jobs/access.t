@@ -9,7 +9,7 @@ use Test::More;
 use Time::HiRes qw(sleep);
 use TsciTest qw(base_url req json_of slurp adduser unique);
 
-plan tests => 11, have_lwp;
+Apache::Test::plan(tests => 11, have_lwp);
 
 my $top = Apache::Test::vars('top_dir');
 my $small = slurp("$top/t/data/autorouting/circuit005.json");

@@ -11,7 +11,7 @@ use Time::HiRes qw(time sleep);
 use JSON::PP ();
 use TsciTest qw(base_url req json_of slurp);
 
-plan tests => 66, have_lwp;
+Apache::Test::plan(tests => 66, have_lwp);
 
 my $base = base_url('/route/');
 my $top = Apache::Test::vars('top_dir');

@@ -9,9 +9,10 @@ use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use Time::HiRes qw(time sleep);
-use TsciTest qw(req json_of slurp own_apache spare_port t_var children_of);
+use TsciTest qw(main_store_independent req json_of slurp own_apache spare_port t_var children_of);
 
-plan tests => 24, have_lwp;
+Apache::Test::plan(tests => 24, Apache::Test::need(have_lwp,
+    main_store_independent("stopped, killed and restarted")));
 
 my $top = Apache::Test::vars('top_dir');
 my $slow = slurp("$top/t/data/autorouting/circuit246.json");

@@ -9,9 +9,10 @@ use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use Time::HiRes qw(time sleep);
-use TsciTest qw(req json_of slurp own_apache spare_port t_var);
+use TsciTest qw(main_store_independent req json_of slurp own_apache spare_port t_var);
 
-plan tests => 16, have_lwp;
+Apache::Test::plan(tests => 16, Apache::Test::need(have_lwp,
+    main_store_independent("restarted without workers, then with")));
 
 my $top = Apache::Test::vars('top_dir');
 my $small = slurp("$top/t/data/autorouting/circuit005.json");

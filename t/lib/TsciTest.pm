@@ -34,7 +34,9 @@ our @EXPORT_OK = qw(base_url req json_of make_tarball publish_body
                     check_published
                     npm_web_start browser_missing browser_signin
                     web_start web_form
-                    tsci_missing tsci_env run_tsci tsci_start);
+                    tsci_missing tsci_env run_tsci tsci_start
+                    on_dbd bdb_only admin_cmd
+                    main_store_independent);
 
 my $json = JSON::PP->new->canonical->allow_nonref;
 
@@ -622,6 +624,46 @@ sub spare_port {
     my ($n) = @_;
     die "spare_port: 0..4" if $n < 0 || $n > 4;
     return Apache::Test::vars('port') + 40 + $n;
+}
+
+# The main test server's store: true when the suite runs with -defines
+# TSCI_DBD (t/TEST.PL), the SQL store through mod_dbd; else Berkeley DB.
+sub on_dbd {
+    my $d = Apache::Test::vars('defines') // '';
+    return " $d " =~ / TSCI_DBD / ? 1 : 0;
+}
+
+# A condition for Apache::Test::plan (one of Apache::Test::need's: that
+# plan takes one condition, the last of an odd list; and a file that uses
+# Test::More after Apache::Test calls Test::More's plan, which asks none,
+# unless it names Apache::Test's) for a test of Berkeley DB itself (its
+# files, its recovery, its environment): false, saying $why, on the SQL
+# store pass.
+sub bdb_only {
+    my ($why) = @_;
+    return on_dbd() ? Apache::Test::skip_reason("Berkeley DB only: $why") : 1;
+}
+
+# The same for a test whose Apaches are all its own ($what: which), so
+# that it runs the same whatever the main test server's store is: the
+# Berkeley DB passes run it, the SQL store's pass skips it, saying so, to
+# keep that pass short.
+sub main_store_independent {
+    my ($what) = @_;
+    return on_dbd() ? Apache::Test::skip_reason("uses only Apaches of its "
+        . "own ($what), run by the Berkeley DB passes") : 1;
+}
+
+# The administrator's tool on the main test server's store, as one shell
+# word list (quoted): -d DATADIR, and on the SQL store pass --store dbd
+# with the pass's connection string, as an administrator of such a
+# registry runs it.
+sub admin_cmd {
+    my @w = (Apache::Test::vars('top_dir') . '/mod_tsci_registry/tsci-registry',
+             '-d', data_dir());
+    push @w, '--store', 'dbd', '--dbd-params', Apache::Test::vars('dbd_params')
+        if on_dbd();
+    return join ' ', map { quotemeta } @w;
 }
 
 sub own_apache {

@@ -24,7 +24,7 @@ use TsciTest qw(base_url req json_of adduser unique t_var npm_env
                 npm_token_env run_npm write_file slurp logged url_path
                 signal_deaths);
 
-plan tests => 129, need_npm();
+Apache::Test::plan(tests => 129, need_npm());
 
 sub need_npm {
     return 1 if system('npm --version >/dev/null 2>&1') == 0;

@@ -8,7 +8,7 @@ use Test::More;
 use TsciTest qw(base_url req json_of adduser publish unique t_var
                 npm_token_env run_npm store_state);
 
-plan tests => 21, have_lwp;
+Apache::Test::plan(tests => 21, have_lwp);
 
 my $base = base_url('/npm/');
 my $owner = unique('tagger');

@@ -10,7 +10,7 @@ use Test::More;
 use Time::HiRes qw(time);
 use TsciTest qw(base_url req json_of adduser publish publish_body unique);
 
-plan tests => 27, have_lwp;
+Apache::Test::plan(tests => 27, have_lwp);
 
 my $base = base_url('/npm/');
 my $owner = unique('feed');

@@ -17,7 +17,7 @@ use JSON::PP ();
 use TsciTest qw(base_url req json_of adduser publish publish_body unique
                 t_var npm_env run_npm write_file);
 
-plan tests => 139, have_lwp;
+Apache::Test::plan(tests => 139, have_lwp);
 
 my $ABBREV = 'application/vnd.npm.install-v1+json';
 my $NPM_ACCEPT = "$ABBREV; q=1.0, application/json; q=0.8, */*";

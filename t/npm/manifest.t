@@ -10,7 +10,7 @@ use JSON::PP ();
 use TsciTest qw(base_url req json_of make_tarball publish_body adduser
                 unique);
 
-plan tests => 32, have_lwp;
+Apache::Test::plan(tests => 32, have_lwp);
 
 my $base = base_url('/npm/');
 my $mc = unique('mc');

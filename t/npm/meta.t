@@ -5,7 +5,7 @@ use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use TsciTest qw(base_url req json_of adduser publish unique);
 
-plan tests => 18, have_lwp;
+Apache::Test::plan(tests => 18, have_lwp);
 
 my $base = base_url('/npm/');
 my $before = json_of(req(GET => $base));

@@ -9,7 +9,7 @@ use Digest::SHA qw(sha1_hex);
 use TsciTest qw(base_url req json_of make_tarball publish_body adduser
                 publish sri512 unique);
 
-plan tests => 47, have_lwp;
+Apache::Test::plan(tests => 47, have_lwp);
 
 my $base = base_url('/npm/');
 my $alice = unique('alice');

@@ -10,7 +10,7 @@ use IO::Socket::INET ();
 use Digest::SHA qw(sha1_hex);
 use TsciTest qw(base_url req json_of adduser publish unique);
 
-plan tests => 76, have_lwp;
+Apache::Test::plan(tests => 76, have_lwp);
 
 my $base = base_url('/npm/');
 my $ruser = unique('routes');

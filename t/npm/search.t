@@ -12,11 +12,11 @@ use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use JSON::PP ();
 use File::Path qw(mkpath);
-use TsciTest qw(base_url req json_of adduser publish unique t_var npm_env
+use TsciTest qw(admin_cmd base_url req json_of adduser publish unique t_var npm_env
                 npm_token_env run_npm write_file client_bin client_env
                 run_client data_dir);
 
-plan tests => 122, have_lwp;
+Apache::Test::plan(tests => 122, have_lwp);
 
 my $json = JSON::PP->new->canonical;
 my $base = base_url('/npm/');
@@ -341,7 +341,7 @@ SKIP: {
 # ---- the admin tool builds the index again, while Apache runs ----
 my $admin = Apache::Test::vars('top_dir')
     . '/mod_tsci_registry/tsci-registry';
-my $aout = `\Q$admin\E -d \Q@{[data_dir()]}\E reindex search 2>&1`;
+my $aout = `@{[admin_cmd()]} reindex search 2>&1`;
 is $?, 0, 'tsci-registry -d DATADIR reindex search' or diag $aout;
 my ($count) = $aout =~ /^reindex: search: (\d+) packages$/m;
 cmp_ok $count // 0, '>=', 7, 'it says how many packages it went over'

@@ -11,10 +11,11 @@ use Test::More;
 use File::Path qw(mkpath);
 use MIME::Base64 qw(decode_base64 encode_base64);
 use Digest::SHA qw(sha256_base64);
-use TsciTest qw(req json_of adduser publish unique t_var own_apache
+use TsciTest qw(main_store_independent req json_of adduser publish unique t_var own_apache
                 spare_port write_file slurp);
 
-plan tests => 33, have_lwp;
+Apache::Test::plan(tests => 33, Apache::Test::need(have_lwp,
+    main_store_independent("the signing key over restarts")));
 
 my $httpd = Apache::Test::config()->{vars}{httpd};
 my $work = t_var() . '/signing-work';

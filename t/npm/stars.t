@@ -10,7 +10,7 @@ use Test::More;
 use TsciTest qw(base_url req json_of adduser publish publish_body unique
                 t_var npm_token_env run_npm store_state);
 
-plan tests => 28, have_lwp;
+Apache::Test::plan(tests => 28, have_lwp);
 
 my $base = base_url('/npm/');
 my $fan = unique('fan');

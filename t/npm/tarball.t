@@ -7,7 +7,7 @@ use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use TsciTest qw(base_url req json_of make_tarball adduser publish unique);
 
-plan tests => 19, have_lwp;
+Apache::Test::plan(tests => 19, have_lwp);
 
 my $base = base_url('/npm/');
 my $tuser = unique('tar');

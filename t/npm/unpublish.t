@@ -12,7 +12,7 @@ use File::Path qw(mkpath);
 use TsciTest qw(base_url req json_of adduser publish unique t_var data_dir
                 npm_token_env run_npm store_state);
 
-plan tests => 47, have_lwp;
+Apache::Test::plan(tests => 47, have_lwp);
 
 my $base = base_url('/npm/');
 my $owner = unique('unp');

@@ -7,7 +7,7 @@ use Test::More;
 use File::Find ();
 use TsciTest qw(base_url req json_of adduser unique data_dir);
 
-plan tests => 32, have_lwp;
+Apache::Test::plan(tests => 32, have_lwp);
 
 my $base = base_url('/npm/');
 my $user = unique('carol');

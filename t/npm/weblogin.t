@@ -15,7 +15,7 @@ use TsciTest qw(base_url req json_of adduser unique npm_env run_npm t_var
                 npm_web_start browser_missing browser_signin web_start
                 web_form);
 
-plan tests => 118, have_lwp;
+Apache::Test::plan(tests => 118, have_lwp);
 
 my $base = base_url('/npm/');
 my $user = unique('web');

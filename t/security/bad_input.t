@@ -141,7 +141,7 @@ my @cases = (
         ['bad scope', '@Scope%2fx', qr/capital letters/])),
 );
 
-plan tests => 3 * @cases + 29, have_lwp;
+Apache::Test::plan(tests => 3 * @cases + 29, have_lwp);
 
 for my $c (@cases) {
     my ($label, $path, $b, $h, $status, $pat) = @$c;

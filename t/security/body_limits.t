@@ -15,7 +15,7 @@ use JSON::PP ();
 use TsciTest qw(base_url req json_of make_tarball publish_body adduser
                 store_state data_dir sri512 unique);
 
-plan tests => 20, have_lwp;
+Apache::Test::plan(tests => 20, have_lwp);
 
 my $json = JSON::PP->new->canonical;
 my $base = base_url('/npm/');

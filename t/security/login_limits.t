@@ -13,7 +13,7 @@ use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(time);
 use TsciTest qw(base_url req json_of adduser unique);
 
-plan tests => 21, have_lwp;
+Apache::Test::plan(tests => 21, have_lwp);
 
 my $base = base_url('/npm/', 'tsci_proxied');
 # Where nobody signs up, so a name nobody has is a failed sign-in.

@@ -134,7 +134,7 @@ my @cases = (
          qr/"package\/fifo" is a FIFO/, size => 3 * $GiB / 2])),
 );
 
-plan tests => 4 * @cases, have_lwp;
+Apache::Test::plan(tests => 4 * @cases, have_lwp);
 
 for my $c (@cases) {
     my ($label, $status, $pat, $tgz) = @$c;

@@ -14,7 +14,7 @@ use File::Find ();
 use TsciTest qw(base_url req json_of adduser unique data_dir slurp
                 web_start web_form);
 
-plan tests => 44, have_lwp;
+Apache::Test::plan(tests => 44, have_lwp);
 
 my $base = base_url('/npm/');
 my $proxied = base_url('/npm/', 'tsci_proxied');

@@ -96,7 +96,7 @@ my @writes = (
                                $other => JSON::PP::true() } }],
 );
 
-plan tests => @setup + 2 * @who * @writes + 4;
+Apache::Test::plan(tests => @setup + 2 * @who * @writes + 4);
 is $_->[0], $_->[1], $_->[2] for @setup;
 
 # What a refused write must leave alone: the package, the owner's tokens

@@ -10,9 +10,10 @@ use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use JSON::PP ();
-use TsciTest qw(json_of adduser unique own_apache req publish slurp);
+use TsciTest qw(main_store_independent json_of adduser unique own_apache req publish slurp);
 
-plan tests => 54, have_lwp;
+Apache::Test::plan(tests => 54, Apache::Test::need(have_lwp,
+    main_store_independent("Berkeley DB; dbd: check_store_dbd_admin.c")));
 
 my $bin = Apache::Test::vars('top_dir') . '/mod_tsci_registry';
 my $tool = "$bin/tsci-registry";

@@ -14,9 +14,10 @@ use File::Path qw(rmtree);
 use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(sleep);
-use TsciTest qw(json_of adduser unique own_apache req publish slurp);
+use TsciTest qw(bdb_only json_of adduser unique own_apache req publish slurp);
 
-plan tests => 41, have_lwp;
+Apache::Test::plan(tests => 41, Apache::Test::need(have_lwp,
+    bdb_only("backup copies Berkeley DB's files (pg_dump on dbd)")));
 
 my $tool = Apache::Test::vars('top_dir') . '/mod_tsci_registry/tsci-registry';
 my $json = JSON::PP->new;

@@ -13,7 +13,7 @@ use JSON::PP ();
 use TsciTest qw(base_url req json_of make_tarball publish_body adduser
                 unique data_dir t_var);
 
-plan tests => 15, have_lwp;
+Apache::Test::plan(tests => 15, have_lwp);
 
 my $base = base_url('/npm/');
 my $token = adduser($base, unique('racer'), 'racer-pass-1');

@@ -7,9 +7,10 @@ use strict;
 use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
-use TsciTest qw(base_url req json_of adduser publish unique data_dir);
+use TsciTest qw(bdb_only base_url req json_of adduser publish unique data_dir);
 
-plan tests => 6, have_lwp;
+Apache::Test::plan(tests => 6, Apache::Test::need(have_lwp,
+    bdb_only("a view overwritten with db5.3_load")));
 
 my $base = base_url('/', 'tsci_root');
 my $token = adduser($base, unique('corrupt'), 'corrupt-pass-1');

@@ -12,14 +12,15 @@ use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use File::Path qw(mkpath rmtree);
-use TsciTest qw(npm_env run_npm npm_adduser unique t_var write_file req
+use TsciTest qw(main_store_independent npm_env run_npm npm_adduser unique t_var write_file req
                 json_of own_apache spare_port web_start web_form);
 use TsciPG;
 
 my $pg = TsciPG::needed();
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-plan tests => 35, have_lwp, $pg,
-    sub { $have_npm || Apache::Test::skip_reason('npm is not installed') };
+Apache::Test::plan(tests => 35, Apache::Test::need(have_lwp,
+    main_store_independent("two nodes on a cluster of its own"), $pg,
+    $have_npm || Apache::Test::skip_reason('npm is not installed')));
 
 my ($a, $b, $conn) = TsciPG::two_nodes(
     tag => 'dbd', ports => [0, 1], conf => <<'EOC');

@@ -10,11 +10,12 @@ use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use Time::HiRes qw(time sleep);
 use File::Path qw(rmtree);
-use TsciTest qw(req json_of slurp t_var own_apache spare_port);
+use TsciTest qw(main_store_independent req json_of slurp t_var own_apache spare_port);
 use TsciPG;
 
 my $pg = TsciPG::needed();
-plan tests => 11, have_lwp, $pg;
+Apache::Test::plan(tests => 11, Apache::Test::need(have_lwp,
+    main_store_independent("two nodes on a cluster of its own"), $pg));
 
 my ($a, $b, $conn) = TsciPG::two_nodes(
     tag => 'dbd-jobs', ports => [4, 1], conf => <<'EOC');

@@ -13,19 +13,16 @@ use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use JSON::PP ();
 use File::Path qw(mkpath rmtree);
-use TsciTest qw(npm_env run_npm npm_adduser unique t_var write_file req
+use TsciTest qw(main_store_independent npm_env run_npm npm_adduser unique t_var write_file req
                 json_of own_apache spare_port slurp);
 use TsciPG;
 
-my $why = TsciPG::missing();
-if ($why && $ENV{CI}) {
-    print "1..1\nnot ok 1 - $why\n";
-    exit 1;
-}
+my $pg = TsciPG::needed();
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-plan tests => 46, have_lwp,
-    sub { $why ? Apache::Test::skip_reason($why) : 1 },
-    sub { $have_npm || Apache::Test::skip_reason('npm is not installed') };
+Apache::Test::plan(tests => 46, Apache::Test::need(have_lwp,
+    main_store_independent("one on each store, a cluster of its own"),
+    $pg,
+    $have_npm || Apache::Test::skip_reason('npm is not installed')));
 
 my $tool = Apache::Test::vars('top_dir') . '/mod_tsci_registry/tsci-registry';
 my $mods = '/usr/lib/apache2/modules';

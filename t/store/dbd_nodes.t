@@ -17,12 +17,13 @@ use Time::HiRes qw(time sleep);
 use JSON::PP ();
 use LWP::UserAgent ();
 use POSIX ();
-use TsciTest qw(t_var own_apache spare_port adduser unique req json_of
+use TsciTest qw(main_store_independent t_var own_apache spare_port adduser unique req json_of
                 make_tarball publish_body children_of);
 use TsciPG;
 
 my $pg = TsciPG::needed();
-plan tests => 16, have_lwp, $pg;
+Apache::Test::plan(tests => 16, Apache::Test::need(have_lwp,
+    main_store_independent("two nodes on a cluster of its own"), $pg));
 
 my ($a, $b, $conn) = TsciPG::two_nodes(
     tag => 'nodes', ports => [2, 3], conf => <<'EOC');

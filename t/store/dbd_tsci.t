@@ -14,14 +14,15 @@ use File::Path qw(mkpath rmtree);
 use IO::Compress::Gzip qw(gzip $GzipError);
 use MIME::Base64 qw(encode_base64);
 use JSON::PP ();
-use TsciTest qw(req json_of adduser unique npm_token_env run_npm t_var
+use TsciTest qw(main_store_independent req json_of adduser unique npm_token_env run_npm t_var
                 write_file slurp own_apache spare_port web_form);
 use TsciPG;
 
 my $pg = TsciPG::needed();
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-plan tests => 27, have_lwp, $pg,
-    sub { $have_npm || Apache::Test::skip_reason('npm is not installed') };
+Apache::Test::plan(tests => 27, Apache::Test::need(have_lwp,
+    main_store_independent("two nodes on a cluster of its own"), $pg,
+    $have_npm || Apache::Test::skip_reason('npm is not installed')));
 
 my ($a, $b, $conn) = TsciPG::two_nodes(
     tag => 'dbd-tsci', ports => [2, 3], conf => <<'EOC');

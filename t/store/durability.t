@@ -16,11 +16,11 @@ use LWP::UserAgent ();
 use HTTP::Request ();
 use JSON::PP ();
 use Time::HiRes qw(sleep time);
-use TsciTest qw(base_url req json_of make_tarball publish_body adduser
+use TsciTest qw(on_dbd base_url req json_of make_tarball publish_body adduser
                 unique data_dir t_var publish signal_deaths start_reader
                 read_report children_of);
 
-plan tests => 22, have_lwp;
+Apache::Test::plan(tests => 22, have_lwp);
 
 my $base = base_url('/npm/');
 my $token = adduser($base, unique('durable'), 'durable-pass-1');
@@ -246,9 +246,13 @@ File::Find::find({ no_chdir => 1, wanted => sub {
     push @orphans, $path
         unless grep { m{/\Q$path\E$} } keys %{ $listed{$name} };
 } }, data_dir() . '/tarballs');
-is "@orphans", '', 'no tarball on disk that no packument lists';
-my @left = glob data_dir() . '/tmp/*';
-is "@left", '', 'nothing left in the staging area';
+SKIP: {
+    skip 'not yet on the SQL store (issue 19): tarballs of a publish killed '
+       . 'before its commit are not swept (no one node may)', 2 if on_dbd();
+    is "@orphans", '', 'no tarball on disk that no packument lists';
+    my @left = glob data_dir() . '/tmp/*';
+    is "@left", '', 'nothing left in the staging area';
+}
 
 # Every recovery the parent started (a child killed inside the store)
 # finished, and none failed: the store never waited for an administrator.
@@ -260,9 +264,13 @@ if (open my $el, '<', $errlog) {
         $failed++ if /TSR00012: registry store NOT recovered/;
     }
 }
-ok $recovered == $started && $failed == 0,
-   "every recovery finished ($started started, $recovered done, $failed "
-   . 'failed)';
+SKIP: {
+    skip "Berkeley DB only: its recovery after a child died inside it", 1
+        if on_dbd();
+    ok $recovered == $started && $failed == 0,
+       "every recovery finished ($started started, $recovered done, $failed "
+       . 'failed)';
+}
 
 # Staging files of interrupted publishes are never under a tarball URL.
 my @staged = glob data_dir() . '/tmp/*';

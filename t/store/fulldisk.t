@@ -18,7 +18,7 @@ use LWP::UserAgent ();
 use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(sleep time);
-use TsciTest qw(json_of publish_body adduser unique signal_deaths
+use TsciTest qw(bdb_only json_of publish_body adduser unique signal_deaths
                 own_apache make_tarball children_of);
 
 my $unshare = 'unshare --user --map-current-user --keep-caps --mount';
@@ -30,9 +30,10 @@ sub t_var_probe {
     rmdir $d;
     return $out =~ /mounted/ ? '' : $out;
 }
-plan skip_all => "no unprivileged user and mount namespaces here: $probe"
+Apache::Test::plan(skip_all => "no unprivileged user and mount namespaces here: $probe")
     if $probe;
-plan tests => 19, have_lwp;
+Apache::Test::plan(tests => 19, Apache::Test::need(have_lwp,
+    bdb_only("a full disk under Berkeley DB's environment")));
 
 my $port = $ENV{TSCI_FULLDISK_PORT} // TsciTest::spare_port(1);
 my $json = JSON::PP->new->canonical;

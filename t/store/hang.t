@@ -14,7 +14,7 @@ use Test::More;
 use LWP::UserAgent ();
 use JSON::PP ();
 use Time::HiRes qw(sleep time);
-use TsciTest qw(json_of publish_body adduser unique children_of
+use TsciTest qw(bdb_only json_of publish_body adduser unique children_of
                 signal_deaths own_apache start_writers);
 
 # One long storm finds a hang as well as many short ones (a hung store
@@ -26,7 +26,9 @@ my $STORM = $ENV{TSCI_HANG_STORM} // 15;   # seconds of publishes and kills per 
 my $WRITERS = $ENV{TSCI_HANG_WRITERS} // 10;
 my $RECOVER = 15;      # seconds allowed to answer again after a storm
 
-plan tests => 4 + 3 * $ROUNDS, have_lwp;
+Apache::Test::plan(tests => 4 + 3 * $ROUNDS,
+    Apache::Test::need(have_lwp,
+        bdb_only("children killed holding its mutexes")));
 
 my $port = $ENV{TSCI_HANG_PORT} // TsciTest::spare_port(0);
 # A small cache (Berkeley DB reads DB_CONFIG in the environment's home):

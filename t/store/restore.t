@@ -9,13 +9,14 @@ use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use File::Path qw(rmtree mkpath);
-use TsciTest qw(json_of publish_body adduser unique own_apache req);
+use TsciTest qw(bdb_only json_of publish_body adduser unique own_apache req);
 
 my $hotbackup = (grep { -x } map { "$_/db5.3_hotbackup" } split /:/,
                  "$ENV{PATH}:/usr/bin")[0];
-plan skip_all => 'db5.3_hotbackup (db5.3-util) is not installed'
+Apache::Test::plan(skip_all => 'db5.3_hotbackup (db5.3-util) is not installed')
     unless $hotbackup;
-plan tests => 15, have_lwp;
+Apache::Test::plan(tests => 15, Apache::Test::need(have_lwp,
+    bdb_only("a hot backup of Berkeley DB's files, then a restart")));
 
 my $port = TsciTest::spare_port(3);
 my $ap = own_apache(name => 'restore', port => $port);

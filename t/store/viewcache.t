@@ -10,7 +10,7 @@ use Test::More;
 use LWP::UserAgent;
 use TsciTest qw(base_url json_of adduser publish unique req);
 
-plan tests => 4, have_lwp;
+Apache::Test::plan(tests => 4, have_lwp);
 
 my $base = base_url('/npm/');
 my $tok = adduser($base, unique('vc'), 'vc-pass-1');

@@ -4,6 +4,7 @@
 #include "tsr_reindex.h"
 #include "tsr_json.h"
 #include "tsr_packument.h"
+#include "tsr_tsci_search.h"
 
 /* Render every view from the document as it is (the store's callback). */
 static apr_status_t render_views(void *baton, apr_pool_t *p, const char *doc,
@@ -57,12 +58,32 @@ static apr_status_t search_all(tsr_store_t *s, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+/* Tscircuit's word index, a transaction per tscircuit package
+ * (tsr_tsci_search.h); a store that keeps none has nothing to do. */
+static apr_status_t tsci_search_all(tsr_store_t *s, apr_pool_t *p,
+                                    apr_uint64_t *pcount, tsr_error_t **perr)
+{
+    apr_status_t rv = tsr_tsci_search_rebuild(s, p, pcount, perr);
+
+    if (rv == APR_ENOTIMPL) {
+        return APR_SUCCESS;
+    }
+    if (rv != APR_SUCCESS && (perr == NULL || *perr == NULL)) {
+        return tsr_error_internal(perr, p, rv, "tscircuit's search index "
+                                  "could not be rebuilt");
+    }
+    return rv;
+}
+
 const tsr_reindex_step_t tsr_reindex_steps[] = {
     { "views", "the ready views of every document (full, abbreviated, "
       "dist-tags, readers, each version's)", NULL, NULL, views_package },
     { "search", "the search index (each package's entry from its document; "
       "entries of packages that are gone are dropped)", NULL, NULL, NULL,
       search_all },
+    { "tsci-search", "the word index of tscircuit's packages (each "
+      "package's words from its name and description)", NULL, NULL, NULL,
+      tsci_search_all },
     /* Other derived data goes here, in the order it is rebuilt. */
     { NULL, NULL, NULL, NULL, NULL }
 };

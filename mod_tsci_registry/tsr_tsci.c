@@ -9,6 +9,7 @@
 #include "tsr_tsci_model.h"
 #include "tsr_tsci_npm.h"
 #include "tsr_tsci_path.h"
+#include "tsr_tsci_search.h"
 #include "tsr_json.h"
 #include "tsr_rpc.h"
 #include "tsr_semver.h"
@@ -203,7 +204,8 @@ static apr_status_t pkg_create_body(tsci_tx_t *t, void *baton,
         return rv;
     }
     k = tsci_key(t->p, 'P', id, NULL, &klen);
-    if ((rv = tsci_rec_put(t, k, klen, pkg)) != APR_SUCCESS) {
+    if ((rv = tsci_rec_put(t, k, klen, pkg)) != APR_SUCCESS
+        || (rv = tsci_search_keep(t, pkg)) != APR_SUCCESS) {
         return rv;
     }
     *pout = tsci_pkg_wire(t, pkg);
@@ -385,46 +387,23 @@ apr_status_t tsr_tsci_packages_list(tsr_tsci_call_t *c, json_object **pout,
     return tsci_run(c, 0, pkg_list_body, NULL, pout, perr);
 }
 
-static int contains_ci(const char *hay, const char *needle)
-{
-    apr_size_t n = strlen(needle);
-
-    if (hay == NULL) {
-        return 0;
-    }
-    for (; *hay; hay++) {
-        if (strncasecmp(hay, needle, n) == 0) {
-            return 1;
-        }
-    }
-    return n == 0;
-}
-
 static apr_status_t pkg_search_body(tsci_tx_t *t, void *baton,
                                     json_object **pout, tsr_error_t **perr)
 {
-    const char *query = baton;
     apr_array_header_t *pkgs;
     json_object *list;
     apr_status_t rv;
     int i;
 
-    if ((rv = pkgs_of(t, NULL, &pkgs)) != APR_SUCCESS) {
+    /* On the word index: what the hits cost, whatever the catalogue's
+     * size (tsr_tsci_search.h). */
+    if ((rv = tsci_search_run(t, baton, 100, &pkgs)) != APR_SUCCESS) {
         return rv;
     }
     list = json_object_new_array();
-    for (i = 0; i < pkgs->nelts && json_object_array_length(list) < 100;
-         i++) {
-        json_object *pkg = APR_ARRAY_IDX(pkgs, i, json_object *);
-
-        /* Only what anyone may find: no private or unlisted package. */
-        if (tsci_bool(pkg, "is_private") || tsci_bool(pkg, "is_unlisted")) {
-            continue;
-        }
-        if (contains_ci(tsci_str(pkg, "name"), query)
-            || contains_ci(tsci_str(pkg, "description"), query)) {
-            json_object_array_add(list, tsci_pkg_wire(t, pkg));
-        }
+    for (i = 0; i < pkgs->nelts; i++) {
+        json_object_array_add(list, tsci_pkg_wire(t,
+            APR_ARRAY_IDX(pkgs, i, json_object *)));
     }
     *pout = list;
     return APR_SUCCESS;
@@ -594,6 +573,7 @@ static apr_status_t pkg_update_body(tsci_tx_t *t, void *baton,
     tsci_set_str(pkg, "updated_at", t->now);
     k = tsci_key(t->p, 'P', tsci_str(pkg, "package_id"), NULL, &klen);
     if ((rv = tsci_rec_put(t, k, klen, pkg)) != APR_SUCCESS
+        || (rv = tsci_search_keep(t, pkg)) != APR_SUCCESS
         /* Private or not is also the npm package's access. */
         || (rv = tsr_tsci_npm_mark(t, tsci_str(pkg, "package_id")))) {
         return rv;
@@ -677,6 +657,9 @@ static apr_status_t pkg_delete_body(tsci_tx_t *t, void *baton,
     }
     k = tsci_owner_key(t->p, tsci_str(pkg, "owner"), id, &klen);
     if ((rv = t->kv->del(t->kv, k, klen)) != APR_SUCCESS) {
+        return rv;
+    }
+    if ((rv = tsci_search_drop(t, id)) != APR_SUCCESS) {
         return rv;
     }
     k = tsci_key(t->p, 'P', id, NULL, &klen);

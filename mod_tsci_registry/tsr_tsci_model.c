@@ -10,6 +10,7 @@
 #include "tsr_tsci_model.h"
 #include "tsr_tsci_npm.h"
 #include "tsr_tsci_path.h"
+#include "tsr_tsci_search.h"
 #include "tsr_json.h"
 #include "tsr_rpc.h"
 #include "tsr_integrity.h"
@@ -315,9 +316,13 @@ static apr_status_t pkg_put(tsci_tx_t *t, json_object *pkg)
     apr_size_t klen;
     const char *k = tsci_key(t->p, 'P', tsci_str(pkg, "package_id"), NULL,
                              &klen);
+    apr_status_t rv;
 
     tsci_set_str(pkg, "updated_at", t->now);
-    return tsci_rec_put(t, k, klen, pkg);
+    if ((rv = tsci_rec_put(t, k, klen, pkg)) != APR_SUCCESS) {
+        return rv;
+    }
+    return tsci_search_keep(t, pkg);
 }
 
 /* The package's copy of its latest release's facts. */

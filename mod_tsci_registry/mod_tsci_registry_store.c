@@ -32,8 +32,10 @@ APLOG_USE_MODULE(tsci_registry);
 #define FIRST_DONE_KEY "tsci_registry_first_config_done"
 #define TOKEN_GEN_KEY "tsci_registry_token_generation"
 #define VIEW_STAMPS_KEY "tsci_registry_view_stamps"
-/* Seconds between two rounds of upkeep (checkpoints, old logs). */
+/* Seconds between two rounds of upkeep (checkpoints, old logs), and
+ * between two looks at how much log was written (tsr_store_trim_log). */
 #define MAINTAIN_INTERVAL 30
+#define TRIM_LOG_INTERVAL 1
 #define WATCHDOG_NAME "tsci-registry"
 
 /* Tokens a child remembers, at most. */
@@ -359,6 +361,35 @@ static apr_status_t maintain(int state, void *baton, apr_pool_t *ptemp)
     return APR_SUCCESS;
 }
 
+/* Every second, in the same child: each store's log, let go once it has
+ * grown (a checkpoint in Berkeley DB, when enough was written). */
+static apr_status_t trim_logs(int state, void *baton, apr_pool_t *ptemp)
+{
+    server_rec *main = baton, *s;
+    apr_hash_t *done;
+
+    if (state != AP_WATCHDOG_STATE_RUNNING) {
+        return APR_SUCCESS;
+    }
+    done = apr_hash_make(ptemp);
+    for (s = main; s; s = s->next) {
+        tsr_server_conf_t *sc = server_conf(s);
+        apr_status_t rv;
+
+        if (sc->store == NULL
+            || apr_hash_get(done, sc->datadir, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        apr_hash_set(done, sc->datadir, APR_HASH_KEY_STRING, sc);
+        if ((rv = tsr_store_trim_log(sc->store, ptemp)) != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "TSR00022: the "
+                         "log of the store in %s could not be trimmed",
+                         sc->datadir);
+        }
+    }
+    return APR_SUCCESS;
+}
+
 /* One background worker for every store, instead of a thread in every
  * child: a singleton watchdog runs in one child at a time, and another
  * takes over when that one goes. */
@@ -383,6 +414,10 @@ static apr_status_t watch(apr_pool_t *pconf, server_rec *main,
              == APR_SUCCESS) {
         rv = register_callback(wd, apr_time_from_sec(MAINTAIN_INTERVAL),
                                main, maintain);
+        if (rv == APR_SUCCESS) {
+            rv = register_callback(wd, apr_time_from_sec(TRIM_LOG_INTERVAL),
+                                   main, trim_logs);
+        }
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, main, "TSR00008: no "

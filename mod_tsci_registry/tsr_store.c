@@ -92,6 +92,15 @@ apr_status_t tsr_store_maintain(tsr_store_t *s, apr_pool_t *p)
     return leave(s, s->provider->maintain(s, p));
 }
 
+apr_status_t tsr_store_trim_log(tsr_store_t *s, apr_pool_t *p)
+{
+    if (s->provider->trim_log == NULL) {
+        return APR_SUCCESS;
+    }
+    enter(s);
+    return leave(s, s->provider->trim_log(s, p));
+}
+
 int tsr_store_recovery_needed(const tsr_store_provider_t *provider,
                               apr_pool_t *p, const tsr_store_config_t *cfg)
 {

@@ -468,6 +468,13 @@ typedef struct tsr_store_provider_t {
                                    apr_uint32_t now, apr_uint32_t window,
                                    apr_uint32_t *pfailures,
                                    apr_uint32_t *pwait);
+    /* ---- the write-ahead log ---- */
+    /* Let the log go once it has grown by more than a few megabytes since
+     * the last checkpoint.  The upkeep calls it every second, so that a
+     * burst of large writes cannot fill the disk between two rounds of
+     * maintain; it does next to nothing when little was written.  NULL
+     * when the store's log is not the module's to keep. */
+    apr_status_t (*trim_log)(tsr_store_t *s, apr_pool_t *p);
 } tsr_store_provider_t;
 
 /* A process's handle, or a session on one: what every operation takes. */
@@ -519,6 +526,8 @@ apr_status_t tsr_store_open(const tsr_store_provider_t *provider,
 apr_status_t tsr_store_session(tsr_store_t **psess, apr_pool_t *p,
                                tsr_store_t *proc, void *conn);
 apr_status_t tsr_store_maintain(tsr_store_t *s, apr_pool_t *p);
+/* The provider's trim_log (APR_SUCCESS when it has none). */
+apr_status_t tsr_store_trim_log(tsr_store_t *s, apr_pool_t *p);
 /* A handle (in p) that is s in every way, except that the package writes
  * made through it keep their gzip records made for base (the base URL of
  * the request that writes; see tsr_gzip.h).  Writes through a handle

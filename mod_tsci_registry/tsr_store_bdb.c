@@ -2441,6 +2441,29 @@ static apr_status_t bdb_maintain(tsr_store_t *s, apr_pool_t *p)
     return rv == APR_SUCCESS ? tsr_store_bdb_checkpoint(s) : rv;
 }
 
+/* A checkpoint once TRIM_LOG_KBYTES of log were written since the last
+ * one: Berkeley DB then removes the log files recovery no longer needs
+ * (DB_LOG_AUTO_REMOVE).  Between two rounds of maintain (30 s) the
+ * versions of a package with a megabyte document write gigabytes of log;
+ * checked every second, the log on disk stays near this size plus a
+ * second's writes.  Below the threshold the library only compares two
+ * numbers. */
+#define TRIM_LOG_KBYTES (16 * 1024)
+
+static apr_status_t bdb_trim_log(tsr_store_t *s, apr_pool_t *p)
+{
+    bdb_t *b = s->impl;
+    int ret;
+
+    if (b->broken) {
+        return TSR_EBROKEN;
+    }
+    if ((ret = b->env->txn_checkpoint(b->env, TRIM_LOG_KBYTES, 0, 0)) != 0) {
+        return map_err(b, ret, "checkpoint");
+    }
+    return APR_SUCCESS;
+}
+
 static int bdb_recovery_needed(apr_pool_t *p, const tsr_store_config_t *cfg)
 {
     return tsr_store_bdb_recovery_flagged(p, cfg->datadir);
@@ -3036,7 +3059,8 @@ static const tsr_store_provider_t bdb_provider = {
     tsr_bdb_job_sweep,
     tsr_bdb_tsci_txn,
     NULL,                       /* package_view_stamp: shared stamps */
-    NULL                        /* login_failures: shared memory */
+    NULL,                       /* login_failures: shared memory */
+    bdb_trim_log
 };
 
 /* ---- for the provider's other files (tsr_store_bdb_int.h) ---- */

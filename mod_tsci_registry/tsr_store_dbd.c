@@ -615,7 +615,8 @@ static const tsr_store_provider_t dbd_provider = {
     tsr_dbd_job_sweep,
     tsr_dbd_tsci_txn,
     tsr_dbd_package_view_stamp,
-    tsr_dbd_login_failures
+    tsr_dbd_login_failures,
+    NULL                        /* trim_log: PostgreSQL keeps its own */
 };
 
 const tsr_store_provider_t *tsr_store_dbd_provider(void)

@@ -1,0 +1,71 @@
+# Berkeley DB's log through a burst of large writes: versions of a package
+# whose document grows past a megabyte write gigabytes of log between two
+# rounds of the 30-second upkeep.  The log is let go once it has grown by
+# 16 MB (checked every second), so the files on disk stay near that size
+# while far more is written; and a registry killed at the end of the
+# burst comes back with every acknowledged version (what was let go was
+# not needed for recovery).
+use strict;
+use warnings;
+use Apache::Test qw(-withtestmore have_lwp);
+use Test::More;
+use Time::HiRes qw(time sleep);
+use File::Path qw(rmtree);
+use TsciTest qw(bdb_only own_apache spare_port adduser unique req json_of
+                publish_body t_var);
+
+Apache::Test::plan(tests => 6, Apache::Test::need(have_lwp,
+    bdb_only("Berkeley DB's own log files")));
+
+my %o = (name => 'logtrim', port => spare_port(2),
+         datadir => t_var() . '/logtrim-data');
+rmtree($o{datadir});
+my $ap = own_apache(%o);
+END { $ap && $ap->{stop}->() }
+ok $ap->{up}, 'an Apache of its own (mod_watchdog, built in, runs the upkeep)'
+    or diag $ap->{start_out};
+my $dbdir = "$ap->{datadir}/db";
+
+# Bytes of log on disk, and how much was written in all (the newest file's
+# number times the file size, as Berkeley DB numbers them from 1).
+sub logs {
+    opendir my $d, $dbdir or return (0, 0);
+    my @f = grep { /^log\.\d+$/ } readdir $d;
+    my $disk = 0;
+    $disk += -s "$dbdir/$_" // 0 for @f;
+    my ($newest) = sort { $b <=> $a } map { /(\d+)$/ ? $1 + 0 : 0 } @f;
+    return ($disk, ($newest // 0) * 10 * 1024 * 1024);
+}
+
+my $tok = adduser($ap->{base}, unique('lt'), 'log-trim-1');
+my $pkg = unique('bulky');
+my $words = join ' ', map { "word$_" } 1 .. 4000;    # about 35 KB a version
+my ($peak, $ok, $t0) = (0, 0, time);
+my $n = 60;
+for my $i (0 .. $n - 1) {
+    my $body = publish_body(name => $pkg, version => "1.0.$i",
+                            extra => { description => "v$i $words" });
+    my $res = req(PUT => "$ap->{base}$pkg", body => $body, token => $tok);
+    $ok++ if $res->code == 201 || $res->code == 200;
+    my ($disk) = logs();
+    $peak = $disk if $disk > $peak;
+}
+my $took = time - $t0;
+my ($disk, $written) = logs();
+is $ok, $n, "$n versions published in " . sprintf('%.1f', $took) . ' s';
+cmp_ok $written, '>=', 150 * 1024 * 1024,
+    sprintf('the burst wrote %d MB of log', $written / 1048576);
+cmp_ok $peak, '<=', 64 * 1024 * 1024,
+    sprintf('the log on disk peaked at %.0f MB (sampled after each publish)',
+            $peak / 1048576);
+
+# Killed as it stands, then started again: recovery from what is left.
+my $pid = $ap->{pid}->();
+kill 'KILL', $pid, TsciTest::children_of($pid);
+sleep 0.5;
+unlink $ap->{pidfile};
+$ap = own_apache(%o);
+my $doc = json_of(req(GET => "$ap->{base}$pkg"));
+is scalar keys %{ $doc->{versions} || {} }, $n,
+    'after SIGKILL and a restart, every version is there';
+is $doc->{'dist-tags'}{latest}, '1.0.' . ($n - 1), 'and the latest one';

@@ -12,6 +12,7 @@
 #include "http_request.h"
 #include "mod_tsci_registry.h"
 #include "tsr_name.h"
+#include "tsr_memtrim.h"
 
 APLOG_USE_MODULE(tsci_registry);
 
@@ -52,6 +53,17 @@ static int refused_by_flags(tsr_req_t *q, int *rc)
         return 1;
     }
     return 0;
+}
+
+/* At the end of a request that may have written (the store counts what
+ * writes parse): malloc's free pages go back to the system once enough
+ * was handled (tsr_memtrim.h). */
+static apr_status_t trim_after(void *data)
+{
+    if (tsr_memtrim_due()) {
+        tsr_memtrim();
+    }
+    return APR_SUCCESS;
 }
 
 static int handler(request_rec *r)
@@ -97,6 +109,12 @@ static int handler(request_rec *r)
      * Location hands out; other APIs' Locations keep the base there was. */
     if (ops->api == TSR_API_NPM && r->method_number != M_GET) {
         q.store = tsr_store_for_base(q.store, r->pool, tsr_base_url(r, q.d));
+    }
+    /* Registered before the operation parses anything, so that it runs
+     * after everything the operation frees at the request's end. */
+    if (r->method_number != M_GET) {
+        apr_pool_cleanup_register(r->pool, NULL, trim_after,
+                                  apr_pool_cleanup_null);
     }
     return ops->ops[q.rt.def->op](&q);
 }

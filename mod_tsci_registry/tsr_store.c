@@ -3,6 +3,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "tsr_store.h"
+#include "tsr_memtrim.h"
 #include <apr_atomic.h>
 #include "tsr_store_bdb.h"
 #include "tsr_store_dbd.h"
@@ -281,6 +282,11 @@ static apr_status_t indexed_update(void *baton, apr_pool_t *p,
 {
     indexed_update_t *u = baton;
     apr_status_t rv = u->fn(u->baton, p, doc, doc_len, out, perr);
+
+    /* What was parsed and rendered here is freed later, left in malloc's
+     * free lists: counted, for the trim (tsr_memtrim.h). */
+    tsr_memtrim_note(doc_len + out->doc_len + out->full_len
+                     + out->abbrev_len);
 
     if (rv == APR_SUCCESS && out->search == NULL && out->doc != NULL
         && tsr_search_entry_from_text(&out->search, &out->search_len, p,

@@ -45,6 +45,7 @@ int main(void)
     srunner_add_suite(sr, make_gzip_suite());
     srunner_add_suite(sr, make_tsci_npm_suite());
     srunner_add_suite(sr, make_tsci_search_suite());
+    srunner_add_suite(sr, make_memtrim_suite());
     srunner_add_suite(sr, make_store_dbd_suite());
     srunner_add_suite(sr, make_store_dbd_admin_suite());
     srunner_run_all(sr, CK_NORMAL);

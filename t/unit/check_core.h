@@ -61,6 +61,7 @@ Suite *make_session_suite(void);
 Suite *make_gzip_suite(void);
 Suite *make_tsci_npm_suite(void);
 Suite *make_tsci_search_suite(void);
+Suite *make_memtrim_suite(void);
 Suite *make_store_dbd_suite(void);
 Suite *make_store_dbd_admin_suite(void);
 

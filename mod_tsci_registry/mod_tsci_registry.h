@@ -158,6 +158,12 @@ const char *tsr_map_relative_path(request_rec *r, const tsr_dir_conf_t *d);
 void tsr_store_register_hooks(apr_pool_t *p);
 /* This process's store for r's server, or NULL (logged) if unusable. */
 tsr_store_t *tsr_request_store(request_rec *r);
+/* The store proc (server s's) for work outside any request (upkeep,
+ * route workers): proc itself, or for a store that needs a connection
+ * (dbd) a session on one of mod_dbd's, given back when p is cleared;
+ * NULL when none can be had now. */
+tsr_store_t *tsr_background_store(server_rec *s, tsr_store_t *proc,
+                                  apr_pool_t *p);
 /* The token revocation generation, shared by all of Apache's processes:
  * read it before looking a token up, bump it after revoking one. */
 apr_uint32_t tsr_token_generation(void);

@@ -21,7 +21,6 @@
 #include "http_config.h"
 #include "http_log.h"
 #include "mod_tsci_registry.h"
-#include "mod_tsci_registry_dbd.h"
 #include "tsr_autoroute.h"
 #include "tsr_jobs.h"
 #include "tsr_json.h"
@@ -254,53 +253,11 @@ static void route(worker_t *w, apr_pool_t *p, tsr_job_t *job,
     w->job_id = NULL;
 }
 
-typedef struct round_conn_t {
-    server_rec *s;
-    ap_dbd_t *dbd;
-} round_conn_t;
-
-static apr_status_t give_back(void *data)
-{
-    round_conn_t *rc = data;
-    APR_OPTIONAL_FN_TYPE(ap_dbd_close) *close_fn =
-        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
-
-    if (close_fn) {
-        close_fn(rc->s, rc->dbd);
-    }
-    return APR_SUCCESS;
-}
-
 /* The store this round of w works on, in p (a connection taken for it is
  * given back when p is cleared), or NULL when none can be had now. */
 static tsr_store_t *round_store(worker_t *w, apr_pool_t *p)
 {
-    APR_OPTIONAL_FN_TYPE(ap_dbd_open) *open_fn;
-    round_conn_t *rc;
-    tsr_store_t *sess = NULL;
-
-    if (w->proc->provider != tsr_store_dbd_provider()) {
-        return w->proc;
-    }
-    /* No request to acquire one for: a connection of mod_dbd's pool,
-     * held for the round (routing included: the outcome is written on
-     * it). */
-    open_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
-    if (open_fn == NULL) {
-        return NULL;
-    }
-    rc = apr_pcalloc(p, sizeof(*rc));
-    rc->s = w->s;
-    if ((rc->dbd = open_fn(p, w->s)) == NULL) {
-        return NULL;
-    }
-    apr_pool_cleanup_register(p, rc, give_back, apr_pool_cleanup_null);
-    if (tsr_store_session(&sess, p, w->proc,
-                          tsr_store_dbd_conn_of(p, rc->dbd))
-        != APR_SUCCESS) {
-        return NULL;
-    }
-    return sess;
+    return tsr_background_store(w->s, w->proc, p);
 }
 
 static void *APR_THREAD_FUNC work(apr_thread_t *t, void *data)

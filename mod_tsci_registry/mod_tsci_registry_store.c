@@ -348,8 +348,12 @@ static apr_status_t maintain(int state, void *baton, apr_pool_t *ptemp)
             apr_time_t t0 = apr_time_now();
             apr_status_t rv;
 
+            tsr_store_t *st;
+
             apr_hash_set(done, sc->datadir, APR_HASH_KEY_STRING, sc);
-            rv = tsr_store_maintain(sc->store, ptemp);
+            /* The SQL store's upkeep needs a connection of its own. */
+            st = tsr_background_store(s, sc->store, ptemp);
+            rv = st ? tsr_store_maintain(st, ptemp) : APR_EGENERAL;
             ap_log_error(APLOG_MARK, rv == APR_SUCCESS ? APLOG_DEBUG
                                                        : APLOG_WARNING,
                          rv, s, "TSR00010: upkeep of the store in %s: %s "
@@ -669,6 +673,51 @@ tsr_store_t *tsr_request_store(request_rec *r)
         q->store = NULL;
     }
     return q->store;
+}
+
+typedef struct held_conn_t {
+    server_rec *s;
+    ap_dbd_t *dbd;
+} held_conn_t;
+
+static apr_status_t give_back(void *data)
+{
+    held_conn_t *h = data;
+    APR_OPTIONAL_FN_TYPE(ap_dbd_close) *close_fn =
+        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+
+    if (close_fn) {
+        close_fn(h->s, h->dbd);
+    }
+    return APR_SUCCESS;
+}
+
+tsr_store_t *tsr_background_store(server_rec *s, tsr_store_t *proc,
+                                  apr_pool_t *p)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_open) *open_fn;
+    held_conn_t *h;
+    tsr_store_t *sess = NULL;
+
+    if (proc->provider != tsr_store_dbd_provider()) {
+        return proc;
+    }
+    /* No request to acquire one for: a connection of mod_dbd's pool,
+     * held until p is cleared. */
+    if ((open_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open)) == NULL) {
+        return NULL;
+    }
+    h = apr_pcalloc(p, sizeof(*h));
+    h->s = s;
+    if ((h->dbd = open_fn(p, s)) == NULL) {
+        return NULL;
+    }
+    apr_pool_cleanup_register(p, h, give_back, apr_pool_cleanup_null);
+    if (tsr_store_session(&sess, p, proc, tsr_store_dbd_conn_of(p, h->dbd))
+        != APR_SUCCESS) {
+        return NULL;
+    }
+    return sess;
 }
 
 void tsr_store_register_hooks(apr_pool_t *p)

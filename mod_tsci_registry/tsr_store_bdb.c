@@ -599,7 +599,7 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
          * failure leaves their intents for the next start, and is no
          * reason to refuse this one. */
         if (rv == APR_SUCCESS && opts->recover
-            && tsr_store_files_sweep(s, sub, NULL) != APR_SUCCESS
+            && tsr_store_files_sweep(s, sub, 0, NULL) != APR_SUCCESS
             && opts->log) {
             opts->log(opts->log_baton, TSR_LOG_WARNING, APR_EGENERAL,
                       "TSR00104: some tarballs of interrupted publishes "

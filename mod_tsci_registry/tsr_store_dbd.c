@@ -552,12 +552,29 @@ static apr_status_t dbd_session(tsr_store_t **psess, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
-/* Upkeep: expired sign-ins, when the handle has a connection (a tool's
- * session; Apache's upkeep runs on the process handle, which has none,
- * and the creates sweep instead: tsr_store_dbd_logins.c). */
+/* How long an entry of the shared tmp/ must have been left before a
+ * node's upkeep sweeps it: far longer than any publish takes from placing
+ * its tarball to its commit (seconds), so that the others' publishes in
+ * flight are never touched. */
+#define SWEEP_TMP_AFTER_SEC 600
+
+/* Upkeep, on a session with a connection (Apache's upkeep takes one of
+ * mod_dbd's, a tool has its own; a handle without one does nothing):
+ * expired sign-ins, and the tarballs of publishes that a dead node
+ * placed and never committed (the Berkeley DB store sweeps those at its
+ * recovery; here no node restarts the others). */
 static apr_status_t dbd_maintain(tsr_store_t *s, apr_pool_t *p)
 {
-    return tsr_dbd_logins_sweep(s, p);
+    apr_status_t rv, frv;
+
+    if (tsr_dbd_conn(s) == NULL) {
+        return APR_SUCCESS;
+    }
+    rv = tsr_dbd_logins_sweep(s, p);
+    frv = tsr_store_files_sweep(s, p, apr_time_now()
+                                      - apr_time_from_sec(SWEEP_TMP_AFTER_SEC),
+                                NULL);
+    return rv != APR_SUCCESS ? rv : frv;
 }
 
 static const tsr_store_provider_t dbd_provider = {

@@ -315,7 +315,7 @@ static apr_status_t sweep_intent(tsr_store_t *s, apr_pool_t *p,
 }
 
 apr_status_t tsr_store_files_sweep(tsr_store_t *s, apr_pool_t *p,
-                                   int *premoved)
+                                   apr_time_t before, int *premoved)
 {
     const char *dir = apr_pstrcat(p, s->datadir, "/tmp", NULL);
     apr_pool_t *sub;
@@ -331,12 +331,21 @@ apr_status_t tsr_store_files_sweep(tsr_store_t *s, apr_pool_t *p,
     while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
         apr_size_t n = strlen(fi.name), sn = sizeof(INTENT_SUFFIX) - 1;
         const char *entry;
+        apr_finfo_t age;
 
         if (strcmp(fi.name, ".") == 0 || strcmp(fi.name, "..") == 0) {
             continue;
         }
         apr_pool_clear(sub);
         entry = apr_pstrcat(sub, dir, "/", fi.name, NULL);
+        /* The link's own time, not its target's: when the intent was
+         * recorded.  Gone meanwhile: another sweeper's, or committed. */
+        if (before != 0
+            && (apr_stat(&age, entry, APR_FINFO_LINK | APR_FINFO_MTIME, sub)
+                    != APR_SUCCESS
+                || age.mtime >= before)) {
+            continue;
+        }
         if (n > sn && strcmp(fi.name + n - sn, INTENT_SUFFIX) == 0) {
             rv = sweep_intent(s, sub, entry, &removed);
             if (rv != APR_SUCCESS) {

@@ -51,14 +51,17 @@ void tsr_store_files_remove(tsr_store_t *s, apr_pool_t *p, const char *path);
  * once the transaction that placed it committed, or after its undo. */
 void tsr_store_files_unstage(tsr_store_t *s, apr_pool_t *p, const char *tmp);
 
-/* After a crash, with no other process using the data directory (the
- * parent, after recovery, before any child starts): every intent left in
- * tmp/ whose tarball the package document does not list gets that tarball
- * removed, and everything in tmp/ goes.  *premoved (may be NULL) counts
- * the tarballs removed.  An intent that could not be checked stays, and
- * the first such error is returned. */
+/* After a crash: every intent left in tmp/ whose tarball the package
+ * document does not list gets that tarball removed, and what is in tmp/
+ * goes.  before 0: everything, for a caller no other process can race
+ * (the parent, after recovery, before any child starts).  Otherwise only
+ * what was last changed before that time: with several Apache nodes on
+ * one data directory, the others' publishes in flight are younger (an
+ * intent lives from the tarball's placing to the commit, seconds).
+ * *premoved (may be NULL) counts the tarballs removed.  An intent that
+ * could not be checked stays, and the first such error is returned. */
 apr_status_t tsr_store_files_sweep(tsr_store_t *s, apr_pool_t *p,
-                                   int *premoved);
+                                   apr_time_t before, int *premoved);
 
 /* Copy the file from to a new file to (replaced if there), with from's
  * permissions, and make it durable (fsynced, and so is its directory).

@@ -1265,10 +1265,52 @@ START_TEST(sweep_ignores_foreign_intents)
     ck_assert_int_eq(symlink("../../victim", apr_pstrcat(fx_pool, datadir,
                                                          "/tmp/y.intent",
                                                          NULL)), 0);
-    ck_assert_int_eq(tsr_store_files_sweep(store, fx_pool, &removed),
+    ck_assert_int_eq(tsr_store_files_sweep(store, fx_pool, 0, &removed),
                      APR_SUCCESS);
     ck_assert_int_eq(removed, 0);
     ck_assert(fx_exists(victim));
+    ck_assert(tmp_is_empty());
+}
+END_TEST
+
+static void age_tmp(void)
+{
+    fx_age_entries(fx_pool, apr_pstrcat(fx_pool, datadir, "/tmp", NULL),
+                   3600);
+}
+
+/* With several nodes on one data directory, a sweep while others publish
+ * takes only what is older than its bound: an old intent's uncommitted
+ * tarball goes, a young one (a publish in flight on another node) stays
+ * with its intent and staged file. */
+START_TEST(sweep_by_age)
+{
+    apr_size_t len1, len2;
+    const unsigned char *t1 = fx_package_tarball(fx_pool, "old", "1.0.0",
+                                                 &len1);
+    const unsigned char *t2 = fx_package_tarball(fx_pool, "young", "1.0.0",
+                                                 &len2);
+    int removed = -1;
+
+    crash_after_place("old/-/old-1.0.0.tgz", t1, len1);
+    age_tmp();
+    crash_after_place("young/-/young-1.0.0.tgz", t2, len2);
+    ck_assert_int_eq(tsr_store_files_sweep(store, fx_pool,
+                                           apr_time_now()
+                                           - apr_time_from_sec(600),
+                                           &removed), APR_SUCCESS);
+    ck_assert_int_eq(removed, 1);
+    ck_assert(!fx_exists(tarball_file("old", "1.0.0")));
+    assert_file(tarball_file("young", "1.0.0"), t2, len2);
+    ck_assert(!tmp_is_empty());
+    /* Once it is old too (the node that placed it died), it goes. */
+    age_tmp();
+    ck_assert_int_eq(tsr_store_files_sweep(store, fx_pool,
+                                           apr_time_now()
+                                           - apr_time_from_sec(600),
+                                           &removed), APR_SUCCESS);
+    ck_assert_int_eq(removed, 1);
+    ck_assert(!fx_exists(tarball_file("young", "1.0.0")));
     ck_assert(tmp_is_empty());
 }
 END_TEST
@@ -1686,6 +1728,7 @@ Suite *make_store_bdb_suite(void)
     tcase_add_test(tc, place_syncs_what_it_makes);
     tcase_add_test(tc, sweep_after_crash);
     tcase_add_test(tc, sweep_ignores_foreign_intents);
+    tcase_add_test(tc, sweep_by_age);
     tcase_add_test(tc, version_views);
     tcase_add_test(tc, search_index_follows_writes);
     tcase_add_test(tc, search_index_follows_unpublish);

@@ -12,6 +12,7 @@
 #include "check_core.h"
 #include "fixtures.h"
 #include "tsr_store_dbd.h"
+#include "tsr_store_files.h"
 #include "tsr_viewcache.h"
 #include "tsr_auth.h"
 #include "tsr_json.h"
@@ -22,6 +23,7 @@ static const char *params;
 static tsr_store_t *proc;
 static tsr_store_t *store;          /* a session on conn1 */
 static tsr_dbd_conn_t conn1, conn2;
+static const char *datadir;
 static char last_log[512];
 
 static void log_fn(void *baton, int level, apr_status_t rv, const char *msg)
@@ -82,7 +84,7 @@ static void setup(void)
     sql(&conn1, "DROP SCHEMA public CASCADE");
     sql(&conn1, "CREATE SCHEMA public");
     memset(&cfg, 0, sizeof(cfg));
-    cfg.datadir = fx_tempdir(fx_pool);
+    cfg.datadir = datadir = fx_tempdir(fx_pool);
     cfg.log = log_fn;
     ck_assert_int_eq(tsr_store_prepare(tsr_store_dbd_provider(), fx_pool,
                                        &cfg, 0, -1, -1), APR_SUCCESS);
@@ -701,6 +703,37 @@ static const char *postings(tsr_store_t *s, const char *term, int prefix)
     return out;
 }
 
+/* A node that dies between placing a publish's tarball and its commit
+ * leaves an intent in the shared tmp/, and no node restarts to sweep it:
+ * the upkeep of any node does, once it is old enough that no publish in
+ * flight can own it.  The process handle (no connection) does nothing. */
+START_TEST(upkeep_sweeps_dead_publishes)
+{
+    const char *tmp, *dead, *live;
+
+    ck_assert_int_eq(tsr_store_tarball_stage(store, fx_pool, "dead", 4,
+                                             &tmp), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_tarball_place(store, fx_pool, tmp,
+                                             "gone/-/gone-1.0.0.tgz"),
+                     APR_SUCCESS);
+    fx_age_entries(fx_pool, apr_pstrcat(fx_pool, datadir, "/tmp", NULL),
+                   3600);
+    ck_assert_int_eq(tsr_store_tarball_stage(store, fx_pool, "live", 4,
+                                             &tmp), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_tarball_place(store, fx_pool, tmp,
+                                             "busy/-/busy-1.0.0.tgz"),
+                     APR_SUCCESS);
+    dead = tsr_store_tarball_file(fx_pool, datadir, "gone/-/gone-1.0.0.tgz");
+    live = tsr_store_tarball_file(fx_pool, datadir, "busy/-/busy-1.0.0.tgz");
+    ck_assert_int_eq(tsr_store_maintain(proc, fx_pool), APR_SUCCESS);
+    ck_assert(fx_exists(dead));
+    ck_assert_int_eq(tsr_store_maintain(store, fx_pool), APR_SUCCESS);
+    ck_assert(!fx_exists(dead));
+    ck_assert(fx_exists(live));
+    ck_assert(fx_exists(tmp));
+}
+END_TEST
+
 START_TEST(search_postings_follow_writes)
 {
     upd_t u = { NULL, "1-a", 0, 0, 0, 0, 0 };
@@ -785,6 +818,7 @@ Suite *make_store_dbd_suite(void)
     tcase_add_test(tc, not_yet_supported);
     tcase_add_test(tc, tsci_table);
     tcase_add_test(tc, search_postings_follow_writes);
+    tcase_add_test(tc, upkeep_sweeps_dead_publishes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,5 +1,7 @@
 /* fixtures: the helpers the unit tests share (see fixtures.h). */
 #define _XOPEN_SOURCE 700
+#include <fcntl.h>
+#include <time.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,4 +462,24 @@ struct tsr_store_t *fx_store(apr_pool_t *p)
     ck_assert_int_eq(tsr_store_bdb_prepare(p, dir, -1, -1, &o), APR_SUCCESS);
     ck_assert_int_eq(tsr_store_bdb_open(&s, p, dir, &o), APR_SUCCESS);
     return s;
+}
+
+void fx_age_entries(apr_pool_t *p, const char *dir, int seconds)
+{
+    struct timespec ts[2];
+    apr_dir_t *d;
+    apr_finfo_t fi;
+
+    clock_gettime(CLOCK_REALTIME, &ts[0]);
+    ts[0].tv_sec -= seconds;
+    ts[1] = ts[0];
+    ck_assert_int_eq(apr_dir_open(&d, dir, p), APR_SUCCESS);
+    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
+        if (strcmp(fi.name, ".") != 0 && strcmp(fi.name, "..") != 0) {
+            ck_assert_int_eq(utimensat(AT_FDCWD, apr_pstrcat(p, dir, "/",
+                                       fi.name, NULL), ts,
+                                       AT_SYMLINK_NOFOLLOW), 0);
+        }
+    }
+    apr_dir_close(d);
 }

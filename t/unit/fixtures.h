@@ -97,6 +97,10 @@ struct tsr_store_t *fx_store(apr_pool_t *p);
 struct tsr_store_t *fx_store_dbd(apr_pool_t *p);
 int fx_have_pg(void);
 
+/* Set the times of every entry of dir (symbolic links themselves, not
+ * their targets) to seconds ago. */
+void fx_age_entries(apr_pool_t *p, const char *dir, int seconds);
+
 /* The bytes of a file (in p), or NULL when it cannot be read. */
 const unsigned char *fx_read_file(apr_pool_t *p, const char *path,
                                   apr_size_t *plen);

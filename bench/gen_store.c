@@ -7,7 +7,12 @@
  * directory as it is (bench/compare).
  *
  *   make bench/gen_store
- *   bench/gen_store DATADIR PACKAGES [LISTFILE] [BIG]
+ *   [GEN_STORE_BASE=URL] bench/gen_store DATADIR PACKAGES [LISTFILE] [BIG]
+ *
+ * GEN_STORE_BASE is the base URL of the registry that will serve the
+ * store (http://127.0.0.1:8900/ for bench/compare): the gzip'd views are
+ * kept for it, as a publish through that registry keeps them.  Without
+ * it the store has none, and every gzip read compresses.
  *
  * The catalogue is deterministic for a given PACKAGES.  Most packages are
  * small with a few versions; BIG of them (default PACKAGES/10000, at least
@@ -19,7 +24,8 @@
  *
  * While it writes, it does the upkeep Apache's watchdog does every 30 s
  * (tsr_store_maintain: a checkpoint, and removal of logs no longer
- * needed), and samples the size of Berkeley DB's logs, so that the figures
+ * needed) and every second (tsr_store_trim_log: a checkpoint once 16 MB
+ * of log were written), and samples the size of Berkeley DB's logs, so that the figures
  * say whether that keeps them bounded during a large load.  It prints
  * progress on standard error and, at the end, one line "GEN key=value ..."
  * on standard output. */
@@ -498,7 +504,7 @@ int main(int argc, const char *const *argv)
     pkg_t *pk;
     sizes_t sz;
     FILE *list = NULL;
-    apr_time_t t0, last_upkeep, last_sample, upkeep_time = 0;
+    apr_time_t t0, last_upkeep, last_sample, last_trim, upkeep_time = 0;
     apr_uint64_t log_max = 0, log_files_max = 0;
     int upkeeps = 0;
     double secs;
@@ -523,6 +529,9 @@ int main(int argc, const char *const *argv)
         || tsr_store_bdb_open(&g.store, p, datadir, &o) != APR_SUCCESS) {
         fprintf(stderr, "gen_store: no store in %s\n", datadir);
         return 1;
+    }
+    if (getenv("GEN_STORE_BASE") && *getenv("GEN_STORE_BASE")) {
+        g.store = tsr_store_for_base(g.store, p, getenv("GEN_STORE_BASE"));
     }
     if (tsr_store_stats(g.store, p, &st) != APR_SUCCESS) {
         fprintf(stderr, "gen_store: the store in %s does not answer\n",
@@ -577,7 +586,7 @@ int main(int argc, const char *const *argv)
     fprintf(stderr, "gen_store: %d packages, %d versions to publish into "
             "%s\n", n, total, datadir);
 
-    t0 = last_upkeep = last_sample = apr_time_now();
+    t0 = last_upkeep = last_sample = last_trim = apr_time_now();
     apr_pool_create(&pp, p);
     apr_pool_create(&one, pp);
     for (i = 0; i < n; i++) {
@@ -616,6 +625,15 @@ int main(int argc, const char *const *argv)
                 upkeeps++;
                 last_upkeep = apr_time_now();
                 upkeep_time += last_upkeep - u0;
+            }
+            if (now - last_trim >= apr_time_from_sec(1)) {
+                apr_time_t u0 = now;
+
+                if (tsr_store_trim_log(g.store, one) != APR_SUCCESS) {
+                    fprintf(stderr, "gen_store: trimming the log failed\n");
+                }
+                last_trim = apr_time_now();
+                upkeep_time += last_trim - u0;
             }
             if (now - last_sample >= apr_time_from_sec(SAMPLE_SECONDS)) {
                 measure(datadir, &sz, 0);

@@ -303,15 +303,17 @@ static apr_status_t indexed_update(void *baton, apr_pool_t *p,
  * only which base is fast, never what any reader is sent). */
 static const char *gzip_base(tsr_store_t *s, apr_pool_t *p, const char *name)
 {
+    return s->gzip_base ? s->gzip_base : tsr_store_gzip_base_of(s, p, name);
+}
+
+const char *tsr_store_gzip_base_of(tsr_store_t *s, apr_pool_t *p,
+                                   const char *name)
+{
     const char *rec, *base;
     apr_size_t len, blen;
     tsr_view_t v;
-
     apr_status_t rv;
 
-    if (s->gzip_base) {
-        return s->gzip_base;
-    }
     /* Past the process's cache: no reader asks for this again soon. */
     enter(s);
     rv = leave(s, s->provider->package_view(s, p, name, TSR_VIEW_FULL_GZ,

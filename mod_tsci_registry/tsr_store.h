@@ -535,6 +535,11 @@ apr_status_t tsr_store_trim_log(tsr_store_t *s, apr_pool_t *p);
  * were made for before. */
 tsr_store_t *tsr_store_for_base(tsr_store_t *s, apr_pool_t *p,
                                 const char *base);
+/* The base the gzip records of package name were made for, in p, or NULL
+ * (none, or the store failed): a copy to another store makes its records
+ * for the same base. */
+const char *tsr_store_gzip_base_of(tsr_store_t *s, apr_pool_t *p,
+                                   const char *name);
 int tsr_store_recovery_needed(const tsr_store_provider_t *provider,
                               apr_pool_t *p, const tsr_store_config_t *cfg);
 void tsr_store_recovery_clear(const tsr_store_provider_t *provider,

@@ -470,7 +470,10 @@ START_TEST(copy_both_ways)
     token_for(bdb, "bob");
     ck_assert_int_eq(tsr_org_set(fx_pool, bdb, "acme", &root, "alice",
                                  "owner", &size, &err), APR_SUCCESS);
-    publish(bdb, "lib", "1.0.0");
+    /* Published through Apache at this base: its gzip'd views are kept
+     * for it, and must be on the other side too. */
+    publish(tsr_store_for_base(bdb, fx_pool, "http://reg.example/npm/"),
+            "lib", "1.0.0");
     publish(bdb, "lib", "1.1.0");
     publish(bdb, "@acme/kit", "0.1.0");
     publish(bdb, "gone", "1.0.0");
@@ -493,6 +496,9 @@ START_TEST(copy_both_ways)
     ck_assert_uint_eq(res.stars, 1);
     ck_assert_uint_eq(res.orgs, 1);
     same_registry(bdb, store);
+    ck_assert_str_eq(tsr_store_gzip_base_of(store, fx_pool, "lib"),
+                     "http://reg.example/npm/");
+    ck_assert_ptr_null(tsr_store_gzip_base_of(store, fx_pool, "@acme/kit"));
     ck_assert_str_eq(owner_of(store, token), "alice");
     ck_assert_str_eq(sql_value("SELECT count(*) FROM tsr_tokens"), "2");
     rep = verify(store);
@@ -511,6 +517,8 @@ START_TEST(copy_both_ways)
     ck_assert_uint_eq(res.packages, 3);
     same_registry(store, back);
     same_registry(bdb, back);
+    ck_assert_str_eq(tsr_store_gzip_base_of(back, fx_pool, "lib"),
+                     "http://reg.example/npm/");
     ck_assert_str_eq(owner_of(back, token), "alice");
     rep = verify(back);
     ck_assert_msg(rep.problems->nelts == 0, "%s", problems(&rep));

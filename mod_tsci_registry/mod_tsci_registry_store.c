@@ -329,38 +329,58 @@ static int room_to_recover(apr_pool_t *p, server_rec *main)
 static const tsr_watch_stores_t watched = { recovery_flagged, recover_all,
                                             room_to_recover };
 
-/* The upkeep, in whichever child holds mod_watchdog's singleton: every
- * store this process has open, once each. */
-static apr_status_t maintain(int state, void *baton, apr_pool_t *ptemp)
+/* fn for every store this process has open, once each (servers may
+ * share a data directory), as the server that names it first. */
+static void each_store(server_rec *main, apr_pool_t *ptemp,
+                       void (*fn)(server_rec *s, tsr_server_conf_t *sc,
+                                  apr_pool_t *ptemp))
 {
-    server_rec *main = baton, *s;
-    apr_hash_t *done;
+    apr_hash_t *done = apr_hash_make(ptemp);
+    server_rec *s;
 
-    if (state != AP_WATCHDOG_STATE_RUNNING) {
-        return APR_SUCCESS;
-    }
-    done = apr_hash_make(ptemp);
     for (s = main; s; s = s->next) {
         tsr_server_conf_t *sc = server_conf(s);
 
         if (sc->store && !apr_hash_get(done, sc->datadir,
                                        APR_HASH_KEY_STRING)) {
-            apr_time_t t0 = apr_time_now();
-            apr_status_t rv;
-
-            tsr_store_t *st;
-
             apr_hash_set(done, sc->datadir, APR_HASH_KEY_STRING, sc);
-            /* The SQL store's upkeep needs a connection of its own. */
-            st = tsr_background_store(s, sc->store, ptemp);
-            rv = st ? tsr_store_maintain(st, ptemp) : APR_EGENERAL;
-            ap_log_error(APLOG_MARK, rv == APR_SUCCESS ? APLOG_DEBUG
-                                                       : APLOG_WARNING,
-                         rv, s, "TSR00010: upkeep of the store in %s: %s "
-                         "in %" APR_TIME_T_FMT " ms", sc->datadir,
-                         rv == APR_SUCCESS ? "done" : "failed",
-                         apr_time_as_msec(apr_time_now() - t0));
+            fn(s, sc, ptemp);
         }
+    }
+}
+
+static void maintain_one(server_rec *s, tsr_server_conf_t *sc,
+                         apr_pool_t *ptemp)
+{
+    apr_time_t t0 = apr_time_now();
+    /* The SQL store's upkeep needs a connection of its own. */
+    tsr_store_t *st = tsr_background_store(s, sc->store, ptemp);
+    apr_status_t rv = st ? tsr_store_maintain(st, ptemp) : APR_EGENERAL;
+
+    ap_log_error(APLOG_MARK, rv == APR_SUCCESS ? APLOG_DEBUG : APLOG_WARNING,
+                 rv, s, "TSR00010: upkeep of the store in %s: %s in %"
+                 APR_TIME_T_FMT " ms", sc->datadir,
+                 rv == APR_SUCCESS ? "done" : "failed",
+                 apr_time_as_msec(apr_time_now() - t0));
+}
+
+static void trim_one(server_rec *s, tsr_server_conf_t *sc,
+                     apr_pool_t *ptemp)
+{
+    apr_status_t rv = tsr_store_trim_log(sc->store, ptemp);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "TSR00022: the log "
+                     "of the store in %s could not be trimmed", sc->datadir);
+    }
+}
+
+/* The upkeep, in whichever child holds mod_watchdog's singleton, every
+ * 30 s. */
+static apr_status_t maintain(int state, void *baton, apr_pool_t *ptemp)
+{
+    if (state == AP_WATCHDOG_STATE_RUNNING) {
+        each_store(baton, ptemp, maintain_one);
     }
     return APR_SUCCESS;
 }
@@ -369,27 +389,8 @@ static apr_status_t maintain(int state, void *baton, apr_pool_t *ptemp)
  * grown (a checkpoint in Berkeley DB, when enough was written). */
 static apr_status_t trim_logs(int state, void *baton, apr_pool_t *ptemp)
 {
-    server_rec *main = baton, *s;
-    apr_hash_t *done;
-
-    if (state != AP_WATCHDOG_STATE_RUNNING) {
-        return APR_SUCCESS;
-    }
-    done = apr_hash_make(ptemp);
-    for (s = main; s; s = s->next) {
-        tsr_server_conf_t *sc = server_conf(s);
-        apr_status_t rv;
-
-        if (sc->store == NULL
-            || apr_hash_get(done, sc->datadir, APR_HASH_KEY_STRING)) {
-            continue;
-        }
-        apr_hash_set(done, sc->datadir, APR_HASH_KEY_STRING, sc);
-        if ((rv = tsr_store_trim_log(sc->store, ptemp)) != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "TSR00022: the "
-                         "log of the store in %s could not be trimmed",
-                         sc->datadir);
-        }
+    if (state == AP_WATCHDOG_STATE_RUNNING) {
+        each_store(baton, ptemp, trim_one);
     }
     return APR_SUCCESS;
 }

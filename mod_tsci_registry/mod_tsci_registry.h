@@ -217,13 +217,13 @@ int tsr_io_send_json(request_rec *r, int status, json_object *obj);
  * are pushed to the client at once.  OK or AP_FILTER_ERROR. */
 int tsr_io_pass_body(request_rec *r, apr_bucket_brigade *bb,
                      apr_size_t len);
-/* Send a ready text with content type (len bytes, lives in r->pool). */
 /* Pass n pieces (len bytes in all) as the body, each as it is (their
  * memory must outlive the request): ready documents go out without a
  * copy. */
 struct iovec;
 int tsr_io_pass_iovec(request_rec *r, const struct iovec *iov, int n,
                       apr_size_t len);
+/* Send a ready text with content type (len bytes, lives in r->pool). */
 int tsr_io_send_text(request_rec *r, int status, const char *ctype,
                      const char *text, apr_size_t len);
 /* Send err as {"error":..., "reason":...}; 5xx are logged once here. */

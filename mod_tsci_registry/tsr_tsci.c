@@ -203,9 +203,7 @@ static apr_status_t pkg_create_body(tsci_tx_t *t, void *baton,
     if ((rv = t->kv->put(t->kv, k, klen, "", 0)) != APR_SUCCESS) {
         return rv;
     }
-    k = tsci_key(t->p, 'P', id, NULL, &klen);
-    if ((rv = tsci_rec_put(t, k, klen, pkg)) != APR_SUCCESS
-        || (rv = tsci_search_keep(t, pkg)) != APR_SUCCESS) {
+    if ((rv = tsci_pkg_put(t, pkg)) != APR_SUCCESS) {
         return rv;
     }
     *pout = tsci_pkg_wire(t, pkg);
@@ -535,8 +533,7 @@ static apr_status_t pkg_update_body(tsci_tx_t *t, void *baton,
         "public_dist_enabled", NULL
     };
     json_object *pkg, *params = t->c->params;
-    const char *name, *view, *k;
-    apr_size_t klen;
+    const char *name, *view;
     apr_status_t rv;
     int i;
 
@@ -570,10 +567,7 @@ static apr_status_t pkg_update_body(tsci_tx_t *t, void *baton,
     if (name != NULL && (rv = pkg_rename(t, pkg, name, perr))) {
         return rv;
     }
-    tsci_set_str(pkg, "updated_at", t->now);
-    k = tsci_key(t->p, 'P', tsci_str(pkg, "package_id"), NULL, &klen);
-    if ((rv = tsci_rec_put(t, k, klen, pkg)) != APR_SUCCESS
-        || (rv = tsci_search_keep(t, pkg)) != APR_SUCCESS
+    if ((rv = tsci_pkg_put(t, pkg)) != APR_SUCCESS
         /* Private or not is also the npm package's access. */
         || (rv = tsr_tsci_npm_mark(t, tsci_str(pkg, "package_id")))) {
         return rv;

@@ -311,7 +311,7 @@ apr_status_t tsci_release_select(tsci_tx_t *t, json_object *params,
     return rel_of_pkg(t, *ppkg, version, prel, perr);
 }
 
-static apr_status_t pkg_put(tsci_tx_t *t, json_object *pkg)
+apr_status_t tsci_pkg_put(tsci_tx_t *t, json_object *pkg)
 {
     apr_size_t klen;
     const char *k = tsci_key(t->p, 'P', tsci_str(pkg, "package_id"), NULL,
@@ -357,7 +357,7 @@ apr_status_t tsci_rel_put(tsci_tx_t *t, json_object *pkg, json_object *rel)
         && (rv = tsr_tsci_npm_mark(t, tsci_str(pkg, "package_id")))) {
         return rv;
     }
-    return pkg_put(t, pkg);
+    return tsci_pkg_put(t, pkg);
 }
 
 apr_status_t tsci_rel_set_latest(tsci_tx_t *t, json_object *pkg,

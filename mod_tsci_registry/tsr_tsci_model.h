@@ -75,6 +75,10 @@ apr_status_t tsci_release_select(tsci_tx_t *t, json_object *params,
                                  json_object **ppkg, json_object **prel,
                                  int *pnone, tsr_error_t **perr);
 
+/* Write the package record pkg (its updated_at now), and its words in
+ * the search index (tsr_tsci_search.h): every write of a package record
+ * goes through here. */
+apr_status_t tsci_pkg_put(tsci_tx_t *t, json_object *pkg);
 /* Write a release back, and keep its package's latest_* as the release
  * says (the release flagged latest is the package's latest). */
 apr_status_t tsci_rel_put(tsci_tx_t *t, json_object *pkg, json_object *rel);

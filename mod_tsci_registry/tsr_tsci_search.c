@@ -275,8 +275,9 @@ apr_status_t tsci_search_run(tsci_tx_t *t, const char *query, int limit,
     }
     memset(&h, 0, sizeof(h));
     /* Walk the rarest word's postings (counted up to a cap: a word past
-     * it is common, and any such one will do). */
-    for (i = 0; i < q->nelts; i++) {
+     * it is common, and any such one will do).  A query of one word has
+     * nothing to choose: its postings are walked once, not counted. */
+    for (i = 0; q->nelts > 1 && i < q->nelts; i++) {
         count_t c = { 0 };
 
         k = tsci_key(t->p, 'W', APR_ARRAY_IDX(q, i, const char *), NULL,

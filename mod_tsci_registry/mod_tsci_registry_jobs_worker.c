@@ -253,13 +253,6 @@ static void route(worker_t *w, apr_pool_t *p, tsr_job_t *job,
     w->job_id = NULL;
 }
 
-/* The store this round of w works on, in p (a connection taken for it is
- * given back when p is cleared), or NULL when none can be had now. */
-static tsr_store_t *round_store(worker_t *w, apr_pool_t *p)
-{
-    return tsr_background_store(w->s, w->proc, p);
-}
-
 static void *APR_THREAD_FUNC work(apr_thread_t *t, void *data)
 {
     worker_t *w = data;
@@ -295,7 +288,7 @@ static void *APR_THREAD_FUNC work(apr_thread_t *t, void *data)
             continue;
         }
         apr_pool_clear(p);
-        if ((w->store = round_store(w, p)) == NULL) {
+        if ((w->store = tsr_background_store(w->s, w->proc, p)) == NULL) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, w->s, "TSR00210: no "
                          "database connection for an autorouting worker "
                          "(see mod_dbd's messages)");

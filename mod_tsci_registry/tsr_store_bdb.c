@@ -623,15 +623,19 @@ apr_status_t tsr_store_bdb_prepare(apr_pool_t *p, const char *datadir,
     return rv;
 }
 
+/* A checkpoint when more than kbytes of log were written since the last
+ * one (Berkeley DB then removes the log files recovery no longer needs:
+ * DB_LOG_AUTO_REMOVE); below that, the library only compares numbers. */
+static apr_status_t checkpoint_after(bdb_t *b, u_int32_t kbytes)
+{
+    int ret = b->env->txn_checkpoint(b->env, kbytes, 0, 0);
+
+    return ret == 0 ? APR_SUCCESS : map_err(b, ret, "checkpoint");
+}
+
 apr_status_t tsr_store_bdb_checkpoint(tsr_store_t *s)
 {
-    bdb_t *b = s->impl;
-    int ret;
-
-    if ((ret = b->env->txn_checkpoint(b->env, 1024, 0, 0)) != 0) {
-        return map_err(b, ret, "checkpoint");
-    }
-    return APR_SUCCESS;
+    return checkpoint_after(s->impl, 1024);
 }
 
 /* ---- reads ---- */
@@ -2441,27 +2445,16 @@ static apr_status_t bdb_maintain(tsr_store_t *s, apr_pool_t *p)
     return rv == APR_SUCCESS ? tsr_store_bdb_checkpoint(s) : rv;
 }
 
-/* A checkpoint once TRIM_LOG_KBYTES of log were written since the last
- * one: Berkeley DB then removes the log files recovery no longer needs
- * (DB_LOG_AUTO_REMOVE).  Between two rounds of maintain (30 s) the
- * versions of a package with a megabyte document write gigabytes of log;
- * checked every second, the log on disk stays near this size plus a
- * second's writes.  Below the threshold the library only compares two
- * numbers. */
+/* Between two rounds of maintain (30 s) the versions of a package with a
+ * megabyte document write gigabytes of log; checked every second, the
+ * log on disk stays near this size plus a second's writes. */
 #define TRIM_LOG_KBYTES (16 * 1024)
 
 static apr_status_t bdb_trim_log(tsr_store_t *s, apr_pool_t *p)
 {
     bdb_t *b = s->impl;
-    int ret;
 
-    if (b->broken) {
-        return TSR_EBROKEN;
-    }
-    if ((ret = b->env->txn_checkpoint(b->env, TRIM_LOG_KBYTES, 0, 0)) != 0) {
-        return map_err(b, ret, "checkpoint");
-    }
-    return APR_SUCCESS;
+    return b->broken ? TSR_EBROKEN : checkpoint_after(b, TRIM_LOG_KBYTES);
 }
 
 static int bdb_recovery_needed(apr_pool_t *p, const tsr_store_config_t *cfg)

@@ -189,16 +189,7 @@ static json_object *params(const char *json)
 static apr_status_t call(tsr_tsci_fn *fn, const char *user, const char *ps,
                          json_object **pout, tsr_error_t **perr)
 {
-    tsr_tsci_call_t c;
-
-    memset(&c, 0, sizeof(c));
-    c.store = store;
-    c.p = fx_pool;
-    c.who.user = user;
-    c.params = params(ps);
-    c.max_inflated = 1 << 20;
-    *perr = NULL;
-    return fn(&c, pout, perr);
+    return fx_tsci_call(store, fn, user, ps, pout, perr);
 }
 
 static json_object *ok(tsr_tsci_fn *fn, const char *user, const char *ps)

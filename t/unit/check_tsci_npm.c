@@ -246,18 +246,10 @@ static tsr_store_t *store;
 static json_object *op(tsr_tsci_fn *fn, const char *user, const char *ps,
                        apr_status_t want, tsr_error_t **perr)
 {
-    tsr_tsci_call_t c;
-    json_object *out = NULL;
-    tsr_error_t *err = NULL;
-    apr_status_t rv;
+    json_object *out;
+    tsr_error_t *err;
+    apr_status_t rv = fx_tsci_call(store, fn, user, ps, &out, &err);
 
-    memset(&c, 0, sizeof(c));
-    c.store = store;
-    c.p = fx_pool;
-    c.who.user = user;
-    c.params = fx_json(fx_pool, ps);
-    c.max_inflated = 1 << 20;
-    rv = fn(&c, &out, &err);
     ck_assert_msg(rv == want, "%s: %d (%s)", ps, rv,
                   err ? err->message : "");
     if (perr) {

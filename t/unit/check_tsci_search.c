@@ -17,17 +17,10 @@ static tsr_store_t *store;
 static json_object *call_ok(tsr_tsci_fn *fn, const char *user,
                             const char *ps)
 {
-    tsr_tsci_call_t c;
-    json_object *out = NULL;
-    tsr_error_t *err = NULL;
-    apr_status_t rv;
+    json_object *out;
+    tsr_error_t *err;
+    apr_status_t rv = fx_tsci_call(store, fn, user, ps, &out, &err);
 
-    memset(&c, 0, sizeof(c));
-    c.store = store;
-    c.p = fx_pool;
-    c.who.user = user;
-    c.params = fx_json(fx_pool, ps);
-    rv = fn(&c, &out, &err);
     ck_assert_msg(rv == APR_SUCCESS, "%s refused: %s", ps,
                   err ? err->message : "");
     return out;

@@ -16,6 +16,7 @@
 #include "fixtures.h"
 #include "tsr_store_bdb.h"
 #include "tsr_store_dbd.h"
+#include "tsr_tsci.h"
 
 apr_pool_t *fx_pool;
 
@@ -482,4 +483,21 @@ void fx_age_entries(apr_pool_t *p, const char *dir, int seconds)
         }
     }
     apr_dir_close(d);
+}
+
+apr_status_t fx_tsci_call(tsr_store_t *s, tsr_tsci_fn *fn, const char *user,
+                          const char *params, json_object **pout,
+                          tsr_error_t **perr)
+{
+    tsr_tsci_call_t c;
+
+    memset(&c, 0, sizeof(c));
+    c.store = s;
+    c.p = fx_pool;
+    c.who.user = user;
+    c.params = fx_json(fx_pool, params);
+    c.max_inflated = 1 << 20;
+    *pout = NULL;
+    *perr = NULL;
+    return fn(&c, pout, perr);
 }

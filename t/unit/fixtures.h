@@ -7,6 +7,7 @@
 #include <check.h>
 #include <apr_pools.h>
 #include <json-c/json.h>
+#include "tsr_tsci.h"
 
 /* The pool of the running test, created and destroyed around it. */
 extern apr_pool_t *fx_pool;
@@ -95,6 +96,13 @@ struct tsr_store_t *fx_store(apr_pool_t *p);
  * a session on a connection of its own closed with p; NULL when
  * TSCI_TEST_PG is not set.  fx_have_pg says whether it is. */
 struct tsr_store_t *fx_store_dbd(apr_pool_t *p);
+
+/* Call the tscircuit API operation fn on store s as user (NULL:
+ * anonymous) with the JSON params, as the glue does (archives may inflate
+ * to 1 MB); its status, *pout and *perr (NULL unless refused). */
+apr_status_t fx_tsci_call(tsr_store_t *s, tsr_tsci_fn *fn, const char *user,
+                          const char *params, json_object **pout,
+                          tsr_error_t **perr);
 int fx_have_pg(void);
 
 /* Set the times of every entry of dir (symbolic links themselves, not

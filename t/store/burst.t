@@ -59,7 +59,11 @@ my ($disk, $written) = logs();
 is $ok, $n, "$n versions published in " . sprintf('%.1f', $took) . ' s';
 cmp_ok $written, '>=', 150 * 1024 * 1024,
     sprintf('the burst wrote %d MB of log', $written / 1048576);
-cmp_ok $peak, '<=', 64 * 1024 * 1024,
+# Measured here: 40-70 MB from one run to the next (and more than 64 MB
+# once under the whole suite), against 320 MB when the log is not trimmed
+# by size: the files the last checkpoint let go, plus what the publishes
+# in flight wrote since, in whole 10 MB files.
+cmp_ok $peak, '<=', 96 * 1024 * 1024,
     sprintf('the log on disk peaked at %.0f MB (sampled after each publish)',
             $peak / 1048576);
 

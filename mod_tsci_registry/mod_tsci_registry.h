@@ -44,6 +44,7 @@ typedef struct tsr_server_conf_t {
     int login_limit_user;       /* TsciRegistryLoginLimit; -1 unset */
     int login_limit_addr;
     apr_int64_t view_cache_bytes;   /* TsciRegistryViewCache; -1 unset */
+    apr_int64_t view_lag_ms;        /* TsciRegistryViewLag; -1 unset */
     const char *signing_key_path;   /* TsciRegistrySigningKey; NULL unset */
     /* The key itself, loaded (or made) by the parent in post_config. */
     const struct tsr_sign_key_t *signing_key;
@@ -79,9 +80,17 @@ typedef struct tsr_server_conf_t {
                                                            : (dflt))
 
 /* Bytes of hot package records each process keeps unless
- * TsciRegistryViewCache says: none until a quiet benchmark shows the cache
- * pays (docs/performance.md). */
+ * TsciRegistryViewCache says: none on Berkeley DB until a quiet benchmark
+ * shows the cache pays there (docs/performance.md); on the SQL store,
+ * where a read without it is a round trip to the database, enough for
+ * the hot documents, the largest a few megabytes. */
 #define TSR_DEFAULT_VIEW_CACHE ((apr_size_t)0)
+#define TSR_DEFAULT_VIEW_CACHE_DBD ((apr_size_t)64 * 1024 * 1024)
+/* How long a node may serve a package view another node has changed
+ * (TsciRegistryViewLag, milliseconds): far under the max-age public
+ * packuments are sent with, and a poll of the changes feed that often
+ * costs the database nothing. */
+#define TSR_DEFAULT_VIEW_LAG_MS 100
 
 /* Failed sign-ins are counted over this many seconds. */
 #define TSR_LOGIN_WINDOW 900

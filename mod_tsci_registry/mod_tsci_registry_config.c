@@ -20,6 +20,7 @@ void *tsr_create_server_conf(apr_pool_t *p, server_rec *s)
     c->login_limit_user = -1;
     c->login_limit_addr = -1;
     c->view_cache_bytes = -1;
+    c->view_lag_ms = -1;
     c->route_workers = -1;
     c->route_budget_ms = -1;
     c->route_retention_s = -1;
@@ -47,6 +48,8 @@ void *tsr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
                                                       : base->login_limit_addr;
     c->view_cache_bytes = add->view_cache_bytes != -1 ? add->view_cache_bytes
                                                       : base->view_cache_bytes;
+    c->view_lag_ms = add->view_lag_ms != -1 ? add->view_lag_ms
+                                            : base->view_lag_ms;
     c->signing_key_path = add->signing_key_path ? add->signing_key_path
                                                 : base->signing_key_path;
     c->jobs_somewhere = add->jobs_somewhere || base->jobs_somewhere;
@@ -279,6 +282,24 @@ static const char *add_trusted_proxy(cmd_parms *cmd, void *dv,
                                             sizeof(apr_ipsubnet_t *));
     }
     APR_ARRAY_PUSH(d->trusted_proxies, apr_ipsubnet_t *) = net;
+    return NULL;
+}
+
+/* TsciRegistryViewLag ms: 0 checks each view in the database at every
+ * read; at most a minute, so that no node lags far behind. */
+static const char *set_view_lag(cmd_parms *cmd, void *dv, const char *arg)
+{
+    tsr_server_conf_t *c = ap_get_module_config(cmd->server->module_config,
+                                                &tsci_registry_module);
+    char *end;
+    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+
+    if (*arg < '0' || *arg > '9' || *end || n > 60000) {
+        return apr_pstrcat(cmd->pool, "TsciRegistryViewLag takes "
+                           "milliseconds from 0 to 60000, not '", arg, "'",
+                           NULL);
+    }
+    c->view_lag_ms = n;
     return NULL;
 }
 
@@ -562,7 +583,12 @@ const command_rec tsr_cmds[] = {
                   "Longest side of a board to route, in mm (default 600)"),
     AP_INIT_TAKE1("TsciRegistryViewCache", set_view_cache, NULL, RSRC_CONF,
                   "Bytes of hot package records each Apache process keeps "
-                  "in memory (default 0: none)"),
+                  "in memory (default 0: none; 67108864 on the SQL "
+                  "store)"),
+    AP_INIT_TAKE1("TsciRegistryViewLag", set_view_lag, NULL, RSRC_CONF,
+                  "Milliseconds a node of the SQL store may serve a kept "
+                  "package record another node changed (default 100; "
+                  "0: check each read)"),
     AP_INIT_TAKE2("TsciRegistryLoginLimit", set_login_limit, NULL, RSRC_CONF,
                   "Failed sign-ins allowed per user and per client address "
                   "in 15 minutes (default 10 and 100; 0: no limit)"),

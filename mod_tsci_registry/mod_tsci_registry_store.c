@@ -48,6 +48,11 @@ static apr_uint32_t *token_gen;
 /* The package records' stamps (tsr_viewcache.h), in shared memory made
  * once for the life of httpd, like the token generation. */
 static apr_uint32_t *view_stamps;
+/* Where each SQL store's node stands in its changes feed (tsr_store.h,
+ * tsr_view_poll_t), by data directory: shared memory made once for the
+ * life of httpd too, so a generation starts where the last one was. */
+static apr_hash_t *view_polls;
+#define VIEW_POLL_KEY "tsci_registry_view_poll:"
 
 apr_uint32_t tsr_token_generation(void)
 {
@@ -100,19 +105,36 @@ static tsr_server_conf_t *server_conf(server_rec *s)
  * writer outside Apache (the admin tool) leaves stale. */
 #define VIEW_CACHE_TTL apr_time_from_sec(2)
 
-static apr_size_t view_cache_bytes(server_rec *s)
-{
-    apr_int64_t n = server_conf(s)->view_cache_bytes;
-
-    return n >= 0 ? (apr_size_t)n : TSR_DEFAULT_VIEW_CACHE;
-}
-
 /* The provider of s's store: TsciRegistryStore, or Berkeley DB. */
 static const tsr_store_provider_t *provider_of(server_rec *s)
 {
     tsr_server_conf_t *sc = server_conf(s);
 
     return sc->provider ? sc->provider : tsr_store_provider_find("bdb");
+}
+
+static apr_size_t view_cache_bytes(server_rec *s)
+{
+    apr_int64_t n = server_conf(s)->view_cache_bytes;
+
+    if (n >= 0) {
+        return (apr_size_t)n;
+    }
+    return provider_of(s) == tsr_store_dbd_provider()
+           ? TSR_DEFAULT_VIEW_CACHE_DBD : TSR_DEFAULT_VIEW_CACHE;
+}
+
+/* How long s's node may lag behind the others' writes to its views:
+ * 0 (each read checks the view in the database) unless other nodes can
+ * write its store. */
+static apr_interval_time_t view_lag(server_rec *s)
+{
+    apr_int64_t ms = server_conf(s)->view_lag_ms;
+
+    if (provider_of(s) != tsr_store_dbd_provider()) {
+        return 0;
+    }
+    return apr_time_from_msec(ms >= 0 ? ms : TSR_DEFAULT_VIEW_LAG_MS);
 }
 
 /* What the provider is told about the store of data directory dir, whose
@@ -456,6 +478,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     void *done = NULL;
     apr_hash_t *dirs;
+    apr_hash_index_t *hi;
     int first;
 
     /* The first pass at start-up only checks the configuration. */
@@ -480,6 +503,20 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main,
                      "TSR00019: no shared memory for the package records' "
                      "stamps; every read asks the store");
+    }
+    view_polls = apr_hash_make(pconf);
+    for (hi = apr_hash_first(ptemp, datadirs(ptemp, main)); hi;
+         hi = apr_hash_next(hi)) {
+        const char *dir = apr_hash_this_key(hi);
+        void *poll;
+
+        if (view_lag(apr_hash_this_val(hi)) > 0
+            && (poll = life_shm(main, apr_pstrcat(ptemp, VIEW_POLL_KEY, dir,
+                                                  NULL),
+                                sizeof(tsr_view_poll_t))) != NULL) {
+            apr_hash_set(view_polls, apr_pstrdup(pconf, dir),
+                         APR_HASH_KEY_STRING, poll);
+        }
     }
     apr_pool_userdata_get(&done, FIRST_DONE_KEY, main->process->pool);
     first = (done == NULL);
@@ -569,6 +606,10 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
                 && tsr_viewcache_create(&store->views, pchild, room,
                                         VIEW_CACHE_TTL) == APR_SUCCESS) {
                 store->view_stamps = view_stamps;
+                store->view_poll = view_polls
+                    ? apr_hash_get(view_polls, dir, APR_HASH_KEY_STRING)
+                    : NULL;
+                store->view_lag = view_lag(owner);
             }
         }
         apr_hash_set(dirs, dir, APR_HASH_KEY_STRING,

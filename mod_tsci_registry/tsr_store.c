@@ -174,6 +174,66 @@ static apr_status_t view_by_stamp(tsr_store_t *s, apr_pool_t *p,
     return rv;
 }
 
+/* Rows of the changes feed one poll reads at most: more than that since
+ * the last poll and every stamp is bumped instead. */
+#define VIEW_POLL_ROWS 512
+
+void tsr_store_view_poll(tsr_store_t *s, apr_pool_t *p, apr_time_t now)
+{
+    tsr_view_poll_t *vp = s->view_poll;
+    apr_uint64_t due = apr_atomic_read64(&vp->due);
+    apr_uint64_t seen, last;
+    apr_array_header_t *rows = NULL;
+    apr_pool_t *sub;
+    apr_status_t rv;
+    int i;
+
+    if ((apr_uint64_t)now < due
+        || apr_atomic_cas64(&vp->due, (apr_uint64_t)(now + s->view_lag),
+                            due) != due) {
+        return;                 /* not yet, or another thread polls */
+    }
+    seen = apr_atomic_read64(&vp->seen);
+    apr_pool_create(&sub, p);
+    enter(s);
+    rv = leave(s, seen ? s->provider->changes(s, sub, seen - 1, 0,
+                                              VIEW_POLL_ROWS, &rows)
+                       : s->provider->changes(s, sub, 0, 1, 1, &rows));
+    if (rv != APR_SUCCESS) {
+        /* Not knowing what changed, trust nothing kept: every read asks
+         * the store until a poll succeeds. */
+        tsr_store_views_forget(s->view_stamps);
+        apr_atomic_set64(&vp->due, 0);
+        apr_pool_destroy(sub);
+        return;
+    }
+    last = seen ? seen - 1 : 0;
+    if (seen == 0 || rows->nelts >= VIEW_POLL_ROWS) {
+        /* The node's first poll, or too much at once: whatever this
+         * node's processes keep may be older than the rows read. */
+        tsr_store_views_forget(s->view_stamps);
+    }
+    for (i = 0; i < rows->nelts; i++) {
+        const tsr_change_t *c = &APR_ARRAY_IDX(rows, i, tsr_change_t);
+
+        if (seen != 0 && rows->nelts < VIEW_POLL_ROWS) {
+            apr_atomic_inc32(&s->view_stamps[tsr_viewcache_slot(c->name)]);
+        }
+        if (c->seq > last) {
+            last = c->seq;
+        }
+    }
+    if (rows->nelts >= VIEW_POLL_ROWS) {
+        apr_atomic_set64(&vp->due, 0);      /* more to read: next read */
+    }
+    /* Forward only: a slower poll that overlapped a later one must not
+     * take the node back. */
+    while ((seen = apr_atomic_read64(&vp->seen)) < last + 1
+           && apr_atomic_cas64(&vp->seen, last + 1, seen) != seen) {
+    }
+    apr_pool_destroy(sub);
+}
+
 apr_status_t tsr_store_package_view(tsr_store_t *s, apr_pool_t *p,
                                     const char *name, tsr_view_kind_e kind,
                                     const char **pblob, apr_size_t *plen)
@@ -182,6 +242,9 @@ apr_status_t tsr_store_package_view(tsr_store_t *s, apr_pool_t *p,
     apr_time_t now = 0;
     apr_status_t rv;
 
+    if (s->views && s->view_stamps && s->view_poll) {
+        tsr_store_view_poll(s, p, apr_time_now());
+    }
     if (s->views && !s->view_stamps
         && s->provider->package_view_stamp != NULL) {
         return view_by_stamp(s, p, name, kind, pblob, plen);

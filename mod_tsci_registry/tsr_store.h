@@ -500,6 +500,13 @@ struct tsr_store_t {
      * cache, and every package write bumps its name's stamp. */
     struct tsr_viewcache_t *views;
     apr_uint32_t *view_stamps;
+    /* When set (by the glue, with views and view_stamps, for a store that
+     * other nodes write too): the poll through which the stamps follow
+     * their writes, read from the changes feed at most every view_lag.
+     * Without it such a store checks each view's stamp in the database
+     * at every read (package_view_stamp). */
+    struct tsr_view_poll_t *view_poll;
+    apr_interval_time_t view_lag;
     /* The base URL package writes through this handle make the gzip
      * records for (tsr_store_for_base), or NULL: the base the package's
      * records were made for before. */
@@ -509,6 +516,21 @@ struct tsr_store_t {
 /* Make every cached record of every process stale (after a recovery, or
  * anything else that changed the store behind the writers' backs). */
 void tsr_store_views_forget(apr_uint32_t *stamps);
+
+/* Where a node stands in the changes feed of a store other nodes write:
+ * in memory all of the node's processes share, zeroed at first.  The
+ * reads of the node take turns at polling the feed (one at most every
+ * view_lag) and bump the stamps of the packages written since, so a view
+ * a process keeps is served from memory until at most view_lag after
+ * another node changed it, and the node's own writes are seen at once. */
+typedef struct tsr_view_poll_t {
+    volatile apr_uint64_t due;      /* apr_time_t when the next poll is */
+    volatile apr_uint64_t seen;     /* 1 + the last change seen; 0: none */
+} tsr_view_poll_t;
+
+/* The poll's work, when it is due: what package views read through a
+ * polled store call first (exposed for the tests, which set now). */
+void tsr_store_view_poll(tsr_store_t *s, apr_pool_t *p, apr_time_t now);
 
 /* The provider called name ("bdb"), or NULL. */
 const tsr_store_provider_t *tsr_store_provider_find(const char *name);

@@ -545,9 +545,12 @@ static apr_status_t dbd_session(tsr_store_t **psess, apr_pool_t *p,
     s = apr_pmemdup(p, proc, sizeof(*s));
     s->conn = conn;
     /* The process's cache of views (when Apache gave it one) is checked
-     * against each view's stamp in the database, never against the
-     * stamps in memory, which another node's writes do not bump. */
-    s->view_stamps = NULL;
+     * against each view's stamp in the database, unless the node polls
+     * the changes feed for other nodes' writes (view_poll): the stamps
+     * in memory then follow those too. */
+    if (s->view_poll == NULL) {
+        s->view_stamps = NULL;
+    }
     *psess = s;
     return APR_SUCCESS;
 }

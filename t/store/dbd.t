@@ -13,18 +13,21 @@ use Apache::Test qw(-withtestmore have_lwp);
 use Test::More;
 use File::Path qw(mkpath rmtree);
 use TsciTest qw(main_store_independent npm_env run_npm npm_adduser unique t_var write_file req
-                json_of own_apache spare_port web_start web_form);
+                json_of own_apache spare_port web_start web_form publish_body);
+use Time::HiRes qw(time);
 use TsciPG;
 
 my $pg = TsciPG::needed();
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-Apache::Test::plan(tests => 35, Apache::Test::need(have_lwp,
+Apache::Test::plan(tests => 41, Apache::Test::need(have_lwp,
     main_store_independent("two nodes on a cluster of its own"), $pg,
     $have_npm || Apache::Test::skip_reason('npm is not installed')));
 
 my ($a, $b, $conn) = TsciPG::two_nodes(
     tag => 'dbd', ports => [0, 1], conf => <<'EOC');
-# Each process keeps views, checked against their stamps in the database.
+# Each process keeps views (less than the SQL store's default), and
+# looks at the changes feed for other nodes' writes every 100 ms (its
+# default).
 TsciRegistryViewCache 4194304
 EOC
 
@@ -142,6 +145,32 @@ is json_of(req(GET => "${rb}-/whoami", token => $wtoken))->{username}, $wuser,
 is req(GET => $done_b)->code, 404, 'collected once: gone on B as well';
 is TsciPG::psql($conn, 'SELECT count(*) FROM tsr_logins'), '0',
    'no sign-in row is left';
+
+# A node serves the views it keeps until its next look at the changes
+# feed (TsciRegistryViewLag, 100 ms by default): another node's write
+# shows there within that, and the node's own writes show at once.
+my $lagged = unique('lagged');
+my $put = sub {
+    my ($base, $version) = @_;
+    req(PUT => "$base$lagged", token => $wtoken,
+        body => publish_body(name => $lagged, version => $version))->code;
+};
+is $put->($ra, '1.0.0'), 201, 'a package published on A';
+ok json_of(req(GET => "$rb$lagged"))->{versions}{'1.0.0'},
+   'B reads it (and keeps it)';
+is $put->($ra, '1.0.1'), 201, 'a second version published on A';
+my $t0 = time;
+my $seen;
+while (time - $t0 < 5) {
+    $seen = json_of(req(GET => "$rb$lagged")) || {};
+    last if $seen->{versions}{'1.0.1'};
+    select undef, undef, undef, 0.01;
+}
+ok $seen->{versions}{'1.0.1'} && time - $t0 < 2,
+   sprintf 'B shows it within the lag (%.0f ms)', 1000 * (time - $t0);
+is $put->($rb, '1.0.2'), 201, 'a third version published on B';
+is json_of(req(GET => "$rb$lagged"))->{'dist-tags'}{latest}, '1.0.2',
+   'B shows its own write at once';
 
 my $log = `cat \Q$a->{errlog}\E \Q$b->{errlog}\E`;
 unlike $log, qr/exit signal|Segmentation/, 'no child died on either node';

@@ -27,7 +27,8 @@ Apache::Test::plan(tests => 16, Apache::Test::need(have_lwp,
 
 my ($a, $b, $conn) = TsciPG::two_nodes(
     tag => 'nodes', ports => [2, 3], conf => <<'EOC');
-# Each process keeps views, checked against their stamps in the database.
+# Each process keeps views (less than the SQL store's default), and
+# looks at the changes feed for other nodes' writes every 100 ms.
 TsciRegistryViewCache 4194304
 # Three failed sign-ins a user, whichever nodes they reach.
 TsciRegistryLoginLimit 3 100
@@ -94,7 +95,8 @@ ok scalar(grep { $_->[1] =~ /^1\.[12]\./ } @contended) > 0
    sprintf('both nodes acknowledged versions of one package (%d in all)',
            scalar @contended);
 
-# Everything read through B.
+# Everything read through B, once B's view of the changes (at most 100 ms
+# behind A) has caught up.
 sleep 1;
 my $doc = json_of(req(GET => "$b->{base}$pkg"));
 my @missing = grep { !$doc->{versions}{$_->[1]} } @contended;

@@ -516,6 +516,103 @@ START_TEST(cached_views_follow_other_nodes)
 }
 END_TEST
 
+/* A node that polls the changes feed (TsciRegistryViewLag): its
+ * processes serve what they keep from memory, with no round trip, until
+ * the next poll bumps the stamps of what other nodes wrote; its own
+ * writes bump them at once. */
+START_TEST(polled_views_follow_other_nodes)
+{
+    upd_t u = { "{\"name\":\"c\"}", "1-c", 0, 0, 0, 0, 0 };
+    upd_t d = { "{\"name\":\"d\"}", "1-d", 0, 0, 0, 0, 0 };
+    tsr_view_poll_t poll = { 0, 0 };
+    apr_uint32_t *stamps = apr_pcalloc(fx_pool,
+                                       TSR_VIEW_STAMPS * sizeof(*stamps));
+    tsr_viewcache_t *cache;
+    tsr_store_t *mine, *other;
+    tsr_error_t *err;
+    int i;
+
+    ck_assert_int_eq(tsr_viewcache_create(&cache, fx_pool, 1 << 20,
+                                          apr_time_from_sec(60)),
+                     APR_SUCCESS);
+    proc->views = cache;
+    proc->view_stamps = stamps;
+    proc->view_poll = &poll;
+    proc->view_lag = apr_time_from_sec(60);
+    ck_assert_int_eq(tsr_store_session(&mine, fx_pool, proc, &conn1),
+                     APR_SUCCESS);
+    proc->views = NULL;
+    proc->view_stamps = NULL;
+    proc->view_poll = NULL;
+    ck_assert_int_eq(tsr_store_session(&other, fx_pool, proc, &conn2),
+                     APR_SUCCESS);
+    ck_assert_ptr_eq(mine->view_stamps, stamps);
+
+    ck_assert_int_eq(update(other, "c", &u, &err), APR_SUCCESS);
+    ck_assert_str_eq(view_of(mine, "c", TSR_VIEW_FULL),
+                     "full of {\"name\":\"c\"}");
+    /* The first poll starts at the newest change (1) and puts the next
+     * one a lag away. */
+    ck_assert_uint_eq(poll.seen, 2);
+    ck_assert((apr_time_t)poll.due > apr_time_now() + apr_time_from_sec(30));
+
+    /* Within the lag the node serves what it keeps: even a view changed
+     * behind the store's back is not asked for. */
+    u.doc = "{\"name\":\"c\",\"v\":2}";
+    u.rev = "2-c";
+    ck_assert_int_eq(update(other, "c", &u, &err), APR_SUCCESS);
+    ck_assert_str_eq(view_of(mine, "c", TSR_VIEW_FULL),
+                     "full of {\"name\":\"c\"}");
+    /* The lag over, the poll reads change 2 and the view is read again. */
+    poll.due = 0;
+    ck_assert_str_eq(view_of(mine, "c", TSR_VIEW_FULL),
+                     "full of {\"name\":\"c\",\"v\":2}");
+    ck_assert_uint_eq(poll.seen, 3);
+
+    /* Another package's write leaves c's view where it is. */
+    ck_assert_int_eq(update(other, "d", &d, &err), APR_SUCCESS);
+    poll.due = 0;
+    sql(&conn2, "UPDATE tsr_views SET blob = 'x'::bytea "
+        "WHERE name = 'c' AND kind = 'f'");
+    ck_assert_str_eq(view_of(mine, "c", TSR_VIEW_FULL),
+                     "full of {\"name\":\"c\",\"v\":2}");
+    ck_assert_uint_eq(poll.seen, 4);
+
+    /* The node's own write is seen at once, lag or not. */
+    u.doc = "{\"name\":\"c\",\"v\":3}";
+    u.rev = "3-c";
+    ck_assert_int_eq(update(mine, "c", &u, &err), APR_SUCCESS);
+    ck_assert_str_eq(view_of(mine, "c", TSR_VIEW_FULL),
+                     "full of {\"name\":\"c\",\"v\":3}");
+    /* A package another node made is no longer missing at the poll. */
+    ck_assert_ptr_null(view_of(mine, "e", TSR_VIEW_FULL));
+    d.rev = "1-e";
+    d.doc = "{\"name\":\"e\"}";
+    ck_assert_int_eq(update(other, "e", &d, &err), APR_SUCCESS);
+    ck_assert_ptr_null(view_of(mine, "e", TSR_VIEW_FULL));
+    poll.due = 0;
+    ck_assert_str_eq(view_of(mine, "e", TSR_VIEW_FULL),
+                     "full of {\"name\":\"e\"}");
+
+    /* More changes than a poll reads: every kept view is dropped, and
+     * the polls that follow at once catch up. */
+    sql(&conn2, "UPDATE tsr_views SET blob = 'x'::bytea "
+        "WHERE name = 'c' AND kind = 'f'");
+    for (i = 0; i < 520; i++) {
+        upd_t m = { "{\"name\":\"m\"}", "", 0, 0, 0, 0, 0 };
+
+        m.rev = apr_psprintf(fx_pool, "%d-m", i + 1);
+        ck_assert_int_eq(update(other, "m", &m, &err), APR_SUCCESS);
+    }
+    poll.due = 0;
+    ck_assert_str_eq(view_of(mine, "c", TSR_VIEW_FULL), "x");
+    ck_assert_uint_eq(poll.due, 0);
+    ck_assert_str_eq(view_of(mine, "m", TSR_VIEW_FULL),
+                     "full of {\"name\":\"m\"}");
+    ck_assert_uint_eq(poll.seen, 5 + 520 + 1);
+}
+END_TEST
+
 START_TEST(not_yet_supported)
 {
     const char *rec;
@@ -815,6 +912,7 @@ Suite *make_store_dbd_suite(void)
     tcase_add_test(tc, package_writes);
     tcase_add_test(tc, change_sequence);
     tcase_add_test(tc, cached_views_follow_other_nodes);
+    tcase_add_test(tc, polled_views_follow_other_nodes);
     tcase_add_test(tc, not_yet_supported);
     tcase_add_test(tc, tsci_table);
     tcase_add_test(tc, search_postings_follow_writes);

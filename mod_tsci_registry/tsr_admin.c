@@ -117,6 +117,12 @@ apr_status_t tsr_admin_each_user(tsr_store_t *s, apr_pool_t *p,
     return each(s, p, tsr_store_user_names, fn, baton);
 }
 
+apr_status_t tsr_admin_each_org(tsr_store_t *s, apr_pool_t *p,
+                                tsr_admin_user_fn *fn, void *baton)
+{
+    return each(s, p, tsr_store_org_names, fn, baton);
+}
+
 typedef struct users_t {
     tsr_store_t *store;
     json_object *list;

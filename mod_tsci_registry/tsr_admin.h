@@ -55,6 +55,10 @@ typedef apr_status_t tsr_admin_user_fn(void *baton, apr_pool_t *p,
 apr_status_t tsr_admin_each_user(tsr_store_t *s, apr_pool_t *p,
                                  tsr_admin_user_fn *fn, void *baton);
 
+/* And for every organisation (fn as for users). */
+apr_status_t tsr_admin_each_org(tsr_store_t *s, apr_pool_t *p,
+                                tsr_admin_user_fn *fn, void *baton);
+
 /* Every user, in name order, as an array of {"name", "email" (when
  * set), "created", "tokens" (how many)} (owned by p). */
 apr_status_t tsr_admin_users(json_object **plist, apr_pool_t *p,

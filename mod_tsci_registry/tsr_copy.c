@@ -1,6 +1,8 @@
 /* tsr_copy: users and tokens first (so a package's creator and starrers
- * exist), then every package in name order, then stars and
- * organisations. */
+ * exist), then every package with its stars, in the order of its last
+ * change in the source's feed and at that change's number, then every
+ * organisation. */
+#include <stdlib.h>
 #include <string.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
@@ -20,8 +22,10 @@ typedef struct copy_t {
     tsr_copy_result_t *res;
     apr_pool_t *pool;               /* the run's */
     apr_hash_t *creators;           /* package -> user */
-    apr_array_header_t *stars;      /* "user\0package" pairs, as 2 char * */
-    apr_hash_t *scopes;             /* scope -> "" */
+    apr_hash_t *stars;              /* package -> array of users */
+    apr_hash_t *last_seq;           /* package -> its last change number */
+    apr_array_header_t *order;      /* of placed_t, the packages to copy */
+    apr_uint64_t seq;               /* the source's last change number */
     int other_dir;                  /* tarballs are copied */
     tsr_admin_progress_fn *progress;
     void *baton;
@@ -101,10 +105,88 @@ static apr_status_t copy_user(void *baton, apr_pool_t *p, const char *name)
         return store_failed(c, p, rv, "listing the stars of", name);
     }
     for (i = 0; i < names->nelts; i++) {
-        APR_ARRAY_PUSH(c->stars, char *) = apr_pstrdup(c->pool, name);
-        APR_ARRAY_PUSH(c->stars, char *) =
-            apr_pstrdup(c->pool, APR_ARRAY_IDX(names, i, char *));
+        const char *pkg = APR_ARRAY_IDX(names, i, char *);
+        apr_array_header_t *users = apr_hash_get(c->stars, pkg,
+                                                 APR_HASH_KEY_STRING);
+
+        if (users == NULL) {
+            users = apr_array_make(c->pool, 2, sizeof(char *));
+            apr_hash_set(c->stars, apr_pstrdup(c->pool, pkg),
+                         APR_HASH_KEY_STRING, users);
+        }
+        APR_ARRAY_PUSH(users, char *) = apr_pstrdup(c->pool, name);
     }
+    return APR_SUCCESS;
+}
+
+/* A package to copy and the number of its last change in the source. */
+typedef struct placed_t {
+    const char *name;
+    apr_uint64_t seq;
+} placed_t;
+
+static int by_seq(const void *a, const void *b)
+{
+    const placed_t *x = a, *y = b;
+
+    if (x->seq != y->seq) {
+        return x->seq < y->seq ? -1 : 1;
+    }
+    return strcmp(x->name, y->name);
+}
+
+/* Every package's last change in the source's feed. */
+static apr_status_t read_feed(copy_t *c, apr_pool_t *p)
+{
+    apr_pool_t *page;
+    apr_uint64_t after = 0;
+    apr_status_t rv;
+
+    apr_pool_create(&page, p);
+    for (;;) {
+        apr_array_header_t *rows;
+        int i;
+
+        apr_pool_clear(page);
+        if ((rv = tsr_store_changes(c->from, page, after, 0, 1000, &rows))
+            != APR_SUCCESS) {
+            apr_pool_destroy(page);
+            return store_failed(c, p, rv, "reading", "the changes feed");
+        }
+        if (rows->nelts == 0) {
+            break;
+        }
+        for (i = 0; i < rows->nelts; i++) {
+            const tsr_change_t *ch = &APR_ARRAY_IDX(rows, i, tsr_change_t);
+            apr_uint64_t *at = apr_hash_get(c->last_seq, ch->name,
+                                            APR_HASH_KEY_STRING);
+
+            if (at == NULL) {
+                at = apr_palloc(c->pool, sizeof(*at));
+                apr_hash_set(c->last_seq, apr_pstrdup(c->pool, ch->name),
+                             APR_HASH_KEY_STRING, at);
+            }
+            *at = ch->seq;
+            after = ch->seq;
+        }
+    }
+    apr_pool_destroy(page);
+    if (after > c->seq) {
+        c->seq = after;
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t place_package(void *baton, apr_pool_t *p,
+                                  const char *name)
+{
+    copy_t *c = baton;
+    placed_t *pl = apr_array_push(c->order);
+    apr_uint64_t *at = apr_hash_get(c->last_seq, name, APR_HASH_KEY_STRING);
+
+    (void)p;
+    pl->name = apr_pstrdup(c->pool, name);
+    pl->seq = at ? *at : 0;         /* older stores kept no row */
     return APR_SUCCESS;
 }
 
@@ -237,14 +319,31 @@ static apr_status_t copy_package(void *baton, apr_pool_t *p,
              p, name, write_doc, &w, c->perr)) != APR_SUCCESS) {
         return store_failed(c, p, rv, "writing", name);
     }
-    if (name[0] == '@' && strchr(name, '/')) {
-        apr_hash_set(c->scopes, apr_pstrmemdup(c->pool, name + 1,
-                                               strchr(name, '/') - name - 1),
-                     APR_HASH_KEY_STRING, "");
-    }
     c->res->packages++;
     if (c->progress) {
         c->progress(c->baton, "packages", c->res->packages, c->total);
+    }
+    return APR_SUCCESS;
+}
+
+/* A star is a write of its package (the only way the interface keeps a
+ * user's starred list): the document stays as it is. */
+static apr_status_t copy_stars(copy_t *c, apr_pool_t *p, const char *name,
+                               const apr_array_header_t *users)
+{
+    int i;
+
+    for (i = 0; users && i < users->nelts; i++) {
+        doc_write_t w;
+        apr_status_t rv;
+
+        memset(&w, 0, sizeof(w));
+        w.star_user = APR_ARRAY_IDX(users, i, char *);
+        if ((rv = tsr_store_package_update(c->to, p, name, write_doc, &w,
+                                           c->perr)) != APR_SUCCESS) {
+            return store_failed(c, p, rv, "starring", name);
+        }
+        c->res->stars++;
     }
     return APR_SUCCESS;
 }
@@ -269,27 +368,52 @@ static apr_status_t put_org(void *baton, apr_pool_t *p, const char *cur,
     return APR_SUCCESS;
 }
 
+/* An organisation's record as it is: its members and teams (the
+ * packages it owns are the packages', copied above). */
+static apr_status_t copy_org(void *baton, apr_pool_t *p, const char *name)
+{
+    copy_t *c = baton;
+    org_put_t o;
+    apr_status_t rv;
+
+    if ((rv = tsr_store_org_get(c->from, p, name, &o.rec, &o.len))
+        == TSR_ENOTFOUND) {
+        return APR_SUCCESS;         /* removed meanwhile */
+    }
+    if (rv != APR_SUCCESS
+        || (rv = tsr_store_org_update(c->to, p, name, put_org, &o, c->perr))
+               != APR_SUCCESS) {
+        return store_failed(c, p, rv, "copying the organisation", name);
+    }
+    c->res->orgs++;
+    return APR_SUCCESS;
+}
+
 /* Nothing on the target yet: a copy into a registry in use would mix two
  * registries' counters and feeds. */
 static apr_status_t target_empty(copy_t *c, apr_pool_t *p)
 {
     tsr_store_stats_t st;
-    apr_array_header_t *users;
+    apr_array_header_t *users, *orgs;
     apr_status_t rv;
 
     memset(&st, 0, sizeof(st));
     if ((rv = tsr_store_stats(c->to, p, &st)) != APR_SUCCESS
         || (rv = tsr_store_user_names(c->to, p, "", 1, &users))
+               != APR_SUCCESS
+        || (rv = tsr_store_org_names(c->to, p, "", 1, &orgs))
                != APR_SUCCESS) {
         return store_failed(c, p, rv, "reading", "the target");
     }
-    if (st.doc_count + st.doc_del_count > 0 || users->nelts > 0) {
+    if (st.doc_count + st.doc_del_count > 0 || users->nelts > 0
+        || orgs->nelts > 0) {
         return tsr_error_set(c->perr, c->pool, 409, NULL, "the target "
                              "store is not empty (%" APR_UINT64_T_FMT
-                             " packages, %s users): a registry is copied "
-                             "into an empty one only",
+                             " packages, %s users, %s organisations): a "
+                             "registry is copied into an empty one only",
                              st.doc_count + st.doc_del_count,
-                             users->nelts ? "some" : "no");
+                             users->nelts ? "some" : "no",
+                             orgs->nelts ? "some" : "no");
     }
     return APR_SUCCESS;
 }
@@ -301,7 +425,6 @@ apr_status_t tsr_copy_run(tsr_copy_result_t *res, apr_pool_t *p,
 {
     copy_t c;
     tsr_store_stats_t st;
-    apr_hash_index_t *hi;
     apr_pool_t *item;
     apr_status_t rv;
     int i;
@@ -313,8 +436,9 @@ apr_status_t tsr_copy_run(tsr_copy_result_t *res, apr_pool_t *p,
     c.res = res;
     c.pool = p;
     c.creators = apr_hash_make(p);
-    c.stars = apr_array_make(p, 16, sizeof(char *));
-    c.scopes = apr_hash_make(p);
+    c.stars = apr_hash_make(p);
+    c.last_seq = apr_hash_make(p);
+    c.order = apr_array_make(p, 64, sizeof(placed_t));
     c.other_dir = strcmp(from->datadir, to->datadir) != 0;
     c.progress = progress;
     c.baton = baton;
@@ -322,54 +446,51 @@ apr_status_t tsr_copy_run(tsr_copy_result_t *res, apr_pool_t *p,
     memset(&st, 0, sizeof(st));
     if (tsr_store_stats(from, p, &st) == APR_SUCCESS) {
         c.total = st.doc_count + st.doc_del_count;
+        c.seq = st.update_seq;
     }
     if ((rv = target_empty(&c, p)) != APR_SUCCESS
         || (rv = tsr_admin_each_user(from, p, copy_user, &c))
                != APR_SUCCESS
-        || (rv = tsr_admin_each_package(from, p, copy_package, &c))
+        || (rv = read_feed(&c, p)) != APR_SUCCESS
+        || (rv = tsr_admin_each_package(from, p, place_package, &c))
                != APR_SUCCESS) {
         return rv;
     }
+    /* In the order of their last changes, each package's writes (its
+     * document, then a write per star) end at that change's number, or
+     * past it when the numbers before were taken: a follower of the
+     * source's feed that stopped at any number finds every package
+     * changed after it above that number on the target too. */
+    qsort(c.order->elts, c.order->nelts, sizeof(placed_t), by_seq);
     apr_pool_create(&item, p);
-    /* A star is a write of its package (the only way the interface
-     * keeps a user's starred list): the document stays as it is. */
-    for (i = 0; i + 1 < c.stars->nelts; i += 2) {
-        doc_write_t w;
-        const char *user = APR_ARRAY_IDX(c.stars, i, char *);
-        const char *name = APR_ARRAY_IDX(c.stars, i + 1, char *);
+    for (i = 0; i < c.order->nelts; i++) {
+        const placed_t *pl = &APR_ARRAY_IDX(c.order, i, placed_t);
+        const apr_array_header_t *users = apr_hash_get(
+            c.stars, pl->name, APR_HASH_KEY_STRING);
+        apr_uint64_t writes = 1 + (users ? users->nelts : 0);
+        int copied;
 
         apr_pool_clear(item);
-        memset(&w, 0, sizeof(w));
-        w.star_user = user;
-        rv = tsr_store_package_update(to, item, name, write_doc, &w, perr);
-        if (rv == TSR_EREFUSED && perr && *perr
-            && (*perr)->http_status == 404) {
-            *perr = NULL;           /* a star of a package never copied */
-            continue;
-        }
-        if (rv != APR_SUCCESS) {
-            apr_pool_destroy(item);
-            return store_failed(&c, p, rv, "starring", name);
-        }
-        res->stars++;
-    }
-    for (hi = apr_hash_first(p, c.scopes); hi; hi = apr_hash_next(hi)) {
-        const char *org = apr_hash_this_key(hi);
-        org_put_t o;
-
-        apr_pool_clear(item);
-        rv = tsr_store_org_get(from, item, org, &o.rec, &o.len);
-        if (rv == TSR_ENOTFOUND) {
-            continue;               /* a user's scope, not an org's */
-        }
-        if (rv != APR_SUCCESS
-            || (rv = tsr_store_org_update(to, item, org, put_org, &o, perr))
+        if (pl->seq > writes
+            && (rv = tsr_store_change_seq_floor(to, item, pl->seq - writes))
                    != APR_SUCCESS) {
             apr_pool_destroy(item);
-            return store_failed(&c, p, rv, "copying the organisation", org);
+            return store_failed(&c, p, rv, "numbering", pl->name);
         }
-        res->orgs++;
+        copied = (int)res->packages;
+        if ((rv = copy_package(&c, item, pl->name)) != APR_SUCCESS
+            || (res->packages > (apr_uint64_t)copied
+                && (rv = copy_stars(&c, item, pl->name, users))
+                       != APR_SUCCESS)) {
+            apr_pool_destroy(item);
+            return rv;
+        }
     }
     apr_pool_destroy(item);
-    return APR_SUCCESS;
+    /* The feed goes on from where the source's stopped. */
+    if (c.seq > 0 && (rv = tsr_store_change_seq_floor(to, p, c.seq))
+                         != APR_SUCCESS) {
+        return store_failed(&c, p, rv, "numbering", "the changes feed");
+    }
+    return tsr_admin_each_org(from, p, copy_org, &c);
 }

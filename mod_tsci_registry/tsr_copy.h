@@ -20,13 +20,15 @@ typedef struct tsr_copy_result_t {
 } tsr_copy_result_t;
 
 /* Copy everything from into to, which must be empty (no package, no
- * user: 409 otherwise): users with their records, every token by its
- * hash, package documents as they are (with their revisions, and their
- * views rendered again from them), who created each package, stars, the
- * organisations that own the scopes of packages, and, when the two data
- * directories differ, the tarball files the documents name.  Each
- * package is one write on the target, so its changes feed starts again
- * with one change per package (in name order) and one per star.  Only
+ * user, no organisation: 409 otherwise): users with their records, every
+ * token by its hash, package documents as they are (with their
+ * revisions, and their views rendered again from them), who created each
+ * package, stars, every organisation, and, when the two data directories
+ * differ, the tarball files the documents name.  The changes feed keeps
+ * its numbers: each package is written (then starred) in the order of
+ * its last change in from's feed, its last write numbered as that change
+ * or after it, and to's feed goes on after from's last number; the
+ * history before each package's last change is not kept.  Only
  * meaningful while nothing writes to from. */
 apr_status_t tsr_copy_run(tsr_copy_result_t *res, apr_pool_t *p,
                           tsr_store_t *from, tsr_store_t *to,

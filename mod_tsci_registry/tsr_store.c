@@ -537,6 +537,27 @@ apr_status_t tsr_store_user_names(tsr_store_t *s, apr_pool_t *p,
     return leave(s, s->provider->user_names(s, p, after, max, pnames));
 }
 
+apr_status_t tsr_store_org_names(tsr_store_t *s, apr_pool_t *p,
+                                 const char *after, apr_size_t max,
+                                 apr_array_header_t **pnames)
+{
+    if (s->provider->org_names == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->org_names(s, p, after, max, pnames));
+}
+
+apr_status_t tsr_store_change_seq_floor(tsr_store_t *s, apr_pool_t *p,
+                                        apr_uint64_t seq)
+{
+    if (s->provider->change_seq_floor == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->change_seq_floor(s, p, seq));
+}
+
 apr_status_t tsr_store_user_update(tsr_store_t *s, apr_pool_t *p,
                                    const char *name,
                                    tsr_record_update_fn *fn, void *baton,

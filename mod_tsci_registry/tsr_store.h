@@ -475,6 +475,18 @@ typedef struct tsr_store_provider_t {
      * maintain; it does next to nothing when little was written.  NULL
      * when the store's log is not the module's to keep. */
     apr_status_t (*trim_log)(tsr_store_t *s, apr_pool_t *p);
+    /* ---- administration, continued ---- */
+    /* At most max names of organisations after after ("": from the
+     * first), in order: a cursor over every organisation, those that own
+     * no package too. */
+    apr_status_t (*org_names)(tsr_store_t *s, apr_pool_t *p,
+                              const char *after, apr_size_t max,
+                              apr_array_header_t **pnames);
+    /* Make the next change number at least seq + 1 (never lower it): a
+     * copy keeps each package's place in the changes feed it came from,
+     * so that its followers miss nothing. */
+    apr_status_t (*change_seq_floor)(tsr_store_t *s, apr_pool_t *p,
+                                     apr_uint64_t seq);
 } tsr_store_provider_t;
 
 /* A process's handle, or a session on one: what every operation takes. */
@@ -699,6 +711,11 @@ apr_status_t tsr_store_package_names_after(tsr_store_t *s, apr_pool_t *p,
                                            const char *after,
                                            apr_size_t max,
                                            apr_array_header_t **pnames);
+apr_status_t tsr_store_org_names(tsr_store_t *s, apr_pool_t *p,
+                                 const char *after, apr_size_t max,
+                                 apr_array_header_t **pnames);
+apr_status_t tsr_store_change_seq_floor(tsr_store_t *s, apr_pool_t *p,
+                                        apr_uint64_t seq);
 apr_status_t tsr_store_package_reindex(tsr_store_t *s, apr_pool_t *p,
                                        const char *name,
                                        tsr_package_update_fn *fn,

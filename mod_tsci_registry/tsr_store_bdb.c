@@ -2530,6 +2530,33 @@ static apr_status_t bdb_user_names(tsr_store_t *s, apr_pool_t *p,
     return keys_after(s->impl, p, DB_USERS, after, max, pnames);
 }
 
+static int seq_floor_step(bdb_t *b, DB_TXN *txn, void *baton)
+{
+    apr_uint64_t m[M_COUNT];
+    int ret;
+
+    if ((ret = read_meta(b, txn, m, DB_RMW)) != 0
+        || m[M_SEQ] >= *(apr_uint64_t *)baton) {
+        return ret;
+    }
+    m[M_SEQ] = *(apr_uint64_t *)baton;
+    return write_meta(b, txn, m);
+}
+
+static apr_status_t bdb_change_seq_floor(tsr_store_t *s, apr_pool_t *p,
+                                         apr_uint64_t seq)
+{
+    (void)p;
+    return in_txn(s->impl, seq_floor_step, &seq, "change number");
+}
+
+static apr_status_t bdb_org_names(tsr_store_t *s, apr_pool_t *p,
+                                  const char *after, apr_size_t max,
+                                  apr_array_header_t **pnames)
+{
+    return keys_after(s->impl, p, DB_ORGS, after, max, pnames);
+}
+
 static apr_status_t bdb_package_names_after(tsr_store_t *s, apr_pool_t *p,
                                             const char *after,
                                             apr_size_t max,
@@ -3053,7 +3080,9 @@ static const tsr_store_provider_t bdb_provider = {
     tsr_bdb_tsci_txn,
     NULL,                       /* package_view_stamp: shared stamps */
     NULL,                       /* login_failures: shared memory */
-    bdb_trim_log
+    bdb_trim_log,
+    bdb_org_names,
+    bdb_change_seq_floor
 };
 
 /* ---- for the provider's other files (tsr_store_bdb_int.h) ---- */

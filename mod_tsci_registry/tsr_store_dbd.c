@@ -636,7 +636,9 @@ static const tsr_store_provider_t dbd_provider = {
     tsr_dbd_tsci_txn,
     tsr_dbd_package_view_stamp,
     tsr_dbd_login_failures,
-    NULL                        /* trim_log: PostgreSQL keeps its own */
+    NULL,                       /* trim_log: PostgreSQL keeps its own */
+    tsr_dbd_org_names,
+    tsr_dbd_change_seq_floor
 };
 
 const tsr_store_provider_t *tsr_store_dbd_provider(void)

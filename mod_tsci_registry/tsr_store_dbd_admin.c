@@ -22,6 +22,16 @@ static const tsr_dbd_sql_t package_names_after_sql = {
     "SELECT name FROM tsr_packages WHERE name COLLATE \"C\" > %s "
     "ORDER BY name COLLATE \"C\" LIMIT %s::bigint"
 };
+static const tsr_dbd_sql_t org_names_sql = {
+    "tsr_org_names",
+    "SELECT name FROM tsr_orgs WHERE name COLLATE \"C\" > %s "
+    "ORDER BY name COLLATE \"C\" LIMIT %s::bigint"
+};
+static const tsr_dbd_sql_t seq_floor_sql = {
+    "tsr_seq_floor",
+    "UPDATE tsr_counters SET update_seq = greatest(update_seq, "
+    "%s::bigint) WHERE id = 1 RETURNING update_seq"
+};
 static const tsr_dbd_sql_t user_del_sql = {
     "tsr_user_del",
     "DELETE FROM tsr_users WHERE name = %s RETURNING 1"
@@ -66,6 +76,22 @@ apr_status_t tsr_dbd_user_names(tsr_store_t *s, apr_pool_t *p,
                                 apr_array_header_t **pnames)
 {
     return tsr_dbd_names_upto(s, p, &user_names_sql, after, max, pnames);
+}
+
+apr_status_t tsr_dbd_change_seq_floor(tsr_store_t *s, apr_pool_t *p,
+                                      apr_uint64_t seq)
+{
+    const char *args[] = { apr_psprintf(p, "%" APR_UINT64_T_FMT, seq) };
+    const char *v;
+
+    return tsr_dbd_value(s, p, &seq_floor_sql, 1, args, &v);
+}
+
+apr_status_t tsr_dbd_org_names(tsr_store_t *s, apr_pool_t *p,
+                               const char *after, apr_size_t max,
+                               apr_array_header_t **pnames)
+{
+    return tsr_dbd_names_upto(s, p, &org_names_sql, after, max, pnames);
 }
 
 apr_status_t tsr_dbd_package_names_after(tsr_store_t *s, apr_pool_t *p,

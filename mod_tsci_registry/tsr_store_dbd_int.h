@@ -158,6 +158,11 @@ apr_status_t tsr_dbd_changes(tsr_store_t *s, apr_pool_t *p,
                              apr_size_t max, apr_array_header_t **prows);
 
 /* tsr_store_dbd_admin.c: the administrator's tool's operations */
+apr_status_t tsr_dbd_change_seq_floor(tsr_store_t *s, apr_pool_t *p,
+                                      apr_uint64_t seq);
+apr_status_t tsr_dbd_org_names(tsr_store_t *s, apr_pool_t *p,
+                               const char *after, apr_size_t max,
+                               apr_array_header_t **pnames);
 apr_status_t tsr_dbd_user_names(tsr_store_t *s, apr_pool_t *p,
                                 const char *after, apr_size_t max,
                                 apr_array_header_t **pnames);

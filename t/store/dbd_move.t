@@ -19,7 +19,7 @@ use TsciPG;
 
 my $pg = TsciPG::needed();
 my $have_npm = system('npm --version >/dev/null 2>&1') == 0;
-Apache::Test::plan(tests => 46, Apache::Test::need(have_lwp,
+Apache::Test::plan(tests => 49, Apache::Test::need(have_lwp,
     main_store_independent("one on each store, a cluster of its own"),
     $pg,
     $have_npm || Apache::Test::skip_reason('npm is not installed')));
@@ -105,6 +105,8 @@ is $rc, 0, 'npm publish 1.1.0' or diag $out;
 my $npmrc = slurp($env->{userconfig});
 my ($token) = $npmrc =~ /_authToken=(\S+)/;
 ok $token, 'npm kept its token';
+my $seq_a = json_of(req(GET => $a->{base}))->{update_seq};
+ok $seq_a >= 2, "the feed on Berkeley DB is at $seq_a";
 $a->{stop}->();
 
 my ($err);
@@ -136,6 +138,13 @@ my $b = own_apache(name => 'move-dbd', port => spare_port(1),
 push @apaches, $b;
 ok $b->{up}, 'an Apache on the SQL store, on the moved registry'
     or diag $b->{start_out};
+# A follower of the feed carries on: the package is at the number of its
+# last change, and the sequence goes on from there.
+is json_of(req(GET => $b->{base}))->{update_seq}, $seq_a,
+   'the feed on PostgreSQL is where it was';
+my $rows = json_of(req(GET => "$b->{base}_changes?since=" . ($seq_a - 1)));
+is_deeply [map { $_->{id} } @{ $rows->{results} || [] }], [$lib],
+   'and shows the package at its last change';
 (my $bkey = $b->{base}) =~ s{^https?:}{};
 open my $rcf, '>>', $env->{userconfig} or die $!;
 print $rcf "$bkey:_authToken=$token\n";

@@ -414,6 +414,48 @@ static tsr_store_t *bdb_store(const char *dir)
     return s;
 }
 
+/* The number of name's last change in s's feed (0: none). */
+static apr_uint64_t last_change(tsr_store_t *s, const char *name)
+{
+    apr_array_header_t *rows;
+    apr_uint64_t last = 0, prev = 0;
+    int i;
+
+    ck_assert_int_eq(tsr_store_changes(s, fx_pool, 0, 0, 1000, &rows),
+                     APR_SUCCESS);
+    for (i = 0; i < rows->nelts; i++) {
+        const tsr_change_t *c = &APR_ARRAY_IDX(rows, i, tsr_change_t);
+
+        ck_assert_uint_gt(c->seq, prev);
+        prev = c->seq;
+        if (strcmp(c->name, name) == 0) {
+            last = c->seq;
+        }
+    }
+    return last;
+}
+
+/* A follower of a's changes feed that stopped at any number finds every
+ * package changed after it above that number in b's too, and b's feed
+ * goes on from where a's ended. */
+static void feed_kept(tsr_store_t *a, tsr_store_t *b)
+{
+    static const char *const pkgs[] = { "lib", "@acme/kit", "gone" };
+    tsr_store_stats_t sa, sb;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        ck_assert_uint_gt(last_change(a, pkgs[i]), 0);
+        ck_assert_uint_ge(last_change(b, pkgs[i]), last_change(a, pkgs[i]));
+    }
+    /* The order of the last changes is kept. */
+    ck_assert_uint_lt(last_change(b, "@acme/kit"), last_change(b, "gone"));
+    ck_assert_uint_lt(last_change(b, "gone"), last_change(b, "lib"));
+    ck_assert_int_eq(tsr_store_stats(a, fx_pool, &sa), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_stats(b, fx_pool, &sb), APR_SUCCESS);
+    ck_assert_uint_ge(sb.update_seq, sa.update_seq);
+}
+
 /* What both sides of a copy must agree on. */
 static void same_registry(tsr_store_t *a, tsr_store_t *b)
 {
@@ -444,6 +486,13 @@ static void same_registry(tsr_store_t *a, tsr_store_t *b)
                      APR_SUCCESS);
     ck_assert_str_eq(apr_pstrmemdup(fx_pool, rb, nb),
                      apr_pstrmemdup(fx_pool, ra, na));
+    /* An organisation that owns no package comes along too. */
+    ck_assert_int_eq(tsr_store_org_get(a, fx_pool, "lonely", &ra, &na),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_org_get(b, fx_pool, "lonely", &rb, &nb),
+                     APR_SUCCESS);
+    ck_assert_str_eq(apr_pstrmemdup(fx_pool, rb, nb),
+                     apr_pstrmemdup(fx_pool, ra, na));
     ck_assert_int_eq(tsr_store_user_get(b, fx_pool, "alice", &rb, &nb),
                      APR_SUCCESS);
     ck_assert_int_eq(tsr_store_user_get(a, fx_pool, "alice", &ra, &na),
@@ -470,6 +519,8 @@ START_TEST(copy_both_ways)
     token_for(bdb, "bob");
     ck_assert_int_eq(tsr_org_set(fx_pool, bdb, "acme", &root, "alice",
                                  "owner", &size, &err), APR_SUCCESS);
+    ck_assert_int_eq(tsr_org_set(fx_pool, bdb, "lonely", &root, "bob",
+                                 "owner", &size, &err), APR_SUCCESS);
     /* Published through Apache at this base: its gzip'd views are kept
      * for it, and must be on the other side too. */
     publish(tsr_store_for_base(bdb, fx_pool, "http://reg.example/npm/"),
@@ -494,8 +545,9 @@ START_TEST(copy_both_ways)
     ck_assert_uint_eq(res.packages, 3);
     ck_assert_uint_eq(res.tarballs, 3);
     ck_assert_uint_eq(res.stars, 1);
-    ck_assert_uint_eq(res.orgs, 1);
+    ck_assert_uint_eq(res.orgs, 2);
     same_registry(bdb, store);
+    feed_kept(bdb, store);
     ck_assert_str_eq(tsr_store_gzip_base_of(store, fx_pool, "lib"),
                      "http://reg.example/npm/");
     ck_assert_ptr_null(tsr_store_gzip_base_of(store, fx_pool, "@acme/kit"));
@@ -515,8 +567,10 @@ START_TEST(copy_both_ways)
     ck_assert_msg(tsr_copy_run(&res, fx_pool, store, back, NULL, NULL, &err)
                   == APR_SUCCESS, "%s", err ? err->message : "?");
     ck_assert_uint_eq(res.packages, 3);
+    ck_assert_uint_eq(res.orgs, 2);
     same_registry(store, back);
     same_registry(bdb, back);
+    feed_kept(bdb, back);
     ck_assert_str_eq(tsr_store_gzip_base_of(back, fx_pool, "lib"),
                      "http://reg.example/npm/");
     ck_assert_str_eq(owner_of(back, token), "alice");

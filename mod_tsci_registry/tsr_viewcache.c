@@ -9,6 +9,7 @@
 #include <string.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
+#include <apr_atomic.h>
 #include <apr_thread_rwlock.h>
 #include "tsr_viewcache.h"
 
@@ -18,6 +19,9 @@ typedef struct entry_t {
     apr_uint32_t hash;
     apr_uint32_t stamp;
     apr_time_t born;
+    /* Set by the one thread that reads the record again once the entry
+     * outlived its time to live; the others go on being served it. */
+    volatile apr_uint32_t renewing;
     char kind;
     int missing;                    /* the store had no such record */
     apr_size_t name_len;
@@ -149,6 +153,25 @@ apr_status_t tsr_viewcache_create(tsr_viewcache_t **pc, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+/* Whether e, found under the current stamp, may be served at now.  Past
+ * its time to live, the first thread to ask is told no (it reads the
+ * record again and puts it back), and the others are served the entry
+ * while that read lasts, up to a second time to live: a megabyte record
+ * asked for by every thread at once is read once, not once a thread.
+ * The stamp is unchanged, so nothing written through Apache is missed;
+ * only a writer outside Apache waits up to twice the time to live. */
+static int still_good(tsr_viewcache_t *c, entry_t *e, apr_time_t now)
+{
+    if (now < e->born) {
+        return 0;
+    }
+    if (now - e->born <= c->ttl) {
+        return 1;
+    }
+    return now - e->born <= 2 * c->ttl
+           && apr_atomic_cas32(&e->renewing, 1, 0) != 0;
+}
+
 int tsr_viewcache_get(tsr_viewcache_t *c, apr_pool_t *p, const char *name,
                       char kind, apr_uint32_t stamp, apr_time_t now,
                       const char **pblob, apr_size_t *plen)
@@ -160,8 +183,7 @@ int tsr_viewcache_get(tsr_viewcache_t *c, apr_pool_t *p, const char *name,
 
     apr_thread_rwlock_rdlock(c->lock);
     at = find(c, name, n, kind, h);
-    if ((e = *at) != NULL && e->stamp == stamp && now - e->born <= c->ttl
-        && now >= e->born) {
+    if ((e = *at) != NULL && e->stamp == stamp && still_good(c, e, now)) {
         *pblob = e->missing ? NULL : apr_pmemdup(p, e->blob, e->len);
         *plen = e->missing ? 0 : e->len;
         hit = 1;

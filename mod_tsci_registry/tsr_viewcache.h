@@ -9,7 +9,8 @@
  * is what it was read before the store lookup that filled it.  So a read
  * after a write, in any process, never sees the old record.  Writers
  * outside Apache (the admin tool) bump nothing: for them an entry also
- * expires after a short time to live. */
+ * expires after a short time to live (one thread then reads the record
+ * again, the others are served the entry meanwhile, up to twice that). */
 #ifndef TSR_VIEWCACHE_H
 #define TSR_VIEWCACHE_H
 
@@ -33,7 +34,9 @@ apr_size_t tsr_viewcache_slot(const char *name);
 
 /* Look up the record kind of name, good under stamp at time now: 1 when
  * found, with *pblob a copy in p and *plen (or *pblob NULL when the
- * record is known not to exist); 0 when the store must be asked. */
+ * record is known not to exist); 0 when the store must be asked (and,
+ * for an entry past its time to live, only the first caller is told
+ * so). */
 int tsr_viewcache_get(tsr_viewcache_t *c, apr_pool_t *p, const char *name,
                       char kind, apr_uint32_t stamp, apr_time_t now,
                       const char **pblob, apr_size_t *plen);

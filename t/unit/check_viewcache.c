@@ -72,7 +72,28 @@ START_TEST(time_to_live)
     tsr_viewcache_put(c, "p", 'f', 1, t, "x", 1);
     ck_assert_str_eq(get(c, "p", 'f', 1, t + apr_time_from_sec(2), &hit),
                      "x");
+    /* Past it, the first to ask reads the record again; the others are
+     * served the entry meanwhile, up to a second time to live. */
     get(c, "p", 'f', 1, t + apr_time_from_sec(2) + 1, &hit);
+    ck_assert(!hit);
+    ck_assert_str_eq(get(c, "p", 'f', 1, t + apr_time_from_sec(3), &hit),
+                     "x");
+    ck_assert(hit);
+    ck_assert_str_eq(get(c, "p", 'f', 1, t + apr_time_from_sec(4), &hit),
+                     "x");
+    /* The renewer never came back: nobody is served it past that. */
+    get(c, "p", 'f', 1, t + apr_time_from_sec(4) + 1, &hit);
+    ck_assert(!hit);
+    /* Renewed: a new life, and a new renewer when it ends. */
+    tsr_viewcache_put(c, "p", 'f', 1, t + apr_time_from_sec(5), "x2", 2);
+    ck_assert_str_eq(get(c, "p", 'f', 1, t + apr_time_from_sec(6), &hit),
+                     "x2");
+    get(c, "p", 'f', 1, t + apr_time_from_sec(8), &hit);
+    ck_assert(!hit);
+    ck_assert_str_eq(get(c, "p", 'f', 1, t + apr_time_from_sec(8), &hit),
+                     "x2");
+    /* A write (another stamp) is never served the old entry. */
+    get(c, "p", 'f', 2, t + apr_time_from_sec(8), &hit);
     ck_assert(!hit);
     /* A clock that went back does not make an entry live for ever. */
     tsr_viewcache_put(c, "q", 'f', 1, t, "y", 1);

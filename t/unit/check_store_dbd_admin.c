@@ -456,6 +456,20 @@ static void feed_kept(tsr_store_t *a, tsr_store_t *b)
     ck_assert_uint_ge(sb.update_seq, sa.update_seq);
 }
 
+/* name's record, the same bytes on both sides. */
+static void same_org(tsr_store_t *a, tsr_store_t *b, const char *name)
+{
+    const char *ra, *rb;
+    apr_size_t na, nb;
+
+    ck_assert_int_eq(tsr_store_org_get(a, fx_pool, name, &ra, &na),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_org_get(b, fx_pool, name, &rb, &nb),
+                     APR_SUCCESS);
+    ck_assert_str_eq(apr_pstrmemdup(fx_pool, rb, nb),
+                     apr_pstrmemdup(fx_pool, ra, na));
+}
+
 /* What both sides of a copy must agree on. */
 static void same_registry(tsr_store_t *a, tsr_store_t *b)
 {
@@ -480,19 +494,9 @@ static void same_registry(tsr_store_t *a, tsr_store_t *b)
     ck_assert_int_eq(tsr_store_user_stars(b, fx_pool, "bob", 10, &lb),
                      APR_SUCCESS);
     ck_assert_str_eq(names(lb), "lib");
-    ck_assert_int_eq(tsr_store_org_get(a, fx_pool, "acme", &ra, &na),
-                     APR_SUCCESS);
-    ck_assert_int_eq(tsr_store_org_get(b, fx_pool, "acme", &rb, &nb),
-                     APR_SUCCESS);
-    ck_assert_str_eq(apr_pstrmemdup(fx_pool, rb, nb),
-                     apr_pstrmemdup(fx_pool, ra, na));
+    same_org(a, b, "acme");
     /* An organisation that owns no package comes along too. */
-    ck_assert_int_eq(tsr_store_org_get(a, fx_pool, "lonely", &ra, &na),
-                     APR_SUCCESS);
-    ck_assert_int_eq(tsr_store_org_get(b, fx_pool, "lonely", &rb, &nb),
-                     APR_SUCCESS);
-    ck_assert_str_eq(apr_pstrmemdup(fx_pool, rb, nb),
-                     apr_pstrmemdup(fx_pool, ra, na));
+    same_org(a, b, "lonely");
     ck_assert_int_eq(tsr_store_user_get(b, fx_pool, "alice", &rb, &nb),
                      APR_SUCCESS);
     ck_assert_int_eq(tsr_store_user_get(a, fx_pool, "alice", &ra, &na),

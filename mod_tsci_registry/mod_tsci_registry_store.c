@@ -655,28 +655,9 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
     }
 }
 
-/* The SQL store's connection for r: mod_dbd's, acquired for the
- * request (and given back to mod_dbd's pool when it ends), or NULL (the
- * session then says why).  Other stores need none. */
-static void *request_conn(request_rec *r, tsr_store_t *proc)
+/* Fill c from mod_dbd's connection. */
+static void conn_from(tsr_dbd_conn_t *c, ap_dbd_t *dbd)
 {
-    APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire;
-    ap_dbd_t *dbd;
-
-    if (proc->provider != tsr_store_dbd_provider()) {
-        return NULL;
-    }
-    acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-    if (acquire == NULL || (dbd = acquire(r)) == NULL) {
-        return NULL;
-    }
-    return tsr_store_dbd_conn_of(r->pool, dbd);
-}
-
-tsr_dbd_conn_t *tsr_store_dbd_conn_of(apr_pool_t *p, ap_dbd_t *dbd)
-{
-    tsr_dbd_conn_t *c = apr_palloc(p, sizeof(*c));
-
     /* The statements the store prepares live with the connection. */
     if (dbd->prepared == NULL) {
         dbd->prepared = apr_hash_make(dbd->pool);
@@ -685,6 +666,46 @@ tsr_dbd_conn_t *tsr_store_dbd_conn_of(apr_pool_t *p, ap_dbd_t *dbd)
     c->handle = dbd->handle;
     c->pool = dbd->pool;
     c->prepared = dbd->prepared;
+}
+
+/* A promised connection kept: mod_dbd's for the request (given back to
+ * its pool when the request ends). */
+static apr_status_t acquire_for_request(tsr_dbd_conn_t *c)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire =
+        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    ap_dbd_t *dbd;
+
+    if (acquire == NULL || (dbd = acquire(c->baton)) == NULL) {
+        return APR_EGENERAL;
+    }
+    conn_from(c, dbd);
+    return APR_SUCCESS;
+}
+
+/* The SQL store's connection for r: promised, taken from mod_dbd's pool
+ * by the first statement the request makes (a request served from kept
+ * views makes none), or NULL without mod_dbd (the session then says
+ * why).  Other stores need none. */
+static void *request_conn(request_rec *r, tsr_store_t *proc)
+{
+    tsr_dbd_conn_t *c;
+
+    if (proc->provider != tsr_store_dbd_provider()
+        || APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire) == NULL) {
+        return NULL;
+    }
+    c = apr_pcalloc(r->pool, sizeof(*c));
+    c->acquire = acquire_for_request;
+    c->baton = r;
+    return c;
+}
+
+tsr_dbd_conn_t *tsr_store_dbd_conn_of(apr_pool_t *p, ap_dbd_t *dbd)
+{
+    tsr_dbd_conn_t *c = apr_pcalloc(p, sizeof(*c));
+
+    conn_from(c, dbd);
     return c;
 }
 

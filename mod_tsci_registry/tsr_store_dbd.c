@@ -220,9 +220,30 @@ apr_time_t tsr_dbd_opened(tsr_store_t *s)
     return ((dbd_t *)s->impl)->opened;
 }
 
+/* The connection itself, taken now if it was only promised: 1, or 0
+ * when it cannot be had (logged when p is given). */
+static int held(tsr_store_t *s, apr_pool_t *p, tsr_dbd_conn_t *c)
+{
+    if (c->handle != NULL) {
+        return 1;
+    }
+    if (c->acquire != NULL && c->acquire(c) == APR_SUCCESS
+        && c->handle != NULL) {
+        return 1;
+    }
+    if (p != NULL) {
+        tsr_store_log(s, p, TSR_LOG_ERR, APR_EGENERAL, "TSR00202: no "
+                      "database connection for this request (see "
+                      "mod_dbd's messages)");
+    }
+    return 0;
+}
+
 tsr_dbd_conn_t *tsr_dbd_conn(tsr_store_t *s)
 {
-    return s->conn;
+    tsr_dbd_conn_t *c = s->conn;
+
+    return c && held(s, NULL, c) ? c : NULL;
 }
 
 static apr_status_t failed(tsr_store_t *s, apr_pool_t *p, int rc,
@@ -232,8 +253,8 @@ static apr_status_t failed(tsr_store_t *s, apr_pool_t *p, int rc,
 
     tsr_store_log(s, p, TSR_LOG_ERR, APR_EGENERAL, "TSR00201: the SQL "
                   "store's %s failed: %s", what,
-                  c ? apr_dbd_error(c->driver, c->handle, rc) : "no "
-                  "connection");
+                  c && c->handle ? apr_dbd_error(c->driver, c->handle, rc)
+                                 : "no connection");
     return APR_EGENERAL;
 }
 
@@ -281,6 +302,9 @@ apr_status_t tsr_dbd_query(tsr_store_t *s, apr_pool_t *p,
 
     if (c == NULL) {
         return APR_ENOTIMPL;
+    }
+    if (!held(s, p, c)) {
+        return APR_EGENERAL;
     }
     if ((rv = prepared(s, p, q, &st)) != APR_SUCCESS) {
         return rv;
@@ -382,6 +406,9 @@ apr_status_t tsr_dbd_begin(tsr_store_t *s, apr_pool_t *p,
 
     if (c == NULL) {
         return APR_ENOTIMPL;
+    }
+    if (!held(s, p, c)) {
+        return APR_EGENERAL;
     }
     *ptxn = NULL;
     if ((rc = apr_dbd_transaction_start(c->driver, p, c->handle, ptxn))
@@ -509,6 +536,11 @@ static apr_status_t dbd_session(tsr_store_t **psess, apr_pool_t *p,
         tsr_store_log(proc, p, TSR_LOG_ERR, APR_EGENERAL, "TSR00202: no "
                       "database connection for this request (see "
                       "mod_dbd's messages)");
+        return APR_EGENERAL;
+    }
+    /* The process's first session brings the schema up to date, on a
+     * connection taken now. */
+    if (!apr_atomic_read32(&d->schema_ready) && !held(proc, p, conn)) {
         return APR_EGENERAL;
     }
     if (!apr_atomic_read32(&d->schema_ready)) {

@@ -19,12 +19,18 @@
  * tsr_store_session).  The glue fills it from mod_dbd's ap_dbd_t; a test
  * from apr_dbd_open.  prepared holds this connection's prepared
  * statements by label (the provider adds its own there on first use, in
- * pool, which must live as long as the connection). */
+ * pool, which must live as long as the connection).  A connection may
+ * also be promised rather than held: handle NULL and acquire set, called
+ * (with baton) by the first statement that needs it to fill the rest, so
+ * that a request served from memory (kept views) takes none of mod_dbd's
+ * connections at all. */
 typedef struct tsr_dbd_conn_t {
     const apr_dbd_driver_t *driver;
     apr_dbd_t *handle;
     apr_pool_t *pool;
     apr_hash_t *prepared;
+    apr_status_t (*acquire)(struct tsr_dbd_conn_t *c);
+    void *baton;
 } tsr_dbd_conn_t;
 
 /* The provider table ("dbd"). */

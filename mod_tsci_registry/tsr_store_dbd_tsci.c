@@ -176,7 +176,7 @@ static apr_status_t exec(tsr_store_t *s, const char *sql)
     tsr_dbd_conn_t *c = tsr_dbd_conn(s);
     int n = 0;
 
-    return apr_dbd_query(c->driver, c->handle, &n, sql) == 0
+    return c && apr_dbd_query(c->driver, c->handle, &n, sql) == 0
            ? APR_SUCCESS : APR_EGENERAL;
 }
 

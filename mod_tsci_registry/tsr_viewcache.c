@@ -2,9 +2,13 @@
  * order they were made, under a read-write lock: lookups (nearly every
  * request) share it and change nothing, so threads never queue behind
  * one another to read; a stale entry is left for the next put to
- * replace.  The oldest entry goes first when room is needed.  Entries
- * are copied out: a request's copy lives in its pool, so an entry can be
- * evicted while a response is still being written. */
+ * replace.  The oldest entry goes first when room is needed.  Small
+ * entries are copied out: a request's copy lives in its pool, so an entry
+ * can be evicted while a response is still being written.  Large ones
+ * are lent instead: the request's pool holds a reference until it is
+ * destroyed (after the response was written), and an entry dropped
+ * meanwhile is freed by the last holder.  Copying a megabyte cost more
+ * than reading it from the store did. */
 #include <stdlib.h>
 #include <string.h>
 #include <apr_hash.h>
@@ -22,6 +26,9 @@ typedef struct entry_t {
     /* Set by the one thread that reads the record again once the entry
      * outlived its time to live; the others go on being served it. */
     volatile apr_uint32_t renewing;
+    /* The cache's own reference (while the entry is in it) and one per
+     * pool it is lent to. */
+    volatile apr_uint32_t refs;
     char kind;
     int missing;                    /* the store had no such record */
     apr_size_t name_len;
@@ -103,6 +110,23 @@ static entry_t **find(tsr_viewcache_t *c, const char *name, apr_size_t n,
     return at;
 }
 
+/* Records from this size on are lent, not copied: below it a copy is
+ * cheaper than a count that every thread serving a hot record bumps. */
+#define LEND_FROM ((apr_size_t)64 * 1024)
+
+static void release(entry_t *e)
+{
+    if (apr_atomic_dec32(&e->refs) == 0) {
+        free(e);
+    }
+}
+
+static apr_status_t give_back(void *data)
+{
+    release(data);
+    return APR_SUCCESS;
+}
+
 static void drop(tsr_viewcache_t *c, entry_t **at)
 {
     entry_t *e = *at;
@@ -111,7 +135,7 @@ static void drop(tsr_viewcache_t *c, entry_t **at)
     unlink_lru(c, e);
     c->bytes -= cost(e);
     c->entries--;
-    free(e);
+    release(e);
 }
 
 static apr_status_t destroy(void *data)
@@ -184,7 +208,18 @@ int tsr_viewcache_get(tsr_viewcache_t *c, apr_pool_t *p, const char *name,
     apr_thread_rwlock_rdlock(c->lock);
     at = find(c, name, n, kind, h);
     if ((e = *at) != NULL && e->stamp == stamp && still_good(c, e, now)) {
-        *pblob = e->missing ? NULL : apr_pmemdup(p, e->blob, e->len);
+        if (e->missing) {
+            *pblob = NULL;
+        }
+        else if (e->len >= LEND_FROM) {
+            apr_atomic_inc32(&e->refs);
+            apr_pool_cleanup_register(p, e, give_back,
+                                      apr_pool_cleanup_null);
+            *pblob = e->blob;
+        }
+        else {
+            *pblob = apr_pmemdup(p, e->blob, e->len);
+        }
         *plen = e->missing ? 0 : e->len;
         hit = 1;
     }
@@ -210,6 +245,7 @@ void tsr_viewcache_put(tsr_viewcache_t *c, const char *name, char kind,
         return;
     }
     memset(e, 0, sizeof(*e));
+    e->refs = 1;
     e->hash = h;
     e->stamp = stamp;
     e->born = now;

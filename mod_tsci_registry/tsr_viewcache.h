@@ -33,8 +33,9 @@ apr_status_t tsr_viewcache_create(tsr_viewcache_t **pc, apr_pool_t *p,
 apr_size_t tsr_viewcache_slot(const char *name);
 
 /* Look up the record kind of name, good under stamp at time now: 1 when
- * found, with *pblob a copy in p and *plen (or *pblob NULL when the
- * record is known not to exist); 0 when the store must be asked (and,
+ * found, with *pblob and *plen, read-only and good while p lasts (a copy
+ * in p, or a large record's entry, held until p is destroyed), or *pblob
+ * NULL when the record is known not to exist; 0 when the store must be asked (and,
  * for an entry past its time to live, only the first caller is told
  * so). */
 int tsr_viewcache_get(tsr_viewcache_t *c, apr_pool_t *p, const char *name,

@@ -613,6 +613,90 @@ START_TEST(polled_views_follow_other_nodes)
 }
 END_TEST
 
+/* A request's connection is promised, and taken (from mod_dbd's pool,
+ * here conn1) by the first statement it needs: a read served from kept
+ * views takes none. */
+static int acquired;
+
+static apr_status_t acquire_conn1(tsr_dbd_conn_t *c)
+{
+    acquired++;
+    if (conn1.prepared == NULL) {
+        conn1.prepared = apr_hash_make(conn1.pool);
+    }
+    c->driver = conn1.driver;
+    c->handle = conn1.handle;
+    c->pool = conn1.pool;
+    c->prepared = conn1.prepared;
+    return APR_SUCCESS;
+}
+
+static apr_status_t acquire_none(tsr_dbd_conn_t *c)
+{
+    (void)c;
+    acquired++;
+    return APR_EGENERAL;
+}
+
+static tsr_store_t *promised_session(apr_status_t (*fn)(tsr_dbd_conn_t *))
+{
+    tsr_dbd_conn_t *c = apr_pcalloc(fx_pool, sizeof(*c));
+    tsr_store_t *s;
+
+    c->acquire = fn;
+    ck_assert_int_eq(tsr_store_session(&s, fx_pool, proc, c), APR_SUCCESS);
+    return s;
+}
+
+START_TEST(connection_taken_when_needed)
+{
+    upd_t u = { "{\"name\":\"c\"}", "1-c", 0, 0, 0, 0, 0 };
+    tsr_view_poll_t poll = { 0, 0 };
+    tsr_viewcache_t *cache;
+    tsr_store_t *req;
+    const char *blob;
+    apr_size_t len;
+    tsr_error_t *err;
+
+    ck_assert_int_eq(tsr_viewcache_create(&cache, fx_pool, 1 << 20,
+                                          apr_time_from_sec(60)),
+                     APR_SUCCESS);
+    ck_assert_int_eq(update(store, "c", &u, &err), APR_SUCCESS);
+    proc->views = cache;
+    proc->view_stamps = apr_pcalloc(fx_pool,
+                                    TSR_VIEW_STAMPS * sizeof(apr_uint32_t));
+    proc->view_poll = &poll;
+    proc->view_lag = apr_time_from_sec(60);
+
+    acquired = 0;
+    req = promised_session(acquire_conn1);
+    ck_assert_int_eq(acquired, 0);
+    ck_assert_str_eq(view_of(req, "c", TSR_VIEW_FULL),
+                     "full of {\"name\":\"c\"}");
+    ck_assert_int_eq(acquired, 1);
+    ck_assert_str_eq(view_of(req, "c", TSR_VIEW_ABBREV),
+                     "abbrev of {\"name\":\"c\"}");
+    ck_assert_int_eq(acquired, 1);      /* taken once for the request */
+    /* The next request is served from memory: no connection at all. */
+    req = promised_session(acquire_conn1);
+    ck_assert_str_eq(view_of(req, "c", TSR_VIEW_FULL),
+                     "full of {\"name\":\"c\"}");
+    ck_assert_int_eq(acquired, 1);
+    /* One whose connection cannot be had fails, and only when it needs
+     * one. */
+    req = promised_session(acquire_none);
+    ck_assert_str_eq(view_of(req, "c", TSR_VIEW_FULL),
+                     "full of {\"name\":\"c\"}");
+    ck_assert_int_eq(acquired, 1);
+    ck_assert_int_eq(tsr_store_package_view(req, fx_pool, "d", TSR_VIEW_FULL,
+                                            &blob, &len), APR_EGENERAL);
+    ck_assert_int_eq(acquired, 2);
+    proc->views = NULL;
+    proc->view_stamps = NULL;
+    proc->view_poll = NULL;
+}
+END_TEST
+
 START_TEST(not_yet_supported)
 {
     const char *rec;
@@ -913,6 +997,7 @@ Suite *make_store_dbd_suite(void)
     tcase_add_test(tc, change_sequence);
     tcase_add_test(tc, cached_views_follow_other_nodes);
     tcase_add_test(tc, polled_views_follow_other_nodes);
+    tcase_add_test(tc, connection_taken_when_needed);
     tcase_add_test(tc, not_yet_supported);
     tcase_add_test(tc, tsci_table);
     tcase_add_test(tc, search_postings_follow_writes);

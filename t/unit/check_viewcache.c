@@ -162,6 +162,48 @@ START_TEST(slots_spread_and_stay)
 }
 END_TEST
 
+/* A large record is lent, not copied: each request gets the entry's own
+ * bytes, still good in a pool that holds them after the entry was
+ * replaced and pushed out (a record this size is mapped by malloc on its
+ * own, so reading it after a free would fault); a small one is copied. */
+START_TEST(large_records_are_lent)
+{
+    tsr_viewcache_t *c = cache(1 << 20);
+    apr_size_t big = 200 * 1024, len = 0;
+    char *rec = apr_palloc(fx_pool, big);
+    const char *b1 = NULL, *b2 = NULL, *s1 = NULL, *s2 = NULL;
+    apr_pool_t *req1, *req2;
+    apr_time_t t = apr_time_from_sec(50);
+    int i;
+
+    memset(rec, 'a', big);
+    tsr_viewcache_put(c, "big", 'f', 1, t, rec, big);
+    apr_pool_create(&req1, fx_pool);
+    apr_pool_create(&req2, fx_pool);
+    ck_assert(tsr_viewcache_get(c, req1, "big", 'f', 1, t, &b1, &len));
+    ck_assert(tsr_viewcache_get(c, req2, "big", 'f', 1, t, &b2, &len));
+    ck_assert_uint_eq(len, big);
+    ck_assert_ptr_eq(b1, b2);
+    /* Replaced, then pushed out by others, while req1 holds it. */
+    memset(rec, 'b', big);
+    tsr_viewcache_put(c, "big", 'f', 2, t, rec, big);
+    apr_pool_destroy(req2);
+    for (i = 0; i < 8; i++) {
+        tsr_viewcache_put(c, apr_psprintf(fx_pool, "other%d", i), 'f', 1, t,
+                          rec, big);
+    }
+    ck_assert_int_eq(b1[0], 'a');
+    ck_assert_int_eq(b1[big - 1], 'a');
+    apr_pool_destroy(req1);
+    /* Small records are copies. */
+    tsr_viewcache_put(c, "small", 'f', 1, t, "tiny", 4);
+    ck_assert(tsr_viewcache_get(c, fx_pool, "small", 'f', 1, t, &s1, &len));
+    ck_assert(tsr_viewcache_get(c, fx_pool, "small", 'f', 1, t, &s2, &len));
+    ck_assert_ptr_ne(s1, s2);
+    ck_assert_int_eq(memcmp(s1, "tiny", 4), 0);
+}
+END_TEST
+
 START_TEST(no_room_no_cache)
 {
     tsr_viewcache_t *c = NULL;
@@ -180,6 +222,7 @@ Suite *make_viewcache_suite(void)
     tcase_add_test(tc, misses_are_remembered);
     tcase_add_test(tc, bounded_and_oldest_first);
     tcase_add_test(tc, slots_spread_and_stay);
+    tcase_add_test(tc, large_records_are_lent);
     tcase_add_test(tc, no_room_no_cache);
     suite_add_tcase(s, tc);
     return s;

@@ -148,16 +148,23 @@ is "@cores", '', 'no child left a core file';
 # on the killed child: a read with no answer is allowed once per kill;
 # an answer of 5xx never is (a child that answers is alive, and must
 # serve a read).
+# On the SQL store a child's first reads open its database connections
+# (PostgreSQL forks a backend for each), so with a child killed every
+# 0.4 s reads last longer (up to half a second on a 2-CPU machine, where
+# Berkeley DB's take milliseconds), and a read can also be lost queued
+# on a child as it dies: the bounds are wider there.
 my $rep = read_report($reads);
+my ($max_gap, $per_kill) = on_dbd() ? (3, 1.5) : (2, 1);
 diag sprintf 'reads during the storm: %d (%s), longest time without '
              . 'a successful read %.2f s', $rep->{n}, $rep->{statuses},
              $rep->{gap};
-ok $rep->{n} > 20 && $rep->{gap} <= 2,
-   sprintf 'never more than 2 s without a successful read (longest %.2f s)',
-           $rep->{gap};
+ok $rep->{n} > 20 && $rep->{gap} <= $max_gap,
+   sprintf 'never more than %d s without a successful read (longest %.2f s)',
+           $max_gap, $rep->{gap};
 is $rep->{s5xx}, 0, 'no read was answered 5xx';
-ok $rep->{failed} <= $killed,
-   "reads left unanswered ($rep->{failed}) at most one per kill ($killed)";
+ok $rep->{failed} <= $per_kill * $killed,
+   "reads left unanswered ($rep->{failed}) at most $per_kill per kill "
+   . "($killed)";
 
 my %acked;
 for my $f (glob "$log.*") {

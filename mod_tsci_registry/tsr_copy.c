@@ -468,7 +468,7 @@ apr_status_t tsr_copy_run(tsr_copy_result_t *res, apr_pool_t *p,
         const apr_array_header_t *users = apr_hash_get(
             c.stars, pl->name, APR_HASH_KEY_STRING);
         apr_uint64_t writes = 1 + (users ? users->nelts : 0);
-        int copied;
+        apr_uint64_t copied = res->packages;
 
         apr_pool_clear(item);
         if (pl->seq > writes
@@ -477,9 +477,9 @@ apr_status_t tsr_copy_run(tsr_copy_result_t *res, apr_pool_t *p,
             apr_pool_destroy(item);
             return store_failed(&c, p, rv, "numbering", pl->name);
         }
-        copied = (int)res->packages;
+        /* A package gone meanwhile is not copied, nor starred. */
         if ((rv = copy_package(&c, item, pl->name)) != APR_SUCCESS
-            || (res->packages > (apr_uint64_t)copied
+            || (res->packages > copied
                 && (rv = copy_stars(&c, item, pl->name, users))
                        != APR_SUCCESS)) {
             apr_pool_destroy(item);

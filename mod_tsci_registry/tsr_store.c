@@ -186,7 +186,7 @@ void tsr_store_view_poll(tsr_store_t *s, apr_pool_t *p, apr_time_t now)
     apr_array_header_t *rows = NULL;
     apr_pool_t *sub;
     apr_status_t rv;
-    int i;
+    int forget_all, i;
 
     if ((apr_uint64_t)now < due
         || apr_atomic_cas64(&vp->due, (apr_uint64_t)(now + s->view_lag),
@@ -195,10 +195,9 @@ void tsr_store_view_poll(tsr_store_t *s, apr_pool_t *p, apr_time_t now)
     }
     seen = apr_atomic_read64(&vp->seen);
     apr_pool_create(&sub, p);
-    enter(s);
-    rv = leave(s, seen ? s->provider->changes(s, sub, seen - 1, 0,
-                                              VIEW_POLL_ROWS, &rows)
-                       : s->provider->changes(s, sub, 0, 1, 1, &rows));
+    /* The first poll only learns where the feed is. */
+    rv = seen ? tsr_store_changes(s, sub, seen - 1, 0, VIEW_POLL_ROWS, &rows)
+              : tsr_store_changes(s, sub, 0, 1, 1, &rows);
     if (rv != APR_SUCCESS) {
         /* Not knowing what changed, trust nothing kept: every read asks
          * the store until a poll succeeds. */
@@ -208,15 +207,16 @@ void tsr_store_view_poll(tsr_store_t *s, apr_pool_t *p, apr_time_t now)
         return;
     }
     last = seen ? seen - 1 : 0;
-    if (seen == 0 || rows->nelts >= VIEW_POLL_ROWS) {
-        /* The node's first poll, or too much at once: whatever this
-         * node's processes keep may be older than the rows read. */
+    /* The node's first poll, or too much at once: whatever this node's
+     * processes keep may be older than the rows read. */
+    forget_all = seen == 0 || rows->nelts >= VIEW_POLL_ROWS;
+    if (forget_all) {
         tsr_store_views_forget(s->view_stamps);
     }
     for (i = 0; i < rows->nelts; i++) {
         const tsr_change_t *c = &APR_ARRAY_IDX(rows, i, tsr_change_t);
 
-        if (seen != 0 && rows->nelts < VIEW_POLL_ROWS) {
+        if (!forget_all) {
             apr_atomic_inc32(&s->view_stamps[tsr_viewcache_slot(c->name)]);
         }
         if (c->seq > last) {
@@ -242,20 +242,21 @@ apr_status_t tsr_store_package_view(tsr_store_t *s, apr_pool_t *p,
     apr_time_t now = 0;
     apr_status_t rv;
 
-    if (s->views && s->view_stamps && s->view_poll) {
-        tsr_store_view_poll(s, p, apr_time_now());
-    }
     if (s->views && !s->view_stamps
         && s->provider->package_view_stamp != NULL) {
         return view_by_stamp(s, p, name, kind, pblob, plen);
     }
     if (s->views && s->view_stamps) {
-        /* The stamp before the lookup: a write that commits during it
-         * bumps the stamp after, and the entry made here is stale at
-         * once rather than wrong. */
+        /* Other nodes' writes reach the stamps first (when they can), and
+         * the stamp is read before the lookup: a write that commits
+         * during it bumps the stamp after, and the entry made here is
+         * stale at once rather than wrong. */
+        now = apr_time_now();
+        if (s->view_poll) {
+            tsr_store_view_poll(s, p, now);
+        }
         stamp = apr_atomic_read32(&s->view_stamps[tsr_viewcache_slot(
                                                       name)]);
-        now = apr_time_now();
         if (tsr_viewcache_get(s->views, p, name, (char)kind, stamp, now,
                               pblob, plen)) {
             return *pblob ? APR_SUCCESS : TSR_ENOTFOUND;

@@ -538,16 +538,17 @@ static apr_status_t dbd_session(tsr_store_t **psess, apr_pool_t *p,
                       "mod_dbd's messages)");
         return APR_EGENERAL;
     }
-    /* The process's first session brings the schema up to date, on a
-     * connection taken now. */
-    if (!apr_atomic_read32(&d->schema_ready) && !held(proc, p, conn)) {
-        return APR_EGENERAL;
-    }
     if (!apr_atomic_read32(&d->schema_ready)) {
         const char *msg;
         int from = 0;
-        apr_status_t rv = tsr_store_dbd_migrate(conn, p, &from, &msg);
+        apr_status_t rv;
 
+        /* The process's first session brings the schema up to date, on
+         * a connection taken now. */
+        if (!held(proc, p, conn)) {
+            return APR_EGENERAL;
+        }
+        rv = tsr_store_dbd_migrate(conn, p, &from, &msg);
         if (rv != APR_SUCCESS) {
             tsr_store_log(proc, p, TSR_LOG_ERR, rv, "TSR00203: %s", msg);
             return rv;

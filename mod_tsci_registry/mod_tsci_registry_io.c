@@ -160,6 +160,22 @@ int tsr_io_pass_body(request_rec *r, apr_bucket_brigade *bb,
                ? OK : AP_FILTER_ERROR;
 }
 
+/* A bucket for len bytes of a response's body, which live in r->pool or
+ * longer.  Transient: when the core output filter must keep the end of a
+ * body aside (a client slower than the response), it copies what it keeps
+ * (at most FlushMaxThreshold, 64 KB), as Apache asks of memory that may
+ * not outlive the write: a subrequest's pool (mod_include's include
+ * virtual) may end before the main request's output is written.  Immortal
+ * buckets would spare that copy for a main request, but a megabyte
+ * packument read at 16 and 64 connections went no faster with them
+ * (docs/performance.md). */
+static apr_bucket *body_bucket(request_rec *r, const void *data,
+                               apr_size_t len)
+{
+    return apr_bucket_transient_create(data, len,
+                                       r->connection->bucket_alloc);
+}
+
 int tsr_io_pass_iovec(request_rec *r, const struct iovec *iov, int n,
                       apr_size_t len)
 {
@@ -169,9 +185,8 @@ int tsr_io_pass_iovec(request_rec *r, const struct iovec *iov, int n,
 
     for (i = 0; i < n; i++) {
         if (iov[i].iov_len > 0) {
-            APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_transient_create(
-                                            iov[i].iov_base, iov[i].iov_len,
-                                            ba));
+            APR_BRIGADE_INSERT_TAIL(bb, body_bucket(r, iov[i].iov_base,
+                                                    iov[i].iov_len));
         }
     }
     return tsr_io_pass_body(r, bb, len);
@@ -189,8 +204,7 @@ int tsr_io_send_text(request_rec *r, int status, const char *ctype,
         return OK;
     }
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_immortal_create(
-                                    text, len, r->connection->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, body_bucket(r, text, len));
     return tsr_io_pass_body(r, bb, len);
 }
 

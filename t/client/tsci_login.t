@@ -13,7 +13,7 @@ use Test::More;
 use JSON::PP ();
 use TsciTest qw(base_url req json_of adduser unique slurp tsci_missing
                 tsci_env run_tsci tsci_start browser_missing browser_signin
-                npm_token_env run_npm);
+                npm_token_env run_npm client_not_prefork);
 
 # As for the other clients: in CI a missing client fails the file, since a
 # suite that quietly skips it proves nothing; elsewhere it is skipped.
@@ -22,7 +22,8 @@ if ($missing && $ENV{CI}) {
     print "1..1\nnot ok 1 - $missing\n";
     exit 1;
 }
-Apache::Test::plan(tests => 23, $missing ? Apache::Test::skip_reason($missing) : have_lwp);
+Apache::Test::plan(tests => 23, $missing ? Apache::Test::skip_reason($missing)
+    : Apache::Test::need(have_lwp, client_not_prefork('tsci')));
 
 my $api = base_url('/api/');
 my $npm = base_url('/npm/');

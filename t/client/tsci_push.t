@@ -14,14 +14,16 @@ use Test::More;
 use JSON::PP ();
 use TsciTest qw(base_url req json_of adduser unique slurp write_file
                 tsci_missing tsci_env run_tsci npm_token_env run_npm
-                client_env run_client client_bin npmrc_key);
+                client_env run_client client_bin npmrc_key
+                client_not_prefork);
 
 my $missing = tsci_missing();
 if ($missing && $ENV{CI}) {
     print "1..1\nnot ok 1 - $missing\n";
     exit 1;
 }
-Apache::Test::plan(tests => 32, $missing ? Apache::Test::skip_reason($missing) : have_lwp);
+Apache::Test::plan(tests => 32, $missing ? Apache::Test::skip_reason($missing)
+    : Apache::Test::need(have_lwp, client_not_prefork('tsci')));
 
 my $api = base_url('/api/');
 my $npm = base_url('/npm/');

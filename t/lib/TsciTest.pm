@@ -36,7 +36,7 @@ our @EXPORT_OK = qw(base_url req json_of make_tarball publish_body
                     web_start web_form
                     tsci_missing tsci_env run_tsci tsci_start
                     on_dbd bdb_only admin_cmd
-                    main_store_independent);
+                    main_store_independent client_not_prefork);
 
 my $json = JSON::PP->new->canonical->allow_nonref;
 
@@ -445,6 +445,14 @@ sub client_env {
     return { home => "$root/home", dir => "$root/project" };
 }
 
+# Where Bun keeps what it made of the scripts it ran.  Under a fresh HOME
+# it would start over each time: tsci's 48 MB script takes 12 s to start
+# without it, 6 s with it.  One in t/, kept between passes, serves every
+# run (it holds no settings, only each script's transpiled form).
+sub bun_cache {
+    return Apache::Test::vars('top_dir') . '/t/bun-cache';
+}
+
 # Run a client in $env->{dir} with $env->{home} as its home, nothing of
 # the caller's npm, Yarn or Bun settings in the environment, and a time
 # limit.  Returns (exit status, output).
@@ -457,7 +465,8 @@ sub run_client {
                   XDG_CACHE_HOME => "$h/.cache",
                   XDG_DATA_HOME => "$h/.local/share",
                   XDG_STATE_HOME => "$h/.local/state",
-                  BUN_INSTALL_CACHE_DIR => "$h/.bun/install/cache");
+                  BUN_INSTALL_CACHE_DIR => "$h/.bun/install/cache",
+                  BUN_RUNTIME_TRANSPILER_CACHE_PATH => bun_cache());
     my $cmd = join ' ', map { quotemeta } 'timeout', '90', @cmd;
     my $out = `cd \Q$env->{dir}\E && $cmd 2>&1 </dev/null`;
     return ($? >> 8, $out);
@@ -657,6 +666,20 @@ sub main_store_independent {
     return " $d " =~ / TSCI_(DBD|PREFORK) /
         ? Apache::Test::skip_reason("uses only Apaches of its own ($what), "
                                     . "run by the event pass on Berkeley DB")
+        : 1;
+}
+
+# The same for a test of what a client does that costs minutes of CPU
+# (tsci on Bun: 6-12 s a start, a build on each push), not of the
+# module's processes: the event passes run it, on both stores, and the
+# prefork pass, which is there for the processes, skips it, saying so.
+sub client_not_prefork {
+    my ($what) = @_;
+    my $d = Apache::Test::vars('defines') // '';
+    return " $d " =~ / TSCI_PREFORK /
+        ? Apache::Test::skip_reason("$what: the client's side is the same "
+                                    . "under every MPM, run by the event "
+                                    . "passes")
         : 1;
 }
 
@@ -921,10 +944,11 @@ sub tsci_env {
 }
 
 # The environment tsci runs in: its config, non-interactive (CI=1, as
-# its own tests run it).
+# its own tests run it), Bun's transpiler cache.
 sub _tsci_vars {
     my $env = shift;
-    return (TSCIRCUIT_CONFIG_DIR => $env->{config_dir}, CI => 1);
+    return (TSCIRCUIT_CONFIG_DIR => $env->{config_dir}, CI => 1,
+            BUN_RUNTIME_TRANSPILER_CACHE_PATH => bun_cache());
 }
 
 # Run tsci @args in $env (run_client's isolation and time limit):

@@ -7,11 +7,12 @@ use strict;
 use warnings;
 use Apache::Test qw(-withtestmore);
 use JSON::PP ();
-use TsciTest qw(base_url adduser unique client_bin need_client client_env
+use TsciTest qw(base_url adduser unique client_bin need_client client_not_prefork client_env
                 run_client logged write_file publish_pair url_path);
 
-Apache::Test::plan(tests => 20,
-    need_client('pnpm') && need_client('yarn') && need_client('bun'));
+Apache::Test::plan(tests => 20, Apache::Test::need(
+    need_client('pnpm') && need_client('yarn') && need_client('bun'),
+    client_not_prefork('pnpm, Yarn and Bun')));
 
 my $npm = base_url('/npm/');
 my $path = url_path($npm);

@@ -10,12 +10,13 @@ use strict;
 use warnings;
 use Apache::Test qw(-withtestmore);
 use MIME::Base64 qw(encode_base64);
-use TsciTest qw(base_url adduser unique client_bin need_client client_env
+use TsciTest qw(base_url adduser unique client_bin need_client client_not_prefork client_env
                 run_client logged write_file slurp publish_pair
                 installed_says npmrc_key url_path write_publishable
                 check_published);
 
-Apache::Test::plan(tests => 48, need_client('bun'));
+Apache::Test::plan(tests => 48, Apache::Test::need(need_client('bun'),
+    client_not_prefork('Bun')));
 
 my $bun = client_bin('bun');
 my $npm = base_url('/npm/');

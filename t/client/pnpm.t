@@ -10,11 +10,12 @@ use warnings;
 use Apache::Test qw(-withtestmore);
 use MIME::Base64 qw(encode_base64);
 use TsciTest qw(base_url adduser unique client_bin
-                need_client client_env run_client logged write_file
+                need_client client_not_prefork client_env run_client logged write_file
                 slurp publish_pair installed_says npmrc_key url_path
                 write_publishable check_published);
 
-Apache::Test::plan(tests => 38, need_client('pnpm'));
+Apache::Test::plan(tests => 38, Apache::Test::need(need_client('pnpm'),
+    client_not_prefork('pnpm')));
 
 my $pnpm = client_bin('pnpm');
 my $npm = base_url('/npm/');

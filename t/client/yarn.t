@@ -8,11 +8,12 @@
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore);
-use TsciTest qw(base_url adduser unique client_bin need_client client_env
+use TsciTest qw(base_url adduser unique client_bin need_client client_not_prefork client_env
                 run_client logged write_file slurp publish_pair
                 installed_says url_path write_publishable check_published);
 
-Apache::Test::plan(tests => 46, need_client('yarn'));
+Apache::Test::plan(tests => 46, Apache::Test::need(need_client('yarn'),
+    client_not_prefork('Yarn')));
 
 my $yarn = client_bin('yarn');
 my $npm = base_url('/npm/');

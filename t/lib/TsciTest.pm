@@ -669,10 +669,11 @@ sub main_store_independent {
         : 1;
 }
 
-# The same for a test of what a client does that costs minutes of CPU
-# (tsci on Bun: 6-12 s a start, a build on each push), not of the
+# The same for a test of what a client other than npm does (pnpm, Yarn,
+# Bun, tsci on Bun: 6-12 s a start, a build on each push), not of the
 # module's processes: the event passes run it, on both stores, and the
-# prefork pass, which is there for the processes, skips it, saying so.
+# prefork pass, which is there for the processes, skips it, saying so
+# (npm's own tests run on every pass).
 sub client_not_prefork {
     my ($what) = @_;
     my $d = Apache::Test::vars('defines') // '';

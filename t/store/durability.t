@@ -152,9 +152,15 @@ is "@cores", '', 'no child left a core file';
 # (PostgreSQL forks a backend for each), so with a child killed every
 # 0.4 s reads last longer (up to half a second on a 2-CPU machine, where
 # Berkeley DB's take milliseconds), and a read can also be lost queued
-# on a child as it dies: the bounds are wider there.
+# on a child as it dies: the bounds are wider there.  Under prefork the
+# writers' keep-alive connections hold four of the few children, and the
+# parent replaces killed ones at its own pace (its upkeep runs once a
+# second): two or three kills in a row can leave no idle child for a
+# while (gaps of 1.1-1.8 s, once 3.4 s, in six runs on a quiet machine).
 my $rep = read_report($reads);
-my ($max_gap, $per_kill) = on_dbd() ? (3, 1.5) : (2, 1);
+my $prefork = (' ' . (Apache::Test::vars('defines') // '') . ' ')
+              =~ / TSCI_PREFORK /;
+my ($max_gap, $per_kill) = on_dbd() ? (3, 1.5) : $prefork ? (5, 1) : (2, 1);
 diag sprintf 'reads during the storm: %d (%s), longest time without '
              . 'a successful read %.2f s', $rep->{n}, $rep->{statuses},
              $rep->{gap};

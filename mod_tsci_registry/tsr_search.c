@@ -1,9 +1,12 @@
-/* tsr_search: running a query.  The posting list of each term is read
- * (sorted, without duplicates), a clause is the union of its alternatives'
- * intersections, and the hits are the intersection of the clauses, the
- * smallest first.  Only those packages' entries are read: to leave out the
- * excluded and the unreadable, and to score.  The page is then read again,
- * so that the records of all hits are never held at once. */
+/* tsr_search: running a query.  The posting list of each term is read, a
+ * clause is the union of its alternatives' intersections, and the hits are
+ * the intersection of the clauses, the smallest first, less the packages
+ * of the excluded terms.  Each posting carries the package's brief
+ * (tsr_search_posting.h), and the postings of the text's words say where
+ * each word stands: a hit is scored from the lists alone.  Entries are
+ * read only for the page (to show it, and to check it again), for a
+ * package restricted to readers, and for a posting from before briefs.
+ * Only the best from + size hits are kept in order, in a heap. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 #include "tsr_json.h"
 #include "tsr_search.h"
 #include "tsr_search_entry.h"
+#include "tsr_search_posting.h"
 #include "tsr_search_text.h"
 
 /* What an exact name match adds to its score: more than any other score
@@ -23,45 +27,81 @@
 /* Popularity: this many stars make 0.5. */
 #define STARS_HALF 10.0
 
-/* ---- sets of names: arrays of char *, sorted by strcmp, no duplicates */
+/* ---- sets of candidates: arrays of cand_t, sorted by name, no
+ * duplicates */
 
-static int cmp_str(const void *a, const void *b)
+typedef struct cand_t {
+    const tsr_search_posting_t *post;
+    double rel;                 /* the words' matches met so far, summed */
+} cand_t;
+
+static int cmp_cand(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    return strcmp(((const cand_t *)a)->post->name,
+                  ((const cand_t *)b)->post->name);
 }
 
+/* Of two candidates for one package, the one to keep: a brief if either
+ * has one. */
+static const tsr_search_posting_t *either(const tsr_search_posting_t *x,
+                                          const tsr_search_posting_t *y)
+{
+    return x->brief ? x : y;
+}
+
+/* Sort a and merge a package's candidates into one, with the best match
+ * (the postings of a prefix's terms name a package once a term). */
 static void make_set(apr_array_header_t *a)
 {
-    char **e = (char **)a->elts;
-    int i, n = 0;
+    cand_t *e = (cand_t *)a->elts;
+    int i, n = 0, sorted = 1;
 
-    qsort(e, a->nelts, sizeof(char *), cmp_str);
+    for (i = 1; i < a->nelts && sorted; i++) {
+        sorted = strcmp(e[i - 1].post->name, e[i].post->name) < 0;
+    }
+    if (!sorted) {
+        qsort(e, a->nelts, sizeof(cand_t), cmp_cand);
+    }
     for (i = 0; i < a->nelts; i++) {
-        if (n == 0 || strcmp(e[n - 1], e[i]) != 0) {
+        if (n > 0 && strcmp(e[n - 1].post->name, e[i].post->name) == 0) {
+            e[n - 1].post = either(e[n - 1].post, e[i].post);
+            e[n - 1].rel = e[i].rel > e[n - 1].rel ? e[i].rel
+                                                   : e[n - 1].rel;
+        }
+        else {
             e[n++] = e[i];
         }
     }
     a->nelts = n;
 }
 
+/* The candidates in both a and b (their matches add up), or, with
+ * minus set, those of a not in b. */
 static apr_array_header_t *intersect(apr_pool_t *p,
                                      const apr_array_header_t *a,
-                                     const apr_array_header_t *b)
+                                     const apr_array_header_t *b, int minus)
 {
-    apr_array_header_t *out = apr_array_make(p, a->nelts < b->nelts
-                                                    ? a->nelts + 1
-                                                    : b->nelts + 1,
-                                             sizeof(char *));
-    char **x = (char **)a->elts, **y = (char **)b->elts;
+    apr_array_header_t *out = apr_array_make(p, a->nelts + 1,
+                                             sizeof(cand_t));
+    const cand_t *x = (const cand_t *)a->elts, *y = (const cand_t *)b->elts;
     int i = 0, j = 0, d;
 
-    while (i < a->nelts && j < b->nelts) {
-        if ((d = strcmp(x[i], y[j])) == 0) {
-            APR_ARRAY_PUSH(out, char *) = x[i];
+    while (i < a->nelts) {
+        d = j < b->nelts ? strcmp(x[i].post->name, y[j].post->name) : -1;
+        if (d == 0) {
+            if (!minus) {
+                cand_t *c = apr_array_push(out);
+
+                c->post = either(x[i].post, y[j].post);
+                c->rel = x[i].rel + y[j].rel;
+            }
             i++;
             j++;
         }
         else if (d < 0) {
+            if (minus) {
+                *(cand_t *)apr_array_push(out) = x[i];
+            }
             i++;
         }
         else {
@@ -81,25 +121,60 @@ static apr_array_header_t *unite(apr_pool_t *p, const apr_array_header_t *a,
     return out;
 }
 
+/* How well a word matches where its posting says it stands: in the name
+ * (1), a keyword (0.6) or the description (0.3); less when the posting's
+ * term only begins with the (last, prefix) word. */
+static double word_score(const tsr_search_posting_t *o, int exact)
+{
+    double m = o->place & TSR_SEARCH_IN_NAME ? 1.0
+               : o->place & TSR_SEARCH_IN_KEYWORDS ? 0.6
+               : o->place & TSR_SEARCH_IN_DESCRIPTION ? 0.3 : 0;
+
+    return exact ? m : m * 0.7;
+}
+
+/* What the reading of postings learnt of the store. */
+typedef struct reading_t {
+    tsr_store_t *store;
+    int old;                    /* some posting had no brief */
+} reading_t;
+
 /* The packages of one term. */
 static apr_status_t postings(apr_array_header_t **pset, apr_pool_t *p,
-                             tsr_store_t *store, const tsr_search_term_t *t)
+                             reading_t *rd, const tsr_search_term_t *t)
 {
-    apr_status_t rv = tsr_store_search_postings(store, p, t->key, t->prefix,
-                                                pset);
+    apr_array_header_t *posts, *set;
+    int word = strncmp(t->key, TSR_SEARCH_T_WORD,
+                       sizeof(TSR_SEARCH_T_WORD) - 1) == 0;
+    apr_status_t rv = tsr_store_search_postings(rd->store, p, t->key,
+                                                t->prefix, &posts);
+    int i;
 
-    if (rv == APR_SUCCESS) {
-        make_set(*pset);
+    if (rv != APR_SUCCESS) {
+        return rv;
     }
-    return rv;
+    set = apr_array_make(p, posts->nelts + 1, sizeof(cand_t));
+    for (i = 0; i < posts->nelts; i++) {
+        const tsr_search_posting_t *o = &APR_ARRAY_IDX(posts, i,
+                                                       tsr_search_posting_t);
+        cand_t *c = apr_array_push(set);
+
+        c->post = o;
+        c->rel = word && o->brief ? word_score(o, o->exact || !t->prefix)
+                                  : 0;
+        rd->old |= !o->brief;
+    }
+    make_set(set);
+    *pset = set;
+    return APR_SUCCESS;
 }
 
 /* The packages that meet a clause: any alternative, all of its terms. */
 static apr_status_t clause_set(apr_array_header_t **pset, apr_pool_t *p,
-                               tsr_store_t *store,
+                               reading_t *rd,
                                const apr_array_header_t *alts)
 {
-    apr_array_header_t *out = apr_array_make(p, 1, sizeof(char *));
+    apr_array_header_t *out = apr_array_make(p, 1, sizeof(cand_t));
     apr_array_header_t *alt, *got;
     apr_status_t rv;
     int i, j;
@@ -110,12 +185,12 @@ static apr_status_t clause_set(apr_array_header_t **pset, apr_pool_t *p,
 
         alt = NULL;
         for (j = 0; j < terms->nelts; j++) {
-            rv = postings(&got, p, store,
+            rv = postings(&got, p, rd,
                           &APR_ARRAY_IDX(terms, j, tsr_search_term_t));
             if (rv != APR_SUCCESS) {
                 return rv;
             }
-            alt = alt ? intersect(p, alt, got) : got;
+            alt = alt ? intersect(p, alt, got, 0) : got;
             if (alt->nelts == 0) {
                 break;
             }
@@ -136,7 +211,6 @@ static int cmp_size(const void *a, const void *b)
     return (x->nelts > y->nelts) - (x->nelts < y->nelts);
 }
 
-/* The names that meet every clause of q. */
 /* The prefix term of a clause that is nothing else (the text's last
  * word), or NULL. */
 static const char *lone_prefix(const apr_array_header_t *alts)
@@ -152,34 +226,32 @@ static const char *lone_prefix(const apr_array_header_t *alts)
     return terms->nelts == 1 && t->prefix ? t->key : NULL;
 }
 
-/* The names that meet every clause of q.  A prefix ("lef": every word
- * that begins so) may stand for thousands of terms: when other clauses
- * narrow the hits, it is not read from the index but checked in each
- * candidate's entry (*pprefix), which is read anyway. */
+/* The candidates that meet every clause of q and have none of its
+ * excluded terms.  A prefix ("lef": every word that begins so) may stand
+ * for thousands of terms: when the other clauses' postings carry no
+ * briefs (a store written before them), whose candidates' entries are
+ * read anyway, and those clauses narrow the hits, the prefix is not read
+ * from the index but checked in each candidate's entry (*pprefix). */
 static apr_status_t candidates(apr_array_header_t **pset,
                                const char **pprefix, apr_pool_t *p,
-                               tsr_store_t *store,
-                               const tsr_search_query_t *q)
+                               reading_t *rd, const tsr_search_query_t *q)
 {
     apr_array_header_t *sets = apr_array_make(p, q->clauses->nelts,
                                               sizeof(void *));
-    apr_array_header_t *out;
+    apr_array_header_t *out, *set;
+    const apr_array_header_t *alts, *deferred = NULL;
     apr_status_t rv;
     int i;
 
     *pprefix = NULL;
     for (i = 0; i < q->clauses->nelts; i++) {
-        apr_array_header_t *set;
-        const apr_array_header_t *alts = APR_ARRAY_IDX(q->clauses, i,
-                                                       apr_array_header_t *);
-
-        if (q->clauses->nelts > 1 && *pprefix == NULL
-            && (*pprefix = lone_prefix(alts)) != NULL) {
+        alts = APR_ARRAY_IDX(q->clauses, i, apr_array_header_t *);
+        if (q->clauses->nelts > 1 && deferred == NULL
+            && lone_prefix(alts) != NULL) {
+            deferred = alts;
             continue;
         }
-        rv = clause_set(&set, p, store,
-                        APR_ARRAY_IDX(q->clauses, i, apr_array_header_t *));
-        if (rv != APR_SUCCESS) {
+        if ((rv = clause_set(&set, p, rd, alts)) != APR_SUCCESS) {
             return rv;
         }
         if (set->nelts == 0) {
@@ -188,11 +260,29 @@ static apr_status_t candidates(apr_array_header_t **pset,
         }
         APR_ARRAY_PUSH(sets, apr_array_header_t *) = set;
     }
+    if (deferred && rd->old) {
+        *pprefix = lone_prefix(deferred);
+    }
+    else if (deferred) {
+        if ((rv = clause_set(&set, p, rd, deferred)) != APR_SUCCESS) {
+            return rv;
+        }
+        APR_ARRAY_PUSH(sets, apr_array_header_t *) = set;
+    }
     qsort(sets->elts, sets->nelts, sizeof(void *), cmp_size);
     out = APR_ARRAY_IDX(sets, 0, apr_array_header_t *);
     for (i = 1; i < sets->nelts && out->nelts > 0; i++) {
         out = intersect(p, out, APR_ARRAY_IDX(sets, i,
-                                              apr_array_header_t *));
+                                              apr_array_header_t *), 0);
+    }
+    for (i = 0; i < q->exclude->nelts && out->nelts > 0; i++) {
+        tsr_search_term_t t = { APR_ARRAY_IDX(q->exclude, i, const char *),
+                                0 };
+
+        if ((rv = postings(&set, p, rd, &t)) != APR_SUCCESS) {
+            return rv;
+        }
+        out = intersect(p, out, set, 1);
     }
     *pset = out;
     return APR_SUCCESS;
@@ -252,15 +342,24 @@ static double relevance(const tsr_search_query_t *q,
     return sum / q->words->nelts;
 }
 
-void tsr_search_score(tsr_search_scores_t *sc, const tsr_search_query_t *q,
-                      const tsr_search_entry_t *e, apr_time_t now)
+/* What a hit is scored by, from its entry or from a posting's brief. */
+typedef struct facts_t {
+    const char *name;
+    apr_int64_t released;
+    apr_uint32_t stars, versions;
+    double quality;
+    int deprecated;
+} facts_t;
+
+static void score_facts(tsr_search_scores_t *sc, const tsr_search_query_t *q,
+                        const facts_t *f, double relevance, apr_time_t now)
 {
     double nowms = (double)apr_time_as_msec(now), days, wsum;
-    double released = (double)e->released, versions = e->versions;
+    double released = (double)f->released, versions = f->versions;
 
-    sc->quality = e->quality;
-    sc->popularity = e->stars / (e->stars + STARS_HALF);
-    if (e->deprecated) {
+    sc->quality = f->quality;
+    sc->popularity = f->stars / (f->stars + STARS_HALF);
+    if (f->deprecated) {
         sc->maintenance = 0;
     }
     else {
@@ -275,13 +374,35 @@ void tsr_search_score(tsr_search_scores_t *sc, const tsr_search_query_t *q,
                             + q->popularity * sc->popularity
                             + q->maintenance * sc->maintenance) / wsum
                          : 0;
-    sc->relevance = relevance(q, e);
+    sc->relevance = relevance;
     sc->search = sc->relevance * (0.5 + 0.5 * sc->final);
     if (q->boost_exact && q->text
-        && tsr_search_token_is(e->name, strlen(e->name), q->text,
+        && tsr_search_token_is(f->name, strlen(f->name), q->text,
                                strlen(q->text), 0)) {
         sc->search += EXACT_BOOST;
     }
+}
+
+void tsr_search_score(tsr_search_scores_t *sc, const tsr_search_query_t *q,
+                      const tsr_search_entry_t *e, apr_time_t now)
+{
+    facts_t f = { e->name, e->released, e->stars, e->versions, e->quality,
+                  e->deprecated };
+
+    score_facts(sc, q, &f, relevance(q, e), now);
+}
+
+/* Score candidate c from its posting's brief, when q read only postings
+ * with briefs: its words' matches are in c->rel. */
+static void score_brief(tsr_search_scores_t *sc, const tsr_search_query_t *q,
+                        const cand_t *c, apr_time_t now)
+{
+    const tsr_search_posting_t *o = c->post;
+    facts_t f = { o->name, o->released, o->stars, o->versions, o->quality,
+                  o->deprecated };
+
+    score_facts(sc, q, &f, q->words->nelts ? c->rel / q->words->nelts : 1,
+                now);
 }
 
 /* ---- the run */
@@ -299,6 +420,58 @@ static int cmp_hit(const void *a, const void *b)
         return x->sc.search > y->sc.search ? -1 : 1;
     }
     return strcmp(x->name, y->name);
+}
+
+/* The best hits so far, at most max of them, in a heap whose root is the
+ * worst kept: a query of 50,000 hits orders only the page's worth. */
+typedef struct best_t {
+    hit_t *h;
+    apr_size_t n, max;
+    apr_size_t total;           /* every hit offered */
+} best_t;
+
+static void sift_down(best_t *b, apr_size_t i)
+{
+    hit_t t;
+    apr_size_t c;
+
+    while ((c = 2 * i + 1) < b->n) {
+        /* The worse child: cmp_hit orders better first. */
+        if (c + 1 < b->n && cmp_hit(&b->h[c + 1], &b->h[c]) > 0) {
+            c++;
+        }
+        if (cmp_hit(&b->h[c], &b->h[i]) <= 0) {
+            break;
+        }
+        t = b->h[i];
+        b->h[i] = b->h[c];
+        b->h[c] = t;
+        i = c;
+    }
+}
+
+static void offer(best_t *b, const hit_t *h)
+{
+    apr_size_t i, up;
+    hit_t t;
+
+    b->total++;
+    if (b->max == 0) {
+        return;
+    }
+    if (b->n < b->max) {
+        b->h[i = b->n++] = *h;
+        while (i > 0 && cmp_hit(&b->h[i], &b->h[up = (i - 1) / 2]) > 0) {
+            t = b->h[i];
+            b->h[i] = b->h[up];
+            b->h[up] = t;
+            i = up;
+        }
+    }
+    else if (cmp_hit(h, &b->h[0]) < 0) {
+        b->h[0] = *h;
+        sift_down(b, 0);
+    }
 }
 
 /* name's entry (its blob in p), when it is a hit: indexed, none of the
@@ -369,6 +542,49 @@ static apr_status_t store_failed(tsr_error_t **perr, apr_pool_t *p)
                          "unavailable, try again");
 }
 
+/* Score every candidate into best: from its brief when the query read
+ * only postings with briefs (an entry only for a restricted package, to
+ * know its readers), else from its entry. */
+static apr_status_t score_all(best_t *best, apr_pool_t *p,
+                              tsr_store_t *store, const tsr_search_query_t *q,
+                              const apr_array_header_t *cands, int briefs,
+                              const char *prefix, apr_time_t now,
+                              tsr_search_may_read_fn *may_read, void *baton)
+{
+    apr_pool_t *one;
+    tsr_search_entry_t e;
+    apr_status_t rv = APR_SUCCESS;
+    hit_t h;
+    int i;
+
+    apr_pool_create(&one, p);
+    for (i = 0; i < cands->nelts && rv == APR_SUCCESS; i++) {
+        const cand_t *c = &APR_ARRAY_IDX(cands, i, cand_t);
+
+        h.name = c->post->name;
+        if (briefs && !c->post->restricted) {
+            if (may_read(baton, h.name, NULL)) {
+                score_brief(&h.sc, q, c, now);
+                offer(best, &h);
+            }
+            continue;
+        }
+        if (hit_entry(&e, one, store, q, prefix, h.name, may_read, baton,
+                      &rv)) {
+            if (briefs) {
+                score_brief(&h.sc, q, c, now);
+            }
+            else {
+                tsr_search_score(&h.sc, q, &e, now);
+            }
+            offer(best, &h);
+        }
+        apr_pool_clear(one);
+    }
+    apr_pool_destroy(one);
+    return rv;
+}
+
 apr_status_t tsr_search_run(json_object **pres, apr_pool_t *p,
                             tsr_store_t *store, const tsr_search_query_t *q,
                             apr_time_t now, tsr_search_may_read_fn *may_read,
@@ -376,45 +592,39 @@ apr_status_t tsr_search_run(json_object **pres, apr_pool_t *p,
 {
     json_object *res = tsr_json_own(p, json_object_new_object());
     json_object *objects = json_object_new_array(), *rec;
-    apr_array_header_t *names, *hits;
-    apr_pool_t *scratch, *one;
+    apr_array_header_t *cands;
+    apr_pool_t *scratch;
     tsr_search_entry_t e;
+    reading_t rd = { store, 0 };
     const char *prefix = NULL;
     apr_status_t rv = APR_SUCCESS;
-    apr_size_t i, end;
+    best_t best;
+    apr_size_t i;
 
     json_object_object_add(res, "objects", objects);
-    hits = apr_array_make(p, 16, sizeof(hit_t));
-    scratch = NULL;
+    memset(&best, 0, sizeof(best));
+    best.max = q->from + q->size;
+    apr_pool_create(&scratch, p);
     if (!q->nothing) {
-        apr_pool_create(&scratch, p);
-        if (candidates(&names, &prefix, scratch, store, q)
-            != APR_SUCCESS) {
+        if (candidates(&cands, &prefix, scratch, &rd, q) != APR_SUCCESS) {
             apr_pool_destroy(scratch);
             return store_failed(perr, p);
         }
-        apr_pool_create(&one, scratch);
-        for (i = 0; i < (apr_size_t)names->nelts; i++) {
-            const char *name = APR_ARRAY_IDX(names, i, const char *);
-
-            if (hit_entry(&e, one, store, q, prefix, name, may_read, baton,
-                          &rv)) {
-                hit_t *h = apr_array_push(hits);
-
-                h->name = name;
-                tsr_search_score(&h->sc, q, &e, now);
-            }
-            apr_pool_clear(one);
-            if (rv != APR_SUCCESS) {
-                apr_pool_destroy(scratch);
-                return store_failed(perr, p);
-            }
+        if (best.max > (apr_size_t)cands->nelts) {
+            best.max = (apr_size_t)cands->nelts;
+        }
+        best.h = apr_palloc(scratch, (best.max + 1) * sizeof(hit_t));
+        if (score_all(&best, scratch, store, q, cands, !rd.old, prefix, now,
+                      may_read, baton) != APR_SUCCESS) {
+            apr_pool_destroy(scratch);
+            return store_failed(perr, p);
         }
     }
-    qsort(hits->elts, hits->nelts, sizeof(hit_t), cmp_hit);
-    end = q->from + q->size;
-    for (i = q->from; i < end && i < (apr_size_t)hits->nelts; i++) {
-        hit_t *h = &APR_ARRAY_IDX(hits, i, hit_t);
+    if (best.n > 1) {
+        qsort(best.h, best.n, sizeof(hit_t), cmp_hit);
+    }
+    for (i = q->from; i < best.n; i++) {
+        hit_t *h = &best.h[i];
 
         /* Changed since it was scored: shown as it is now, or left out
          * when it is no hit any more. */
@@ -426,16 +636,14 @@ apr_status_t tsr_search_run(json_object **pres, apr_pool_t *p,
             json_object_array_add(objects, hit_object(p, rec, &h->sc));
         }
         if (rv != APR_SUCCESS) {
-            if (scratch) {
-                apr_pool_destroy(scratch);
-            }
+            apr_pool_destroy(scratch);
             return store_failed(perr, p);
         }
     }
-    if (scratch) {
-        apr_pool_destroy(scratch);
-    }
-    json_object_object_add(res, "total", json_object_new_int64(hits->nelts));
+    /* The page's names live in scratch: it goes once the page is made. */
+    apr_pool_destroy(scratch);
+    json_object_object_add(res, "total",
+                           json_object_new_int64((apr_int64_t)best.total));
     tsr_json_set_str(res, "time", tsr_json_time(p, now));
     *pres = res;
     return APR_SUCCESS;

@@ -844,14 +844,14 @@ apr_status_t tsr_store_login_update(tsr_store_t *s, apr_pool_t *p,
 
 apr_status_t tsr_store_search_postings(tsr_store_t *s, apr_pool_t *p,
                                        const char *term, int prefix,
-                                       apr_array_header_t **pnames)
+                                       apr_array_header_t **pposts)
 {
     if (s->provider->search_postings == NULL) {
         return APR_ENOTIMPL;
     }
     enter(s);
     return leave(s, s->provider->search_postings(s, p, term, prefix,
-                                                 pnames));
+                                                 pposts));
 }
 
 apr_status_t tsr_store_search_entry(tsr_store_t *s, apr_pool_t *p,

@@ -390,12 +390,13 @@ typedef struct tsr_store_provider_t {
     apr_status_t (*verify)(tsr_store_t *s, apr_pool_t *p,
                            apr_array_header_t **pproblems);
     /* ---- the search index (tsr_search.h) ---- */
-    /* The names of the packages indexed under term, or, with prefix set,
-     * under any term that starts with it: in p, in no promised order,
-     * perhaps more than once. */
+    /* The postings (tsr_search_posting_t, decoded by
+     * tsr_search_posting_decode, exact set) of the packages indexed under
+     * term, or, with prefix set, under any term that starts with it: in
+     * p, in no promised order, a package perhaps more than once. */
     apr_status_t (*search_postings)(tsr_store_t *s, apr_pool_t *p,
                                     const char *term, int prefix,
-                                    apr_array_header_t **pnames);
+                                    apr_array_header_t **pposts);
     /* The search entry of package name (TSR_ENOTFOUND: none). */
     apr_status_t (*search_entry)(tsr_store_t *s, apr_pool_t *p,
                                  const char *name, const char **pblob,
@@ -741,7 +742,7 @@ apr_status_t tsr_store_verify(tsr_store_t *s, apr_pool_t *p,
  * provider that has none. */
 apr_status_t tsr_store_search_postings(tsr_store_t *s, apr_pool_t *p,
                                        const char *term, int prefix,
-                                       apr_array_header_t **pnames);
+                                       apr_array_header_t **pposts);
 apr_status_t tsr_store_search_entry(tsr_store_t *s, apr_pool_t *p,
                                     const char *name, const char **pblob,
                                     apr_size_t *plen);

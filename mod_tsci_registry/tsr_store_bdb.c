@@ -17,6 +17,7 @@
 #include "tsr_store_bdb.h"
 #include "tsr_store_files.h"
 #include "tsr_search_entry.h"
+#include "tsr_search_posting.h"
 #include "tsr_store_bdb_int.h"
 
 #define DB_PACKAGES 0
@@ -75,7 +76,7 @@ static const tsr_store_provider_t bdb_provider;
 static void flag(bdb_t *b);
 static apr_status_t index_if_new(tsr_store_t *s, apr_pool_t *p,
                                  const tsr_bdb_options_t *opts);
-static int set_search(bdb_t *b, DB_TXN *txn, const char *name,
+static int set_search(bdb_t *b, DB_TXN *txn, apr_pool_t *p, const char *name,
                       const char *blob, apr_size_t len);
 
 static const char *env_home(apr_pool_t *p, const char *datadir)
@@ -1055,14 +1056,15 @@ static apr_status_t bdb_user_packages(tsr_store_t *s, apr_pool_t *p,
  * most TSR_SEARCH_TERM_MAX bytes, names 214. */
 #define INDEX_ITEM_MAX 1024
 
-/* The names under term (its duplicates), or under every term that starts
- * with it: one cursor, DB_SET then DB_NEXT_DUP, or DB_SET_RANGE then
- * DB_NEXT while the keys start with it. */
+/* The postings under term (its duplicates), or under every term that
+ * starts with it: one cursor, DB_SET then DB_NEXT_DUP, or DB_SET_RANGE
+ * then DB_NEXT while the keys start with it. */
 static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
-                         int prefix, apr_array_header_t *names)
+                         int prefix, apr_array_header_t *posts)
 {
     apr_size_t tlen = strlen(term);
     char kbuf[INDEX_ITEM_MAX], dbuf[INDEX_ITEM_MAX];
+    tsr_search_posting_t *o;
     DBT key, data;
     DBC *c;
     int ret, cret;
@@ -1091,7 +1093,13 @@ static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
             ret = DB_NOTFOUND;
             break;
         }
-        APR_ARRAY_PUSH(names, char *) = apr_pstrmemdup(p, dbuf, data.size);
+        o = apr_array_push(posts);
+        if (tsr_search_posting_decode(o, apr_pstrmemdup(p, dbuf, data.size),
+                                      data.size) != APR_SUCCESS) {
+            posts->nelts--;         /* no name: names nothing */
+            continue;
+        }
+        o->exact = key.size == tlen;
     }
     cret = c->close(c);
     return ret == DB_NOTFOUND ? cret : ret;
@@ -1099,10 +1107,11 @@ static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
 
 static apr_status_t bdb_search_postings(tsr_store_t *s, apr_pool_t *p,
                                         const char *term, int prefix,
-                                        apr_array_header_t **pnames)
+                                        apr_array_header_t **pposts)
 {
     bdb_t *b = s->impl;
-    apr_array_header_t *names = apr_array_make(p, 16, sizeof(char *));
+    apr_array_header_t *posts = apr_array_make(p, 16,
+                                               sizeof(tsr_search_posting_t));
     int ret, i;
 
     if (b->broken) {
@@ -1111,15 +1120,15 @@ static apr_status_t bdb_search_postings(tsr_store_t *s, apr_pool_t *p,
     /* A read outside a transaction can still be a deadlock's victim,
      * among the writes that change these lists: it starts again. */
     for (i = 0; i < MAX_RETRIES; i++) {
-        names->nelts = 0;
-        if (!retryable(ret = postings_scan(b, p, term, prefix, names))) {
+        posts->nelts = 0;
+        if (!retryable(ret = postings_scan(b, p, term, prefix, posts))) {
             break;
         }
     }
     if (ret != 0) {
         return map_err(b, ret, "search");
     }
-    *pnames = names;
+    *pposts = posts;
     return APR_SUCCESS;
 }
 
@@ -1167,7 +1176,7 @@ static int reindex_step(bdb_t *b, DB_TXN *txn, void *baton)
     }
     free(data.data);
     r->indexed = blob != NULL;
-    return set_search(b, txn, r->name, blob, len);
+    return set_search(b, txn, r->pool, r->name, blob, len);
 }
 
 static const char search_key[] = "search-index";
@@ -1445,42 +1454,66 @@ static int count_change(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
  * duplicates), search-entries.db each package's entry, whose terms say
  * which posting lists name the package ---- */
 
-/* Take name out of term's posting list, through cursor c. */
-static int posting_del(DBC *c, const char *term, const char *name)
+/* Give name, under term, the posting value (len bytes), or none when
+ * value is NULL, through cursor c: the duplicates are sorted, so name's,
+ * of either form (tsr_search_posting.h), are the first at or after the
+ * bare name.  One that is value already stays. */
+static int posting_set(DBC *c, const char *term, const char *name,
+                       const char *value, apr_size_t len)
 {
+    char buf[INDEX_ITEM_MAX];
+    apr_size_t nlen = strlen(name);
     DBT key, data;
-    int ret;
+    int ret, kept = 0;
 
-    set_dbt(&key, term, strlen(term));
-    set_dbt(&data, name, strlen(name));
-    ret = c->get(c, &key, &data, DB_GET_BOTH | DB_RMW);
-    if (ret == 0) {
-        ret = c->del(c, 0);
+    if (nlen >= sizeof(buf)) {
+        return 0;
     }
-    return ret == DB_NOTFOUND ? 0 : ret;
-}
-
-static int posting_add(DB *db, DB_TXN *txn, const char *term,
-                       const char *name)
-{
-    DBT key, data;
-    int ret;
-
     set_dbt(&key, term, strlen(term));
-    set_dbt(&data, name, strlen(name));
-    ret = db->put(db, txn, &key, &data, DB_NODUPDATA);
+    memcpy(buf, name, nlen);
+    memset(&data, 0, sizeof(data));
+    data.data = buf;
+    data.size = (u_int32_t)nlen;
+    data.ulen = sizeof(buf);
+    data.flags = DB_DBT_USERMEM;
+    for (ret = c->get(c, &key, &data, DB_GET_BOTH_RANGE | DB_RMW);
+         ret == 0
+         && tsr_search_posting_name_len(buf, data.size) == nlen
+         && memcmp(buf, name, nlen) == 0;
+         ret = c->get(c, &key, &data, DB_NEXT_DUP | DB_RMW)) {
+        if (value && !kept && data.size == len
+            && memcmp(buf, value, len) == 0) {
+            kept = 1;
+        }
+        else if ((ret = c->del(c, 0)) != 0) {
+            return ret;
+        }
+    }
+    if (ret != 0 && ret != DB_NOTFOUND) {
+        return ret;
+    }
+    if (value == NULL || kept) {
+        return 0;
+    }
+    set_dbt(&key, term, strlen(term));
+    set_dbt(&data, value, len);
+    ret = c->put(c, &key, &data, DB_NODUPDATA);
     return ret == DB_KEYEXIST ? 0 : ret;
 }
 
-/* Make name's entry blob (NULL: none) inside txn: the old entry's terms
- * the new one lacks leave their posting lists, the new ones join theirs
- * (both lists are sorted: one pass), then the entry itself is written. */
-static int set_search(bdb_t *b, DB_TXN *txn, const char *name,
+/* Make name's entry blob (NULL: none) inside txn: both entries' terms are
+ * sorted, so one pass over them takes the package out of the lists of
+ * the old terms the new entry lacks and gives it its posting under each
+ * new term (a brief changes with every release, so even a term both
+ * entries have may need a new one); then the entry itself is written. */
+static int set_search(bdb_t *b, DB_TXN *txn, apr_pool_t *p, const char *name,
                       const char *blob, apr_size_t len)
 {
     DB *ents = b->db[DB_SEARCH_ENTRIES], *post = b->db[DB_SEARCH];
     tsr_search_entry_t olde, newe;
-    const char *o = NULL, *n = NULL;
+    tsr_search_places_t *places = NULL;
+    const char *o = NULL, *n = NULL, *v;
+    apr_size_t vlen;
     DBT key, data;
     DBC *c;
     int ret, cret;
@@ -1499,6 +1532,7 @@ static int set_search(bdb_t *b, DB_TXN *txn, const char *name,
     }
     if (blob && tsr_search_entry_decode(&newe, blob, len) == APR_SUCCESS) {
         n = tsr_search_entry_next_term(&newe, NULL);
+        places = tsr_search_places_make(p, &newe);
     }
     else {
         blob = NULL;
@@ -1511,10 +1545,11 @@ static int set_search(bdb_t *b, DB_TXN *txn, const char *name,
         int d = o == NULL ? 1 : n == NULL ? -1 : strcmp(o, n);
 
         if (d < 0) {
-            ret = posting_del(c, o, name);
+            ret = posting_set(c, o, name, NULL, 0);
         }
-        else if (d > 0) {
-            ret = posting_add(post, txn, n, name);
+        else {
+            v = tsr_search_posting_make(&vlen, p, name, &newe, places, n);
+            ret = posting_set(c, n, name, v, vlen);
         }
         if (d <= 0) {
             o = tsr_search_entry_next_term(&olde, o);
@@ -1583,7 +1618,7 @@ static int write_package(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
         return ret;
     }
     /* Before the early end of a package that is gone: its entry goes. */
-    if ((ret = set_search(b, txn, name, w->search, w->search_len)) != 0) {
+    if ((ret = set_search(b, txn, p, name, w->search, w->search_len)) != 0) {
         return ret;
     }
     for (i = 0; i < w->n_removed; i++) {

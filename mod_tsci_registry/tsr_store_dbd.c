@@ -101,7 +101,11 @@ static const char *const migrations[] = {
     "CREATE TABLE tsr_login_failures (key text PRIMARY KEY,"
     " started bigint NOT NULL, failures integer NOT NULL);"
     "CREATE INDEX tsr_login_failures_by_start"
-    " ON tsr_login_failures (started);"
+    " ON tsr_login_failures (started);",
+    /* 8: each posting's brief (tsr_search_posting.h), so that a query
+     * scores its hits from the lists alone; rows of before have none
+     * until the package is written again or `reindex search` runs. */
+    "ALTER TABLE tsr_search_postings ADD COLUMN brief bytea;"
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

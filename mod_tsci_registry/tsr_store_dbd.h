@@ -13,7 +13,7 @@
 
 /* The schema version this build writes and expects: migrations up to it
  * are applied (tsr_store_dbd_migrate). */
-#define TSR_DBD_SCHEMA_VERSION 7
+#define TSR_DBD_SCHEMA_VERSION 8
 
 /* A connection as the provider's session takes it (the conn argument of
  * tsr_store_session).  The glue fills it from mod_dbd's ap_dbd_t; a test

@@ -229,7 +229,7 @@ apr_status_t tsr_dbd_search_index(tsr_store_t *s, apr_pool_t *p,
                                   apr_size_t len);
 apr_status_t tsr_dbd_search_postings(tsr_store_t *s, apr_pool_t *p,
                                      const char *term, int prefix,
-                                     apr_array_header_t **pnames);
+                                     apr_array_header_t **pposts);
 apr_status_t tsr_dbd_search_rebuild(tsr_store_t *s, apr_pool_t *p,
                                     apr_size_t *pcount);
 

@@ -9,30 +9,38 @@
 #include <apr_strings.h>
 #include "tsr_store_dbd_int.h"
 #include "tsr_search_entry.h"
+#include "tsr_search_posting.h"
 
 static const tsr_dbd_sql_t postings_del_sql = {
     "tsr_postings_del",
     "DELETE FROM tsr_search_postings WHERE name = %s"
 };
-/* Terms as hex, separated by commas (which no hex holds). */
+/* Terms and their briefs (tsr_search_posting.h) as hex, separated by
+ * commas (which no hex holds), in the same order. */
 static const tsr_dbd_sql_t postings_add_sql = {
     "tsr_postings_add",
-    "INSERT INTO tsr_search_postings (term, name) "
-    "SELECT DISTINCT decode(t, 'hex'), %s "
-    "FROM unnest(string_to_array(%s, ',')) AS t ON CONFLICT DO NOTHING"
+    "INSERT INTO tsr_search_postings (term, name, brief) "
+    "SELECT decode(t, 'hex'), %s, decode(b, 'hex') "
+    "FROM unnest(string_to_array(%s, ','), string_to_array(%s, ',')) "
+    "AS x(t, b) ON CONFLICT DO NOTHING"
 };
+/* Each row: the name, the brief as hex (NULL in a row written before
+ * briefs), the length of its term (the asked one's: an exact match). */
 static const tsr_dbd_sql_t term_sql = {
     "tsr_postings_term",
-    "SELECT name FROM tsr_search_postings WHERE term = decode(%s, 'hex')"
+    "SELECT name, encode(brief, 'hex'), octet_length(term) "
+    "FROM tsr_search_postings WHERE term = decode(%s, 'hex')"
 };
 static const tsr_dbd_sql_t range_sql = {
     "tsr_postings_range",
-    "SELECT name FROM tsr_search_postings "
+    "SELECT name, encode(brief, 'hex'), octet_length(term) "
+    "FROM tsr_search_postings "
     "WHERE term >= decode(%s, 'hex') AND term < decode(%s, 'hex')"
 };
 static const tsr_dbd_sql_t from_sql = {
     "tsr_postings_from",
-    "SELECT name FROM tsr_search_postings WHERE term >= decode(%s, 'hex')"
+    "SELECT name, encode(brief, 'hex'), octet_length(term) "
+    "FROM tsr_search_postings WHERE term >= decode(%s, 'hex')"
 };
 /* The rebuild: one package at a time under its writers' lock (class 3,
  * as tsr_store_dbd_packages.c takes it), so a publish meanwhile is
@@ -79,11 +87,12 @@ apr_status_t tsr_dbd_search_index(tsr_store_t *s, apr_pool_t *p,
                                   const char *name, const char *blob,
                                   apr_size_t len)
 {
-    const char *args[2] = { name, NULL };
+    const char *args[3] = { name, NULL, NULL };
     tsr_search_entry_t e;
-    const char *t;
-    char *list, *at;
-    apr_size_t n = 0;
+    tsr_search_places_t *places;
+    const char *t, *v;
+    char *terms, *briefs, *at, *bt;
+    apr_size_t n = 0, k = 0, nlen = strlen(name), vlen;
     apr_status_t rv;
 
     if ((rv = tsr_dbd_query(s, p, &postings_del_sql, 1, args, NULL))
@@ -97,40 +106,93 @@ apr_status_t tsr_dbd_search_index(tsr_store_t *s, apr_pool_t *p,
     for (t = tsr_search_entry_next_term(&e, NULL); t;
          t = tsr_search_entry_next_term(&e, t)) {
         n += 2 * strlen(t) + 1;
+        k++;
     }
-    if (n == 0) {
+    if (k == 0) {
         return APR_SUCCESS;
     }
-    at = list = apr_palloc(p, n);
+    places = tsr_search_places_make(p, &e);
+    at = terms = apr_palloc(p, n);
+    bt = briefs = apr_palloc(p, k * (2 * TSR_SEARCH_BRIEF_LEN + 1));
     for (t = tsr_search_entry_next_term(&e, NULL); t;
          t = tsr_search_entry_next_term(&e, t)) {
         apr_size_t tl = strlen(t);
 
-        if (at != list) {
+        if (at != terms) {
             *at++ = ',';
+            *bt++ = ',';
         }
         memcpy(at, tsr_dbd_hex(p, t, tl), 2 * tl);
         at += 2 * tl;
+        /* The row has the name: only the brief after it is kept. */
+        v = tsr_search_posting_make(&vlen, p, name, &e, places, t);
+        memcpy(bt, tsr_dbd_hex(p, v + nlen + 1, TSR_SEARCH_BRIEF_LEN),
+               2 * TSR_SEARCH_BRIEF_LEN);
+        bt += 2 * TSR_SEARCH_BRIEF_LEN;
     }
     *at = '\0';
-    args[1] = list;
-    return tsr_dbd_query(s, p, &postings_add_sql, 2, args, NULL);
+    *bt = '\0';
+    args[1] = terms;
+    args[2] = briefs;
+    return tsr_dbd_query(s, p, &postings_add_sql, 3, args, NULL);
+}
+
+/* Rows of name, brief (hex or NULL) and term length as postings. */
+static apr_status_t postings_of(tsr_store_t *s, apr_pool_t *p,
+                                const tsr_dbd_sql_t *q, int nargs,
+                                const char *const *args, apr_size_t tlen,
+                                apr_array_header_t **pposts)
+{
+    apr_array_header_t *rows, *posts;
+    apr_status_t rv = tsr_dbd_query(s, p, q, nargs, args, &rows);
+    int i;
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    posts = apr_array_make(p, rows->nelts ? rows->nelts : 1,
+                           sizeof(tsr_search_posting_t));
+    for (i = 0; i < rows->nelts; i++) {
+        char **row = APR_ARRAY_IDX(rows, i, char **);
+        tsr_search_posting_t *o = apr_array_push(posts);
+        apr_size_t nlen = strlen(row[0]), blen = 0;
+        const char *brief = NULL, *value = row[0];
+        char *joined;
+
+        if (row[1] && *row[1]
+            && tsr_dbd_unhex(p, row[1], &brief, &blen) == APR_SUCCESS) {
+            joined = apr_palloc(p, nlen + 1 + blen + 1);
+            memcpy(joined, row[0], nlen + 1);
+            memcpy(joined + nlen + 1, brief, blen);
+            joined[nlen + 1 + blen] = '\0';
+            value = joined;
+            nlen += 1 + blen;
+        }
+        if (tsr_search_posting_decode(o, value, nlen) != APR_SUCCESS) {
+            posts->nelts--;
+            continue;
+        }
+        o->exact = row[2] && (apr_size_t)apr_atoi64(row[2]) == tlen;
+    }
+    *pposts = posts;
+    return APR_SUCCESS;
 }
 
 apr_status_t tsr_dbd_search_postings(tsr_store_t *s, apr_pool_t *p,
                                      const char *term, int prefix,
-                                     apr_array_header_t **pnames)
+                                     apr_array_header_t **pposts)
 {
     const char *args[2];
+    apr_size_t tlen = strlen(term);
 
-    args[0] = tsr_dbd_hex(p, term, strlen(term));
+    args[0] = tsr_dbd_hex(p, term, tlen);
     if (!prefix) {
-        return tsr_dbd_names(s, p, &term_sql, 1, args, pnames);
+        return postings_of(s, p, &term_sql, 1, args, tlen, pposts);
     }
-    if (tsr_dbd_key_bound(p, term, strlen(term), &args[1]) == APR_SUCCESS) {
-        return tsr_dbd_names(s, p, &range_sql, 2, args, pnames);
+    if (tsr_dbd_key_bound(p, term, tlen, &args[1]) == APR_SUCCESS) {
+        return postings_of(s, p, &range_sql, 2, args, tlen, pposts);
     }
-    return tsr_dbd_names(s, p, &from_sql, 1, args, pnames);
+    return postings_of(s, p, &from_sql, 1, args, tlen, pposts);
 }
 
 /* name's entry and postings from its document, or none when it is gone. */

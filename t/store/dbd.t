@@ -34,8 +34,8 @@ EOC
 ok $a->{up} && $b->{up}, 'both nodes answer GET /'
     or diag "$a->{start_out}\n$b->{start_out}\n"
             . `tail -20 \Q$a->{errlog}\E \Q$b->{errlog}\E`;
-is TsciPG::psql($conn, 'SELECT max(version) FROM tsr_schema_version'), '7',
-   'the first request made the schema, version 7';
+is TsciPG::psql($conn, 'SELECT max(version) FROM tsr_schema_version'), '8',
+   'the first request made the schema, version 8';
 
 my $ra = $a->{base};
 my $rb = $b->{base};

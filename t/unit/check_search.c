@@ -8,6 +8,7 @@
 #include "tsr_json.h"
 #include "tsr_search.h"
 #include "tsr_search_entry.h"
+#include "tsr_search_posting.h"
 #include "tsr_search_text.h"
 #include "tsr_store.h"
 
@@ -327,6 +328,83 @@ START_TEST(entry_terms_are_bounded)
     ck_assert(tsr_search_entry_has_term(&m.e, "w:name"));
     ck_assert(tsr_search_entry_has_term(&m.e, "w:w00000"));
     ck_assert(!tsr_search_entry_has_term(&m.e, "w:w00999"));
+}
+END_TEST
+
+/* A posting carries the entry's facts and where its word stands; a bare
+ * name (a registry from before briefs) decodes without them. */
+START_TEST(postings_carry_briefs)
+{
+    made_t m;
+    tsr_search_places_t *pl;
+    tsr_search_posting_t o;
+    const char *v;
+    apr_size_t len;
+
+    ck_assert(make(&m, doc_text("@acme/left-pad", "1.2.0",
+        ",\"description\":\"Pads strings on the left\","
+        "\"keywords\":[\"String\",\"padding\"],\"deprecated\":\"old\"",
+        ",\"users\":{\"carol\":true,\"dave\":true}")));
+    pl = tsr_search_places_make(fx_pool, &m.e);
+    v = tsr_search_posting_make(&len, fx_pool, "@acme/left-pad", &m.e, pl,
+                                "w:left");
+    ck_assert_uint_eq(len, strlen("@acme/left-pad") + 1
+                           + TSR_SEARCH_BRIEF_LEN);
+    ck_assert_int_eq(v[len], '\0');
+    ck_assert_int_eq(tsr_search_posting_decode(&o, v, len), APR_SUCCESS);
+    ck_assert_str_eq(o.name, "@acme/left-pad");
+    ck_assert(o.brief);
+    /* "left": in the name and the description. */
+    ck_assert_uint_eq(o.place, TSR_SEARCH_IN_NAME
+                               | TSR_SEARCH_IN_DESCRIPTION);
+    ck_assert_uint_eq(o.stars, 2);
+    ck_assert_uint_eq(o.versions, 1);
+    ck_assert(o.released == m.e.released && o.released > 0);
+    ck_assert(fabs(o.quality - m.e.quality) < 1e-6);
+    ck_assert(o.deprecated);
+    ck_assert(!o.restricted);
+    ck_assert_uint_eq(tsr_search_posting_name_len(v, len),
+                      strlen("@acme/left-pad"));
+    v = tsr_search_posting_make(&len, fx_pool, "@acme/left-pad", &m.e, pl,
+                                "w:string");
+    ck_assert_int_eq(tsr_search_posting_decode(&o, v, len), APR_SUCCESS);
+    ck_assert_uint_eq(o.place, TSR_SEARCH_IN_KEYWORDS);
+    v = tsr_search_posting_make(&len, fx_pool, "@acme/left-pad", &m.e, pl,
+                                "w:strings");
+    ck_assert_int_eq(tsr_search_posting_decode(&o, v, len), APR_SUCCESS);
+    ck_assert_uint_eq(o.place, TSR_SEARCH_IN_DESCRIPTION);
+    /* Not a word: no place. */
+    v = tsr_search_posting_make(&len, fx_pool, "@acme/left-pad", &m.e, pl,
+                                "k:string");
+    ck_assert_int_eq(tsr_search_posting_decode(&o, v, len), APR_SUCCESS);
+    ck_assert_uint_eq(o.place, 0);
+    ck_assert(o.brief);
+    /* Restricted to readers. */
+    ck_assert(make(&m, doc_text("@acme/secret", "1.0.0", "",
+                                ",\"access\":\"restricted\"")));
+    pl = tsr_search_places_make(fx_pool, &m.e);
+    v = tsr_search_posting_make(&len, fx_pool, "@acme/secret", &m.e, pl,
+                                "w:secret");
+    ck_assert_int_eq(tsr_search_posting_decode(&o, v, len), APR_SUCCESS);
+    ck_assert(o.restricted && !o.deprecated);
+    /* A bare name, a brief of another version or length: name only. */
+    ck_assert_int_eq(tsr_search_posting_decode(&o, "left-pad", 8),
+                     APR_SUCCESS);
+    ck_assert_str_eq(o.name, "left-pad");
+    ck_assert(!o.brief);
+    {
+        char odd[64];
+
+        memcpy(odd, v, len + 1);
+        odd[strlen("@acme/secret") + 1] = 9;
+        ck_assert_int_eq(tsr_search_posting_decode(&o, odd, len),
+                         APR_SUCCESS);
+        ck_assert(!o.brief);
+        ck_assert_int_eq(tsr_search_posting_decode(&o, v, len - 1),
+                         APR_SUCCESS);
+        ck_assert(!o.brief);
+    }
+    ck_assert_int_eq(tsr_search_posting_decode(&o, "\0abc", 4), APR_EINVAL);
 }
 END_TEST
 
@@ -750,8 +828,9 @@ START_TEST(run_qualifiers)
     ck_assert_str_eq(run("text=maintainer:bob+scope:acme"),
                      "@acme/pad@2.0.0-beta.1/1");
     ck_assert_str_eq(run("text=scope:unscoped+right"), "right-pad@0.9.0/1");
-    /* With another clause, the last word's prefix is checked in each
-     * candidate's entry instead of read from the index: same answers. */
+    /* The last word's prefix with another clause (read from the index,
+     * or, on a store without briefs, checked in each candidate's entry):
+     * the same answers. */
     ck_assert_str_eq(run("text=maintainer:alice+padl"), "padlock@3.0.0/1");
     ck_assert_str_eq(run("text=maintainer:alice+padlock"), "padlock@3.0.0/1");
     ck_assert_str_eq(run("text=maintainer:alice+padlockx"), "/0");
@@ -797,6 +876,59 @@ START_TEST(run_restricted_and_pages)
 }
 END_TEST
 
+/* A hit is scored from its postings' briefs: the very scores its entry
+ * gives, for words in names, keywords and descriptions, whole or as a
+ * prefix, with qualifiers, weights and exclusions. */
+START_TEST(run_scores_as_entries_do)
+{
+    static const char *const queries[] = {
+        "text=pad", "text=pa", "text=strings", "text=pad+str",
+        "text=left+pad", "text=left-pad", "text=padding",
+        "text=keywords:string", "text=pad+not:deprecated",
+        "text=maintainer:alice+pad", "text=scope:unscoped+p",
+        "text=pad&quality=0.2&popularity=0.7&maintenance=0.1",
+        "text=pad+boost-exact:false", NULL
+    };
+    apr_time_t now = apr_time_now();
+    int i, n = 0;
+    size_t k;
+
+    for (i = 0; queries[i]; i++) {
+        tsr_search_query_t *q = query(queries[i]);
+        json_object *res = NULL, *objs;
+        tsr_error_t *err = NULL;
+
+        ck_assert_int_eq(tsr_search_run(&res, fx_pool, store, q, now,
+                                        readable, NULL, &err), APR_SUCCESS);
+        objs = json_object_object_get(res, "objects");
+        for (k = 0; k < json_object_array_length(objs); k++) {
+            json_object *o = json_object_array_get_idx(objs, k);
+            const char *name = tsr_json_str(tsr_json_obj(o, "package"),
+                                            "name"), *blob;
+            apr_size_t len;
+            tsr_search_entry_t e;
+            tsr_search_scores_t sc;
+            double got = json_object_get_double(
+                json_object_object_get(o, "searchScore"));
+
+            ck_assert_int_eq(tsr_store_search_entry(store, fx_pool, name,
+                                                    &blob, &len),
+                             APR_SUCCESS);
+            ck_assert_int_eq(tsr_search_entry_decode(&e, blob, len),
+                             APR_SUCCESS);
+            tsr_search_score(&sc, q, &e, now);
+            ck_assert_msg(fabs(got - sc.search) < 1e-4, "%s: %s scored %f, "
+                          "its entry says %f", queries[i], name, got,
+                          sc.search);
+            ck_assert(fabs(json_object_get_double(json_object_object_get(
+                tsr_json_obj(o, "score"), "final")) - sc.final) < 1e-4);
+            n++;
+        }
+    }
+    ck_assert_int_gt(n, 20);
+}
+END_TEST
+
 START_TEST(run_follows_writes)
 {
     /* A new latest with other words: the old ones find it no more. */
@@ -834,6 +966,7 @@ Suite *make_search_suite(void)
     tcase_add_test(tc, entry_flags_and_readers);
     tcase_add_test(tc, entry_of_no_package);
     tcase_add_test(tc, entry_terms_are_bounded);
+    tcase_add_test(tc, postings_carry_briefs);
     suite_add_tcase(s, tc);
     tc = fx_tcase("query");
     tcase_add_test(tc, query_defaults);
@@ -847,6 +980,7 @@ Suite *make_search_suite(void)
     tcase_add_test(tc, run_words_and_prefixes);
     tcase_add_test(tc, run_qualifiers);
     tcase_add_test(tc, run_restricted_and_pages);
+    tcase_add_test(tc, run_scores_as_entries_do);
     tcase_add_test(tc, run_follows_writes);
     suite_add_tcase(s, tc);
     if (fx_have_pg()) {
@@ -855,6 +989,7 @@ Suite *make_search_suite(void)
         tcase_add_test(tc, run_words_and_prefixes);
         tcase_add_test(tc, run_qualifiers);
         tcase_add_test(tc, run_restricted_and_pages);
+        tcase_add_test(tc, run_scores_as_entries_do);
         tcase_add_test(tc, run_follows_writes);
         suite_add_tcase(s, tc);
     }

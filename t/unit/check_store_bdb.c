@@ -15,6 +15,8 @@
 #include "tsr_star.h"
 #include "tsr_viewcache.h"
 #include "tsr_search_entry.h"
+#include "tsr_search_posting.h"
+#include "tsr_search.h"
 #include "tsr_access.h"
 #include "tsr_disttag.h"
 
@@ -1413,11 +1415,16 @@ END_TEST
 /* The names under term, sorted, joined by spaces. */
 static const char *posting(const char *term, int prefix)
 {
-    apr_array_header_t *names = NULL;
+    apr_array_header_t *posts = NULL, *names;
     int i, j;
 
     ck_assert_int_eq(tsr_store_search_postings(store, fx_pool, term, prefix,
-                                               &names), APR_SUCCESS);
+                                               &posts), APR_SUCCESS);
+    names = apr_array_make(fx_pool, 1, sizeof(char *));
+    for (i = 0; i < posts->nelts; i++) {
+        APR_ARRAY_PUSH(names, const char *) =
+            APR_ARRAY_IDX(posts, i, tsr_search_posting_t).name;
+    }
     for (i = 1; i < names->nelts; i++) {
         for (j = i; j > 0 && strcmp(APR_ARRAY_IDX(names, j - 1, char *),
                                     APR_ARRAY_IDX(names, j, char *)) > 0;
@@ -1638,6 +1645,138 @@ START_TEST(search_index_built_at_start)
 }
 END_TEST
 
+/* term's one posting (there must be exactly one). */
+static tsr_search_posting_t only_posting(const char *term)
+{
+    apr_array_header_t *posts = NULL;
+
+    ck_assert_int_eq(tsr_store_search_postings(store, fx_pool, term, 0,
+                                               &posts), APR_SUCCESS);
+    ck_assert_int_eq(posts->nelts, 1);
+    return APR_ARRAY_IDX(posts, 0, tsr_search_posting_t);
+}
+
+/* Replace every posting under term by the bare name, as a registry from
+ * before briefs wrote them (the store closed). */
+static void bare_postings(const char *term, const char *name)
+{
+    DB_ENV *env;
+    DB *db;
+    DBT key, data;
+
+    ck_assert_int_eq(db_env_create(&env, 0), 0);
+    ck_assert_int_eq(env->open(env, apr_pstrcat(fx_pool, datadir, "/db",
+                                                NULL),
+                               DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG
+                               | DB_INIT_MPOOL, 0), 0);
+    ck_assert_int_eq(db_create(&db, env, 0), 0);
+    db->set_flags(db, DB_DUP | DB_DUPSORT);
+    ck_assert_int_eq(db->open(db, NULL, "search.db", NULL, DB_BTREE,
+                              DB_AUTO_COMMIT, 0), 0);
+    memset(&key, 0, sizeof(key));
+    memset(&data, 0, sizeof(data));
+    key.data = (void *)term;
+    key.size = strlen(term);
+    ck_assert_int_eq(db->del(db, NULL, &key, DB_AUTO_COMMIT), 0);
+    data.data = (void *)name;
+    data.size = strlen(name);
+    ck_assert_int_eq(db->put(db, NULL, &key, &data, DB_AUTO_COMMIT), 0);
+    db->close(db, 0);
+    env->close(env, 0);
+}
+
+static int anyone(void *baton, const char *name, const char *readers)
+{
+    return readers == NULL;
+}
+
+static const char *search_page(const char *text)
+{
+    tsr_search_query_t *q;
+    json_object *res;
+    tsr_error_t *err = NULL;
+
+    ck_assert_int_eq(tsr_search_parse_args(&q, fx_pool,
+                                           apr_pstrcat(fx_pool, "text=",
+                                                       text, NULL), &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(tsr_search_run(&res, fx_pool, store, q, apr_time_now(),
+                                    anyone, NULL, &err), APR_SUCCESS);
+    return json_object_to_json_string(json_object_object_get(res,
+                                                             "objects"));
+}
+
+/* Each posting carries the package's brief, kept with every write: a
+ * release and a star change it under every term, each package keeps one
+ * posting a term.  Bare postings of an older registry still find their
+ * package (the query reads its entry), and a write or a rebuild gives
+ * them briefs. */
+START_TEST(search_postings_carry_briefs)
+{
+    tsr_search_posting_t o;
+    tsr_actor_t bob = { "bob", 0 };
+    apr_size_t count = 0;
+    tsr_error_t *err = NULL;
+    const char *before, *nrev;
+
+    publish_as("@s/brief-pkg", "1.0.0", &alice);
+    o = only_posting("w:brief");
+    ck_assert(o.brief);
+    ck_assert_str_eq(o.name, "@s/brief-pkg");
+    ck_assert_uint_eq(o.place, TSR_SEARCH_IN_NAME);
+    ck_assert_uint_eq(o.versions, 1);
+    ck_assert_uint_eq(o.stars, 0);
+    ck_assert(o.released > 0);
+    ck_assert(!o.deprecated && !o.restricted);
+    ck_assert_uint_eq(only_posting("s:s").versions, 1);
+    {
+        apr_array_header_t *posts;
+
+        /* Under a prefix, exact says whether the term is the one asked. */
+        ck_assert_int_eq(tsr_store_search_postings(store, fx_pool, "w:bri",
+                                                   1, &posts), APR_SUCCESS);
+        ck_assert_int_eq(posts->nelts, 1);
+        ck_assert(!APR_ARRAY_IDX(posts, 0, tsr_search_posting_t).exact);
+        ck_assert_int_eq(tsr_store_search_postings(store, fx_pool,
+                                                   "w:brief", 1, &posts),
+                         APR_SUCCESS);
+        ck_assert(APR_ARRAY_IDX(posts, 0, tsr_search_posting_t).exact);
+    }
+    ck_assert_uint_eq(only_posting("s:s").place, 0);
+    publish_as("@s/brief-pkg", "1.1.0", &alice);
+    ck_assert_uint_eq(only_posting("w:brief").versions, 2);
+    ck_assert_uint_eq(only_posting("m:alice").versions, 2);
+    ck_assert_int_eq(tsr_star_set(fx_pool, store, "@s/brief-pkg", &bob,
+                                  NULL, 1, &nrev, &err), APR_SUCCESS);
+    ck_assert_uint_eq(only_posting("w:pkg").stars, 1);
+    ck_assert_uint_eq(only_posting("s:s").stars, 1);
+    before = search_page("brief");
+    ck_assert_ptr_nonnull(strstr(before, "brief-pkg"));
+
+    close_store();
+    bare_postings("w:brief", "@s/brief-pkg");
+    open_store(0);
+    o = only_posting("w:brief");
+    ck_assert(!o.brief);
+    ck_assert_str_eq(o.name, "@s/brief-pkg");
+    /* The same page from the entry (its time aside). */
+    ck_assert_str_eq(search_page("brief"), before);
+    ck_assert_int_eq(tsr_store_search_rebuild(store, fx_pool, &count),
+                     APR_SUCCESS);
+    ck_assert(only_posting("w:brief").brief);
+    ck_assert_uint_eq(only_posting("w:brief").stars, 1);
+    ck_assert_str_eq(search_page("brief"), before);
+
+    close_store();
+    bare_postings("w:brief", "@s/brief-pkg");
+    open_store(0);
+    publish_as("@s/brief-pkg", "1.2.0", &alice);
+    o = only_posting("w:brief");
+    ck_assert(o.brief);
+    ck_assert_uint_eq(o.versions, 3);
+}
+END_TEST
+
 /* The provider table's life cycle, as the glue drives it: found by name,
  * prepared, opened, a session per request, upkeep, and the recovery mark
  * seen and cleared. */
@@ -1733,6 +1872,7 @@ Suite *make_store_bdb_suite(void)
     tcase_add_test(tc, search_index_follows_writes);
     tcase_add_test(tc, search_index_follows_unpublish);
     tcase_add_test(tc, search_index_built_at_start);
+    tcase_add_test(tc, search_postings_carry_briefs);
     suite_add_tcase(s, tc);
     return s;
 }

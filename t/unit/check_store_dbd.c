@@ -16,6 +16,7 @@
 #include "tsr_viewcache.h"
 #include "tsr_auth.h"
 #include "tsr_json.h"
+#include "tsr_search_posting.h"
 
 static apr_pool_t *driver_pool;
 static const apr_dbd_driver_t *driver;
@@ -871,17 +872,30 @@ static const char *search_doc(const char *name, const char *desc)
 
 static const char *postings(tsr_store_t *s, const char *term, int prefix)
 {
-    apr_array_header_t *names;
+    apr_array_header_t *posts;
     const char *out = "";
     int i;
 
     ck_assert_int_eq(tsr_store_search_postings(s, fx_pool, term, prefix,
-                                               &names), APR_SUCCESS);
-    for (i = 0; i < names->nelts; i++) {
+                                               &posts), APR_SUCCESS);
+    for (i = 0; i < posts->nelts; i++) {
         out = apr_pstrcat(fx_pool, out, i ? " " : "",
-                          APR_ARRAY_IDX(names, i, const char *), NULL);
+                          APR_ARRAY_IDX(posts, i,
+                                        tsr_search_posting_t).name, NULL);
     }
     return out;
+}
+
+/* The first posting under term. */
+static tsr_search_posting_t first_posting_of(tsr_store_t *s,
+                                            const char *term, int prefix)
+{
+    apr_array_header_t *posts;
+
+    ck_assert_int_eq(tsr_store_search_postings(s, fx_pool, term, prefix,
+                                               &posts), APR_SUCCESS);
+    ck_assert_int_ge(posts->nelts, 1);
+    return APR_ARRAY_IDX(posts, 0, tsr_search_posting_t);
 }
 
 /* A node that dies between placing a publish's tarball and its commit
@@ -952,6 +966,20 @@ START_TEST(search_postings_follow_writes)
                      APR_SUCCESS);
     ck_assert_uint_eq(n, 1);
     ck_assert_str_eq(postings(store, "w:cogs", 0), "alpha-gear");
+    ck_assert(first_posting_of(store, "w:cogs", 0).brief);
+    ck_assert_uint_eq(first_posting_of(store, "w:cogs", 0).place,
+                      TSR_SEARCH_IN_DESCRIPTION);
+    /* Under a prefix, exact says whether the term is the one asked. */
+    ck_assert(!first_posting_of(store, "w:co", 1).exact);
+    ck_assert(first_posting_of(store, "w:cogs", 1).exact);
+    /* Rows of before briefs (migration 8) name their package still; a
+     * rebuild gives them briefs. */
+    sql(&conn1, "UPDATE tsr_search_postings SET brief = NULL");
+    ck_assert_str_eq(postings(store, "w:cogs", 0), "alpha-gear");
+    ck_assert(!first_posting_of(store, "w:cogs", 0).brief);
+    ck_assert_int_eq(tsr_store_search_rebuild(store, fx_pool, &n),
+                     APR_SUCCESS);
+    ck_assert(first_posting_of(store, "w:cogs", 0).brief);
     /* A database at version 1 (packages, no lists) gets its lists when
      * a process first migrates it. */
     sql(&conn1, "DELETE FROM tsr_search_postings");

@@ -5,9 +5,11 @@
  * It prints the write rate and, per query, its hits and mean time.
  *
  *   make bench/search_bench && bench/search_bench [packages] [runs] [dir]
+ *                                                 [query ...]
  *
  * With dir, the store is kept there, and filled only when it is empty, so
- * that queries can be measured again without writing it again.
+ * that queries can be measured again without writing it again.  Queries
+ * given (query strings, "text=w0") replace the usual list.
  *
  * Vocabulary: description words are drawn from 2000 with a skew (word k
  * about 1/(k+1) as often), so a few words are in many packages, as "react"
@@ -85,7 +87,7 @@ static const char *doc_of(apr_pool_t *p, int i, const char **pname)
 
 int main(int argc, const char *const *argv)
 {
-    static const char *const queries[] = {
+    static const char *const usual[] = {
         "text=pkg777", "text=w1500", "text=w40", "text=w1", "text=w0",
         "text=w0+w1", "text=keywords%3Akw150", "text=keywords%3Akw0",
         "text=w15", "text=maintainer%3Auser7+w3", "text=scope%3Ascope5",
@@ -98,6 +100,7 @@ int main(int argc, const char *const *argv)
     tsr_bdb_options_t o;
     char tmpl[] = "/tmp/search-bench.XXXXXX";
     const char *dir = argc > 3 ? argv[3] : tmpl;
+    const char *const *queries = argc > 4 ? argv + 4 : usual;
     tsr_store_stats_t st;
     apr_time_t t0;
     int i, r;

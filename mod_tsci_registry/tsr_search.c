@@ -7,6 +7,7 @@
  * read only for the page (to show it, and to check it again), for a
  * package restricted to readers, and for a posting from before briefs.
  * Only the best from + size hits are kept in order, in a heap. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,19 +27,46 @@
 #define HALF_LIFE_DAYS 180.0
 /* Popularity: this many stars make 0.5. */
 #define STARS_HALF 10.0
+/* Most candidates whose entries are read to check a prefix rather than
+ * read the prefix's postings (an entry costs some microseconds; a broad
+ * prefix's postings, milliseconds). */
+#define PREFIX_IN_ENTRIES_MAX 2000
 
 /* ---- sets of candidates: arrays of cand_t, sorted by name, no
  * duplicates */
 
 typedef struct cand_t {
     const tsr_search_posting_t *post;
+    apr_uint64_t head;          /* the name's first 8 bytes, big-endian:
+                                 * most comparisons end there */
     double rel;                 /* the words' matches met so far, summed */
 } cand_t;
 
+static apr_uint64_t head_of(const char *name)
+{
+    apr_uint64_t h = 0;
+    int i;
+
+    for (i = 0; i < 8; i++) {
+        h = (h << 8) | (unsigned char)*name;
+        name += *name != '\0';
+    }
+    return h;
+}
+
+/* The names' order (strcmp's). */
 static int cmp_cand(const void *a, const void *b)
 {
-    return strcmp(((const cand_t *)a)->post->name,
-                  ((const cand_t *)b)->post->name);
+    const cand_t *x = a, *y = b;
+
+    if (x->head != y->head) {
+        return x->head < y->head ? -1 : 1;
+    }
+    /* The same first 8 bytes: a NUL among them ends both names. */
+    if ((x->head & 0xff) == 0) {
+        return 0;
+    }
+    return strcmp(x->post->name + 8, y->post->name + 8);
 }
 
 /* Of two candidates for one package, the one to keep: a brief if either
@@ -49,27 +77,104 @@ static const tsr_search_posting_t *either(const tsr_search_posting_t *x,
     return x->brief ? x : y;
 }
 
-/* Sort a and merge a package's candidates into one, with the best match
- * (the postings of a prefix's terms name a package once a term). */
-static void make_set(apr_array_header_t *a)
+/* Merge the sorted runs of e (n candidates) into one, through tmp (room
+ * for n): a prefix's postings come a sorted list per term, one after
+ * another, so merging the runs costs far less than sorting them anew. */
+static void merge_runs(cand_t *e, cand_t *tmp, int n)
+{
+    cand_t *from = e, *to = tmp, *t;
+    int runs, i, a, b, a_end, b_end, k;
+
+    do {
+        runs = 0;
+        for (i = 0, k = 0; i < n; runs++) {
+            for (a = i, a_end = i + 1; a_end < n && cmp_cand(&from[a_end - 1],
+                                                             &from[a_end]) <= 0;
+                 a_end++) {
+            }
+            for (b = a_end, b_end = b < n ? b + 1 : b;
+                 b_end < n && cmp_cand(&from[b_end - 1], &from[b_end]) <= 0;
+                 b_end++) {
+            }
+            while (a < a_end || b < b_end) {
+                to[k++] = b >= b_end || (a < a_end
+                                         && cmp_cand(&from[a], &from[b]) <= 0)
+                          ? from[a++] : from[b++];
+            }
+            i = b_end;
+        }
+        t = from;
+        from = to;
+        to = t;
+    } while (runs > 1);
+    if (from != e) {
+        memcpy(e, from, n * sizeof(cand_t));
+    }
+}
+
+/* Order a by name and merge a package's candidates into one, with the
+ * best match (the postings of a prefix's terms name a package once a
+ * term). */
+static void make_set(apr_pool_t *p, apr_array_header_t *a)
 {
     cand_t *e = (cand_t *)a->elts;
     int i, n = 0, sorted = 1;
 
     for (i = 1; i < a->nelts && sorted; i++) {
-        sorted = strcmp(e[i - 1].post->name, e[i].post->name) < 0;
+        sorted = cmp_cand(&e[i - 1], &e[i]) < 0;
     }
     if (!sorted) {
-        qsort(e, a->nelts, sizeof(cand_t), cmp_cand);
+        merge_runs(e, apr_palloc(p, a->nelts * sizeof(cand_t)), a->nelts);
     }
     for (i = 0; i < a->nelts; i++) {
-        if (n > 0 && strcmp(e[n - 1].post->name, e[i].post->name) == 0) {
+        if (n > 0 && cmp_cand(&e[n - 1], &e[i]) == 0) {
             e[n - 1].post = either(e[n - 1].post, e[i].post);
             e[n - 1].rel = e[i].rel > e[n - 1].rel ? e[i].rel
                                                    : e[n - 1].rel;
         }
         else {
             e[n++] = e[i];
+        }
+    }
+    a->nelts = n;
+}
+
+/* Merge a package's candidates into one, with the best match, in no
+ * particular order: for a query of one term, whose candidates meet no
+ * other list, a table of names does it without the merging of make_set
+ * (a short prefix's postings come in a thousand sorted lists). */
+static void make_unordered_set(apr_pool_t *p, apr_array_header_t *a)
+{
+    cand_t *e = (cand_t *)a->elts;
+    apr_size_t size = 16, mask, h;
+    int *slot, i, n = 0;
+    const char *c;
+
+    while (size < 2 * (apr_size_t)a->nelts) {
+        size *= 2;
+    }
+    mask = size - 1;
+    slot = apr_palloc(p, size * sizeof(int));
+    memset(slot, 0xff, size * sizeof(int));     /* -1: empty */
+    for (i = 0; i < a->nelts; i++) {
+        /* FNV-1a of the name */
+        for (h = 2166136261u, c = e[i].post->name; *c; c++) {
+            h = (h ^ (unsigned char)*c) * 16777619u;
+        }
+        for (h &= mask; slot[h] >= 0 && cmp_cand(&e[slot[h]], &e[i]) != 0;
+             h = (h + 1) & mask) {
+        }
+        if (slot[h] >= 0) {
+            cand_t *k = &e[slot[h]];
+
+            k->post = either(k->post, e[i].post);
+            k->rel = e[i].rel > k->rel ? e[i].rel : k->rel;
+        }
+        else {
+            /* n <= i: moving the new one down keeps every slot's index
+             * pointing at a kept candidate. */
+            e[n] = e[i];
+            slot[h] = n++;
         }
     }
     a->nelts = n;
@@ -87,12 +192,13 @@ static apr_array_header_t *intersect(apr_pool_t *p,
     int i = 0, j = 0, d;
 
     while (i < a->nelts) {
-        d = j < b->nelts ? strcmp(x[i].post->name, y[j].post->name) : -1;
+        d = j < b->nelts ? cmp_cand(&x[i], &y[j]) : -1;
         if (d == 0) {
             if (!minus) {
                 cand_t *c = apr_array_push(out);
 
                 c->post = either(x[i].post, y[j].post);
+                c->head = x[i].head;
                 c->rel = x[i].rel + y[j].rel;
             }
             i++;
@@ -117,7 +223,7 @@ static apr_array_header_t *unite(apr_pool_t *p, const apr_array_header_t *a,
     apr_array_header_t *out = apr_array_copy(p, a);
 
     apr_array_cat(out, b);
-    make_set(out);
+    make_set(p, out);
     return out;
 }
 
@@ -136,12 +242,14 @@ static double word_score(const tsr_search_posting_t *o, int exact)
 /* What the reading of postings learnt of the store. */
 typedef struct reading_t {
     tsr_store_t *store;
-    int old;                    /* some posting had no brief */
+    int entries;                /* score from entries: some posting had no
+                                 * brief, or a prefix is checked in them */
 } reading_t;
 
 /* The packages of one term. */
 static apr_status_t postings(apr_array_header_t **pset, apr_pool_t *p,
-                             reading_t *rd, const tsr_search_term_t *t)
+                             reading_t *rd, const tsr_search_term_t *t,
+                             int ordered)
 {
     apr_array_header_t *posts, *set;
     int word = strncmp(t->key, TSR_SEARCH_T_WORD,
@@ -160,11 +268,17 @@ static apr_status_t postings(apr_array_header_t **pset, apr_pool_t *p,
         cand_t *c = apr_array_push(set);
 
         c->post = o;
+        c->head = head_of(o->name);
         c->rel = word && o->brief ? word_score(o, o->exact || !t->prefix)
                                   : 0;
-        rd->old |= !o->brief;
+        rd->entries |= !o->brief;
     }
-    make_set(set);
+    if (ordered) {
+        make_set(p, set);
+    }
+    else {
+        make_unordered_set(p, set);
+    }
     *pset = set;
     return APR_SUCCESS;
 }
@@ -186,7 +300,7 @@ static apr_status_t clause_set(apr_array_header_t **pset, apr_pool_t *p,
         alt = NULL;
         for (j = 0; j < terms->nelts; j++) {
             rv = postings(&got, p, rd,
-                          &APR_ARRAY_IDX(terms, j, tsr_search_term_t));
+                          &APR_ARRAY_IDX(terms, j, tsr_search_term_t), 1);
             if (rv != APR_SUCCESS) {
                 return rv;
             }
@@ -228,10 +342,26 @@ static const char *lone_prefix(const apr_array_header_t *alts)
 
 /* The candidates that meet every clause of q and have none of its
  * excluded terms.  A prefix ("lef": every word that begins so) may stand
- * for thousands of terms: when the other clauses' postings carry no
- * briefs (a store written before them), whose candidates' entries are
- * read anyway, and those clauses narrow the hits, the prefix is not read
- * from the index but checked in each candidate's entry (*pprefix). */
+ * for thousands of terms and most packages: when other clauses leave few
+ * candidates (or their postings carry no briefs, from a store written
+ * before them: their entries are read anyway), the prefix is not read
+ * from the index but checked in each candidate's entry (*pprefix), and
+ * the hits are scored from their entries. */
+/* Whether the smallest of sets (there is one at least) is small enough
+ * to check a prefix in its candidates' entries. */
+static int few(const apr_array_header_t *sets)
+{
+    int i, least = INT_MAX;
+
+    for (i = 0; i < sets->nelts; i++) {
+        const apr_array_header_t *set = APR_ARRAY_IDX(sets, i,
+                                                      apr_array_header_t *);
+
+        least = set->nelts < least ? set->nelts : least;
+    }
+    return least <= PREFIX_IN_ENTRIES_MAX;
+}
+
 static apr_status_t candidates(apr_array_header_t **pset,
                                const char **pprefix, apr_pool_t *p,
                                reading_t *rd, const tsr_search_query_t *q)
@@ -244,6 +374,18 @@ static apr_status_t candidates(apr_array_header_t **pset,
     int i;
 
     *pprefix = NULL;
+    if (q->clauses->nelts == 1 && q->exclude->nelts == 0) {
+        const apr_array_header_t *terms;
+
+        alts = APR_ARRAY_IDX(q->clauses, 0, apr_array_header_t *);
+        terms = APR_ARRAY_IDX(alts, 0, const apr_array_header_t *);
+        if (alts->nelts == 1 && terms->nelts == 1) {
+            /* One term (one word, most often): its candidates meet no
+             * other set, so they need no order. */
+            return postings(pset, p, rd,
+                            &APR_ARRAY_IDX(terms, 0, tsr_search_term_t), 0);
+        }
+    }
     for (i = 0; i < q->clauses->nelts; i++) {
         alts = APR_ARRAY_IDX(q->clauses, i, apr_array_header_t *);
         if (q->clauses->nelts > 1 && deferred == NULL
@@ -260,8 +402,9 @@ static apr_status_t candidates(apr_array_header_t **pset,
         }
         APR_ARRAY_PUSH(sets, apr_array_header_t *) = set;
     }
-    if (deferred && rd->old) {
+    if (deferred && (rd->entries || few(sets))) {
         *pprefix = lone_prefix(deferred);
+        rd->entries = 1;
     }
     else if (deferred) {
         if ((rv = clause_set(&set, p, rd, deferred)) != APR_SUCCESS) {
@@ -279,7 +422,7 @@ static apr_status_t candidates(apr_array_header_t **pset,
         tsr_search_term_t t = { APR_ARRAY_IDX(q->exclude, i, const char *),
                                 0 };
 
-        if ((rv = postings(&set, p, rd, &t)) != APR_SUCCESS) {
+        if ((rv = postings(&set, p, rd, &t, 1)) != APR_SUCCESS) {
             return rv;
         }
         out = intersect(p, out, set, 1);
@@ -614,7 +757,7 @@ apr_status_t tsr_search_run(json_object **pres, apr_pool_t *p,
             best.max = (apr_size_t)cands->nelts;
         }
         best.h = apr_palloc(scratch, (best.max + 1) * sizeof(hit_t));
-        if (score_all(&best, scratch, store, q, cands, !rd.old, prefix, now,
+        if (score_all(&best, scratch, store, q, cands, !rd.entries, prefix, now,
                       may_read, baton) != APR_SUCCESS) {
             apr_pool_destroy(scratch);
             return store_failed(perr, p);

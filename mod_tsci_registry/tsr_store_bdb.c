@@ -1056,24 +1056,50 @@ static apr_status_t bdb_user_packages(tsr_store_t *s, apr_pool_t *p,
  * most TSR_SEARCH_TERM_MAX bytes, names 214. */
 #define INDEX_ITEM_MAX 1024
 
+/* Bytes of postings read from Berkeley DB at once (bulk retrieval): one
+ * cursor call for thousands of postings instead of one each, which is
+ * most of a broad query's cost. */
+#define POSTINGS_BULK (256 * 1024)
+
+/* Add one posting read under key (klen bytes), asked for term (tlen). */
+static void add_posting(apr_array_header_t *posts, apr_pool_t *p,
+                        const void *data, apr_size_t len, apr_size_t klen,
+                        apr_size_t tlen)
+{
+    tsr_search_posting_t *o = apr_array_push(posts);
+
+    if (tsr_search_posting_decode(o, apr_pstrmemdup(p, data, len), len)
+        != APR_SUCCESS) {
+        posts->nelts--;             /* no name: names nothing */
+        return;
+    }
+    o->exact = klen == tlen;
+}
+
 /* The postings under term (its duplicates), or under every term that
- * starts with it: one cursor, DB_SET then DB_NEXT_DUP, or DB_SET_RANGE
- * then DB_NEXT while the keys start with it. */
+ * starts with it, read in bulk: DB_SET then DB_NEXT_DUP with
+ * DB_MULTIPLE, or DB_SET_RANGE then DB_NEXT with DB_MULTIPLE_KEY while
+ * the keys start with it. */
 static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
                          int prefix, apr_array_header_t *posts)
 {
     apr_size_t tlen = strlen(term);
-    char kbuf[INDEX_ITEM_MAX], dbuf[INDEX_ITEM_MAX];
-    tsr_search_posting_t *o;
+    char kbuf[INDEX_ITEM_MAX];
+    void *bulk, *at, *k, *v;
+    u_int32_t klen, vlen;
     DBT key, data;
     DBC *c;
-    int ret, cret;
+    int ret, cret, done = 0;
 
     if (tlen >= sizeof(kbuf)) {
         return 0;                   /* no term is that long */
     }
+    if ((bulk = malloc(POSTINGS_BULK)) == NULL) {
+        return ENOMEM;
+    }
     if ((ret = b->db[DB_SEARCH]->cursor(b->db[DB_SEARCH], NULL, &c, 0))
         != 0) {
+        free(bulk);
         return ret;
     }
     memcpy(kbuf, term, tlen);
@@ -1083,26 +1109,40 @@ static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
     key.ulen = sizeof(kbuf);
     key.flags = DB_DBT_USERMEM;
     memset(&data, 0, sizeof(data));
-    data.data = dbuf;
-    data.ulen = sizeof(dbuf);
+    data.data = bulk;
+    data.ulen = POSTINGS_BULK;
     data.flags = DB_DBT_USERMEM;
-    for (ret = c->get(c, &key, &data, prefix ? DB_SET_RANGE : DB_SET);
-         ret == 0;
-         ret = c->get(c, &key, &data, prefix ? DB_NEXT : DB_NEXT_DUP)) {
-        if (prefix && (key.size < tlen || memcmp(kbuf, term, tlen) != 0)) {
-            ret = DB_NOTFOUND;
-            break;
+    ret = c->get(c, &key, &data, prefix ? DB_SET_RANGE | DB_MULTIPLE_KEY
+                                        : DB_SET | DB_MULTIPLE);
+    for (; ret == 0 && !done;
+         ret = done ? 0 : c->get(c, &key, &data,
+                                 prefix ? DB_NEXT | DB_MULTIPLE_KEY
+                                        : DB_NEXT_DUP | DB_MULTIPLE)) {
+        DB_MULTIPLE_INIT(at, &data);
+        while (at != NULL) {
+            if (prefix) {
+                DB_MULTIPLE_KEY_NEXT(at, &data, k, klen, v, vlen);
+                if (at == NULL) {
+                    break;
+                }
+                if (klen < tlen || memcmp(k, term, tlen) != 0) {
+                    done = 1;       /* past the terms that start so */
+                    break;
+                }
+            }
+            else {
+                DB_MULTIPLE_NEXT(at, &data, v, vlen);
+                if (at == NULL) {
+                    break;
+                }
+                klen = (u_int32_t)tlen;
+            }
+            add_posting(posts, p, v, vlen, klen, tlen);
         }
-        o = apr_array_push(posts);
-        if (tsr_search_posting_decode(o, apr_pstrmemdup(p, dbuf, data.size),
-                                      data.size) != APR_SUCCESS) {
-            posts->nelts--;         /* no name: names nothing */
-            continue;
-        }
-        o->exact = key.size == tlen;
     }
     cret = c->close(c);
-    return ret == DB_NOTFOUND ? cret : ret;
+    free(bulk);
+    return ret == 0 || ret == DB_NOTFOUND ? cret : ret;
 }
 
 static apr_status_t bdb_search_postings(tsr_store_t *s, apr_pool_t *p,

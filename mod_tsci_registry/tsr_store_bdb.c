@@ -756,6 +756,17 @@ static void set_dbt(DBT *d, const void *data, apr_size_t len)
     d->size = (u_int32_t)len;
 }
 
+/* A DBT over buf (room bytes, the first len of them set): Berkeley DB
+ * reads it, and writes what it returns there. */
+static void set_user_dbt(DBT *d, void *buf, apr_size_t len, apr_size_t room)
+{
+    memset(d, 0, sizeof(*d));
+    d->data = buf;
+    d->size = (u_int32_t)len;
+    d->ulen = (u_int32_t)room;
+    d->flags = DB_DBT_USERMEM;
+}
+
 /* One auto-committed put or delete, retried on deadlock. */
 static apr_status_t put1(bdb_t *b, int which, const void *k, apr_size_t klen,
                          const void *v, apr_size_t vlen, u_int32_t flags)
@@ -1103,15 +1114,8 @@ static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
         return ret;
     }
     memcpy(kbuf, term, tlen);
-    memset(&key, 0, sizeof(key));
-    key.data = kbuf;
-    key.size = (u_int32_t)tlen;
-    key.ulen = sizeof(kbuf);
-    key.flags = DB_DBT_USERMEM;
-    memset(&data, 0, sizeof(data));
-    data.data = bulk;
-    data.ulen = POSTINGS_BULK;
-    data.flags = DB_DBT_USERMEM;
+    set_user_dbt(&key, kbuf, tlen, sizeof(kbuf));
+    set_user_dbt(&data, bulk, 0, POSTINGS_BULK);
     ret = c->get(c, &key, &data, prefix ? DB_SET_RANGE | DB_MULTIPLE_KEY
                                         : DB_SET | DB_MULTIPLE);
     for (; ret == 0 && !done;
@@ -1511,11 +1515,7 @@ static int posting_set(DBC *c, const char *term, const char *name,
     }
     set_dbt(&key, term, strlen(term));
     memcpy(buf, name, nlen);
-    memset(&data, 0, sizeof(data));
-    data.data = buf;
-    data.size = (u_int32_t)nlen;
-    data.ulen = sizeof(buf);
-    data.flags = DB_DBT_USERMEM;
+    set_user_dbt(&data, buf, nlen, sizeof(buf));
     for (ret = c->get(c, &key, &data, DB_GET_BOTH_RANGE | DB_RMW);
          ret == 0
          && tsr_search_posting_name_len(buf, data.size) == nlen

@@ -1539,21 +1539,31 @@ START_TEST(search_index_follows_unpublish)
 }
 END_TEST
 
+/* The store's environment opened with Berkeley DB itself (the store
+ * closed), to change what the store would not. */
+static DB_ENV *raw_env(void)
+{
+    DB_ENV *env;
+
+    ck_assert_int_eq(db_env_create(&env, 0), 0);
+    ck_assert_int_eq(env->open(env, apr_pstrcat(fx_pool, datadir, "/db",
+                                                NULL),
+                               DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG
+                               | DB_INIT_MPOOL, 0), 0);
+    return env;
+}
+
 /* Truncate the index and forget it was built, with Berkeley DB itself, as
  * a store from before the index would be (the store closed). */
 static void forget_index(void)
 {
-    const char *home = apr_pstrcat(fx_pool, datadir, "/db", NULL);
     static const char *const files[] = { "search.db", "search-entries.db" };
-    DB_ENV *env;
+    DB_ENV *env = raw_env();
     DB *db;
     DBT key;
     u_int32_t n;
     int i;
 
-    ck_assert_int_eq(db_env_create(&env, 0), 0);
-    ck_assert_int_eq(env->open(env, home, DB_INIT_TXN | DB_INIT_LOCK
-                               | DB_INIT_LOG | DB_INIT_MPOOL, 0), 0);
     for (i = 0; i < 2; i++) {
         ck_assert_int_eq(db_create(&db, env, 0), 0);
         if (i == 0) {
@@ -1615,15 +1625,10 @@ START_TEST(search_index_built_at_start)
      * dropped by a rebuild. */
     close_store();
     {
-        DB_ENV *env;
+        DB_ENV *env = raw_env();
         DB *db;
         DBT key;
 
-        ck_assert_int_eq(db_env_create(&env, 0), 0);
-        ck_assert_int_eq(env->open(env, apr_pstrcat(fx_pool, datadir, "/db",
-                                                    NULL),
-                                   DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG
-                                   | DB_INIT_MPOOL, 0), 0);
         ck_assert_int_eq(db_create(&db, env, 0), 0);
         ck_assert_int_eq(db->open(db, NULL, "packages.db", NULL, DB_BTREE,
                                   DB_AUTO_COMMIT, 0), 0);
@@ -1660,15 +1665,10 @@ static tsr_search_posting_t only_posting(const char *term)
  * before briefs wrote them (the store closed). */
 static void bare_postings(const char *term, const char *name)
 {
-    DB_ENV *env;
+    DB_ENV *env = raw_env();
     DB *db;
     DBT key, data;
 
-    ck_assert_int_eq(db_env_create(&env, 0), 0);
-    ck_assert_int_eq(env->open(env, apr_pstrcat(fx_pool, datadir, "/db",
-                                                NULL),
-                               DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG
-                               | DB_INIT_MPOOL, 0), 0);
     ck_assert_int_eq(db_create(&db, env, 0), 0);
     db->set_flags(db, DB_DUP | DB_DUPSORT);
     ck_assert_int_eq(db->open(db, NULL, "search.db", NULL, DB_BTREE,

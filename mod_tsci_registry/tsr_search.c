@@ -27,10 +27,7 @@
 #define HALF_LIFE_DAYS 180.0
 /* Popularity: this many stars make 0.5. */
 #define STARS_HALF 10.0
-/* Most candidates whose entries are read to check a prefix rather than
- * read the prefix's postings (an entry costs some microseconds; a broad
- * prefix's postings, milliseconds). */
-#define PREFIX_IN_ENTRIES_MAX 2000
+
 
 /* ---- sets of candidates: arrays of cand_t, sorted by name, no
  * duplicates */
@@ -139,33 +136,57 @@ static void make_set(apr_pool_t *p, apr_array_header_t *a)
     a->nelts = n;
 }
 
+/* A table of candidates by name (open addressing, FNV-1a): how a set is
+ * made without ordering it, and how a set meets postings that come in no
+ * order. */
+typedef struct table_t {
+    const cand_t *e;            /* the candidates the slots point at */
+    int *slot;                  /* index into e, or -1 */
+    apr_size_t mask;
+} table_t;
+
+static void table_make(table_t *t, apr_pool_t *p, const cand_t *e, int n)
+{
+    apr_size_t size = 16;
+
+    while (size < 2 * (apr_size_t)n) {
+        size *= 2;
+    }
+    t->e = e;
+    t->mask = size - 1;
+    t->slot = apr_palloc(p, size * sizeof(int));
+    memset(t->slot, 0xff, size * sizeof(int));      /* -1: empty */
+}
+
+/* The slot of c's name: holding its candidate, or empty. */
+static int *table_slot(const table_t *t, const cand_t *c)
+{
+    apr_size_t h = 2166136261u;
+    const char *s;
+
+    for (s = c->post->name; *s; s++) {
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    }
+    for (h &= t->mask; t->slot[h] >= 0 && cmp_cand(&t->e[t->slot[h]], c) != 0;
+         h = (h + 1) & t->mask) {
+    }
+    return &t->slot[h];
+}
+
 /* Merge a package's candidates into one, with the best match, in no
  * particular order: for a query of one term, whose candidates meet no
- * other list, a table of names does it without the merging of make_set
- * (a short prefix's postings come in a thousand sorted lists). */
+ * other set, the table does it without the merging of make_set (a short
+ * prefix's postings come in a thousand sorted lists). */
 static void make_unordered_set(apr_pool_t *p, apr_array_header_t *a)
 {
     cand_t *e = (cand_t *)a->elts;
-    apr_size_t size = 16, mask, h;
+    table_t t;
     int *slot, i, n = 0;
-    const char *c;
 
-    while (size < 2 * (apr_size_t)a->nelts) {
-        size *= 2;
-    }
-    mask = size - 1;
-    slot = apr_palloc(p, size * sizeof(int));
-    memset(slot, 0xff, size * sizeof(int));     /* -1: empty */
+    table_make(&t, p, e, a->nelts);
     for (i = 0; i < a->nelts; i++) {
-        /* FNV-1a of the name */
-        for (h = 2166136261u, c = e[i].post->name; *c; c++) {
-            h = (h ^ (unsigned char)*c) * 16777619u;
-        }
-        for (h &= mask; slot[h] >= 0 && cmp_cand(&e[slot[h]], &e[i]) != 0;
-             h = (h + 1) & mask) {
-        }
-        if (slot[h] >= 0) {
-            cand_t *k = &e[slot[h]];
+        if (*(slot = table_slot(&t, &e[i])) >= 0) {
+            cand_t *k = &e[*slot];
 
             k->post = either(k->post, e[i].post);
             k->rel = e[i].rel > k->rel ? e[i].rel : k->rel;
@@ -174,10 +195,45 @@ static void make_unordered_set(apr_pool_t *p, apr_array_header_t *a)
             /* n <= i: moving the new one down keeps every slot's index
              * pointing at a kept candidate. */
             e[n] = e[i];
-            slot[h] = n++;
+            *slot = n++;
         }
     }
     a->nelts = n;
+}
+
+/* The candidates of a (a set) that are also in b (candidates in no
+ * order, a package perhaps more than once), with the best of b's matches
+ * added: a's order stays, and b is never ordered. */
+static apr_array_header_t *meet_unordered(apr_pool_t *p,
+                                          const apr_array_header_t *a,
+                                          const apr_array_header_t *b)
+{
+    const cand_t *x = (const cand_t *)a->elts, *y = (const cand_t *)b->elts;
+    apr_array_header_t *out = apr_array_make(p, a->nelts + 1,
+                                             sizeof(cand_t));
+    double *best = apr_palloc(p, (a->nelts + 1) * sizeof(double));
+    table_t t;
+    int *slot, i;
+
+    table_make(&t, p, x, a->nelts);
+    for (i = 0; i < a->nelts; i++) {
+        *table_slot(&t, &x[i]) = i;
+        best[i] = -1;               /* not in b */
+    }
+    for (i = 0; i < b->nelts; i++) {
+        if (*(slot = table_slot(&t, &y[i])) >= 0 && y[i].rel > best[*slot]) {
+            best[*slot] = y[i].rel;
+        }
+    }
+    for (i = 0; i < a->nelts; i++) {
+        if (best[i] >= 0) {
+            cand_t *c = apr_array_push(out);
+
+            *c = x[i];
+            c->rel += best[i];
+        }
+    }
+    return out;
 }
 
 /* The candidates in both a and b (their matches add up), or, with
@@ -251,6 +307,8 @@ static apr_status_t postings(apr_array_header_t **pset, apr_pool_t *p,
                              reading_t *rd, const tsr_search_term_t *t,
                              int ordered)
 {
+    /* ordered: 1 a set in order, 0 a set in no order, -1 the candidates
+     * as read (in no order, a package perhaps more than once) */
     apr_array_header_t *posts, *set;
     int word = strncmp(t->key, TSR_SEARCH_T_WORD,
                        sizeof(TSR_SEARCH_T_WORD) - 1) == 0;
@@ -273,10 +331,10 @@ static apr_status_t postings(apr_array_header_t **pset, apr_pool_t *p,
                                   : 0;
         rd->entries |= !o->brief;
     }
-    if (ordered) {
+    if (ordered == 1) {
         make_set(p, set);
     }
-    else {
+    else if (ordered == 0) {
         make_unordered_set(p, set);
     }
     *pset = set;
@@ -349,7 +407,7 @@ static const char *lone_prefix(const apr_array_header_t *alts)
  * the hits are scored from their entries. */
 /* Whether the smallest of sets (there is one at least) is small enough
  * to check a prefix in its candidates' entries. */
-static int few(const apr_array_header_t *sets)
+static int few(const apr_array_header_t *sets, apr_size_t max)
 {
     int i, least = INT_MAX;
 
@@ -359,7 +417,7 @@ static int few(const apr_array_header_t *sets)
 
         least = set->nelts < least ? set->nelts : least;
     }
-    return least <= PREFIX_IN_ENTRIES_MAX;
+    return (apr_size_t)least <= max;
 }
 
 static apr_status_t candidates(apr_array_header_t **pset,
@@ -402,21 +460,28 @@ static apr_status_t candidates(apr_array_header_t **pset,
         }
         APR_ARRAY_PUSH(sets, apr_array_header_t *) = set;
     }
-    if (deferred && (rd->entries || few(sets))) {
+    if (deferred && (rd->entries || few(sets, q->prefix_in_entries_max))) {
         *pprefix = lone_prefix(deferred);
         rd->entries = 1;
-    }
-    else if (deferred) {
-        if ((rv = clause_set(&set, p, rd, deferred)) != APR_SUCCESS) {
-            return rv;
-        }
-        APR_ARRAY_PUSH(sets, apr_array_header_t *) = set;
     }
     qsort(sets->elts, sets->nelts, sizeof(void *), cmp_size);
     out = APR_ARRAY_IDX(sets, 0, apr_array_header_t *);
     for (i = 1; i < sets->nelts && out->nelts > 0; i++) {
         out = intersect(p, out, APR_ARRAY_IDX(sets, i,
                                               apr_array_header_t *), 0);
+    }
+    if (deferred && !*pprefix && out->nelts > 0) {
+        /* The prefix's postings, as read, looked up among the others'
+         * candidates: a thousand lists need no merging. */
+        const apr_array_header_t *terms = APR_ARRAY_IDX(
+            deferred, 0, const apr_array_header_t *);
+
+        if ((rv = postings(&set, p, rd,
+                           &APR_ARRAY_IDX(terms, 0, tsr_search_term_t), -1))
+            != APR_SUCCESS) {
+            return rv;
+        }
+        out = meet_unordered(p, out, set);
     }
     for (i = 0; i < q->exclude->nelts && out->nelts > 0; i++) {
         tsr_search_term_t t = { APR_ARRAY_IDX(q->exclude, i, const char *),

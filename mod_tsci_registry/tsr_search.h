@@ -23,6 +23,9 @@
 /* The last word of a text also finds the words it begins, from this many
  * bytes on ("lef" finds "left-pad"). */
 #define TSR_SEARCH_PREFIX_MIN 2
+/* See prefix_in_entries_max below: an entry costs some microseconds to
+ * read, a short prefix's postings up to milliseconds. */
+#define TSR_SEARCH_PREFIX_IN_ENTRIES_MAX 2000
 
 /* A term of the index (tsr_search_entry.h), and whether every term that
  * starts with it counts. */
@@ -47,6 +50,11 @@ typedef struct tsr_search_query_t {
     int boost_exact;            /* an exact name match comes first */
     double quality, popularity, maintenance;    /* weights, 0..1 */
     apr_size_t size, from;
+    /* A prefix beside other clauses is checked in the entries of their
+     * candidates when they are at most this many, else read from the
+     * index (TSR_SEARCH_PREFIX_IN_ENTRIES_MAX; the answers are the same
+     * either way, only their cost differs). */
+    apr_size_t prefix_in_entries_max;
 } tsr_search_query_t;
 
 /* Parse a query string (r->args: "text=...&size=..."; NULL is none):

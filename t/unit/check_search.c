@@ -876,9 +876,28 @@ START_TEST(run_restricted_and_pages)
 }
 END_TEST
 
+/* The objects of a run of args, a prefix beside other clauses read from
+ * the index (entries_max 0) or checked in entries. */
+static const char *objects_of(const char *args, apr_size_t entries_max)
+{
+    tsr_search_query_t *q = query(args);
+    json_object *res = NULL;
+    tsr_error_t *err = NULL;
+
+    q->prefix_in_entries_max = entries_max;
+    ck_assert_int_eq(tsr_search_run(&res, fx_pool, store, q, apr_time_now(),
+                                    readable, NULL, &err), APR_SUCCESS);
+    return apr_psprintf(fx_pool, "%s/%d", json_object_to_json_string(
+                            json_object_object_get(res, "objects")),
+                        json_object_get_int(json_object_object_get(
+                            res, "total")));
+}
+
 /* A hit is scored from its postings' briefs: the very scores its entry
  * gives, for words in names, keywords and descriptions, whole or as a
- * prefix, with qualifiers, weights and exclusions. */
+ * prefix, with qualifiers, weights and exclusions.  A prefix beside other
+ * clauses, read from the index or checked in entries, gives the same
+ * answers. */
 START_TEST(run_scores_as_entries_do)
 {
     static const char *const queries[] = {
@@ -887,7 +906,9 @@ START_TEST(run_scores_as_entries_do)
         "text=keywords:string", "text=pad+not:deprecated",
         "text=maintainer:alice+pad", "text=scope:unscoped+p",
         "text=pad&quality=0.2&popularity=0.7&maintenance=0.1",
-        "text=pad+boost-exact:false", NULL
+        "text=pad+boost-exact:false", "text=strings+pa",
+        "text=pad+le", "text=keywords:pad+ri", "text=pad+lo+not:unstable",
+        "text=left+pad+pr&size=1", NULL
     };
     apr_time_t now = apr_time_now();
     int i, n = 0;
@@ -898,6 +919,8 @@ START_TEST(run_scores_as_entries_do)
         json_object *res = NULL, *objs;
         tsr_error_t *err = NULL;
 
+        ck_assert_str_eq(objects_of(queries[i], 0),
+                         objects_of(queries[i], TSR_SEARCH_PREFIX_IN_ENTRIES_MAX));
         ck_assert_int_eq(tsr_search_run(&res, fx_pool, store, q, now,
                                         readable, NULL, &err), APR_SUCCESS);
         objs = json_object_object_get(res, "objects");

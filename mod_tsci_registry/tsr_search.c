@@ -85,8 +85,8 @@ static void merge_runs(cand_t *e, cand_t *tmp, int n)
     do {
         runs = 0;
         for (i = 0, k = 0; i < n; runs++) {
-            for (a = i, a_end = i + 1; a_end < n && cmp_cand(&from[a_end - 1],
-                                                             &from[a_end]) <= 0;
+            for (a = i, a_end = i + 1;
+                 a_end < n && cmp_cand(&from[a_end - 1], &from[a_end]) <= 0;
                  a_end++) {
             }
             for (b = a_end, b_end = b < n ? b + 1 : b;
@@ -822,8 +822,8 @@ apr_status_t tsr_search_run(json_object **pres, apr_pool_t *p,
             best.max = (apr_size_t)cands->nelts;
         }
         best.h = apr_palloc(scratch, (best.max + 1) * sizeof(hit_t));
-        if (score_all(&best, scratch, store, q, cands, !rd.entries, prefix, now,
-                      may_read, baton) != APR_SUCCESS) {
+        if (score_all(&best, scratch, store, q, cands, !rd.entries, prefix,
+                      now, may_read, baton) != APR_SUCCESS) {
             apr_pool_destroy(scratch);
             return store_failed(perr, p);
         }

@@ -14,8 +14,16 @@ typedef struct bdb_t bdb_t;
 
 /* The database of autorouting jobs (tsr_store_bdb_jobs.c) and
  * tscircuit's table (tsr_store_bdb_tsci.c). */
+#define TSR_BDB_DB_PACKAGES 0
+#define TSR_BDB_DB_META 4
+#define TSR_BDB_DB_SEARCH 11
+#define TSR_BDB_DB_SEARCH_ENTRIES 12
 #define TSR_BDB_DB_JOBS 13
 #define TSR_BDB_DB_TSCI 14
+
+/* How often an operation is retried after a deadlock before it gives
+ * up. */
+#define TSR_BDB_MAX_RETRIES 50
 
 /* A DBT over len bytes of data (the library's flags all clear). */
 static inline void tsr_bdb_dbt(DBT *d, const void *data, apr_size_t len)
@@ -65,6 +73,36 @@ apr_status_t tsr_bdb_get(bdb_t *b, apr_pool_t *p, int which, const void *k,
 
 /* Map a Berkeley DB result as every operation does. */
 apr_status_t tsr_bdb_status(bdb_t *b, int ret, const char *what);
+
+/* Whether the environment is known to need a recovery (every operation
+ * then fails at once), and whether ret is a deadlock worth a retry. */
+int tsr_bdb_broken(bdb_t *b);
+int tsr_bdb_retryable(int ret);
+
+/* At most max keys of database which after after ("": from the first),
+ * in order; one auto-committed put, retried on deadlock. */
+apr_status_t tsr_bdb_keys_after(bdb_t *b, apr_pool_t *p, int which,
+                                const char *after, apr_size_t max,
+                                apr_array_header_t **pnames);
+apr_status_t tsr_bdb_put1(bdb_t *b, int which, const void *k,
+                          apr_size_t klen, const void *v, apr_size_t vlen);
+
+/* The search index (tsr_store_bdb_search.c): the provider's functions,
+ * the build at start of a store from before the index, and a package's
+ * entry and postings made inside a writer's transaction. */
+apr_status_t tsr_bdb_search_postings(tsr_store_t *s, apr_pool_t *p,
+                                     const char *term, int prefix,
+                                     apr_array_header_t **pposts);
+apr_status_t tsr_bdb_search_entry(tsr_store_t *s, apr_pool_t *p,
+                                  const char *name, const char **pblob,
+                                  apr_size_t *plen);
+apr_status_t tsr_bdb_search_rebuild(tsr_store_t *s, apr_pool_t *p,
+                                    apr_size_t *pcount);
+struct tsr_bdb_options_t;
+apr_status_t tsr_bdb_search_index_if_new(tsr_store_t *s, apr_pool_t *p,
+                                         const struct tsr_bdb_options_t *o);
+int tsr_bdb_search_set(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
+                       const char *name, const char *blob, apr_size_t len);
 
 /* The jobs operations of the provider table (tsr_store_bdb_jobs.c). */
 apr_status_t tsr_bdb_job_create(tsr_store_t *s, apr_pool_t *p,

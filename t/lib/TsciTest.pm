@@ -35,7 +35,7 @@ our @EXPORT_OK = qw(base_url req json_of make_tarball publish_body
                     npm_web_start browser_missing browser_signin
                     web_start web_form
                     tsci_missing tsci_env run_tsci tsci_start
-                    on_dbd bdb_only admin_cmd
+                    on_dbd on_prefork bdb_only admin_cmd
                     main_store_independent client_not_prefork);
 
 my $json = JSON::PP->new->canonical->allow_nonref;
@@ -637,9 +637,16 @@ sub spare_port {
 
 # The main test server's store: true when the suite runs with -defines
 # TSCI_DBD (t/TEST.PL), the SQL store through mod_dbd; else Berkeley DB.
-sub on_dbd {
+sub on_dbd { return defined_for_suite('TSCI_DBD') }
+
+# The main test server's MPM: true when the suite runs with -defines
+# TSCI_PREFORK, prefork; else event.
+sub on_prefork { return defined_for_suite('TSCI_PREFORK') }
+
+sub defined_for_suite {
+    my ($name) = @_;
     my $d = Apache::Test::vars('defines') // '';
-    return " $d " =~ / TSCI_DBD / ? 1 : 0;
+    return " $d " =~ / \Q$name\E / ? 1 : 0;
 }
 
 # A condition for Apache::Test::plan (one of Apache::Test::need's: that
@@ -676,8 +683,7 @@ sub main_store_independent {
 # (npm's own tests run on every pass).
 sub client_not_prefork {
     my ($what) = @_;
-    my $d = Apache::Test::vars('defines') // '';
-    return " $d " =~ / TSCI_PREFORK /
+    return on_prefork()
         ? Apache::Test::skip_reason("$what: the client's side is the same "
                                     . "under every MPM, run by the event "
                                     . "passes")

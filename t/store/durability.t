@@ -16,7 +16,7 @@ use LWP::UserAgent ();
 use HTTP::Request ();
 use JSON::PP ();
 use Time::HiRes qw(sleep time);
-use TsciTest qw(on_dbd base_url req json_of make_tarball publish_body adduser
+use TsciTest qw(on_dbd on_prefork base_url req json_of make_tarball publish_body adduser
                 unique data_dir t_var publish signal_deaths start_reader
                 read_report children_of);
 
@@ -158,9 +158,8 @@ is "@cores", '', 'no child left a core file';
 # second): two or three kills in a row can leave no idle child for a
 # while (gaps of 1.1-1.8 s, once 3.4 s, in six runs on a quiet machine).
 my $rep = read_report($reads);
-my $prefork = (' ' . (Apache::Test::vars('defines') // '') . ' ')
-              =~ / TSCI_PREFORK /;
-my ($max_gap, $per_kill) = on_dbd() ? (3, 1.5) : $prefork ? (5, 1) : (2, 1);
+my ($max_gap, $per_kill) = on_dbd() ? (3, 1.5) : on_prefork() ? (5, 1)
+                                                              : (2, 1);
 diag sprintf 'reads during the storm: %d (%s), longest time without '
              . 'a successful read %.2f s', $rep->{n}, $rep->{statuses},
              $rep->{gap};

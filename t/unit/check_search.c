@@ -920,7 +920,8 @@ START_TEST(run_scores_as_entries_do)
         tsr_error_t *err = NULL;
 
         ck_assert_str_eq(objects_of(queries[i], 0),
-                         objects_of(queries[i], TSR_SEARCH_PREFIX_IN_ENTRIES_MAX));
+                         objects_of(queries[i],
+                                    TSR_SEARCH_PREFIX_IN_ENTRIES_MAX));
         ck_assert_int_eq(tsr_search_run(&res, fx_pool, store, q, now,
                                         readable, NULL, &err), APR_SUCCESS);
         objs = json_object_object_get(res, "objects");

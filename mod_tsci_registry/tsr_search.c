@@ -302,13 +302,13 @@ typedef struct reading_t {
                                  * brief, or a prefix is checked in them */
 } reading_t;
 
-/* The packages of one term. */
+/* The packages of one term, as candidates scored for its word: with
+ * ordered 1 a set in order, 0 a set in no order, -1 as read (in no order,
+ * a package perhaps more than once). */
 static apr_status_t postings(apr_array_header_t **pset, apr_pool_t *p,
                              reading_t *rd, const tsr_search_term_t *t,
                              int ordered)
 {
-    /* ordered: 1 a set in order, 0 a set in no order, -1 the candidates
-     * as read (in no order, a package perhaps more than once) */
     apr_array_header_t *posts, *set;
     int word = strncmp(t->key, TSR_SEARCH_T_WORD,
                        sizeof(TSR_SEARCH_T_WORD) - 1) == 0;
@@ -398,13 +398,6 @@ static const char *lone_prefix(const apr_array_header_t *alts)
     return terms->nelts == 1 && t->prefix ? t->key : NULL;
 }
 
-/* The candidates that meet every clause of q and have none of its
- * excluded terms.  A prefix ("lef": every word that begins so) may stand
- * for thousands of terms and most packages: when other clauses leave few
- * candidates (or their postings carry no briefs, from a store written
- * before them: their entries are read anyway), the prefix is not read
- * from the index but checked in each candidate's entry (*pprefix), and
- * the hits are scored from their entries. */
 /* Whether the smallest of sets (there is one at least) is small enough
  * to check a prefix in its candidates' entries. */
 static int few(const apr_array_header_t *sets, apr_size_t max)
@@ -420,6 +413,13 @@ static int few(const apr_array_header_t *sets, apr_size_t max)
     return (apr_size_t)least <= max;
 }
 
+/* The candidates that meet every clause of q and have none of its
+ * excluded terms.  A prefix ("lef": every word that begins so) may stand
+ * for thousands of terms and most packages: when other clauses leave few
+ * candidates (or their postings carry no briefs, from a store written
+ * before them: their entries are read anyway), the prefix is not read
+ * from the index but checked in each candidate's entry (*pprefix), and
+ * the hits are scored from their entries. */
 static apr_status_t candidates(apr_array_header_t **pset,
                                const char **pprefix, apr_pool_t *p,
                                reading_t *rd, const tsr_search_query_t *q)

@@ -1714,6 +1714,7 @@ static const char *search_page(const char *text)
 START_TEST(search_postings_carry_briefs)
 {
     tsr_search_posting_t o;
+    tsr_bdb_options_t opts = options(1);
     tsr_actor_t bob = { "bob", 0 };
     apr_size_t count = 0;
     tsr_error_t *err = NULL;
@@ -1755,6 +1756,15 @@ START_TEST(search_postings_carry_briefs)
 
     close_store();
     bare_postings("w:brief", "@s/brief-pkg");
+    /* The first posting (of "a:alice") still has its brief: no hint. */
+    last_log[0] = '\0';
+    ck_assert_int_eq(tsr_store_bdb_prepare(fx_pool, datadir, -1, -1, &opts),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(strstr(last_log, "TSR00109"));
+    bare_postings("a:alice", "@s/brief-pkg");
+    ck_assert_int_eq(tsr_store_bdb_prepare(fx_pool, datadir, -1, -1, &opts),
+                     APR_SUCCESS);
+    ck_assert_contains(last_log, "TSR00109");
     open_store(0);
     o = only_posting("w:brief");
     ck_assert(!o.brief);
@@ -1764,8 +1774,15 @@ START_TEST(search_postings_carry_briefs)
     ck_assert_int_eq(tsr_store_search_rebuild(store, fx_pool, &count),
                      APR_SUCCESS);
     ck_assert(only_posting("w:brief").brief);
+    ck_assert(only_posting("a:alice").brief);
     ck_assert_uint_eq(only_posting("w:brief").stars, 1);
     ck_assert_str_eq(search_page("brief"), before);
+    close_store();
+    last_log[0] = '\0';
+    ck_assert_int_eq(tsr_store_bdb_prepare(fx_pool, datadir, -1, -1, &opts),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(strstr(last_log, "TSR00109"));
+    open_store(0);
 
     close_store();
     bare_postings("w:brief", "@s/brief-pkg");

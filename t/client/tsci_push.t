@@ -98,6 +98,14 @@ ok !grep({ !$_->{ready_to_build} } @$rels), 'each was finished';
 
 # ---- tsci clone: the latest release's files ----
 my $cenv = tsci_env('tsci-clone', $api);
+# After the files, tsci clone installs tscircuit's dev dependencies into
+# the new project: hundreds of packages from the public registry, not
+# what this tests, and on a loaded machine longer than the client's time
+# limit.  That install asks this registry instead, which has none of
+# them: it fails at once, and tsci says so and finishes the clone.
+write_file("$cenv->{home}/.npmrc", "registry=$npm\n");
+write_file("$cenv->{home}/.bunfig.toml",
+           "[install]\nregistry = \"$npm\"\n");
 ($rc, $out) = run_tsci($cenv, 'clone', "$user/led-board");
 like $out, qr/Successfully cloned/, 'tsci clone' or diag $out;
 my $cloned = "$cenv->{dir}/led-board";

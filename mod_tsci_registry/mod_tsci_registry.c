@@ -15,6 +15,7 @@ static void register_hooks(apr_pool_t *p)
     tsr_handler_register_hooks(p);
     tsr_sign_register_hooks(p);
     tsr_weblogin_register_hooks(p);
+    tsr_search_register_hooks(p);
     tsr_jobs_register_hooks(p);
 }
 

@@ -452,6 +452,8 @@ int tsr_npm_org_remove(tsr_req_t *q);
 /* mod_tsci_registry_weblogin.c: npm's web login (npm login and npm
  * adduser without --auth-type=legacy). */
 void tsr_weblogin_register_hooks(apr_pool_t *p);
+/* mod_tsci_registry_search.c: the allocator searches work with. */
+void tsr_search_register_hooks(apr_pool_t *p);
 int tsr_npm_weblogin_start(tsr_req_t *q);
 int tsr_npm_weblogin_page(tsr_req_t *q);
 int tsr_npm_weblogin_form(tsr_req_t *q);

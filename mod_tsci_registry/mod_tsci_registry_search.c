@@ -7,11 +7,76 @@
 #include "http_config.h"
 #include "http_log.h"
 #include "http_protocol.h"
+#include <apr_allocator.h>
+#include <apr_thread_mutex.h>
 #include "mod_tsci_registry.h"
 #include "tsr_access.h"
 #include "tsr_search.h"
 
 APLOG_USE_MODULE(tsci_registry);
+
+static apr_status_t destroy_allocator(void *a)
+{
+    apr_allocator_destroy(a);
+    return APR_SUCCESS;
+}
+
+static apr_status_t destroy_pool(void *p)
+{
+    apr_pool_destroy(p);
+    return APR_SUCCESS;
+}
+
+/* A search of many hits works in megabytes of scratch memory (postings,
+ * candidates, a table: some 5 MB for 23,000 hits).  Each of Apache's
+ * threads gives back to the system what its requests freed beyond
+ * MaxMemFree (2 MB by default), so the next search would fault it all in
+ * again: through Apache a query took ten times what it takes in the core
+ * (docs/performance.md).  Searches work in pools of one allocator per
+ * child instead, which keeps up to SEARCH_KEEP bytes for the next. */
+#define SEARCH_KEEP (16u << 20)
+static apr_allocator_t *search_allocator;
+
+static void search_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_allocator_t *a;
+    apr_thread_mutex_t *m;
+
+    if (apr_allocator_create(&a) != APR_SUCCESS) {
+        return;                     /* searches use the request's pool */
+    }
+    if (apr_thread_mutex_create(&m, APR_THREAD_MUTEX_DEFAULT, pchild)
+        != APR_SUCCESS) {
+        apr_allocator_destroy(a);
+        return;
+    }
+    apr_allocator_mutex_set(a, m);
+    apr_allocator_max_free_set(a, SEARCH_KEEP);
+    /* Destroyed with the child, after every request. */
+    apr_pool_cleanup_register(pchild, a, destroy_allocator,
+                              apr_pool_cleanup_null);
+    search_allocator = a;
+}
+
+void tsr_search_register_hooks(apr_pool_t *p)
+{
+    ap_hook_child_init(search_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+/* A pool of the search allocator, gone with r (or r's own pool). */
+static apr_pool_t *search_pool(request_rec *r)
+{
+    apr_pool_t *work;
+
+    if (search_allocator == NULL
+        || apr_pool_create_unmanaged_ex(&work, NULL, search_allocator)
+           != APR_SUCCESS) {
+        return r->pool;
+    }
+    apr_pool_cleanup_register(r->pool, work, destroy_pool,
+                              apr_pool_cleanup_null);
+    return work;
+}
 
 typedef struct asker_t {
     tsr_req_t *q;
@@ -41,8 +106,8 @@ int tsr_npm_search(tsr_req_t *q)
     a.q = q;
     a.who.user = q->who->user;
     a.who.admin = tsr_conf_is_admin(q->d, a.who.user);
-    if (tsr_search_run(&res, r->pool, q->store, query, apr_time_now(),
-                       may_read, &a, &err) != APR_SUCCESS) {
+    if (tsr_search_run(&res, search_pool(r), q->store, query,
+                       apr_time_now(), may_read, &a, &err) != APR_SUCCESS) {
         return tsr_io_send_error(r, err);
     }
     /* The hits depend on who asks. */

@@ -116,8 +116,8 @@ static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
 }
 
 apr_status_t tsr_bdb_search_postings(tsr_store_t *s, apr_pool_t *p,
-                                        const char *term, int prefix,
-                                        apr_array_header_t **pposts)
+                                     const char *term, int prefix,
+                                     apr_array_header_t **pposts)
 {
     bdb_t *b = tsr_bdb_of(s);
     apr_array_header_t *posts = apr_array_make(p, 16,
@@ -144,8 +144,8 @@ apr_status_t tsr_bdb_search_postings(tsr_store_t *s, apr_pool_t *p,
 }
 
 apr_status_t tsr_bdb_search_entry(tsr_store_t *s, apr_pool_t *p,
-                                     const char *name, const char **pblob,
-                                     apr_size_t *plen)
+                                  const char *name, const char **pblob,
+                                  apr_size_t *plen)
 {
     return tsr_bdb_get(tsr_bdb_of(s), p, DB_SEARCH_ENTRIES, name,
                        strlen(name), pblob, plen);
@@ -204,7 +204,8 @@ static apr_status_t reindex_all(bdb_t *b, apr_pool_t *p, int which,
     apr_pool_create(&sub, p);
     do {
         if ((rv = tsr_bdb_keys_after(b, sub, which, after ? after : "",
-                             REINDEX_BATCH, &names)) != APR_SUCCESS) {
+                                     REINDEX_BATCH, &names))
+            != APR_SUCCESS) {
             break;
         }
         for (i = 0; rv == APR_SUCCESS && i < names->nelts; i++) {
@@ -224,7 +225,7 @@ static apr_status_t reindex_all(bdb_t *b, apr_pool_t *p, int which,
 }
 
 apr_status_t tsr_bdb_search_rebuild(tsr_store_t *s, apr_pool_t *p,
-                                       apr_size_t *pcount)
+                                    apr_size_t *pcount)
 {
     bdb_t *b = tsr_bdb_of(s);
     apr_size_t count = 0, gone = 0;
@@ -352,8 +353,8 @@ static int posting_set(DBC *c, const char *term, const char *name,
  * the old terms the new entry lacks and gives it its posting under each
  * new term (a brief changes with every release, so even a term both
  * entries have may need a new one); then the entry itself is written. */
-int tsr_bdb_search_set(bdb_t *b, DB_TXN *txn, apr_pool_t *p, const char *name,
-                      const char *blob, apr_size_t len)
+int tsr_bdb_search_set(bdb_t *b, DB_TXN *txn, apr_pool_t *p,
+                       const char *name, const char *blob, apr_size_t len)
 {
     DB *ents = tsr_bdb_db(b, DB_SEARCH_ENTRIES);
     DB *post = tsr_bdb_db(b, DB_SEARCH);

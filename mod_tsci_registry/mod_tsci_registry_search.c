@@ -33,8 +33,10 @@ static apr_status_t destroy_pool(void *p)
  * MaxMemFree (2 MB by default), so the next search would fault it all in
  * again: through Apache a query took ten times what it takes in the core
  * (docs/performance.md).  Searches work in pools of one allocator per
- * child instead, which keeps up to SEARCH_KEEP bytes for the next. */
-#define SEARCH_KEEP (16u << 20)
+ * child instead, shared by its threads, which keeps up to SEARCH_KEEP
+ * bytes for the next: enough for one broad search, and a bound on what
+ * each child holds (prefork has many children of one thread). */
+#define SEARCH_KEEP (8u << 20)
 static apr_allocator_t *search_allocator;
 
 static void search_child_init(apr_pool_t *pchild, server_rec *s)

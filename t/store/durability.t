@@ -163,7 +163,9 @@ my ($max_gap, $per_kill) = on_dbd() ? (3, 1.5) : on_prefork() ? (5, 1)
 diag sprintf 'reads during the storm: %d (%s), longest time without '
              . 'a successful read %.2f s', $rep->{n}, $rep->{statuses},
              $rep->{gap};
-ok $rep->{n} > 20 && $rep->{gap} <= $max_gap,
+# The reader must have run all along (37 reads on a quiet machine, under
+# half of that beside another suite's pass): at least 10.
+ok $rep->{n} >= 10 && $rep->{gap} <= $max_gap,
    sprintf 'never more than %d s without a successful read (longest %.2f s)',
            $max_gap, $rep->{gap};
 is $rep->{s5xx}, 0, 'no read was answered 5xx';

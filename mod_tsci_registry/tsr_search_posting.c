@@ -67,21 +67,16 @@ static apr_uint64_t get_be(const unsigned char *at, int bytes)
     return v;
 }
 
-const char *tsr_search_posting_make(apr_size_t *plen, apr_pool_t *p,
-                                    const char *name,
-                                    const tsr_search_entry_t *e,
-                                    const tsr_search_places_t *pl,
-                                    const char *term)
+void tsr_search_brief_make(unsigned char *b, const tsr_search_entry_t *e,
+                           const tsr_search_places_t *pl, const char *term)
 {
-    apr_size_t nlen = strlen(name);
-    unsigned char *v = apr_pcalloc(p, nlen + 1 + TSR_SEARCH_BRIEF_LEN + 1);
-    unsigned char *b = v + nlen + 1, *bits = NULL;
     apr_size_t wl = sizeof(TSR_SEARCH_T_WORD) - 1;
+    unsigned char *bits = NULL;
 
-    memcpy(v, name, nlen);
     if (strncmp(term, TSR_SEARCH_T_WORD, wl) == 0) {
         bits = apr_hash_get(pl->words, term + wl, APR_HASH_KEY_STRING);
     }
+    memset(b, 0, TSR_SEARCH_BRIEF_LEN);
     b[0] = BRIEF_VERSION;
     b[1] = bits ? *bits : 0;
     b[2] = (unsigned char)((e->deprecated ? F_DEPRECATED : 0)
@@ -90,6 +85,19 @@ const char *tsr_search_posting_make(apr_size_t *plen, apr_pool_t *p,
     put_be(b + 12, e->stars, 4);
     put_be(b + 16, e->versions, 4);
     put_be(b + 20, (apr_uint64_t)(e->quality * 1e6 + 0.5), 4);
+}
+
+const char *tsr_search_posting_make(apr_size_t *plen, apr_pool_t *p,
+                                    const char *name,
+                                    const tsr_search_entry_t *e,
+                                    const tsr_search_places_t *pl,
+                                    const char *term)
+{
+    apr_size_t nlen = strlen(name);
+    unsigned char *v = apr_pcalloc(p, nlen + 1 + TSR_SEARCH_BRIEF_LEN + 1);
+
+    memcpy(v, name, nlen);
+    tsr_search_brief_make(v + nlen + 1, e, pl, term);
     *plen = nlen + 1 + TSR_SEARCH_BRIEF_LEN;
     return (const char *)v;
 }
@@ -101,21 +109,14 @@ apr_size_t tsr_search_posting_name_len(const char *value, apr_size_t len)
     return nul ? (apr_size_t)(nul - value) : len;
 }
 
-apr_status_t tsr_search_posting_decode(tsr_search_posting_t *o,
-                                       const char *value, apr_size_t len)
+void tsr_search_brief_decode(tsr_search_posting_t *o,
+                             const unsigned char *b, apr_size_t len)
 {
-    apr_size_t nlen = tsr_search_posting_name_len(value, len);
-    const unsigned char *b = (const unsigned char *)value + nlen + 1;
-
-    memset(o, 0, sizeof(*o));
-    if (nlen == 0) {
-        return APR_EINVAL;
-    }
-    o->name = value;
     /* A brief of another length or version is one this registry cannot
      * read: the entry answers instead. */
-    if (len != nlen + 1 + TSR_SEARCH_BRIEF_LEN || b[0] != BRIEF_VERSION) {
-        return APR_SUCCESS;
+    if (len != TSR_SEARCH_BRIEF_LEN || b[0] != BRIEF_VERSION) {
+        o->brief = 0;
+        return;
     }
     o->brief = 1;
     o->place = b[1];
@@ -125,5 +126,21 @@ apr_status_t tsr_search_posting_decode(tsr_search_posting_t *o,
     o->stars = (apr_uint32_t)get_be(b + 12, 4);
     o->versions = (apr_uint32_t)get_be(b + 16, 4);
     o->quality = (double)get_be(b + 20, 4) / 1e6;
+}
+
+apr_status_t tsr_search_posting_decode(tsr_search_posting_t *o,
+                                       const char *value, apr_size_t len)
+{
+    apr_size_t nlen = tsr_search_posting_name_len(value, len);
+
+    memset(o, 0, sizeof(*o));
+    if (nlen == 0) {
+        return APR_EINVAL;
+    }
+    o->name = value;
+    if (len > nlen) {
+        tsr_search_brief_decode(o, (const unsigned char *)value + nlen + 1,
+                                len - nlen - 1);
+    }
     return APR_SUCCESS;
 }

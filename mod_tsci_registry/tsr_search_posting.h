@@ -58,6 +58,16 @@ const char *tsr_search_posting_make(apr_size_t *plen, apr_pool_t *p,
                                     const tsr_search_places_t *pl,
                                     const char *term);
 
+/* The brief alone (TSR_SEARCH_BRIEF_LEN bytes at b) of e's posting under
+ * term: what a store that keeps the name apart stores. */
+void tsr_search_brief_make(unsigned char *b, const tsr_search_entry_t *e,
+                           const tsr_search_places_t *pl, const char *term);
+
+/* Set o's facts from a brief (len bytes at b), or o->brief 0 when it is
+ * not one this registry reads; o's name and exact are left alone. */
+void tsr_search_brief_decode(tsr_search_posting_t *o,
+                             const unsigned char *b, apr_size_t len);
+
 /* Decode value (len bytes, followed by a NUL, as a store returns it);
  * o->name points into it; o->exact is left for the store to set.
  * APR_EINVAL when it holds no name. */

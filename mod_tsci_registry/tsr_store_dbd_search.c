@@ -90,9 +90,10 @@ apr_status_t tsr_dbd_search_index(tsr_store_t *s, apr_pool_t *p,
     const char *args[3] = { name, NULL, NULL };
     tsr_search_entry_t e;
     tsr_search_places_t *places;
-    const char *t, *v;
+    unsigned char brief[TSR_SEARCH_BRIEF_LEN];
+    const char *t;
     char *terms, *briefs, *at, *bt;
-    apr_size_t n = 0, k = 0, nlen = strlen(name), vlen;
+    apr_size_t n = 0, k = 0;
     apr_status_t rv;
 
     if ((rv = tsr_dbd_query(s, p, &postings_del_sql, 1, args, NULL))
@@ -124,9 +125,9 @@ apr_status_t tsr_dbd_search_index(tsr_store_t *s, apr_pool_t *p,
         }
         memcpy(at, tsr_dbd_hex(p, t, tl), 2 * tl);
         at += 2 * tl;
-        /* The row has the name: only the brief after it is kept. */
-        v = tsr_search_posting_make(&vlen, p, name, &e, places, t);
-        memcpy(bt, tsr_dbd_hex(p, v + nlen + 1, TSR_SEARCH_BRIEF_LEN),
+        /* The row has the name: only the brief is kept beside it. */
+        tsr_search_brief_make(brief, &e, places, t);
+        memcpy(bt, tsr_dbd_hex(p, brief, TSR_SEARCH_BRIEF_LEN),
                2 * TSR_SEARCH_BRIEF_LEN);
         bt += 2 * TSR_SEARCH_BRIEF_LEN;
     }
@@ -154,23 +155,19 @@ static apr_status_t postings_of(tsr_store_t *s, apr_pool_t *p,
                            sizeof(tsr_search_posting_t));
     for (i = 0; i < rows->nelts; i++) {
         char **row = APR_ARRAY_IDX(rows, i, char **);
-        tsr_search_posting_t *o = apr_array_push(posts);
-        apr_size_t nlen = strlen(row[0]), blen = 0;
-        const char *brief = NULL, *value = row[0];
-        char *joined;
+        tsr_search_posting_t *o;
+        const char *brief;
+        apr_size_t blen;
 
+        if (row[0] == NULL || *row[0] == '\0') {
+            continue;               /* no name: names nothing */
+        }
+        o = apr_array_push(posts);
+        memset(o, 0, sizeof(*o));
+        o->name = row[0];
         if (row[1] && *row[1]
             && tsr_dbd_unhex(p, row[1], &brief, &blen) == APR_SUCCESS) {
-            joined = apr_palloc(p, nlen + 1 + blen + 1);
-            memcpy(joined, row[0], nlen + 1);
-            memcpy(joined + nlen + 1, brief, blen);
-            joined[nlen + 1 + blen] = '\0';
-            value = joined;
-            nlen += 1 + blen;
-        }
-        if (tsr_search_posting_decode(o, value, nlen) != APR_SUCCESS) {
-            posts->nelts--;
-            continue;
+            tsr_search_brief_decode(o, (const unsigned char *)brief, blen);
         }
         o->exact = row[2] && (apr_size_t)apr_atoi64(row[2]) == tlen;
     }

@@ -7,7 +7,6 @@
  * read only for the page (to show it, and to check it again), for a
  * package restricted to readers, and for a posting from before briefs.
  * Only the best from + size hits are kept in order, in a heap. */
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,21 +397,6 @@ static const char *lone_prefix(const apr_array_header_t *alts)
     return terms->nelts == 1 && t->prefix ? t->key : NULL;
 }
 
-/* Whether the smallest of sets (there is one at least) is small enough
- * to check a prefix in its candidates' entries. */
-static int few(const apr_array_header_t *sets, apr_size_t max)
-{
-    int i, least = INT_MAX;
-
-    for (i = 0; i < sets->nelts; i++) {
-        const apr_array_header_t *set = APR_ARRAY_IDX(sets, i,
-                                                      apr_array_header_t *);
-
-        least = set->nelts < least ? set->nelts : least;
-    }
-    return (apr_size_t)least <= max;
-}
-
 /* The candidates that meet every clause of q and have none of its
  * excluded terms.  A prefix ("lef": every word that begins so) may stand
  * for thousands of terms and most packages: when other clauses leave few
@@ -460,12 +444,14 @@ static apr_status_t candidates(apr_array_header_t **pset,
         }
         APR_ARRAY_PUSH(sets, apr_array_header_t *) = set;
     }
-    if (deferred && (rd->entries || few(sets, q->prefix_in_entries_max))) {
+    qsort(sets->elts, sets->nelts, sizeof(void *), cmp_size);
+    out = APR_ARRAY_IDX(sets, 0, apr_array_header_t *);
+    /* The smallest set says whether the prefix is checked in entries. */
+    if (deferred && (rd->entries
+                     || (apr_size_t)out->nelts <= q->prefix_in_entries_max)) {
         *pprefix = lone_prefix(deferred);
         rd->entries = 1;
     }
-    qsort(sets->elts, sets->nelts, sizeof(void *), cmp_size);
-    out = APR_ARRAY_IDX(sets, 0, apr_array_header_t *);
     for (i = 1; i < sets->nelts && out->nelts > 0; i++) {
         out = intersect(p, out, APR_ARRAY_IDX(sets, i,
                                               apr_array_header_t *), 0);

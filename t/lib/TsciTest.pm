@@ -40,6 +40,24 @@ our @EXPORT_OK = qw(base_url req json_of make_tarball publish_body
 
 my $json = JSON::PP->new->canonical->allow_nonref;
 
+# Apache::Test::plan (through test_pm_refresh) points Test::More's failure
+# diagnostics at STDOUT, where the harness hides them unless it runs
+# verbose: a test failing in make check or CI showed no reason at all, not
+# even which assertion's numbers were off.  After each refresh they go back
+# to STDERR, where prove shows them.  The wrapper is compiled in Apache::
+# Test's package because test_pm_refresh finds its caller by skipping that
+# package's frames.
+{
+    package Apache::Test;
+    no warnings 'redefine';
+    my $refresh = \&Apache::Test::test_pm_refresh;
+    *Apache::Test::test_pm_refresh = sub {
+        $refresh->(@_);
+        Test::Builder->new->failure_output(\*STDERR)
+            if $INC{'Test/Builder.pm'};
+    };
+}
+
 # A name no other test file uses: suites run twice (event, prefork) against
 # stores that outlive one file.
 my $seq = 0;

@@ -45,6 +45,7 @@ typedef struct tsr_server_conf_t {
     int login_limit_addr;
     apr_int64_t view_cache_bytes;   /* TsciRegistryViewCache; -1 unset */
     apr_int64_t view_lag_ms;        /* TsciRegistryViewLag; -1 unset */
+    apr_int64_t search_cache_bytes; /* TsciRegistrySearchCache; -1 unset */
     const char *signing_key_path;   /* TsciRegistrySigningKey; NULL unset */
     /* The key itself, loaded (or made) by the parent in post_config. */
     const struct tsr_sign_key_t *signing_key;
@@ -91,6 +92,11 @@ typedef struct tsr_server_conf_t {
  * packuments are sent with, and a poll of the changes feed that often
  * costs the database nothing. */
 #define TSR_DEFAULT_VIEW_LAG_MS 100
+
+/* Bytes of search answers each process keeps for each store unless
+ * TsciRegistrySearchCache says: a broad search costs milliseconds, its
+ * answer of 20 hits some 15 KB, so a hundred or so of the latest. */
+#define TSR_DEFAULT_SEARCH_CACHE ((apr_size_t)2 * 1024 * 1024)
 
 /* Failed sign-ins are counted over this many seconds. */
 #define TSR_LOGIN_WINDOW 900
@@ -443,6 +449,9 @@ int tsr_rules_check(request_rec *r, const tsr_dir_conf_t *d,
                     const char *name, int action);
 /* Answer a refusal tsr_rules_check gave. */
 int tsr_rules_refuse(request_rec *r, const char *name, int status);
+/* Whether any rule of d is about action: when none is, tsr_rules_check
+ * of that action says OK to everyone. */
+int tsr_rules_any(const tsr_dir_conf_t *d, int action);
 
 /* mod_tsci_registry_orgs.c: npm's org commands. */
 int tsr_npm_org_list(tsr_req_t *q);

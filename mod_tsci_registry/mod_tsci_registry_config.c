@@ -21,6 +21,7 @@ void *tsr_create_server_conf(apr_pool_t *p, server_rec *s)
     c->login_limit_addr = -1;
     c->view_cache_bytes = -1;
     c->view_lag_ms = -1;
+    c->search_cache_bytes = -1;
     c->route_workers = -1;
     c->route_budget_ms = -1;
     c->route_retention_s = -1;
@@ -50,6 +51,9 @@ void *tsr_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
                                                       : base->view_cache_bytes;
     c->view_lag_ms = add->view_lag_ms != -1 ? add->view_lag_ms
                                             : base->view_lag_ms;
+    c->search_cache_bytes = add->search_cache_bytes != -1
+                            ? add->search_cache_bytes
+                            : base->search_cache_bytes;
     c->signing_key_path = add->signing_key_path ? add->signing_key_path
                                                 : base->signing_key_path;
     c->jobs_somewhere = add->jobs_somewhere || base->jobs_somewhere;
@@ -303,8 +307,11 @@ static const char *set_view_lag(cmd_parms *cmd, void *dv, const char *arg)
     return NULL;
 }
 
-/* TsciRegistryViewCache bytes: 0 turns the cache off. */
-static const char *set_view_cache(cmd_parms *cmd, void *dv, const char *arg)
+/* TsciRegistryViewCache and TsciRegistrySearchCache: bytes of a cache
+ * each process keeps, 0 for none; cmd->info is the field's offset in the
+ * server's configuration. */
+static const char *set_cache_bytes(cmd_parms *cmd, void *dv,
+                                   const char *arg)
 {
     tsr_server_conf_t *c = ap_get_module_config(cmd->server->module_config,
                                                 &tsci_registry_module);
@@ -312,11 +319,11 @@ static const char *set_view_cache(cmd_parms *cmd, void *dv, const char *arg)
     apr_int64_t n = apr_strtoi64(arg, &end, 10);
 
     if (*arg < '0' || *arg > '9' || *end || n > ((apr_int64_t)1 << 30)) {
-        return apr_pstrcat(cmd->pool, "TsciRegistryViewCache takes a number "
-                           "of bytes from 0 (off) to 1073741824, not '",
-                           arg, "'", NULL);
+        return apr_pstrcat(cmd->pool, cmd->directive->directive,
+                           " takes a number of bytes from 0 (off) to "
+                           "1073741824, not '", arg, "'", NULL);
     }
-    c->view_cache_bytes = n;
+    *(apr_int64_t *)((char *)c + (apr_size_t)cmd->info) = n;
     return NULL;
 }
 
@@ -581,10 +588,18 @@ const command_rec tsr_cmds[] = {
     AP_INIT_TAKE1("TsciRegistryRouteMaxBoard", set_route_number,
                   (void *)&route_max_board, RSRC_CONF,
                   "Longest side of a board to route, in mm (default 600)"),
-    AP_INIT_TAKE1("TsciRegistryViewCache", set_view_cache, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("TsciRegistryViewCache", set_cache_bytes,
+                  (void *)APR_OFFSETOF(tsr_server_conf_t, view_cache_bytes),
+                  RSRC_CONF,
                   "Bytes of hot package records each Apache process keeps "
                   "in memory (default 0: none; 67108864 on the SQL "
                   "store)"),
+    AP_INIT_TAKE1("TsciRegistrySearchCache", set_cache_bytes,
+                  (void *)APR_OFFSETOF(tsr_server_conf_t, search_cache_bytes),
+                  RSRC_CONF,
+                  "Bytes of search answers each Apache process keeps for "
+                  "each store until the next package write (default "
+                  "2097152; 0: none)"),
     AP_INIT_TAKE1("TsciRegistryViewLag", set_view_lag, NULL, RSRC_CONF,
                   "Milliseconds a node of the SQL store may serve a kept "
                   "package record another node changed (default 100; "

@@ -102,6 +102,18 @@ static int matches(const rule_t *rule, const char *name)
                   == APR_SUCCESS;
 }
 
+int tsr_rules_any(const tsr_dir_conf_t *d, int action)
+{
+    int i;
+
+    for (i = 0; d->rules && i < d->rules->nelts; i++) {
+        if (APR_ARRAY_IDX(d->rules, i, const rule_t *)->actions & action) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int tsr_rules_check(request_rec *r, const tsr_dir_conf_t *d,
                     const char *name, int action)
 {

@@ -11,7 +11,9 @@
 #include <apr_thread_mutex.h>
 #include "mod_tsci_registry.h"
 #include "tsr_access.h"
+#include "tsr_json.h"
 #include "tsr_search.h"
+#include "tsr_viewcache.h"
 
 APLOG_USE_MODULE(tsci_registry);
 
@@ -83,16 +85,39 @@ static apr_pool_t *search_pool(request_rec *r)
 typedef struct asker_t {
     tsr_req_t *q;
     tsr_actor_t who;
+    int personal;               /* a decision looked at who asks */
 } asker_t;
 
 static int may_read(void *baton, const char *name, const char *readers)
 {
     asker_t *a = baton;
 
+    if (readers != NULL) {
+        a->personal = 1;
+    }
     return tsr_access_may_read(readers, &a->who)
            && tsr_rules_check(a->q->r, a->q->d, name, TSR_RULE_READ) == OK;
 }
 
+/* The kind of a search answer among the process's kept answers. */
+#define ANSWER_KIND 's'
+
+static int send_answer(request_rec *r, const char *body, apr_size_t len)
+{
+    /* The hits depend on who asks. */
+    apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
+    return tsr_io_send_text(r, 200, "application/json", body, len);
+}
+
+/* A broad search costs milliseconds (every hit is counted and scored),
+ * and the same query is asked again and again (a web page's search box,
+ * scripts), so each process keeps its latest answers (store->answers)
+ * until the next package write anywhere bumps the stamp they were made
+ * under, or for a few seconds (writers outside Apache bump nothing).  An
+ * answer is kept and served only when it is everyone's: when no rule of
+ * the Location is about reading (rules may look at anything of the
+ * request), and no hit was decided by who asks (a restricted package
+ * among the candidates).  Its key is the query string as sent. */
 int tsr_npm_search(tsr_req_t *q)
 {
     request_rec *r = q->r;
@@ -100,19 +125,40 @@ int tsr_npm_search(tsr_req_t *q)
     tsr_error_t *err = NULL;
     json_object *res;
     asker_t a;
+    apr_time_t now = apr_time_now();
+    apr_uint32_t stamp = 0;
+    const char *key = r->args ? r->args : "";
+    const char *body;
+    apr_size_t len;
+    int keep;
 
     if (tsr_search_parse_args(&query, r->pool, r->args, &err)
         != APR_SUCCESS) {
         return tsr_io_send_error(r, err);
     }
+    /* The stamp is read before the store is: a write that commits during
+     * the search makes the answer kept below stale at once. */
+    keep = q->store->answers != NULL
+           && !tsr_rules_any(q->d, TSR_RULE_READ)
+           && tsr_store_answers_stamp(q->store, r->pool, now, &stamp)
+              == APR_SUCCESS;
+    if (keep && tsr_viewcache_get(q->store->answers, r->pool, key,
+                                  ANSWER_KIND, stamp, now, &body, &len)
+        && body != NULL) {
+        return send_answer(r, body, len);
+    }
     a.q = q;
     a.who.user = q->who->user;
     a.who.admin = tsr_conf_is_admin(q->d, a.who.user);
-    if (tsr_search_run(&res, search_pool(r), q->store, query,
-                       apr_time_now(), may_read, &a, &err) != APR_SUCCESS) {
+    a.personal = 0;
+    if (tsr_search_run(&res, search_pool(r), q->store, query, now,
+                       may_read, &a, &err) != APR_SUCCESS) {
         return tsr_io_send_error(r, err);
     }
-    /* The hits depend on who asks. */
-    apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
-    return tsr_io_send_json(r, 200, res);
+    body = tsr_json_serialize(r->pool, res, &len);
+    if (keep && !a.personal) {
+        tsr_viewcache_put(q->store->answers, key, ANSWER_KIND, stamp, now,
+                          body, len);
+    }
+    return send_answer(r, body, len);
 }

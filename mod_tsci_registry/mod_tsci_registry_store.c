@@ -31,7 +31,10 @@ APLOG_USE_MODULE(tsci_registry);
 
 #define FIRST_DONE_KEY "tsci_registry_first_config_done"
 #define TOKEN_GEN_KEY "tsci_registry_token_generation"
-#define VIEW_STAMPS_KEY "tsci_registry_view_stamps"
+/* Named by its length: a graceful restart into a build whose array is
+ * longer must not be handed the shorter one of the build before. */
+#define VIEW_STAMPS_KEY \
+    "tsci_registry_view_stamps:" APR_STRINGIFY(TSR_VIEW_STAMPS_LEN)
 /* Seconds between two rounds of upkeep (checkpoints, old logs), and
  * between two looks at how much log was written (tsr_store_trim_log). */
 #define MAINTAIN_INTERVAL 30
@@ -122,6 +125,13 @@ static apr_size_t view_cache_bytes(server_rec *s)
     }
     return provider_of(s) == tsr_store_dbd_provider()
            ? TSR_DEFAULT_VIEW_CACHE_DBD : TSR_DEFAULT_VIEW_CACHE;
+}
+
+static apr_size_t search_cache_bytes(server_rec *s)
+{
+    apr_int64_t n = server_conf(s)->search_cache_bytes;
+
+    return n >= 0 ? (apr_size_t)n : TSR_DEFAULT_SEARCH_CACHE;
 }
 
 /* How long s's node may lag behind the others' writes to its views:
@@ -498,7 +508,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog,
         *token_gen = 1;
     }
     view_stamps = life_shm(main, VIEW_STAMPS_KEY,
-                           TSR_VIEW_STAMPS * sizeof(apr_uint32_t));
+                           TSR_VIEW_STAMPS_LEN * sizeof(apr_uint32_t));
     if (view_stamps == NULL) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main,
                      "TSR00019: no shared memory for the package records' "
@@ -602,14 +612,25 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
             if (busy) {
                 store->on_broken = die_inside;
             }
-            if (view_stamps && room
-                && tsr_viewcache_create(&store->views, pchild, room,
-                                        VIEW_CACHE_TTL) == APR_SUCCESS) {
+            apr_size_t answers = search_cache_bytes(owner);
+
+            /* Every package write bumps the shared stamps, whether or not
+             * this process keeps views: the search answers of all
+             * processes depend on them. */
+            if (view_stamps) {
                 store->view_stamps = view_stamps;
                 store->view_poll = view_polls
                     ? apr_hash_get(view_polls, dir, APR_HASH_KEY_STRING)
                     : NULL;
                 store->view_lag = view_lag(owner);
+                if (room) {
+                    tsr_viewcache_create(&store->views, pchild, room,
+                                         VIEW_CACHE_TTL);
+                }
+                if (answers) {
+                    tsr_viewcache_create(&store->answers, pchild, answers,
+                                         VIEW_CACHE_TTL);
+                }
             }
         }
         apr_hash_set(dirs, dir, APR_HASH_KEY_STRING,

@@ -174,6 +174,14 @@ static apr_status_t view_by_stamp(tsr_store_t *s, apr_pool_t *p,
     return rv;
 }
 
+/* After a write of package name: its views, and whatever depends on all
+ * packages, are stale in every process. */
+static void stamp_written(apr_uint32_t *stamps, const char *name)
+{
+    apr_atomic_inc32(&stamps[tsr_viewcache_slot(name)]);
+    apr_atomic_inc32(&stamps[TSR_VIEW_STAMP_ANY]);
+}
+
 /* Rows of the changes feed one poll reads at most: more than that since
  * the last poll and every stamp is bumped instead. */
 #define VIEW_POLL_ROWS 512
@@ -217,7 +225,7 @@ void tsr_store_view_poll(tsr_store_t *s, apr_pool_t *p, apr_time_t now)
         const tsr_change_t *c = &APR_ARRAY_IDX(rows, i, tsr_change_t);
 
         if (!forget_all) {
-            apr_atomic_inc32(&s->view_stamps[tsr_viewcache_slot(c->name)]);
+            stamp_written(s->view_stamps, c->name);
         }
         if (c->seq > last) {
             last = c->seq;
@@ -291,9 +299,22 @@ void tsr_store_views_forget(apr_uint32_t *stamps)
 {
     apr_size_t i;
 
-    for (i = 0; stamps && i < TSR_VIEW_STAMPS; i++) {
+    for (i = 0; stamps && i < TSR_VIEW_STAMPS_LEN; i++) {
         apr_atomic_inc32(&stamps[i]);
     }
+}
+
+apr_status_t tsr_store_answers_stamp(tsr_store_t *s, apr_pool_t *p,
+                                     apr_time_t now, apr_uint32_t *pstamp)
+{
+    if (s->view_stamps == NULL) {
+        return APR_ENOTIMPL;
+    }
+    if (s->view_poll) {
+        tsr_store_view_poll(s, p, now);
+    }
+    *pstamp = apr_atomic_read32(&s->view_stamps[TSR_VIEW_STAMP_ANY]);
+    return APR_SUCCESS;
 }
 
 apr_status_t tsr_store_package_doc(tsr_store_t *s, apr_pool_t *p,
@@ -414,7 +435,7 @@ apr_status_t tsr_store_package_update(tsr_store_t *s, apr_pool_t *p,
      * that dies in between dies inside the store, and the recovery that
      * follows forgets every cached record. */
     if (rv == APR_SUCCESS && s->view_stamps) {
-        apr_atomic_inc32(&s->view_stamps[tsr_viewcache_slot(name)]);
+        stamp_written(s->view_stamps, name);
     }
     return leave(s, rv);
 }
@@ -609,7 +630,7 @@ apr_status_t tsr_store_package_reindex(tsr_store_t *s, apr_pool_t *p,
     enter(s);
     rv = s->provider->package_reindex(s, p, name, indexed_update, &u, perr);
     if (rv == APR_SUCCESS && s->view_stamps) {
-        apr_atomic_inc32(&s->view_stamps[tsr_viewcache_slot(name)]);
+        stamp_written(s->view_stamps, name);
     }
     return leave(s, rv);
 }

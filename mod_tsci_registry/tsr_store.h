@@ -520,6 +520,11 @@ struct tsr_store_t {
      * at every read (package_view_stamp). */
     struct tsr_view_poll_t *view_poll;
     apr_interval_time_t view_lag;
+    /* When set (by the glue, with view_stamps): this process's answers
+     * that depend on every package (searches), keyed by what was asked,
+     * each good while the stamp of tsr_store_answers_stamp stays what it
+     * was when the answer was made. */
+    struct tsr_viewcache_t *answers;
     /* The base URL package writes through this handle make the gzip
      * records for (tsr_store_for_base), or NULL: the base the package's
      * records were made for before. */
@@ -529,6 +534,14 @@ struct tsr_store_t {
 /* Make every cached record of every process stale (after a recovery, or
  * anything else that changed the store behind the writers' backs). */
 void tsr_store_views_forget(apr_uint32_t *stamps);
+
+/* The stamp every package write bumps (TSR_VIEW_STAMP_ANY), at time now,
+ * other nodes' writes polled first when the store follows them: an answer
+ * made from the store after reading it is good while it stays the same.
+ * APR_ENOTIMPL when s keeps no stamps (no shared memory, or a store other
+ * nodes write that this one does not poll): no answer may be kept. */
+apr_status_t tsr_store_answers_stamp(tsr_store_t *s, apr_pool_t *p,
+                                     apr_time_t now, apr_uint32_t *pstamp);
 
 /* Where a node stands in the changes feed of a store other nodes write:
  * in memory all of the node's processes share, zeroed at first.  The

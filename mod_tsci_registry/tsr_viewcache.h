@@ -17,8 +17,14 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
-/* Slots of the shared stamps (a power of two). */
+/* Slots of the shared stamps that package names map to (a power of
+ * two).  One more stamp follows them, TSR_VIEW_STAMP_ANY, which every
+ * package write bumps too: what depends on all packages (a search's
+ * answer) is good while that one stays the same.  An array of stamps is
+ * TSR_VIEW_STAMPS_LEN long. */
 #define TSR_VIEW_STAMPS 65536
+#define TSR_VIEW_STAMP_ANY TSR_VIEW_STAMPS
+#define TSR_VIEW_STAMPS_LEN (TSR_VIEW_STAMPS + 1)
 
 typedef struct tsr_viewcache_t tsr_viewcache_t;
 

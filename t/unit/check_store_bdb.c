@@ -937,7 +937,7 @@ END_TEST
  * the name's stamp, so the next read sees it at once. */
 START_TEST(views_read_through_the_cache)
 {
-    static apr_uint32_t stamps[TSR_VIEW_STAMPS];
+    static apr_uint32_t stamps[TSR_VIEW_STAMPS_LEN];
     upd_t u;
     tsr_error_t *err;
     apr_size_t entries, bytes;
@@ -976,6 +976,45 @@ START_TEST(views_read_through_the_cache)
     ck_assert_uint_eq(entries, 1);
     ck_assert_str_eq(view_of("cached", TSR_VIEW_FULL), "full of {\"v\":2}");
     store->views = NULL;
+    store->view_stamps = NULL;
+}
+END_TEST
+
+/* The stamp answers that depend on every package are kept under: none
+ * without shared stamps; every write that commits bumps it, whatever
+ * the name, a refused one does not, and a recovery's forgetting does. */
+START_TEST(answers_stamp_follows_every_write)
+{
+    static apr_uint32_t stamps[TSR_VIEW_STAMPS_LEN];
+    upd_t u;
+    tsr_error_t *err;
+    apr_uint32_t s0, s1, s2, s3;
+    apr_time_t now = apr_time_now();
+
+    memset(&u, 0, sizeof(u));
+    ck_assert_int_eq(tsr_store_answers_stamp(store, fx_pool, now, &s0),
+                     APR_ENOTIMPL);
+    store->view_stamps = stamps;
+    ck_assert_int_eq(tsr_store_answers_stamp(store, fx_pool, now, &s0),
+                     APR_SUCCESS);
+    u.doc = "{\"v\":1}";
+    ck_assert_int_eq(update("stamped-a", &u, &err), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_answers_stamp(store, fx_pool, now, &s1),
+                     APR_SUCCESS);
+    ck_assert_uint_ne(s1, s0);
+    ck_assert_int_eq(update("stamped-b", &u, &err), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_answers_stamp(store, fx_pool, now, &s2),
+                     APR_SUCCESS);
+    ck_assert_uint_ne(s2, s1);
+    u.refuse = 1;
+    ck_assert_int_ne(update("stamped-b", &u, &err), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_answers_stamp(store, fx_pool, now, &s3),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(s3, s2);
+    tsr_store_views_forget(stamps);
+    ck_assert_int_eq(tsr_store_answers_stamp(store, fx_pool, now, &s3),
+                     APR_SUCCESS);
+    ck_assert_uint_ne(s3, s2);
     store->view_stamps = NULL;
 }
 END_TEST
@@ -1879,6 +1918,7 @@ Suite *make_store_bdb_suite(void)
     tcase_add_test(tc, unpublish_stars_and_changes);
     tcase_add_test(tc, change_rows_decode);
     tcase_add_test(tc, views_read_through_the_cache);
+    tcase_add_test(tc, answers_stamp_follows_every_write);
     tcase_add_loop_test(tc, publish_without_random_bytes, 0, 3);
     tcase_add_test(tc, publish_failed_commit);
     tcase_add_test(tc, place_syncs_what_it_makes);

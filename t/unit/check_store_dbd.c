@@ -467,6 +467,7 @@ START_TEST(cached_views_follow_other_nodes)
     tsr_viewcache_t *cache;
     tsr_store_t *mine, *other;
     apr_uint64_t s1, s2;
+    apr_uint32_t a1;
     apr_size_t entries, bytes;
     tsr_error_t *err;
 
@@ -481,6 +482,10 @@ START_TEST(cached_views_follow_other_nodes)
                      APR_SUCCESS);
     ck_assert_ptr_eq(mine->views, cache);
     ck_assert_ptr_null(mine->view_stamps);
+    /* Nothing tells this node of other nodes' writes in time for an
+     * answer that depends on every package: none may be kept. */
+    ck_assert_int_eq(tsr_store_answers_stamp(mine, fx_pool, apr_time_now(),
+                                             &a1), APR_ENOTIMPL);
 
     ck_assert_int_eq(update(other, "c", &u, &err), APR_SUCCESS);
     ck_assert_str_eq(view_of(mine, "c", TSR_VIEW_FULL),
@@ -527,10 +532,11 @@ START_TEST(polled_views_follow_other_nodes)
     upd_t d = { "{\"name\":\"d\"}", "1-d", 0, 0, 0, 0, 0 };
     tsr_view_poll_t poll = { 0, 0 };
     apr_uint32_t *stamps = apr_pcalloc(fx_pool,
-                                       TSR_VIEW_STAMPS * sizeof(*stamps));
+                                       TSR_VIEW_STAMPS_LEN * sizeof(*stamps));
     tsr_viewcache_t *cache;
     tsr_store_t *mine, *other;
     tsr_error_t *err;
+    apr_uint32_t a1, a2;
     int i;
 
     ck_assert_int_eq(tsr_viewcache_create(&cache, fx_pool, 1 << 20,
@@ -585,6 +591,21 @@ START_TEST(polled_views_follow_other_nodes)
     ck_assert_int_eq(update(mine, "c", &u, &err), APR_SUCCESS);
     ck_assert_str_eq(view_of(mine, "c", TSR_VIEW_FULL),
                      "full of {\"name\":\"c\",\"v\":3}");
+    /* Answers that depend on every package follow the poll: within the
+     * lag another node's write leaves their stamp as it was, the poll
+     * moves it. */
+    ck_assert_int_eq(tsr_store_answers_stamp(mine, fx_pool, apr_time_now(),
+                                             &a1), APR_SUCCESS);
+    d.rev = "2-d";
+    d.doc = "{\"name\":\"d\",\"v\":2}";
+    ck_assert_int_eq(update(other, "d", &d, &err), APR_SUCCESS);
+    ck_assert_int_eq(tsr_store_answers_stamp(mine, fx_pool, apr_time_now(),
+                                             &a2), APR_SUCCESS);
+    ck_assert_uint_eq(a2, a1);
+    poll.due = 0;
+    ck_assert_int_eq(tsr_store_answers_stamp(mine, fx_pool, apr_time_now(),
+                                             &a2), APR_SUCCESS);
+    ck_assert_uint_ne(a2, a1);
     /* A package another node made is no longer missing at the poll. */
     ck_assert_ptr_null(view_of(mine, "e", TSR_VIEW_FULL));
     d.rev = "1-e";
@@ -610,7 +631,7 @@ START_TEST(polled_views_follow_other_nodes)
     ck_assert_uint_eq(poll.due, 0);
     ck_assert_str_eq(view_of(mine, "m", TSR_VIEW_FULL),
                      "full of {\"name\":\"m\"}");
-    ck_assert_uint_eq(poll.seen, 5 + 520 + 1);
+    ck_assert_uint_eq(poll.seen, 6 + 520 + 1);
 }
 END_TEST
 
@@ -665,7 +686,7 @@ START_TEST(connection_taken_when_needed)
     ck_assert_int_eq(update(store, "c", &u, &err), APR_SUCCESS);
     proc->views = cache;
     proc->view_stamps = apr_pcalloc(fx_pool,
-                                    TSR_VIEW_STAMPS * sizeof(apr_uint32_t));
+                                    TSR_VIEW_STAMPS_LEN * sizeof(apr_uint32_t));
     proc->view_poll = &poll;
     proc->view_lag = apr_time_from_sec(60);
 

@@ -81,11 +81,14 @@ typedef struct tsr_server_conf_t {
                                                            : (dflt))
 
 /* Bytes of hot package records each process keeps unless
- * TsciRegistryViewCache says: none on Berkeley DB until a quiet benchmark
- * shows the cache pays there (docs/performance.md); on the SQL store,
+ * TsciRegistryViewCache says.  On Berkeley DB, enough for a couple of
+ * thousand ordinary packuments and the largest ones (a record of up to a
+ * quarter of it is kept): reading a 1.9 MB packument from memory took
+ * half the CPU of copying it out of the store, and left less memory
+ * behind (bench/viewcache_ab, docs/performance.md).  On the SQL store,
  * where a read without it is a round trip to the database, enough for
  * the hot documents, the largest a few megabytes. */
-#define TSR_DEFAULT_VIEW_CACHE ((apr_size_t)0)
+#define TSR_DEFAULT_VIEW_CACHE ((apr_size_t)16 * 1024 * 1024)
 #define TSR_DEFAULT_VIEW_CACHE_DBD ((apr_size_t)64 * 1024 * 1024)
 /* How long a node may serve a package view another node has changed
  * (TsciRegistryViewLag, milliseconds): far under the max-age public

@@ -607,13 +607,12 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
         }
         else {
             apr_size_t room = view_cache_bytes(owner);
+            apr_size_t answers = search_cache_bytes(owner);
 
             store->busy = busy;
             if (busy) {
                 store->on_broken = die_inside;
             }
-            apr_size_t answers = search_cache_bytes(owner);
-
             /* Every package write bumps the shared stamps, whether or not
              * this process keeps views: the search answers of all
              * processes depend on them. */

@@ -13,6 +13,7 @@
 #include "apr_strings.h"
 #include "apr_hash.h"
 #include "tsr_viewcache.h"
+#include "tsr_memtrim.h"
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -625,6 +626,14 @@ static void child_init(apr_pool_t *pchild, server_rec *main)
                 if (room) {
                     tsr_viewcache_create(&store->views, pchild, room,
                                          VIEW_CACHE_TTL);
+                    /* Big records are then read from the store seldom,
+                     * each once per child and time to live: mapping
+                     * such blocks on their own costs little, and keeps
+                     * each thread's arena from holding on to copies of
+                     * them (bench/memory_ab: 43 MB after reads of a
+                     * 1.8 MB packument, not 125; without the cache,
+                     * each read maps, and took twice as long). */
+                    tsr_memtrim_map_large();
                 }
                 if (answers) {
                     tsr_viewcache_create(&store->answers, pchild, answers,

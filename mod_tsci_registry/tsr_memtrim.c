@@ -1,4 +1,5 @@
 /* tsr_memtrim: the count of document bytes, and the trim (see header). */
+#include <stdlib.h>
 #include <apr_atomic.h>
 #include "tsr_memtrim.h"
 #if defined(__GLIBC__)
@@ -32,6 +33,18 @@ int tsr_memtrim(void)
 {
 #if defined(__GLIBC__)
     return malloc_trim(0);
+#else
+    return 0;
+#endif
+}
+
+int tsr_memtrim_map_large(void)
+{
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+    if (getenv("MALLOC_MMAP_THRESHOLD_") != NULL) {
+        return 0;
+    }
+    return mallopt(M_MMAP_THRESHOLD, TSR_MEMTRIM_MAP_FROM) == 1;
 #else
     return 0;
 #endif

@@ -28,4 +28,19 @@ int tsr_memtrim_due(void);
  * none were or the C library cannot (only glibc's malloc is asked). */
 int tsr_memtrim(void);
 
+/* Blocks from this size on are mapped on their own and unmapped when
+ * freed (tsr_memtrim_map_large). */
+#define TSR_MEMTRIM_MAP_FROM (256 * 1024)
+
+/* Have malloc map every block of TSR_MEMTRIM_MAP_FROM bytes or more and
+ * give it back when it is freed, for the life of the process.  glibc's
+ * default raises that threshold to the size of the largest mapped block
+ * freed so far, so that after one 2 MB packument every later one comes
+ * from the arena of the thread that reads it and stays there: Apache's
+ * children grew by 100 MB and more after reads of a big packument, and
+ * kept it (docs/performance.md, bench/memory_ab).  1 when set; 0 when
+ * MALLOC_MMAP_THRESHOLD_ in the environment already says (the
+ * administrator's choice stands), or the C library is not glibc. */
+int tsr_memtrim_map_large(void);
+
 #endif

@@ -2,6 +2,9 @@
  * free pages back: due once per TSR_MEMTRIM_AFTER bytes, to one caller,
  * counting small notes too; and the trim itself answers. */
 #include <stdlib.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include "check_core.h"
 #include "fixtures.h"
 #include "tsr_memtrim.h"
@@ -53,6 +56,38 @@ START_TEST(trim_gives_back)
 }
 END_TEST
 
+/* After one large block was freed, a smaller large one is still mapped on
+ * its own (glibc by default would take it from the heap), so that
+ * freeing it gives it back at once.  Each Check test runs in a process
+ * of its own: the setting does not reach the others. */
+START_TEST(large_blocks_stay_mapped)
+{
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+    void *first, *next;
+    struct mallinfo2 mi;
+
+    unsetenv("MALLOC_MMAP_THRESHOLD_");
+    ck_assert_int_eq(tsr_memtrim_map_large(), 1);
+    first = malloc(4 * 1024 * 1024);
+    ck_assert_ptr_nonnull(first);
+    free(first);
+    next = malloc(TSR_MEMTRIM_MAP_FROM * 2);
+    ck_assert_ptr_nonnull(next);
+    mi = mallinfo2();
+    ck_assert_uint_ge(mi.hblks, 1);         /* mapped on its own */
+    free(next);
+    mi = mallinfo2();
+    ck_assert_uint_eq(mi.hblks, 0);         /* and given back */
+    /* An administrator's MALLOC_MMAP_THRESHOLD_ stands. */
+    setenv("MALLOC_MMAP_THRESHOLD_", "131072", 1);
+    ck_assert_int_eq(tsr_memtrim_map_large(), 0);
+    unsetenv("MALLOC_MMAP_THRESHOLD_");
+#else
+    ck_assert_int_eq(tsr_memtrim_map_large(), 0);
+#endif
+}
+END_TEST
+
 Suite *make_memtrim_suite(void)
 {
     Suite *s = suite_create("memtrim");
@@ -60,6 +95,7 @@ Suite *make_memtrim_suite(void)
 
     tcase_add_test(tc, due_once_per_megabyte);
     tcase_add_test(tc, trim_gives_back);
+    tcase_add_test(tc, large_blocks_stay_mapped);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -592,7 +592,7 @@ const command_rec tsr_cmds[] = {
                   (void *)APR_OFFSETOF(tsr_server_conf_t, view_cache_bytes),
                   RSRC_CONF,
                   "Bytes of hot package records each Apache process keeps "
-                  "in memory (default 0: none; 67108864 on the SQL "
+                  "in memory (default 16777216; 67108864 on the SQL "
                   "store)"),
     AP_INIT_TAKE1("TsciRegistrySearchCache", set_cache_bytes,
                   (void *)APR_OFFSETOF(tsr_server_conf_t, search_cache_bytes),

@@ -11,6 +11,7 @@
 #include <apr_thread_mutex.h>
 #include "mod_tsci_registry.h"
 #include "tsr_access.h"
+#include "tsr_flight.h"
 #include "tsr_json.h"
 #include "tsr_search.h"
 #include "tsr_viewcache.h"
@@ -41,6 +42,13 @@ static apr_status_t destroy_pool(void *p)
 #define SEARCH_KEEP (8u << 20)
 static apr_allocator_t *search_allocator;
 
+/* The searches this process is computing to keep (tsr_flight.h): a query
+ * asked by many connections at once, before its answer is kept, is
+ * computed by one of its threads while the others wait for its answer.
+ * They wait at most FLIGHT_WAIT, then compute it themselves. */
+#define FLIGHT_WAIT apr_time_from_sec(5)
+static tsr_flight_t *search_flights;
+
 static void search_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_allocator_t *a;
@@ -60,6 +68,9 @@ static void search_child_init(apr_pool_t *pchild, server_rec *s)
     apr_pool_cleanup_register(pchild, a, destroy_allocator,
                               apr_pool_cleanup_null);
     search_allocator = a;
+    if (tsr_flight_create(&search_flights, pchild) != APR_SUCCESS) {
+        search_flights = NULL;      /* every thread computes its own */
+    }
 }
 
 void tsr_search_register_hooks(apr_pool_t *p)
@@ -102,6 +113,44 @@ static int may_read(void *baton, const char *name, const char *readers)
 /* The kind of a search answer among the process's kept answers. */
 #define ANSWER_KIND 's'
 
+/* A flight this request leads, landed when its answer is kept, or with
+ * the request's pool whatever happens. */
+typedef struct lead_t {
+    const char *key;
+} lead_t;
+
+static apr_status_t land(void *data)
+{
+    tsr_flight_land(search_flights, ((lead_t *)data)->key);
+    return APR_SUCCESS;
+}
+
+/* A kept answer of key under stamp, after waiting for the thread of this
+ * process that is computing it, if any; else 0, and the caller computes
+ * it, leading the flight (*plead set) when nobody else was. */
+static int kept_answer(request_rec *r, tsr_store_t *store, const char *key,
+                       apr_uint32_t stamp, apr_time_t now, lead_t **plead,
+                       const char **pbody, apr_size_t *plen)
+{
+    *plead = NULL;
+    if (tsr_viewcache_get(store->answers, r->pool, key, ANSWER_KIND, stamp,
+                          now, pbody, plen) && *pbody != NULL) {
+        return 1;
+    }
+    if (search_flights == NULL) {
+        return 0;
+    }
+    if (tsr_flight_board(search_flights, key, FLIGHT_WAIT)) {
+        *plead = apr_palloc(r->pool, sizeof(**plead));
+        (*plead)->key = key;
+        apr_pool_cleanup_register(r->pool, *plead, land,
+                                  apr_pool_cleanup_null);
+        return 0;
+    }
+    return tsr_viewcache_get(store->answers, r->pool, key, ANSWER_KIND,
+                             stamp, now, pbody, plen) && *pbody != NULL;
+}
+
 static int send_answer(request_rec *r, const char *body, apr_size_t len)
 {
     /* The hits depend on who asks. */
@@ -117,7 +166,9 @@ static int send_answer(request_rec *r, const char *body, apr_size_t len)
  * answer is kept and served only when it is everyone's: when no rule of
  * the Location is about reading (rules may look at anything of the
  * request), and no hit was decided by who asks (a restricted package
- * among the candidates).  Its key is the query string as sent. */
+ * among the candidates).  Its key is the query string as sent.  While
+ * one thread computes an answer to keep, the others of its process that
+ * ask the same wait for it (kept_answer). */
 int tsr_npm_search(tsr_req_t *q)
 {
     request_rec *r = q->r;
@@ -130,6 +181,7 @@ int tsr_npm_search(tsr_req_t *q)
     const char *key = r->args ? r->args : "";
     const char *body;
     apr_size_t len;
+    lead_t *lead = NULL;
     int keep;
 
     if (tsr_search_parse_args(&query, r->pool, r->args, &err)
@@ -142,9 +194,8 @@ int tsr_npm_search(tsr_req_t *q)
            && !tsr_rules_any(q->d, TSR_RULE_READ)
            && tsr_store_answers_stamp(q->store, r->pool, now, &stamp)
               == APR_SUCCESS;
-    if (keep && tsr_viewcache_get(q->store->answers, r->pool, key,
-                                  ANSWER_KIND, stamp, now, &body, &len)
-        && body != NULL) {
+    if (keep && kept_answer(r, q->store, key, stamp, now, &lead, &body,
+                            &len)) {
         return send_answer(r, body, len);
     }
     a.q = q;
@@ -159,6 +210,9 @@ int tsr_npm_search(tsr_req_t *q)
     if (keep && !a.personal) {
         tsr_viewcache_put(q->store->answers, key, ANSWER_KIND, stamp, now,
                           body, len);
+    }
+    if (lead) {
+        apr_pool_cleanup_run(r->pool, lead, land);
     }
     return send_answer(r, body, len);
 }

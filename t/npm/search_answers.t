@@ -5,6 +5,8 @@
 # answer that depends on who asks is never kept nor served from what was
 # kept: a restricted package among the candidates, or a Location with
 # read rules (whose store another Location without rules shares).
+# Many connections asking one new query at once (each process computes
+# it once, the others waiting for it) all get the whole answer.
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore have_lwp);
@@ -13,9 +15,11 @@ use LWP::UserAgent ();
 use HTTP::Request ();
 use JSON::PP ();
 use Time::HiRes qw(sleep);
+use POSIX ();
+use File::Temp ();
 use TsciTest qw(base_url req json_of adduser publish publish_body unique);
 
-Apache::Test::plan(tests => 22, have_lwp);
+Apache::Test::plan(tests => 25, have_lwp);
 
 my $base = base_url('/npm/');
 # A word only this run has.
@@ -78,6 +82,40 @@ is ask($q)->{names}, "$w-one", 'the next search leaves it out';
 is ask("$q&size=1")->{d}{total}, 1, 'size=1: an answer of its own';
 is scalar @{ ask("$q&size=1")->{d}{objects} }, 1, 'of one hit';
 
+# A write, then a crowd asks the new query at once: in each process one
+# request computes it and the others wait for it (tsr_flight); every one
+# gets the answer.
+is publish($base, $otok, name => "$w-three", version => '1.0.0',
+           extra => { keywords => [$w] })->code, 201, 'a third package';
+my $crowd = 12;
+my $dir = File::Temp::tempdir(CLEANUP => 1);
+my %pid;
+for my $i (1 .. $crowd) {
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        my $a = LWP::UserAgent->new(timeout => 30)
+                    ->get("$q&size=5");
+        my $d = eval { $json->decode($a->content) } || {};
+        open my $fh, '>', "$dir/$$.crowd" or POSIX::_exit(1);
+        print $fh join(' ', $a->code, $d->{total} // '-',
+                       sort map { $_->{package}{name} }
+                            @{ $d->{objects} || [] });
+        close $fh;
+        POSIX::_exit(0);
+    }
+    $pid{$pid} = 1;
+}
+my @got;
+for my $pid (keys %pid) {
+    waitpid $pid, 0;
+    open my $fh, '<', "$dir/$pid.crowd" or next;
+    push @got, scalar <$fh>;
+    unlink "$dir/$pid.crowd";
+}
+is scalar @got, $crowd, 'every one of the crowd answered';
+is_deeply [grep { $_ ne "200 2 $w-one $w-three" } @got], [],
+   'and every answer is the whole one';
+
 # A restricted package among the candidates: its maintainer's answer is
 # never served to anyone else, nor anyone's answer kept.
 my $secret = "\@$owner/$w-secret";
@@ -88,13 +126,13 @@ $body->{access} = 'restricted';
 is req(PUT => "$base$esc", token => $otok, body => $body)->code, 201,
    'a restricted package of the word';
 my $mine = ask($q, $otok);
-is $mine->{names}, "$secret $w-one", 'its maintainer finds it';
+is $mine->{names}, "$secret $w-one $w-three", 'its maintainer finds it';
 my $anon = ask($q);
-is $anon->{names}, "$w-one", 'asked next on the same connection, '
+is $anon->{names}, "$w-one $w-three", 'asked next on the same connection, '
    . 'anonymously: not there';
 sleep 0.05;
 my $anon2 = ask($q);
-is $anon2->{names}, "$w-one", 'nor the time after';
+is $anon2->{names}, "$w-one $w-three", 'nor the time after';
 isnt $anon2->{d}{time}, $anon->{d}{time},
    'an answer a restricted package had a say in is not kept';
 

@@ -30,6 +30,7 @@ int main(void)
     srunner_add_suite(sr, make_store_bdb_suite());
     srunner_add_suite(sr, make_tokencache_suite());
     srunner_add_suite(sr, make_viewcache_suite());
+    srunner_add_suite(sr, make_flight_suite());
     srunner_add_suite(sr, make_gunzip_suite());
     srunner_add_suite(sr, make_audit_suite());
     srunner_add_suite(sr, make_sign_suite());

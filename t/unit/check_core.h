@@ -46,6 +46,7 @@ Suite *make_route_suite(void);
 Suite *make_store_bdb_suite(void);
 Suite *make_tokencache_suite(void);
 Suite *make_viewcache_suite(void);
+Suite *make_flight_suite(void);
 Suite *make_gunzip_suite(void);
 Suite *make_audit_suite(void);
 Suite *make_sign_suite(void);

@@ -545,6 +545,12 @@ typedef struct facts_t {
     int deprecated;
 } facts_t;
 
+/* The first byte of s, an ASCII capital made small (as the text is). */
+static char first_letter(const char *s)
+{
+    return *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
+}
+
 static void score_facts(tsr_search_scores_t *sc, const tsr_search_query_t *q,
                         const facts_t *f, double relevance, apr_time_t now)
 {
@@ -560,7 +566,7 @@ static void score_facts(tsr_search_scores_t *sc, const tsr_search_query_t *q,
         days = released > 0 && nowms > released
                    ? (nowms - released) / 86400000.0 : 0;
         sc->maintenance = (released > 0
-                               ? 0.7 * pow(0.5, days / HALF_LIFE_DAYS) : 0)
+                               ? 0.7 * exp2(-days / HALF_LIFE_DAYS) : 0)
                           + 0.3 * (versions >= 10 ? 1 : versions / 10);
     }
     wsum = q->quality + q->popularity + q->maintenance;
@@ -570,7 +576,8 @@ static void score_facts(tsr_search_scores_t *sc, const tsr_search_query_t *q,
                          : 0;
     sc->relevance = relevance;
     sc->search = sc->relevance * (0.5 + 0.5 * sc->final);
-    if (q->boost_exact && q->text
+    /* The first letter first: most hits of a broad query are not it. */
+    if (q->boost_exact && q->text && first_letter(f->name) == q->text[0]
         && tsr_search_token_is(f->name, strlen(f->name), q->text,
                                strlen(q->text), 0)) {
         sc->search += EXACT_BOOST;
@@ -666,6 +673,209 @@ static void offer(best_t *b, const hit_t *h)
         b->h[0] = *h;
         sift_down(b, 0);
     }
+}
+
+/* ---- a query of one term, streamed */
+
+/* A query of one term (`npm search <word>`, the most common) is scored
+ * as its postings are read, none of them kept: a set of fingerprints of
+ * the names seen says whether a prefix's lists named a package before
+ * (for the total), and the heap keeps a package once, with its best
+ * match.  The general path builds arrays of candidates and a table of
+ * names first, at several times the cost a hit.  A posting without a
+ * brief, or of a package restricted to readers, sends the query back to
+ * the general path, which reads entries. */
+
+/* 64-bit fingerprints of names, open addressing, 0 for an empty slot;
+ * grown at half full.  Two names of one fingerprint (one chance in 2^64
+ * a pair) would count as one in the total. */
+typedef struct seen_t {
+    apr_uint64_t *slot;
+    apr_size_t mask, n;
+    apr_pool_t *p;
+} seen_t;
+
+static apr_uint64_t fingerprint(const char *name)
+{
+    apr_uint64_t h = 14695981039346656037ULL;
+
+    for (; *name; name++) {
+        h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+    }
+    return h ? h : 1;
+}
+
+static apr_uint64_t *seen_slot(apr_uint64_t *slot, apr_size_t mask,
+                               apr_uint64_t f)
+{
+    apr_size_t i;
+
+    for (i = (apr_size_t)(f ^ (f >> 29)) & mask; slot[i] && slot[i] != f;
+         i = (i + 1) & mask) {
+    }
+    return &slot[i];
+}
+
+/* Add f: 1 when it was there already. */
+static int seen_add(seen_t *s, apr_uint64_t f)
+{
+    apr_uint64_t *at;
+
+    if (2 * (s->n + 1) > s->mask + 1) {
+        apr_size_t size = 2 * (s->mask + 1), i;
+        apr_uint64_t *slot = apr_pcalloc(s->p, size * sizeof(*slot));
+
+        for (i = 0; i <= s->mask; i++) {
+            if (s->slot[i]) {
+                *seen_slot(slot, size - 1, s->slot[i]) = s->slot[i];
+            }
+        }
+        s->slot = slot;
+        s->mask = size - 1;
+    }
+    if (*(at = seen_slot(s->slot, s->mask, f)) == f) {
+        return 1;
+    }
+    *at = f;
+    s->n++;
+    return 0;
+}
+
+typedef struct stream_t {
+    const tsr_search_query_t *q;
+    const tsr_search_term_t *t;
+    int word;                   /* the term is a word of the text */
+    apr_time_t now;
+    tsr_search_may_read_fn *may_read;
+    void *baton;
+    best_t *best;
+    seen_t seen;                /* used for a prefix only */
+    apr_pool_t *p;              /* the kept hits' names */
+    int general;                /* a posting only the general path reads */
+} stream_t;
+
+static void stream_restart(void *baton)
+{
+    stream_t *st = baton;
+
+    st->best->n = 0;
+    st->best->total = 0;
+    st->seen.n = 0;
+    memset(st->seen.slot, 0, (st->seen.mask + 1) * sizeof(apr_uint64_t));
+}
+
+/* Keep h (whose name is lent) among the best when it is one of them; a
+ * package seen before (dup) is there at most once, with its better
+ * match. */
+static void stream_offer(stream_t *st, const hit_t *h, int dup)
+{
+    best_t *b = st->best;
+    apr_size_t i;
+    hit_t kept;
+
+    if (dup) {
+        for (i = 0; i < b->n; i++) {
+            if (strcmp(b->h[i].name, h->name) == 0) {
+                if (cmp_hit(h, &b->h[i]) < 0) {
+                    b->h[i].sc = h->sc;     /* better: further from the
+                                             * root, the worst */
+                    sift_down(b, i);
+                }
+                return;
+            }
+        }
+    }
+    else {
+        b->total++;
+    }
+    if (b->n == b->max && cmp_hit(h, &b->h[0]) >= 0) {
+        return;                     /* no better than the worst kept */
+    }
+    kept = *h;
+    kept.name = apr_pstrdup(st->p, h->name);
+    b->total--;                     /* offer counts it again */
+    offer(b, &kept);
+}
+
+static int stream_one(void *baton, const tsr_search_posting_t *o)
+{
+    stream_t *st = baton;
+    cand_t c;
+    hit_t h;
+    int dup;
+
+    if (!o->brief || o->restricted) {
+        st->general = 1;
+        return 1;
+    }
+    dup = st->t->prefix && seen_add(&st->seen, fingerprint(o->name));
+    if (!st->may_read(st->baton, o->name, NULL)) {
+        return 0;
+    }
+    c.post = o;
+    c.rel = st->word ? word_score(o, o->exact || !st->t->prefix) : 0;
+    h.name = o->name;
+    score_brief(&h.sc, st->q, &c, st->now);
+    stream_offer(st, &h, dup);
+    return 0;
+}
+
+/* The term of q when q is one term and a page the streamed path keeps
+ * (q->stream_keep_max: a package met twice is looked for among the kept
+ * hits one by one), else NULL. */
+static const tsr_search_term_t *stream_term(const tsr_search_query_t *q)
+{
+    const apr_array_header_t *alts, *terms;
+
+    if (q->clauses->nelts != 1 || q->exclude->nelts != 0
+        || q->from + q->size > q->stream_keep_max) {
+        return NULL;
+    }
+    alts = APR_ARRAY_IDX(q->clauses, 0, const apr_array_header_t *);
+    if (alts->nelts != 1) {
+        return NULL;
+    }
+    terms = APR_ARRAY_IDX(alts, 0, const apr_array_header_t *);
+    return terms->nelts == 1 ? &APR_ARRAY_IDX(terms, 0, tsr_search_term_t)
+                             : NULL;
+}
+
+int tsr_search_streams(const tsr_search_query_t *q)
+{
+    return !q->nothing && stream_term(q) != NULL;
+}
+
+/* Score t's postings into best (room for from + size): APR_SUCCESS, or
+ * TSR_ESTOPPED when the general path must answer, or a store failure. */
+static apr_status_t stream_all(best_t *best, apr_pool_t *p,
+                               tsr_store_t *store, const tsr_search_query_t *q,
+                               const tsr_search_term_t *t, apr_time_t now,
+                               tsr_search_may_read_fn *may_read, void *baton)
+{
+    stream_t st;
+    tsr_search_visit_t v = { stream_one, stream_restart, &st };
+    apr_status_t rv;
+
+    memset(&st, 0, sizeof(st));
+    st.q = q;
+    st.t = t;
+    st.word = strncmp(t->key, TSR_SEARCH_T_WORD,
+                      sizeof(TSR_SEARCH_T_WORD) - 1) == 0;
+    st.now = now;
+    st.may_read = may_read;
+    st.baton = baton;
+    st.best = best;
+    st.p = p;
+    st.seen.p = p;
+    st.seen.mask = 4095;
+    st.seen.slot = apr_pcalloc(p, 4096 * sizeof(apr_uint64_t));
+    rv = tsr_store_search_scan(store, p, t->key, t->prefix, &v);
+    if (rv == TSR_ESTOPPED || st.general) {
+        best->n = 0;
+        best->total = 0;
+        return TSR_ESTOPPED;
+    }
+    return rv;
 }
 
 /* name's entry (its blob in p), when it is a hit: indexed, none of the
@@ -791,7 +1001,9 @@ apr_status_t tsr_search_run(json_object **pres, apr_pool_t *p,
     tsr_search_entry_t e;
     reading_t rd = { store, 0 };
     const char *prefix = NULL;
+    const tsr_search_term_t *t;
     apr_status_t rv = APR_SUCCESS;
+    int streamed = 0;
     best_t best;
     apr_size_t i;
 
@@ -799,7 +1011,17 @@ apr_status_t tsr_search_run(json_object **pres, apr_pool_t *p,
     memset(&best, 0, sizeof(best));
     best.max = q->from + q->size;
     apr_pool_create(&scratch, p);
-    if (!q->nothing) {
+    if (!q->nothing && (t = stream_term(q)) != NULL) {
+        best.h = apr_palloc(scratch, (best.max + 1) * sizeof(hit_t));
+        rv = stream_all(&best, scratch, store, q, t, now, may_read, baton);
+        if (rv != APR_SUCCESS && rv != TSR_ESTOPPED) {
+            apr_pool_destroy(scratch);
+            return store_failed(perr, p);
+        }
+        streamed = rv == APR_SUCCESS;
+        rv = APR_SUCCESS;
+    }
+    if (!q->nothing && !streamed) {
         if (candidates(&cands, &prefix, scratch, &rd, q) != APR_SUCCESS) {
             apr_pool_destroy(scratch);
             return store_failed(perr, p);

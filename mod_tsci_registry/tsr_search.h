@@ -26,6 +26,9 @@
 /* See prefix_in_entries_max below: an entry costs some microseconds to
  * read, a short prefix's postings up to milliseconds. */
 #define TSR_SEARCH_PREFIX_IN_ENTRIES_MAX 2000
+/* A query of one term is scored as its postings are read when from +
+ * size is at most this (tsr_search.c, "streamed"). */
+#define TSR_SEARCH_STREAM_KEEP_MAX 1000
 
 /* A term of the index (tsr_search_entry.h), and whether every term that
  * starts with it counts. */
@@ -55,6 +58,10 @@ typedef struct tsr_search_query_t {
      * index (TSR_SEARCH_PREFIX_IN_ENTRIES_MAX; the answers are the same
      * either way, only their cost differs). */
     apr_size_t prefix_in_entries_max;
+    /* A query of one term is streamed when from + size is at most this
+     * (TSR_SEARCH_STREAM_KEEP_MAX; 0: never; the same answers either
+     * way). */
+    apr_size_t stream_keep_max;
 } tsr_search_query_t;
 
 /* Parse a query string (r->args: "text=...&size=..."; NULL is none):
@@ -68,6 +75,11 @@ apr_status_t tsr_search_parse_args(tsr_search_query_t **pq, apr_pool_t *p,
 apr_status_t tsr_search_parse_text(tsr_search_query_t *q, apr_pool_t *p,
                                    const char *text, apr_size_t len,
                                    tsr_error_t **perr);
+
+/* Whether q is one term whose page is scored as its postings are read
+ * (tsr_search.c, "streamed"), rather than gathered first: the answers
+ * are the same; the cost a hit a third. */
+int tsr_search_streams(const tsr_search_query_t *q);
 
 /* The scores of one hit. */
 typedef struct tsr_search_scores_t {

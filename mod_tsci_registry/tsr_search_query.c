@@ -277,6 +277,7 @@ apr_status_t tsr_search_parse_args(tsr_search_query_t **pq, apr_pool_t *p,
     q->maintenance = 0.5;
     q->size = TSR_SEARCH_SIZE_DEFAULT;
     q->prefix_in_entries_max = TSR_SEARCH_PREFIX_IN_ENTRIES_MAX;
+    q->stream_keep_max = TSR_SEARCH_STREAM_KEEP_MAX;
     if (args && strlen(args) > TSR_SEARCH_ARGS_MAX) {
         return tsr_error_set(perr, p, 400, "bad_request", "the query string "
                              "is longer than %d bytes", TSR_SEARCH_ARGS_MAX);

@@ -9,6 +9,7 @@
 #include "tsr_store_dbd.h"
 #include "tsr_viewcache.h"
 #include "tsr_search_entry.h"
+#include "tsr_search_posting.h"
 #include "tsr_gzip.h"
 
 /* Count an operation in the process's busy counter while it runs. */
@@ -884,6 +885,38 @@ apr_status_t tsr_store_search_entry(tsr_store_t *s, apr_pool_t *p,
     }
     enter(s);
     return leave(s, s->provider->search_entry(s, p, name, pblob, plen));
+}
+
+/* A provider without a scan of its own: its array, handed out. */
+static apr_status_t scan_array(tsr_store_t *s, apr_pool_t *p,
+                               const char *term, int prefix,
+                               tsr_search_visit_t *visit)
+{
+    apr_array_header_t *posts;
+    apr_status_t rv;
+    int i;
+
+    rv = s->provider->search_postings(s, p, term, prefix, &posts);
+    for (i = 0; rv == APR_SUCCESS && i < posts->nelts; i++) {
+        if (visit->fn(visit->baton,
+                      &APR_ARRAY_IDX(posts, i, tsr_search_posting_t))) {
+            rv = TSR_ESTOPPED;
+        }
+    }
+    return rv;
+}
+
+apr_status_t tsr_store_search_scan(tsr_store_t *s, apr_pool_t *p,
+                                   const char *term, int prefix,
+                                   tsr_search_visit_t *visit)
+{
+    if (s->provider->search_postings == NULL) {
+        return APR_ENOTIMPL;
+    }
+    enter(s);
+    return leave(s, s->provider->search_scan
+                        ? s->provider->search_scan(s, p, term, prefix, visit)
+                        : scan_array(s, p, term, prefix, visit));
 }
 
 apr_status_t tsr_store_search_rebuild(tsr_store_t *s, apr_pool_t *p,

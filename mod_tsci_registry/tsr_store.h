@@ -21,8 +21,13 @@
 #define TSR_EBROKEN   (APR_OS_START_USERERR + 7004)
 /* A create refused because a bound was reached (see login_create). */
 #define TSR_EFULL     (APR_OS_START_USERERR + 7009)
+/* A visitor asked a scan to stop (tsr_store_search_scan). */
+#define TSR_ESTOPPED  (APR_OS_START_USERERR + 7010)
 
 typedef struct tsr_store_t tsr_store_t;
+/* Of the search index (tsr_search_posting.h, and below). */
+struct tsr_search_posting_t;
+struct tsr_search_visit_t;
 
 /* Views of a package document (see tsr_view.h). */
 typedef enum {
@@ -488,6 +493,15 @@ typedef struct tsr_store_provider_t {
      * so that its followers miss nothing. */
     apr_status_t (*change_seq_floor)(tsr_store_t *s, apr_pool_t *p,
                                      apr_uint64_t seq);
+    /* ---- the search index, continued ---- */
+    /* The postings search_postings gives, handed to fn one at a time as
+     * they are read, none kept: what a broad query costs is then the
+     * reading, not an array of 50,000 decoded postings.  NULL when the
+     * provider has no cheaper way than search_postings (tsr_store.c then
+     * hands those out). */
+    apr_status_t (*search_scan)(tsr_store_t *s, apr_pool_t *p,
+                                const char *term, int prefix,
+                                struct tsr_search_visit_t *visit);
 } tsr_store_provider_t;
 
 /* A process's handle, or a session on one: what every operation takes. */
@@ -759,6 +773,23 @@ apr_status_t tsr_store_search_postings(tsr_store_t *s, apr_pool_t *p,
 apr_status_t tsr_store_search_entry(tsr_store_t *s, apr_pool_t *p,
                                     const char *name, const char **pblob,
                                     apr_size_t *plen);
+
+/* A visitor of postings (tsr_store_search_scan).  fn gets each posting
+ * (decoded, exact set; o->name and the rest good only during the call)
+ * and returns nonzero to stop the scan (which then returns TSR_ESTOPPED).
+ * A store that reads again from the start (after a deadlock) calls
+ * restart first, so the visitor forgets what it saw. */
+typedef struct tsr_search_visit_t {
+    int (*fn)(void *baton, const struct tsr_search_posting_t *o);
+    void (*restart)(void *baton);
+    void *baton;
+} tsr_search_visit_t;
+
+/* Visit the postings of term (or, with prefix, of every term that starts
+ * with it), in no promised order, a package perhaps more than once. */
+apr_status_t tsr_store_search_scan(tsr_store_t *s, apr_pool_t *p,
+                                   const char *term, int prefix,
+                                   tsr_search_visit_t *visit);
 apr_status_t tsr_store_search_rebuild(tsr_store_t *s, apr_pool_t *p,
                                       apr_size_t *pcount);
 

@@ -2778,7 +2778,8 @@ static const tsr_store_provider_t bdb_provider = {
     NULL,                       /* login_failures: shared memory */
     bdb_trim_log,
     bdb_org_names,
-    bdb_change_seq_floor
+    bdb_change_seq_floor,
+    tsr_bdb_search_scan
 };
 
 /* ---- for the provider's other files (tsr_store_bdb_int.h) ---- */

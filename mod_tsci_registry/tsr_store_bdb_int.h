@@ -93,6 +93,9 @@ apr_status_t tsr_bdb_put1(bdb_t *b, int which, const void *k,
 apr_status_t tsr_bdb_search_postings(tsr_store_t *s, apr_pool_t *p,
                                      const char *term, int prefix,
                                      apr_array_header_t **pposts);
+apr_status_t tsr_bdb_search_scan(tsr_store_t *s, apr_pool_t *p,
+                                 const char *term, int prefix,
+                                 tsr_search_visit_t *v);
 apr_status_t tsr_bdb_search_entry(tsr_store_t *s, apr_pool_t *p,
                                   const char *name, const char **pblob,
                                   apr_size_t *plen);

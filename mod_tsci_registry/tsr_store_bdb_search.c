@@ -38,27 +38,65 @@ static void set_user_dbt(DBT *d, void *buf, apr_size_t len, apr_size_t room)
  * most of a broad query's cost. */
 #define POSTINGS_BULK (256 * 1024)
 
-/* Add one posting read under key (klen bytes), asked for term (tlen). */
-static void add_posting(apr_array_header_t *posts, apr_pool_t *p,
-                        const void *data, apr_size_t len, apr_size_t klen,
-                        apr_size_t tlen)
-{
-    tsr_search_posting_t *o = apr_array_push(posts);
+/* What a scan does with each posting it reads (value, len bytes) under a
+ * key of klen bytes, asked for a term of tlen: nonzero stops it. */
+typedef int emit_fn(void *baton, const void *value, apr_size_t len,
+                    apr_size_t klen, apr_size_t tlen);
 
-    if (tsr_search_posting_decode(o, apr_pstrmemdup(p, data, len), len)
+typedef struct gather_t {
+    apr_array_header_t *posts;
+    apr_pool_t *p;
+} gather_t;
+
+/* Add one posting to an array of them (a copy in the pool). */
+static int gather(void *baton, const void *data, apr_size_t len,
+                  apr_size_t klen, apr_size_t tlen)
+{
+    gather_t *g = baton;
+    tsr_search_posting_t *o = apr_array_push(g->posts);
+
+    if (tsr_search_posting_decode(o, apr_pstrmemdup(g->p, data, len), len)
         != APR_SUCCESS) {
-        posts->nelts--;             /* no name: names nothing */
-        return;
+        g->posts->nelts--;          /* no name: names nothing */
+        return 0;
     }
     o->exact = klen == tlen;
+    return 0;
+}
+
+/* Hand one posting to a visitor, decoded where it lies in the bulk
+ * buffer: a value with a brief has a NUL after its name already; one of
+ * a name alone (from before briefs) is copied to put one there. */
+static int visit(void *baton, const void *data, apr_size_t len,
+                 apr_size_t klen, apr_size_t tlen)
+{
+    tsr_search_visit_t *v = baton;
+    tsr_search_posting_t o;
+    char name[INDEX_ITEM_MAX];
+    const char *value = data;
+
+    if (memchr(data, '\0', len) == NULL) {
+        if (len >= sizeof(name)) {
+            return 0;               /* no name is that long */
+        }
+        memcpy(name, data, len);
+        name[len] = '\0';
+        value = name;
+    }
+    if (tsr_search_posting_decode(&o, value, len) != APR_SUCCESS) {
+        return 0;
+    }
+    o.exact = klen == tlen;
+    return v->fn(v->baton, &o);
 }
 
 /* The postings under term (its duplicates), or under every term that
  * starts with it, read in bulk: DB_SET then DB_NEXT_DUP with
  * DB_MULTIPLE, or DB_SET_RANGE then DB_NEXT with DB_MULTIPLE_KEY while
- * the keys start with it. */
+ * the keys start with it; each handed to emit.  TSR_ESTOPPED when emit
+ * stopped it. */
 static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
-                         int prefix, apr_array_header_t *posts)
+                         int prefix, emit_fn *emit, void *baton)
 {
     apr_size_t tlen = strlen(term);
     char kbuf[INDEX_ITEM_MAX];
@@ -67,16 +105,16 @@ static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
     DBT key, data;
     DBC *c;
     DB *db = tsr_bdb_db(b, DB_SEARCH);
-    int ret, cret, done = 0;
+    int ret, cret, done = 0, stopped = 0;
 
     if (tlen >= sizeof(kbuf)) {
         return 0;                   /* no term is that long */
     }
-    if ((bulk = malloc(POSTINGS_BULK)) == NULL) {
-        return ENOMEM;
-    }
+    /* From the pool, not malloc: a buffer this large would be mapped
+     * and unmapped, its pages faulted in, on every query (a search's
+     * pool keeps what it freed for the next one). */
+    bulk = apr_palloc(p, POSTINGS_BULK);
     if ((ret = db->cursor(db, NULL, &c, 0)) != 0) {
-        free(bulk);
         return ret;
     }
     memcpy(kbuf, term, tlen);
@@ -107,12 +145,17 @@ static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
                 }
                 klen = (u_int32_t)tlen;
             }
-            add_posting(posts, p, v, vlen, klen, tlen);
+            if (emit(baton, v, vlen, klen, tlen)) {
+                done = stopped = 1;
+                break;
+            }
         }
     }
     cret = c->close(c);
-    free(bulk);
-    return ret == 0 || ret == DB_NOTFOUND ? cret : ret;
+    if (ret != 0 && ret != DB_NOTFOUND) {
+        return ret;
+    }
+    return cret != 0 ? cret : stopped ? TSR_ESTOPPED : 0;
 }
 
 apr_status_t tsr_bdb_search_postings(tsr_store_t *s, apr_pool_t *p,
@@ -120,8 +163,7 @@ apr_status_t tsr_bdb_search_postings(tsr_store_t *s, apr_pool_t *p,
                                      apr_array_header_t **pposts)
 {
     bdb_t *b = tsr_bdb_of(s);
-    apr_array_header_t *posts = apr_array_make(p, 16,
-                                               sizeof(tsr_search_posting_t));
+    gather_t g = { apr_array_make(p, 16, sizeof(tsr_search_posting_t)), p };
     int ret, i;
 
     if (tsr_bdb_broken(b)) {
@@ -130,8 +172,8 @@ apr_status_t tsr_bdb_search_postings(tsr_store_t *s, apr_pool_t *p,
     /* A read outside a transaction can still be a deadlock's victim,
      * among the writes that change these lists: it starts again. */
     for (i = 0; i < TSR_BDB_MAX_RETRIES; i++) {
-        posts->nelts = 0;
-        ret = postings_scan(b, p, term, prefix, posts);
+        g.posts->nelts = 0;
+        ret = postings_scan(b, p, term, prefix, gather, &g);
         if (!tsr_bdb_retryable(ret)) {
             break;
         }
@@ -139,7 +181,35 @@ apr_status_t tsr_bdb_search_postings(tsr_store_t *s, apr_pool_t *p,
     if (ret != 0) {
         return tsr_bdb_status(b, ret, "search");
     }
-    *pposts = posts;
+    *pposts = g.posts;
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_bdb_search_scan(tsr_store_t *s, apr_pool_t *p,
+                                 const char *term, int prefix,
+                                 tsr_search_visit_t *v)
+{
+    bdb_t *b = tsr_bdb_of(s);
+    int ret, i;
+
+    if (tsr_bdb_broken(b)) {
+        return TSR_EBROKEN;
+    }
+    for (i = 0; i < TSR_BDB_MAX_RETRIES; i++) {
+        if (i > 0) {
+            v->restart(v->baton);   /* it saw part of the lists */
+        }
+        ret = postings_scan(b, p, term, prefix, visit, v);
+        if (!tsr_bdb_retryable(ret)) {
+            break;
+        }
+    }
+    if (ret == TSR_ESTOPPED) {
+        return TSR_ESTOPPED;
+    }
+    if (ret != 0) {
+        return tsr_bdb_status(b, ret, "search");
+    }
     return APR_SUCCESS;
 }
 

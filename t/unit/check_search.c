@@ -953,6 +953,153 @@ START_TEST(run_scores_as_entries_do)
 }
 END_TEST
 
+/* A crowd of packages whose words begin one another (net, nets,
+ * network, netx: a package often under several terms of one prefix),
+ * with many ties of score, some deprecated, some starred. */
+static void fill_crowd(void)
+{
+    static const char *const words[] = { "net", "nets", "network", "netx",
+                                         "pad", "padding", "ne" };
+    unsigned long r = 12345;
+    int i, k;
+
+    for (i = 0; i < 240; i++) {
+        const char *desc = "", *kw = "", *name, *extra = "", *users = "";
+
+        for (k = 0; k < 3; k++) {
+            r = r * 1103515245 + 12345;
+            desc = apr_psprintf(fx_pool, "%s %s", desc,
+                                words[(r >> 16) % 7]);
+        }
+        r = r * 1103515245 + 12345;
+        kw = words[(r >> 16) % 7];
+        r = r * 1103515245 + 12345;
+        name = apr_psprintf(fx_pool, "%s%s-%d", (r >> 16) % 5 ? ""
+                                                : "@crowd/",
+                            words[(r >> 20) % 7], i);
+        if ((r >> 24) % 4 == 0) {
+            extra = ",\"license\":\"MIT\"";
+        }
+        if ((r >> 26) % 6 == 0) {
+            extra = apr_pstrcat(fx_pool, extra,
+                                ",\"deprecated\":\"old\"", NULL);
+        }
+        if ((r >> 28) % 3 == 0) {
+            users = ",\"users\":{\"u1\":true,\"u2\":true}";
+        }
+        put(name, doc_text(name, "1.0.0", apr_psprintf(fx_pool,
+            ",\"description\":\"%s\",\"keywords\":[\"%s\"]%s", desc, kw,
+            extra), users));
+    }
+    /* A name that is a word: "network" finds it first. */
+    put("network", doc_text("network", "1.0.0",
+        ",\"description\":\"nets\"", ""));
+}
+
+/* Where a and b first differ, less a little to show. */
+static size_t differ_at(const char *a, const char *b)
+{
+    size_t i = 0;
+
+    while (a[i] && a[i] == b[i]) {
+        i++;
+    }
+    return i > 30 ? i - 30 : 0;
+}
+
+/* The objects and total of args, streamed or not. */
+static const char *answer_of(const char *args, int streamed, int *pstreams)
+{
+    tsr_search_query_t *q = query(args);
+    json_object *res = NULL;
+    tsr_error_t *err = NULL;
+
+    if (!streamed) {
+        q->stream_keep_max = 0;
+    }
+    *pstreams = tsr_search_streams(q);
+    ck_assert_int_eq(tsr_search_run(&res, fx_pool, store, q,
+                                    apr_time_from_sec(1800000000), readable,
+                                    NULL, &err), APR_SUCCESS);
+    return apr_psprintf(fx_pool, "%s/%d", json_object_to_json_string(
+                            json_object_object_get(res, "objects")),
+                        json_object_get_int(json_object_object_get(
+                            res, "total")));
+}
+
+/* A query of one term scored as its postings are read gives what the
+ * general path gives: the same hits in the same order with the same
+ * scores, pages and totals, though a prefix's lists name a package more
+ * than once; and one with a restricted package among them too. */
+START_TEST(run_streamed_as_general)
+{
+    static const char *const texts[] = {
+        "net", "ne", "netw", "nets", "pad", "pa", "keywords:net",
+        "keywords:padding", "scope:crowd", "scope:unscoped", "network",
+        "is:deprecated", "nothingatall", NULL
+    };
+    static const char *const pages[] = {
+        "", "&size=1", "&size=7", "&size=7&from=7", "&size=25&from=3",
+        "&size=250", "&size=10&from=230", "&size=5&from=990",
+        "&quality=1&popularity=0&maintenance=0&size=30",
+        "&quality=0&popularity=1&maintenance=0.2&size=30", NULL
+    };
+    int i, j, streams, general, compared = 0;
+
+    fill_crowd();
+    for (i = 0; texts[i]; i++) {
+        for (j = 0; pages[j]; j++) {
+            const char *args = apr_pstrcat(fx_pool, "text=", texts[i],
+                                           pages[j], NULL);
+            const char *a = answer_of(args, 1, &streams);
+            const char *b = answer_of(args, 0, &general);
+
+            ck_assert_msg(streams, "%s is one term, streamed", args);
+            ck_assert(!general);
+            ck_assert_msg(strcmp(a, b) == 0, "%s: streamed ...%.80s, "
+                          "general ...%.80s", args, a + differ_at(a, b),
+                          b + differ_at(a, b));
+            compared += strlen(a) > 40;
+        }
+    }
+    ck_assert_int_gt(compared, 80);
+    /* Beyond the streamed path's pages: the general path answers. */
+    answer_of("text=net&size=20&from=981", 1, &streams);
+    ck_assert(!streams);
+    /* Two words are not one term. */
+    answer_of("text=net+pad", 1, &streams);
+    ck_assert(!streams);
+    /* A restricted package among the postings: the same answers, for
+     * its maintainer and for anyone else. */
+    put("netx-secret", doc_text("netx-secret", "1.0.0",
+        ",\"description\":\"net\"", ",\"access\":\"restricted\""));
+    for (i = 0; i < 2; i++) {
+        const char *user = i ? "alice" : NULL;
+        tsr_search_query_t *q = query("text=net&size=250");
+        json_object *x = NULL, *y = NULL;
+        tsr_error_t *err = NULL;
+        const char *xs, *ys;
+
+        ck_assert_int_eq(tsr_search_run(&x, fx_pool, store, q,
+                                        apr_time_from_sec(1800000000),
+                                        readable, (void *)user, &err),
+                         APR_SUCCESS);
+        q->stream_keep_max = 0;
+        ck_assert_int_eq(tsr_search_run(&y, fx_pool, store, q,
+                                        apr_time_from_sec(1800000000),
+                                        readable, (void *)user, &err),
+                         APR_SUCCESS);
+        json_object_object_del(x, "time");
+        json_object_object_del(y, "time");
+        xs = json_object_to_json_string(x);
+        ys = json_object_to_json_string(y);
+        ck_assert_msg(strcmp(xs, ys) == 0, "streamed ...%.80s, general "
+                      "...%.80s", xs + differ_at(xs, ys), ys + differ_at(xs, ys));
+        ck_assert_int_eq(strstr(xs, "netx-secret") != NULL, i);
+    }
+}
+END_TEST
+
 START_TEST(run_follows_writes)
 {
     /* A new latest with other words: the old ones find it no more. */
@@ -1005,6 +1152,7 @@ Suite *make_search_suite(void)
     tcase_add_test(tc, run_qualifiers);
     tcase_add_test(tc, run_restricted_and_pages);
     tcase_add_test(tc, run_scores_as_entries_do);
+    tcase_add_test(tc, run_streamed_as_general);
     tcase_add_test(tc, run_follows_writes);
     suite_add_tcase(s, tc);
     if (fx_have_pg()) {
@@ -1014,6 +1162,7 @@ Suite *make_search_suite(void)
         tcase_add_test(tc, run_qualifiers);
         tcase_add_test(tc, run_restricted_and_pages);
         tcase_add_test(tc, run_scores_as_entries_do);
+        tcase_add_test(tc, run_streamed_as_general);
         tcase_add_test(tc, run_follows_writes);
         suite_add_tcase(s, tc);
     }

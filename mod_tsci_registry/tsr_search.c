@@ -923,7 +923,9 @@ static json_object *hit_object(apr_pool_t *p, json_object *rec,
     json_object *o = json_object_new_object(), *score, *detail, *v;
 
     json_object_object_get_ex(rec, "package", &v);
-    json_object_object_add(o, "package", tsr_json_copy(v));
+    /* Shared, not copied: rec, in p too, is put before the answer is
+     * (cleanups run last first), and a reference keeps v for it. */
+    json_object_object_add(o, "package", json_object_get(v));
     score = json_object_new_object();
     json_object_object_add(score, "final", number(p, sc->final));
     detail = json_object_new_object();
@@ -935,7 +937,7 @@ static json_object *hit_object(apr_pool_t *p, json_object *rec,
     json_object_object_add(o, "score", score);
     json_object_object_add(o, "searchScore", number(p, sc->search));
     json_object_object_get_ex(rec, "flags", &v);
-    json_object_object_add(o, "flags", v ? tsr_json_copy(v)
+    json_object_object_add(o, "flags", v ? json_object_get(v)
                                          : json_object_new_object());
     return o;
 }

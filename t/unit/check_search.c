@@ -876,21 +876,29 @@ START_TEST(run_restricted_and_pages)
 }
 END_TEST
 
+/* The objects and total of q's run, at a fixed time. */
+static const char *answer_text(tsr_search_query_t *q)
+{
+    json_object *res = NULL;
+    tsr_error_t *err = NULL;
+
+    ck_assert_int_eq(tsr_search_run(&res, fx_pool, store, q,
+                                    apr_time_from_sec(1800000000), readable,
+                                    NULL, &err), APR_SUCCESS);
+    return apr_psprintf(fx_pool, "%s/%d", json_object_to_json_string(
+                            json_object_object_get(res, "objects")),
+                        json_object_get_int(json_object_object_get(
+                            res, "total")));
+}
+
 /* The objects of a run of args, a prefix beside other clauses read from
  * the index (entries_max 0) or checked in entries. */
 static const char *objects_of(const char *args, apr_size_t entries_max)
 {
     tsr_search_query_t *q = query(args);
-    json_object *res = NULL;
-    tsr_error_t *err = NULL;
 
     q->prefix_in_entries_max = entries_max;
-    ck_assert_int_eq(tsr_search_run(&res, fx_pool, store, q, apr_time_now(),
-                                    readable, NULL, &err), APR_SUCCESS);
-    return apr_psprintf(fx_pool, "%s/%d", json_object_to_json_string(
-                            json_object_object_get(res, "objects")),
-                        json_object_get_int(json_object_object_get(
-                            res, "total")));
+    return answer_text(q);
 }
 
 /* A hit is scored from its postings' briefs: the very scores its entry
@@ -1011,20 +1019,12 @@ static size_t differ_at(const char *a, const char *b)
 static const char *answer_of(const char *args, int streamed, int *pstreams)
 {
     tsr_search_query_t *q = query(args);
-    json_object *res = NULL;
-    tsr_error_t *err = NULL;
 
     if (!streamed) {
         q->stream_keep_max = 0;
     }
     *pstreams = tsr_search_streams(q);
-    ck_assert_int_eq(tsr_search_run(&res, fx_pool, store, q,
-                                    apr_time_from_sec(1800000000), readable,
-                                    NULL, &err), APR_SUCCESS);
-    return apr_psprintf(fx_pool, "%s/%d", json_object_to_json_string(
-                            json_object_object_get(res, "objects")),
-                        json_object_get_int(json_object_object_get(
-                            res, "total")));
+    return answer_text(q);
 }
 
 /* A query of one term scored as its postings are read gives what the

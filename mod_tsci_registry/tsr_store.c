@@ -898,6 +898,9 @@ static apr_status_t scan_array(tsr_store_t *s, apr_pool_t *p,
 
     rv = s->provider->search_postings(s, p, term, prefix, &posts);
     for (i = 0; rv == APR_SUCCESS && i < posts->nelts; i++) {
+        if (visit->term) {
+            visit->term(visit->baton);  /* whose list it is, unknown */
+        }
         if (visit->fn(visit->baton,
                       &APR_ARRAY_IDX(posts, i, tsr_search_posting_t))) {
             rv = TSR_ESTOPPED;

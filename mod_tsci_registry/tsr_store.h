@@ -777,10 +777,14 @@ apr_status_t tsr_store_search_entry(tsr_store_t *s, apr_pool_t *p,
 /* A visitor of postings (tsr_store_search_scan).  fn gets each posting
  * (decoded, exact set; o->name and the rest good only during the call)
  * and returns nonzero to stop the scan (which then returns TSR_ESTOPPED).
- * A store that reads again from the start (after a deadlock) calls
- * restart first, so the visitor forgets what it saw. */
+ * term, when set, is called before the first posting of each term's list
+ * (a list names a package once; a store that cannot tell where lists
+ * begin calls it before every posting).  A store that reads again from
+ * the start (after a deadlock) calls restart first, so the visitor
+ * forgets what it saw. */
 typedef struct tsr_search_visit_t {
     int (*fn)(void *baton, const struct tsr_search_posting_t *o);
+    void (*term)(void *baton);
     void (*restart)(void *baton);
     void *baton;
 } tsr_search_visit_t;

@@ -39,9 +39,10 @@ static void set_user_dbt(DBT *d, void *buf, apr_size_t len, apr_size_t room)
 #define POSTINGS_BULK (256 * 1024)
 
 /* What a scan does with each posting it reads (value, len bytes) under a
- * key of klen bytes, asked for a term of tlen: nonzero stops it. */
+ * key of klen bytes, asked for a term of tlen, the first of its key when
+ * first is set: nonzero stops it. */
 typedef int emit_fn(void *baton, const void *value, apr_size_t len,
-                    apr_size_t klen, apr_size_t tlen);
+                    apr_size_t klen, apr_size_t tlen, int first);
 
 typedef struct gather_t {
     apr_array_header_t *posts;
@@ -50,7 +51,7 @@ typedef struct gather_t {
 
 /* Add one posting to an array of them (a copy in the pool). */
 static int gather(void *baton, const void *data, apr_size_t len,
-                  apr_size_t klen, apr_size_t tlen)
+                  apr_size_t klen, apr_size_t tlen, int first)
 {
     gather_t *g = baton;
     tsr_search_posting_t *o = apr_array_push(g->posts);
@@ -68,7 +69,7 @@ static int gather(void *baton, const void *data, apr_size_t len,
  * buffer: a value with a brief has a NUL after its name already; one of
  * a name alone (from before briefs) is copied to put one there. */
 static int visit(void *baton, const void *data, apr_size_t len,
-                 apr_size_t klen, apr_size_t tlen)
+                 apr_size_t klen, apr_size_t tlen, int first)
 {
     tsr_search_visit_t *v = baton;
     tsr_search_posting_t o;
@@ -87,6 +88,9 @@ static int visit(void *baton, const void *data, apr_size_t len,
         return 0;
     }
     o.exact = klen == tlen;
+    if (first && v->term) {
+        v->term(v->baton);
+    }
     return v->fn(v->baton, &o);
 }
 
@@ -99,9 +103,10 @@ static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
                          int prefix, emit_fn *emit, void *baton)
 {
     apr_size_t tlen = strlen(term);
-    char kbuf[INDEX_ITEM_MAX];
+    char kbuf[INDEX_ITEM_MAX], last[INDEX_ITEM_MAX];
     void *bulk, *at, *k, *v;
-    u_int32_t klen, vlen;
+    u_int32_t klen, vlen, last_len = 0;
+    int first = 1, stop;
     DBT key, data;
     DBC *c;
     DB *db = tsr_bdb_db(b, DB_SEARCH);
@@ -137,6 +142,11 @@ static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
                     done = 1;       /* past the terms that start so */
                     break;
                 }
+                if (klen != last_len || memcmp(k, last, klen) != 0) {
+                    first = 1;      /* the next term's list begins */
+                    last_len = klen < sizeof(last) ? klen : 0;
+                    memcpy(last, k, last_len);
+                }
             }
             else {
                 DB_MULTIPLE_NEXT(at, &data, v, vlen);
@@ -145,7 +155,9 @@ static int postings_scan(bdb_t *b, apr_pool_t *p, const char *term,
                 }
                 klen = (u_int32_t)tlen;
             }
-            if (emit(baton, v, vlen, klen, tlen)) {
+            stop = emit(baton, v, vlen, klen, tlen, first);
+            first = 0;
+            if (stop) {
                 done = stopped = 1;
                 break;
             }

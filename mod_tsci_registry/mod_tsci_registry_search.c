@@ -174,7 +174,6 @@ int tsr_npm_search(tsr_req_t *q)
     request_rec *r = q->r;
     tsr_search_query_t *query;
     tsr_error_t *err = NULL;
-    json_object *res;
     asker_t a;
     apr_time_t now = apr_time_now();
     apr_uint32_t stamp = 0;
@@ -202,11 +201,10 @@ int tsr_npm_search(tsr_req_t *q)
     a.who.user = q->who->user;
     a.who.admin = tsr_conf_is_admin(q->d, a.who.user);
     a.personal = 0;
-    if (tsr_search_run(&res, search_pool(r), q->store, query, now,
-                       may_read, &a, &err) != APR_SUCCESS) {
+    if (tsr_search_run_text(&body, &len, search_pool(r), q->store, query,
+                            now, may_read, &a, &err) != APR_SUCCESS) {
         return tsr_io_send_error(r, err);
     }
-    body = tsr_json_serialize(r->pool, res, &len);
     if (keep && !a.personal) {
         tsr_viewcache_put(q->store->answers, key, ANSWER_KIND, stamp, now,
                           body, len);

@@ -1002,36 +1002,6 @@ static int hit_entry(tsr_search_entry_t *e, apr_pool_t *p,
     return may_read(baton, name, e->readers);
 }
 
-static json_object *number(apr_pool_t *p, double v)
-{
-    return json_object_new_double_s(v, apr_psprintf(p, "%.4f", v));
-}
-
-static json_object *hit_object(apr_pool_t *p, json_object *rec,
-                               const tsr_search_scores_t *sc)
-{
-    json_object *o = json_object_new_object(), *score, *detail, *v;
-
-    json_object_object_get_ex(rec, "package", &v);
-    /* Shared, not copied: rec, in p too, is put before the answer is
-     * (cleanups run last first), and a reference keeps v for it. */
-    json_object_object_add(o, "package", json_object_get(v));
-    score = json_object_new_object();
-    json_object_object_add(score, "final", number(p, sc->final));
-    detail = json_object_new_object();
-    json_object_object_add(detail, "quality", number(p, sc->quality));
-    json_object_object_add(detail, "popularity", number(p, sc->popularity));
-    json_object_object_add(detail, "maintenance",
-                           number(p, sc->maintenance));
-    json_object_object_add(score, "detail", detail);
-    json_object_object_add(o, "score", score);
-    json_object_object_add(o, "searchScore", number(p, sc->search));
-    json_object_object_get_ex(rec, "flags", &v);
-    json_object_object_add(o, "flags", v ? json_object_get(v)
-                                         : json_object_new_object());
-    return o;
-}
-
 static apr_status_t store_failed(tsr_error_t **perr, apr_pool_t *p)
 {
     return tsr_error_set(perr, p, 503, NULL, "the registry store is "
@@ -1081,13 +1051,82 @@ static apr_status_t score_all(best_t *best, apr_pool_t *p,
     return rv;
 }
 
-apr_status_t tsr_search_run(json_object **pres, apr_pool_t *p,
-                            tsr_store_t *store, const tsr_search_query_t *q,
-                            apr_time_t now, tsr_search_may_read_fn *may_read,
-                            void *baton, tsr_error_t **perr)
+/* ---- the answer's text */
+
+/* A growing text in a pool. */
+typedef struct text_t {
+    char *s;
+    apr_size_t len, room;
+    apr_pool_t *p;
+} text_t;
+
+static void text_add(text_t *t, const char *s, apr_size_t n)
 {
-    json_object *res = tsr_json_own(p, json_object_new_object());
-    json_object *objects = json_object_new_array(), *rec;
+    if (t->len + n + 1 > t->room) {
+        apr_size_t room = t->room ? t->room : 16384;
+        char *more;
+
+        while (t->len + n + 1 > room) {
+            room *= 2;
+        }
+        more = apr_palloc(t->p, room);
+        if (t->len) {
+            memcpy(more, t->s, t->len);
+        }
+        t->s = more;
+        t->room = room;
+    }
+    memcpy(t->s + t->len, s, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
+static void text_str(text_t *t, const char *s)
+{
+    text_add(t, s, strlen(s));
+}
+
+/* A hit as npm reads it, made without parsing anything: the entry's
+ * record is an object of "package" and "flags" (tsr_search_entry.c
+ * writes it), so the hit is that text with the scores added before its
+ * closing brace.  0 when the record is not an object (nothing added). */
+static int hit_text(text_t *t, const char *rec, apr_size_t len,
+                    const tsr_search_scores_t *sc, int first)
+{
+    apr_size_t open = 0, close = len, k;
+    int empty = 1;
+
+    while (open < len && strchr(" \t\r\n", rec[open])) {
+        open++;
+    }
+    while (close > open && strchr(" \t\r\n", rec[close - 1])) {
+        close--;
+    }
+    if (close - open < 2 || rec[open] != '{' || rec[close - 1] != '}') {
+        return 0;
+    }
+    for (k = open + 1; k < close - 1 && empty; k++) {
+        empty = strchr(" \t\r\n", rec[k]) != NULL;
+    }
+    if (!first) {
+        text_add(t, ",", 1);
+    }
+    text_add(t, rec + open, close - 1 - open);
+    text_str(t, apr_psprintf(t->p, "%s\"score\":{\"final\":%.4f,"
+                             "\"detail\":{\"quality\":%.4f,"
+                             "\"popularity\":%.4f,\"maintenance\":%.4f}},"
+                             "\"searchScore\":%.4f}", empty ? "" : ",",
+                             sc->final, sc->quality, sc->popularity,
+                             sc->maintenance, sc->search));
+    return 1;
+}
+
+apr_status_t tsr_search_run_text(const char **pbody, apr_size_t *plen,
+                                 apr_pool_t *p, tsr_store_t *store,
+                                 const tsr_search_query_t *q, apr_time_t now,
+                                 tsr_search_may_read_fn *may_read,
+                                 void *baton, tsr_error_t **perr)
+{
     apr_array_header_t *cands;
     apr_pool_t *scratch;
     tsr_search_entry_t e;
@@ -1095,11 +1134,11 @@ apr_status_t tsr_search_run(json_object **pres, apr_pool_t *p,
     const char *prefix = NULL;
     const tsr_search_term_t *t;
     apr_status_t rv = APR_SUCCESS;
-    int streamed = 0;
+    int streamed = 0, shown = 0;
+    text_t out = { NULL, 0, 0, p };
     best_t best;
     apr_size_t i;
 
-    json_object_object_add(res, "objects", objects);
     memset(&best, 0, sizeof(best));
     best.max = q->from + q->size;
     apr_pool_create(&scratch, p);
@@ -1131,17 +1170,16 @@ apr_status_t tsr_search_run(json_object **pres, apr_pool_t *p,
     if (best.n > 1) {
         qsort(best.h, best.n, sizeof(hit_t), cmp_hit);
     }
+    text_str(&out, "{\"objects\":[");
     for (i = q->from; i < best.n; i++) {
         hit_t *h = &best.h[i];
 
         /* Changed since it was scored: shown as it is now, or left out
          * when it is no hit any more. */
         if (hit_entry(&e, p, store, q, prefix, h->name, may_read, baton,
-                      &rv)
-            && tsr_json_parse(&rec, p, e.record, e.record_len, 16, NULL)
-                   == APR_SUCCESS
-            && json_object_is_type(rec, json_type_object)) {
-            json_object_array_add(objects, hit_object(p, rec, &h->sc));
+                      &rv)) {
+            shown += hit_text(&out, e.record, e.record_len, &h->sc,
+                              shown == 0);
         }
         if (rv != APR_SUCCESS) {
             apr_pool_destroy(scratch);
@@ -1150,9 +1188,31 @@ apr_status_t tsr_search_run(json_object **pres, apr_pool_t *p,
     }
     /* The page's names live in scratch: it goes once the page is made. */
     apr_pool_destroy(scratch);
-    json_object_object_add(res, "total",
-                           json_object_new_int64((apr_int64_t)best.total));
-    tsr_json_set_str(res, "time", tsr_json_time(p, now));
-    *pres = res;
+    text_str(&out, apr_psprintf(p, "],\"total\":%" APR_SIZE_T_FMT
+                                ",\"time\":\"%s\"}", best.total,
+                                tsr_json_time(p, now)));
+    *pbody = out.s;
+    *plen = out.len;
+    return APR_SUCCESS;
+}
+
+apr_status_t tsr_search_run(json_object **pres, apr_pool_t *p,
+                            tsr_store_t *store, const tsr_search_query_t *q,
+                            apr_time_t now, tsr_search_may_read_fn *may_read,
+                            void *baton, tsr_error_t **perr)
+{
+    const char *body;
+    apr_size_t len;
+    apr_status_t rv;
+
+    rv = tsr_search_run_text(&body, &len, p, store, q, now, may_read, baton,
+                             perr);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (tsr_json_parse(pres, p, body, len, 32, NULL) != APR_SUCCESS) {
+        return tsr_error_set(perr, p, 500, NULL, "a search answer that is "
+                             "not JSON");
+    }
     return APR_SUCCESS;
 }

@@ -102,8 +102,18 @@ typedef int tsr_search_may_read_fn(void *baton, const char *name,
                                    const char *readers);
 
 /* Run q against store at time now for an asker whom may_read describes:
- * *pres is the response ({"objects": [...], "total": n, "time": ...}, in
- * p).  A failing store is a 503 in *perr. */
+ * *pbody is the response ({"objects": [...], "total": n, "time": ...},
+ * *plen bytes of JSON text in p), made from the hits' records as the
+ * index keeps them, without parsing them.  A failing store is a 503 in
+ * *perr. */
+apr_status_t tsr_search_run_text(const char **pbody, apr_size_t *plen,
+                                 apr_pool_t *p, tsr_store_t *store,
+                                 const tsr_search_query_t *q, apr_time_t now,
+                                 tsr_search_may_read_fn *may_read,
+                                 void *baton, tsr_error_t **perr);
+
+/* The same response parsed (*pres, in p): for callers that look into
+ * it. */
 apr_status_t tsr_search_run(json_object **pres, apr_pool_t *p,
                             tsr_store_t *store, const tsr_search_query_t *q,
                             apr_time_t now, tsr_search_may_read_fn *may_read,

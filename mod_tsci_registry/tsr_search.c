@@ -678,23 +678,15 @@ static void offer(best_t *b, const hit_t *h)
 /* ---- a query of one term, streamed */
 
 /* A query of one term (`npm search <word>`, the most common) is scored
- * as its postings are read, none of them kept: a set of fingerprints of
- * the names seen says whether a prefix's lists named a package before
- * (for the total), and the heap keeps a package once, with its best
- * match.  The general path builds arrays of candidates and a table of
+ * as its postings are read, none of them kept: fingerprints of the names
+ * say whether a prefix's lists named a package before (for the total),
+ * and the heap keeps a package once, with its best match.  The general path builds arrays of candidates and a table of
  * names first, at several times the cost a hit.  A posting without a
  * brief, or of a package restricted to readers, sends the query back to
  * the general path, which reads entries. */
 
-/* 64-bit fingerprints of names, open addressing, 0 for an empty slot;
- * grown at half full.  Two names of one fingerprint (one chance in 2^64
- * a pair) would count as one in the total. */
-typedef struct seen_t {
-    apr_uint64_t *slot;
-    apr_size_t mask, n;
-    apr_pool_t *p;
-} seen_t;
-
+/* 64-bit fingerprints of names: two names of one fingerprint (one chance
+ * in 2^64 a pair) would count as one in the total. */
 /* Eight bytes at a time (a byte at a time was a fifth of a hit's
  * cost), each mixed in by a multiply and a shift. */
 static apr_uint64_t fingerprint(const char *name)
@@ -717,41 +709,36 @@ static apr_uint64_t fingerprint(const char *name)
     return h ? h : 1;
 }
 
-static apr_uint64_t *seen_slot(apr_uint64_t *slot, apr_size_t mask,
-                               apr_uint64_t f)
+/* A table of the fingerprints of a prefix's later postings (open
+ * addressing, made at twice their number), each with what was learnt of
+ * it: met in the first term's list, met among the later ones. */
+#define MET_FIRST 1
+#define MET_LATER 2
+
+typedef struct marks_t {
+    apr_uint64_t *f;
+    unsigned char *state;
+    apr_size_t mask;
+} marks_t;
+
+/* The slot of f: holding it, or empty. */
+static apr_size_t mark_slot(const marks_t *m, apr_uint64_t f)
 {
     apr_size_t i;
 
-    for (i = (apr_size_t)(f ^ (f >> 29)) & mask; slot[i] && slot[i] != f;
-         i = (i + 1) & mask) {
+    for (i = (apr_size_t)(f ^ (f >> 29)) & m->mask; m->f[i] && m->f[i] != f;
+         i = (i + 1) & m->mask) {
     }
-    return &slot[i];
+    return i;
 }
 
-/* Add f: 1 when it was there already. */
-static int seen_add(seen_t *s, apr_uint64_t f)
-{
-    apr_uint64_t *at;
-
-    if (2 * (s->n + 1) > s->mask + 1) {
-        apr_size_t size = 2 * (s->mask + 1), i;
-        apr_uint64_t *slot = apr_pcalloc(s->p, size * sizeof(*slot));
-
-        for (i = 0; i <= s->mask; i++) {
-            if (s->slot[i]) {
-                *seen_slot(slot, size - 1, s->slot[i]) = s->slot[i];
-            }
-        }
-        s->slot = slot;
-        s->mask = size - 1;
-    }
-    if (*(at = seen_slot(s->slot, s->mask, f)) == f) {
-        return 1;
-    }
-    *at = f;
-    s->n++;
-    return 0;
-}
+/* A posting of a prefix's second term's list or a later one: its
+ * fingerprint, and its hit when it may be among the best. */
+typedef struct later_t {
+    apr_uint64_t f;
+    int kept;
+    hit_t h;
+} later_t;
 
 typedef struct stream_t {
     const tsr_search_query_t *q;
@@ -762,13 +749,17 @@ typedef struct stream_t {
     void *baton;
     best_t *best;
     /* For a prefix: the fingerprints of the first term's postings, in
-     * the order read (a list names a package once), and the set of them
-     * all, made only once a second term's list begins: most prefixes of
-     * a word or more are one term, whose hits then cost no lookup. */
+     * the order read (a list names a package once, so none of them is
+     * met twice), and the postings of the later terms' lists, which may
+     * name a package met before: whether they do is settled once the
+     * scan is over, from a table of the later ones alone, most often
+     * small (a word's own list comes first, then those of the few words
+     * it begins), through one pass over the first ones. */
     int terms;
     apr_uint64_t *firsts;
     apr_size_t nfirsts, room;
-    seen_t seen;
+    later_t *laters;
+    apr_size_t nlaters, lroom;
     apr_pool_t *p;              /* the kept hits' names */
     int general;                /* a posting only the general path reads */
     double wsum_inv;            /* 1 / the weights' sum, 0 if none */
@@ -782,43 +773,29 @@ static void stream_restart(void *baton)
     st->best->total = 0;
     st->terms = 0;
     st->nfirsts = 0;
-    st->seen.n = 0;
-    memset(st->seen.slot, 0, (st->seen.mask + 1) * sizeof(apr_uint64_t));
+    st->nlaters = 0;
 }
 
-/* A term's list begins: from the second on, a package may be met again. */
 static void stream_term_begins(void *baton)
 {
-    stream_t *st = baton;
-    apr_size_t i;
-
-    if (++st->terms == 2) {
-        for (i = 0; i < st->nfirsts; i++) {
-            seen_add(&st->seen, st->firsts[i]);
-        }
-    }
+    ((stream_t *)baton)->terms++;
 }
 
-/* Whether a prefix's posting names a package met before. */
-static int stream_seen(stream_t *st, const char *name)
+/* Room for one more in an array of n of size bytes each, grown in p. */
+static void *grow(apr_pool_t *p, void *a, apr_size_t n, apr_size_t *proom,
+                  apr_size_t size)
 {
-    apr_uint64_t f = fingerprint(name);
+    void *more;
 
-    if (st->terms > 1) {
-        return seen_add(&st->seen, f);
+    if (n < *proom) {
+        return a;
     }
-    if (st->nfirsts == st->room) {
-        apr_uint64_t *more;
-
-        st->room = st->room ? 2 * st->room : 4096;
-        more = apr_palloc(st->p, st->room * sizeof(*more));
-        if (st->nfirsts) {
-            memcpy(more, st->firsts, st->nfirsts * sizeof(*more));
-        }
-        st->firsts = more;
+    *proom = *proom ? 2 * *proom : 4096;
+    more = apr_palloc(p, *proom * size);
+    if (n) {
+        memcpy(more, a, n * size);
     }
-    st->firsts[st->nfirsts++] = f;
-    return 0;
+    return more;
 }
 
 /* Keep h (whose name is lent) among the best when it is one of them; a
@@ -882,28 +859,87 @@ static int stream_one(void *baton, const tsr_search_posting_t *o)
     stream_t *st = baton;
     cand_t c;
     hit_t h;
-    int dup;
 
     if (!o->brief || o->restricted) {
         st->general = 1;
         return 1;
     }
-    dup = st->t->prefix && stream_seen(st, o->name);
     if (!st->may_read(st->baton, o->name, NULL)) {
         return 0;
     }
     c.post = o;
     c.rel = st->word ? word_score(o, o->exact || !st->t->prefix) : 0;
-    if (!dup) {
-        st->best->total++;
+    if (st->t->prefix && st->terms > 1) {
+        later_t *l;
+
+        st->laters = grow(st->p, st->laters, st->nlaters, &st->lroom,
+                          sizeof(later_t));
+        l = &st->laters[st->nlaters++];
+        l->f = fingerprint(o->name);
+        /* The worst kept only gets better: beneath it now, beneath it
+         * when the later ones are offered. */
+        l->kept = !beneath_best(st, o, c.rel);
+        if (l->kept) {
+            l->h.name = apr_pstrdup(st->p, o->name);
+            score_brief(&l->h.sc, st->q, &c, st->now);
+        }
+        return 0;
     }
+    if (st->t->prefix) {
+        st->firsts = grow(st->p, st->firsts, st->nfirsts, &st->room,
+                          sizeof(apr_uint64_t));
+        st->firsts[st->nfirsts++] = fingerprint(o->name);
+    }
+    st->best->total++;
     if (beneath_best(st, o, c.rel)) {
         return 0;
     }
     h.name = o->name;
     score_brief(&h.sc, st->q, &c, st->now);
-    stream_offer(st, &h, dup);
+    stream_offer(st, &h, 0);
     return 0;
+}
+
+/* Count and offer a prefix's later postings, now that all are read: a
+ * package met in the first list, or before among the later ones, is
+ * counted once and kept once, with its better match. */
+static void stream_settle(stream_t *st)
+{
+    marks_t m;
+    apr_size_t size = 16, i, at;
+    int dup;
+
+    if (st->nlaters == 0) {
+        return;
+    }
+    while (size < 2 * st->nlaters) {
+        size *= 2;
+    }
+    m.mask = size - 1;
+    m.f = apr_pcalloc(st->p, size * sizeof(*m.f));
+    m.state = apr_pcalloc(st->p, size);
+    for (i = 0; i < st->nlaters; i++) {
+        m.f[mark_slot(&m, st->laters[i].f)] = st->laters[i].f;
+    }
+    for (i = 0; i < st->nfirsts; i++) {
+        at = mark_slot(&m, st->firsts[i]);
+        if (m.f[at]) {
+            m.state[at] |= MET_FIRST;
+        }
+    }
+    for (i = 0; i < st->nlaters; i++) {
+        later_t *l = &st->laters[i];
+
+        at = mark_slot(&m, l->f);
+        dup = m.state[at] != 0;
+        m.state[at] |= MET_LATER;
+        if (!dup) {
+            st->best->total++;
+        }
+        if (l->kept) {
+            stream_offer(st, &l->h, dup);
+        }
+    }
 }
 
 /* The term of q when q is one term and a page the streamed path keeps
@@ -956,14 +992,14 @@ static apr_status_t stream_all(best_t *best, apr_pool_t *p,
     if (q->quality + q->popularity + q->maintenance > 0) {
         st.wsum_inv = 1 / (q->quality + q->popularity + q->maintenance);
     }
-    st.seen.p = p;
-    st.seen.mask = 4095;
-    st.seen.slot = apr_pcalloc(p, 4096 * sizeof(apr_uint64_t));
     rv = tsr_store_search_scan(store, p, t->key, t->prefix, &v);
     if (rv == TSR_ESTOPPED || st.general) {
         best->n = 0;
         best->total = 0;
         return TSR_ESTOPPED;
+    }
+    if (rv == APR_SUCCESS) {
+        stream_settle(&st);
     }
     return rv;
 }
@@ -1053,35 +1089,19 @@ static apr_status_t score_all(best_t *best, apr_pool_t *p,
 
 /* ---- the answer's text */
 
-/* A growing text in a pool. */
-typedef struct text_t {
-    char *s;
-    apr_size_t len, room;
-    apr_pool_t *p;
-} text_t;
-
-static void text_add(text_t *t, const char *s, apr_size_t n)
+/* The answer's text grows in an array of bytes (APR doubles its room). */
+static void text_add(apr_array_header_t *t, const char *s, apr_size_t n)
 {
-    if (t->len + n + 1 > t->room) {
-        apr_size_t room = t->room ? t->room : 16384;
-        char *more;
+    apr_array_header_t more;
 
-        while (t->len + n + 1 > room) {
-            room *= 2;
-        }
-        more = apr_palloc(t->p, room);
-        if (t->len) {
-            memcpy(more, t->s, t->len);
-        }
-        t->s = more;
-        t->room = room;
-    }
-    memcpy(t->s + t->len, s, n);
-    t->len += n;
-    t->s[t->len] = '\0';
+    more.pool = t->pool;
+    more.elt_size = 1;
+    more.nelts = more.nalloc = (int)n;
+    more.elts = (char *)s;
+    apr_array_cat(t, &more);
 }
 
-static void text_str(text_t *t, const char *s)
+static void text_str(apr_array_header_t *t, const char *s)
 {
     text_add(t, s, strlen(s));
 }
@@ -1090,7 +1110,7 @@ static void text_str(text_t *t, const char *s)
  * record is an object of "package" and "flags" (tsr_search_entry.c
  * writes it), so the hit is that text with the scores added before its
  * closing brace.  0 when the record is not an object (nothing added). */
-static int hit_text(text_t *t, const char *rec, apr_size_t len,
+static int hit_text(apr_array_header_t *t, const char *rec, apr_size_t len,
                     const tsr_search_scores_t *sc, int first)
 {
     apr_size_t open = 0, close = len, k;
@@ -1112,7 +1132,7 @@ static int hit_text(text_t *t, const char *rec, apr_size_t len,
         text_add(t, ",", 1);
     }
     text_add(t, rec + open, close - 1 - open);
-    text_str(t, apr_psprintf(t->p, "%s\"score\":{\"final\":%.4f,"
+    text_str(t, apr_psprintf(t->pool, "%s\"score\":{\"final\":%.4f,"
                              "\"detail\":{\"quality\":%.4f,"
                              "\"popularity\":%.4f,\"maintenance\":%.4f}},"
                              "\"searchScore\":%.4f}", empty ? "" : ",",
@@ -1135,7 +1155,7 @@ apr_status_t tsr_search_run_text(const char **pbody, apr_size_t *plen,
     const tsr_search_term_t *t;
     apr_status_t rv = APR_SUCCESS;
     int streamed = 0, shown = 0;
-    text_t out = { NULL, 0, 0, p };
+    apr_array_header_t *out = apr_array_make(p, 16384, 1);
     best_t best;
     apr_size_t i;
 
@@ -1170,7 +1190,7 @@ apr_status_t tsr_search_run_text(const char **pbody, apr_size_t *plen,
     if (best.n > 1) {
         qsort(best.h, best.n, sizeof(hit_t), cmp_hit);
     }
-    text_str(&out, "{\"objects\":[");
+    text_str(out, "{\"objects\":[");
     for (i = q->from; i < best.n; i++) {
         hit_t *h = &best.h[i];
 
@@ -1178,7 +1198,7 @@ apr_status_t tsr_search_run_text(const char **pbody, apr_size_t *plen,
          * when it is no hit any more. */
         if (hit_entry(&e, p, store, q, prefix, h->name, may_read, baton,
                       &rv)) {
-            shown += hit_text(&out, e.record, e.record_len, &h->sc,
+            shown += hit_text(out, e.record, e.record_len, &h->sc,
                               shown == 0);
         }
         if (rv != APR_SUCCESS) {
@@ -1188,11 +1208,12 @@ apr_status_t tsr_search_run_text(const char **pbody, apr_size_t *plen,
     }
     /* The page's names live in scratch: it goes once the page is made. */
     apr_pool_destroy(scratch);
-    text_str(&out, apr_psprintf(p, "],\"total\":%" APR_SIZE_T_FMT
+    text_str(out, apr_psprintf(p, "],\"total\":%" APR_SIZE_T_FMT
                                 ",\"time\":\"%s\"}", best.total,
                                 tsr_json_time(p, now)));
-    *pbody = out.s;
-    *plen = out.len;
+    *plen = (apr_size_t)out->nelts;
+    *(char *)apr_array_push(out) = '\0';
+    *pbody = out->elts;
     return APR_SUCCESS;
 }
 

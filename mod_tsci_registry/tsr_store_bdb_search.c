@@ -76,6 +76,9 @@ static int visit(void *baton, const void *data, apr_size_t len,
     char name[INDEX_ITEM_MAX];
     const char *value = data;
 
+    if (first && v->term) {
+        v->term(v->baton);          /* even when this one names nothing */
+    }
     if (memchr(data, '\0', len) == NULL) {
         if (len >= sizeof(name)) {
             return 0;               /* no name is that long */
@@ -88,9 +91,6 @@ static int visit(void *baton, const void *data, apr_size_t len,
         return 0;
     }
     o.exact = klen == tlen;
-    if (first && v->term) {
-        v->term(v->baton);
-    }
     return v->fn(v->baton, &o);
 }
 

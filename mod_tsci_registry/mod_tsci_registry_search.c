@@ -125,6 +125,15 @@ static apr_status_t land(void *data)
     return APR_SUCCESS;
 }
 
+/* The answer of key kept under stamp, if any. */
+static int kept(request_rec *r, tsr_store_t *store, const char *key,
+                apr_uint32_t stamp, apr_time_t now, const char **pbody,
+                apr_size_t *plen)
+{
+    return tsr_viewcache_get(store->answers, r->pool, key, ANSWER_KIND,
+                             stamp, now, pbody, plen) && *pbody != NULL;
+}
+
 /* A kept answer of key under stamp, after waiting for the thread of this
  * process that is computing it, if any; else 0, and the caller computes
  * it, leading the flight (*plead set) when nobody else was. */
@@ -133,8 +142,7 @@ static int kept_answer(request_rec *r, tsr_store_t *store, const char *key,
                        const char **pbody, apr_size_t *plen)
 {
     *plead = NULL;
-    if (tsr_viewcache_get(store->answers, r->pool, key, ANSWER_KIND, stamp,
-                          now, pbody, plen) && *pbody != NULL) {
+    if (kept(r, store, key, stamp, now, pbody, plen)) {
         return 1;
     }
     if (search_flights == NULL) {
@@ -147,8 +155,7 @@ static int kept_answer(request_rec *r, tsr_store_t *store, const char *key,
                                   apr_pool_cleanup_null);
         return 0;
     }
-    return tsr_viewcache_get(store->answers, r->pool, key, ANSWER_KIND,
-                             stamp, now, pbody, plen) && *pbody != NULL;
+    return kept(r, store, key, stamp, now, pbody, plen);
 }
 
 static int send_answer(request_rec *r, const char *body, apr_size_t len)

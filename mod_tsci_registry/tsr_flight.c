@@ -54,13 +54,15 @@ apr_status_t tsr_flight_create(tsr_flight_t **pf, apr_pool_t *p)
     return APR_SUCCESS;
 }
 
-static flight_t *find(tsr_flight_t *f, const char *key)
+/* The link that points at key's flight in the air, or at NULL. */
+static flight_t **find(tsr_flight_t *f, const char *key)
 {
-    flight_t *x;
+    flight_t **at;
 
-    for (x = f->air; x && strcmp(x->key, key) != 0; x = x->next) {
+    for (at = &f->air; *at && strcmp((*at)->key, key) != 0;
+         at = &(*at)->next) {
     }
-    return x;
+    return at;
 }
 
 int tsr_flight_board(tsr_flight_t *f, const char *key,
@@ -71,7 +73,7 @@ int tsr_flight_board(tsr_flight_t *f, const char *key,
     flight_t *x;
 
     apr_thread_mutex_lock(f->lock);
-    if ((x = find(f, key)) == NULL) {
+    if ((x = *find(f, key)) == NULL) {
         if ((x = malloc(sizeof(*x) + n)) == NULL) {
             /* No room to lead: compute without telling anyone. */
             apr_thread_mutex_unlock(f->lock);
@@ -108,9 +110,7 @@ void tsr_flight_land(tsr_flight_t *f, const char *key)
     flight_t **at, *x;
 
     apr_thread_mutex_lock(f->lock);
-    for (at = &f->air; *at && strcmp((*at)->key, key) != 0;
-         at = &(*at)->next) {
-    }
+    at = find(f, key);
     if ((x = *at) != NULL) {
         *at = x->next;
         x->landed = 1;

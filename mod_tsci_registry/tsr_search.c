@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include "tsr_json.h"
 #include "tsr_search.h"
@@ -548,10 +549,13 @@ typedef struct facts_t {
     int deprecated;
 } facts_t;
 
-/* The first byte of s, an ASCII capital made small (as the text is). */
-char tsr_search_first_letter(const char *s)
+int tsr_search_may_be_exact(const tsr_search_query_t *q, const char *name)
 {
-    return *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
+    /* The first byte, an ASCII capital made small (as the text is). */
+    char c = *name >= 'A' && *name <= 'Z' ? (char)(*name - 'A' + 'a')
+                                          : *name;
+
+    return q->boost_exact && q->text && c == q->text[0];
 }
 
 static void score_facts(tsr_search_scores_t *sc, const tsr_search_query_t *q,
@@ -580,8 +584,7 @@ static void score_facts(tsr_search_scores_t *sc, const tsr_search_query_t *q,
     sc->relevance = relevance;
     sc->search = sc->relevance * (0.5 + 0.5 * sc->final);
     /* The first letter first: most hits of a broad query are not it. */
-    if (q->boost_exact && q->text
-        && tsr_search_first_letter(f->name) == q->text[0]
+    if (tsr_search_may_be_exact(q, f->name)
         && tsr_search_token_is(f->name, strlen(f->name), q->text,
                                strlen(q->text), 0)) {
         sc->search += EXACT_BOOST;
@@ -649,12 +652,11 @@ void tsr_search_sift_down(best_t *b, apr_size_t i)
     }
 }
 
-void tsr_search_offer(best_t *b, const hit_t *h)
+void tsr_search_keep(best_t *b, const hit_t *h)
 {
     apr_size_t i, up;
     hit_t t;
 
-    b->total++;
     if (b->max == 0) {
         return;
     }
@@ -737,7 +739,8 @@ static apr_status_t score_all(best_t *best, apr_pool_t *p,
         if (briefs && !c->post->restricted) {
             if (may_read(baton, h.name, NULL)) {
                 score_brief(&h.sc, q, c, now);
-                tsr_search_offer(best, &h);
+                best->total++;
+                tsr_search_keep(best, &h);
             }
             continue;
         }
@@ -749,7 +752,8 @@ static apr_status_t score_all(best_t *best, apr_pool_t *p,
             else {
                 tsr_search_score(&h.sc, q, &e, now);
             }
-            tsr_search_offer(best, &h);
+            best->total++;
+            tsr_search_keep(best, &h);
         }
         apr_pool_clear(one);
     }
@@ -786,17 +790,17 @@ static int hit_text(apr_array_header_t *t, const char *rec, apr_size_t len,
     apr_size_t open = 0, close = len, k;
     int empty = 1;
 
-    while (open < len && strchr(" \t\r\n", rec[open])) {
+    while (open < len && apr_isspace(rec[open])) {
         open++;
     }
-    while (close > open && strchr(" \t\r\n", rec[close - 1])) {
+    while (close > open && apr_isspace(rec[close - 1])) {
         close--;
     }
     if (close - open < 2 || rec[open] != '{' || rec[close - 1] != '}') {
         return 0;
     }
     for (k = open + 1; k < close - 1 && empty; k++) {
-        empty = strchr(" \t\r\n", rec[k]) != NULL;
+        empty = apr_isspace(rec[k]);
     }
     if (!first) {
         text_add(t, ",", 1);

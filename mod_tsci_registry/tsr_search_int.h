@@ -25,8 +25,9 @@ typedef struct best_t {
 int tsr_search_cmp_hit(const void *a, const void *b);
 /* Restore the heap below i, whose hit got better. */
 void tsr_search_sift_down(best_t *b, apr_size_t i);
-/* Count h in the total, and keep it when it is among the best. */
-void tsr_search_offer(best_t *b, const hit_t *h);
+/* Keep h when it is among the best (the caller counts it in the
+ * total). */
+void tsr_search_keep(best_t *b, const hit_t *h);
 
 /* How well a word matches where posting o says it stands (exact: its
  * term is the word, not one the word only begins). */
@@ -36,8 +37,9 @@ void tsr_search_score_posting(tsr_search_scores_t *sc,
                               const tsr_search_query_t *q,
                               const tsr_search_posting_t *o, double rel,
                               apr_time_t now);
-/* The first byte of s, an ASCII capital made small (as a text is). */
-char tsr_search_first_letter(const char *s);
+/* Whether name may be the text as typed, to come first (boost-exact):
+ * its first letter says no for most hits, cheaply. */
+int tsr_search_may_be_exact(const tsr_search_query_t *q, const char *name);
 
 /* The term of q when q is one term and a page the streamed path keeps,
  * else NULL. */

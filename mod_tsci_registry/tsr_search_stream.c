@@ -85,12 +85,9 @@ typedef struct stream_t {
      * small (a word's own list comes first, then those of the few words
      * it begins), through one pass over the first ones. */
     int terms;
-    apr_uint64_t *firsts;
-    apr_size_t nfirsts, room;
-    later_t *laters;
-    apr_size_t nlaters, lroom;
+    apr_array_header_t *firsts;     /* of apr_uint64_t */
+    apr_array_header_t *laters;     /* of later_t */
     apr_pool_t *p;              /* the kept hits' names */
-    int general;                /* a posting only the general path reads */
     double wsum_inv;            /* 1 / the weights' sum, 0 if none */
 } stream_t;
 
@@ -101,30 +98,13 @@ static void stream_restart(void *baton)
     st->best->n = 0;
     st->best->total = 0;
     st->terms = 0;
-    st->nfirsts = 0;
-    st->nlaters = 0;
+    st->firsts->nelts = 0;
+    st->laters->nelts = 0;
 }
 
 static void stream_term_begins(void *baton)
 {
     ((stream_t *)baton)->terms++;
-}
-
-/* Room for one more in an array of n of size bytes each, grown in p. */
-static void *grow(apr_pool_t *p, void *a, apr_size_t n, apr_size_t *proom,
-                  apr_size_t size)
-{
-    void *more;
-
-    if (n < *proom) {
-        return a;
-    }
-    *proom = *proom ? 2 * *proom : 4096;
-    more = apr_palloc(p, *proom * size);
-    if (n) {
-        memcpy(more, a, n * size);
-    }
-    return more;
 }
 
 /* Keep h (whose name is lent) among the best when it is one of them; a
@@ -153,8 +133,7 @@ static void stream_offer(stream_t *st, const hit_t *h, int dup)
     }
     kept = *h;
     kept.name = apr_pstrdup(st->p, h->name);
-    b->total--;                     /* tsr_search_offer counts it again */
-    tsr_search_offer(b, &kept);
+    tsr_search_keep(b, &kept);
 }
 
 /* Whether o, whose words' matches sum to rel, cannot be among the best
@@ -170,8 +149,7 @@ static int beneath_best(const stream_t *st, const tsr_search_posting_t *o,
     double m, f;
 
     if (b->n < b->max || st->wsum_inv == 0
-        || (q->boost_exact && q->text
-            && tsr_search_first_letter(o->name) == q->text[0])) {
+        || tsr_search_may_be_exact(q, o->name)) {
         return 0;
     }
     m = o->deprecated ? 0 : (o->released > 0 ? 0.7 : 0)
@@ -190,8 +168,7 @@ static int stream_one(void *baton, const tsr_search_posting_t *o)
     hit_t h;
 
     if (!o->brief || o->restricted) {
-        st->general = 1;
-        return 1;
+        return 1;                   /* for the general path */
     }
     if (!st->may_read(st->baton, o->name, NULL)) {
         return 0;
@@ -199,11 +176,8 @@ static int stream_one(void *baton, const tsr_search_posting_t *o)
     rel = st->word ? tsr_search_word_score(o, o->exact || !st->t->prefix)
                    : 0;
     if (st->t->prefix && st->terms > 1) {
-        later_t *l;
+        later_t *l = apr_array_push(st->laters);
 
-        st->laters = grow(st->p, st->laters, st->nlaters, &st->lroom,
-                          sizeof(later_t));
-        l = &st->laters[st->nlaters++];
         l->f = fingerprint(o->name);
         /* The worst kept only gets better: beneath it now, beneath it
          * when the later ones are offered. */
@@ -215,9 +189,7 @@ static int stream_one(void *baton, const tsr_search_posting_t *o)
         return 0;
     }
     if (st->t->prefix) {
-        st->firsts = grow(st->p, st->firsts, st->nfirsts, &st->room,
-                          sizeof(apr_uint64_t));
-        st->firsts[st->nfirsts++] = fingerprint(o->name);
+        APR_ARRAY_PUSH(st->firsts, apr_uint64_t) = fingerprint(o->name);
     }
     st->best->total++;
     if (beneath_best(st, o, rel)) {
@@ -234,30 +206,33 @@ static int stream_one(void *baton, const tsr_search_posting_t *o)
  * counted once and kept once, with its better match. */
 static void stream_settle(stream_t *st)
 {
-    marks_t m;
+    const later_t *laters = (const later_t *)st->laters->elts;
+    const apr_uint64_t *firsts = (const apr_uint64_t *)st->firsts->elts;
+    apr_size_t nlaters = (apr_size_t)st->laters->nelts;
     apr_size_t size = 16, i, at;
+    marks_t m;
     int dup;
 
-    if (st->nlaters == 0) {
+    if (nlaters == 0) {
         return;
     }
-    while (size < 2 * st->nlaters) {
+    while (size < 2 * nlaters) {
         size *= 2;
     }
     m.mask = size - 1;
     m.f = apr_pcalloc(st->p, size * sizeof(*m.f));
     m.state = apr_pcalloc(st->p, size);
-    for (i = 0; i < st->nlaters; i++) {
-        m.f[mark_slot(&m, st->laters[i].f)] = st->laters[i].f;
+    for (i = 0; i < nlaters; i++) {
+        m.f[mark_slot(&m, laters[i].f)] = laters[i].f;
     }
-    for (i = 0; i < st->nfirsts; i++) {
-        at = mark_slot(&m, st->firsts[i]);
+    for (i = 0; i < (apr_size_t)st->firsts->nelts; i++) {
+        at = mark_slot(&m, firsts[i]);
         if (m.f[at]) {
             m.state[at] |= MET_FIRST;
         }
     }
-    for (i = 0; i < st->nlaters; i++) {
-        later_t *l = &st->laters[i];
+    for (i = 0; i < nlaters; i++) {
+        const later_t *l = &laters[i];
 
         at = mark_slot(&m, l->f);
         dup = m.state[at] != 0;
@@ -317,11 +292,13 @@ apr_status_t tsr_search_stream(best_t *best, apr_pool_t *p,
     st.baton = baton;
     st.best = best;
     st.p = p;
+    st.firsts = apr_array_make(p, 4096, sizeof(apr_uint64_t));
+    st.laters = apr_array_make(p, 64, sizeof(later_t));
     if (q->quality + q->popularity + q->maintenance > 0) {
         st.wsum_inv = 1 / (q->quality + q->popularity + q->maintenance);
     }
     rv = tsr_store_search_scan(store, p, t->key, t->prefix, &v);
-    if (rv == TSR_ESTOPPED || st.general) {
+    if (rv == TSR_ESTOPPED) {
         best->n = 0;
         best->total = 0;
         return TSR_ESTOPPED;
